@@ -1,0 +1,104 @@
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import write_tree
+from tui.cli import main
+
+LINE_RE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+): (?P<severity>error|warning|info) (?P<rule>[A-Z]+\d+) (?P<msg>.+)$")
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_text_output_on_demo(capsys):
+    code, out, err = run(capsys, "check", "--demo")
+    lines = out.splitlines()
+    assert code == 1  # the demo has invalid tags
+    findings = [LINE_RE.match(line) for line in lines[:-1]]
+    assert all(findings), [line for line, m in zip(lines, findings) if not m]
+    by_path = {(m["path"], m["rule"]) for m in findings}
+    assert ("drivers/misc/typo.c", "LT101") in by_path
+    assert ("kernel/printk.c", "LT100") in by_path
+    assert re.match(r"^\d+ files: \d+ valid, \d+ untagged, \d+ invalid", lines[-1])
+    assert err == ""
+
+
+def test_json_output_schema(capsys):
+    code, out, _ = run(capsys, "check", "--demo", "--format", "json")
+    doc = json.loads(out)
+    assert doc["tool"]["name"] == "lictree" and doc["tool"]["version"]
+    assert set(doc["summary"]["statuses"]) == {"valid", "untagged", "invalid", "unreadable", "excluded"}
+    files = {f["path"]: f for f in doc["files"]}
+    assert files["drivers/net/foo.c"]["expression"] == "GPL-2.0 OR MIT"
+    assert files["drivers/net/foo.c"]["line"] == 1
+    assert files["drivers/net/foo.c"]["status"] == "valid"
+    assert files["kernel/printk.c"]["status"] == "untagged" and files["kernel/printk.c"]["expression"] is None
+    assert files["LICENSES/preferred/MIT"]["status"] == "excluded"
+    bad = files["drivers/misc/typo.c"]
+    assert bad["status"] == "invalid"
+    assert {"rule", "severity", "line", "message"} <= set(bad["findings"][0])
+    assert doc["summary"]["files"] == len(doc["files"])
+
+
+def test_fail_on_and_rule_selection(capsys, tmp_path: Path):
+    root = write_tree(tmp_path, {"a.c": "// SPDX-License-Identifier: MIT\n", "b.c": "int x;\n",
+                                 "scripts/spdxexclude": "# SPDX-License-Identifier: GPL-2.0\nLICENSES/\n/COPYING\n"})
+    assert run(capsys, "check", str(root))[0] == 0  # only a warning (b.c untagged)
+    assert run(capsys, "check", str(root), "--fail-on", "warning")[0] == 1
+    assert run(capsys, "check", str(root), "--fail-on", "warning", "--ignore", "LT100")[0] == 0
+    code, out, _ = run(capsys, "check", str(root), "--select", "LT101")
+    assert code == 0 and "b.c" not in out
+    assert run(capsys, "check", "--demo", "--fail-on", "never")[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["check", "/no/such/tree"], "no such file or directory"),
+        (["check", "--select", "ZZ9"], "unknown rule id"),
+        (["check", "--format", "xml"], "invalid choice"),
+    ],
+)
+def test_usage_and_io_errors_exit_2_with_one_line(capsys, argv, message):
+    with pytest.raises(SystemExit) if "--format" in argv else _noop():
+        code = main(argv)
+        assert code == 2
+    _out, err = capsys.readouterr()
+    assert message in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_file_as_root(capsys, tmp_path: Path):
+    (tmp_path / "f").write_text("x")
+    code, _out, err = run(capsys, "check", str(tmp_path / "f"))
+    assert code == 2 and "not a directory" in err
+
+
+def test_rules_lists_every_rule(capsys):
+    code, out, _ = run(capsys, "rules")
+    assert code == 0
+    for rule_id in ("LT100", "LT101", "LT900"):
+        assert rule_id in out
+
+
+def test_installed_console_script_runs():
+    proc = subprocess.run([sys.executable, "-m", "tui.cli", "check", "--demo", "--format", "json"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and json.loads(proc.stdout)["summary"]["files"] > 20
+
+
+class _noop:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False

@@ -1,0 +1,129 @@
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import snapshot_tree, write_tree
+from tui.core.index import TreeError, build_index
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True,
+                   env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+                        "GIT_COMMITTER_EMAIL": "t@t"})
+
+
+def make_git_tree(root: Path, files: dict[str, str]) -> Path:
+    write_tree(root, files)
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "init")
+    return root
+
+
+def bump(path: Path, text: str) -> None:
+    """Rewrite a file so that its size or mtime surely changes."""
+    path.write_text(text)
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+
+
+def test_demo_verdicts(demo_copy: Path):
+    index = build_index(str(demo_copy), use_cache=False)
+    assert index.verdict("kernel/sched.c") == "valid"
+    assert index.verdict("kernel/printk.c") == "untagged"
+    assert index.verdict("drivers/misc/typo.c") == "invalid"
+    assert index.verdict("LICENSES/preferred/MIT") == "excluded"
+    assert index.verdict("tools/templates/struct.j2") == "valid"  # spdxcheck is wrong on #}
+    record = index.get("drivers/net/foo.c")
+    assert record.expression == "GPL-2.0 OR MIT" and record.line == 1
+    assert record.licenses == ("GPL-2.0", "MIT")
+    stats = index.dir_stats("drivers")
+    assert stats.statuses["invalid"] == 4
+    assert stats.files == sum(1 for p in index.paths if p.startswith("drivers/"))
+
+
+@pytest.mark.parametrize("use_git", [False, True])
+def test_cache_never_gives_a_stale_verdict(tmp_path: Path, use_git: bool):
+    files = {"a.c": "// SPDX-License-Identifier: MIT\n", "b.c": "// SPDX-License-Identifier: GPL-2.0\n",
+             "c.c": "int untagged;\n"}
+    root = make_git_tree(tmp_path / "t", files) if use_git else write_tree(tmp_path / "t", files)
+    first = build_index(str(root))
+    assert first.read_count == len(first)
+    again = build_index(str(root))
+    assert again.read_count == 0 and again.verdict("a.c") == "valid"
+    bump(root / "a.c", "// SPDX-License-Identifier: Nope-1.0\n")
+    (root / "b.c").unlink()
+    (root / "d.c").write_text("// SPDX-License-Identifier: GPL-2.0 OR MIT\n")
+    after = build_index(str(root))
+    assert after.verdict("a.c") == "invalid"
+    assert after.verdict("b.c") is None
+    assert after.verdict("d.c") == "valid"
+    assert after.verdict("c.c") == "untagged"
+    assert after.read_count < len(after)  # the unchanged files came from the cache
+
+
+def test_cache_is_dropped_when_licenses_change(tmp_path: Path):
+    root = write_tree(tmp_path / "t", {"a.c": "// SPDX-License-Identifier: MIT\n"})
+    assert build_index(str(root)).verdict("a.c") == "valid"
+    (root / "LICENSES/preferred/MIT").unlink()
+    assert build_index(str(root)).verdict("a.c") == "invalid"
+
+
+def test_git_tree_sees_untracked_files_and_skips_ignored(tmp_path: Path):
+    root = make_git_tree(tmp_path / "t", {"a.c": "// SPDX-License-Identifier: MIT\n", ".gitignore": "*.o\n"})
+    (root / "new.c").write_text("int x;\n")
+    (root / "built.o").write_bytes(b"\0ELF")
+    index = build_index(str(root))
+    assert index.method == "git"
+    assert index.verdict("new.c") == "untagged"
+    assert index.verdict("built.o") is None
+    assert index.paths == sorted(index.paths)
+
+
+def test_no_licenses_dir_uses_the_spdx_list(tmp_path: Path):
+    root = write_tree(tmp_path, {"a.c": "// SPDX-License-Identifier: CC0-1.0\n"}, licenses=False)
+    index = build_index(str(root))
+    assert index.verdict("a.c") == "valid"
+    assert "SPDX license list" in index.summary()["licenses_from"]
+
+
+def test_big_tree_uses_the_process_pool_and_agrees(tmp_path: Path):
+    files = {f"d{i % 7}/f{i}.c": ("// SPDX-License-Identifier: MIT\n" if i % 3 else "int x;\n") for i in range(4500)}
+    root = write_tree(tmp_path / "t", files)
+    pooled = build_index(str(root), use_cache=False, workers=2)
+    serial = build_index(str(root), use_cache=False, workers=1)
+    assert pooled.paths == serial.paths
+    assert pooled.status == serial.status
+    assert sum(1 for p in pooled.paths if p.endswith(".c") and pooled.verdict(p) == "untagged") == 1500
+
+
+def test_the_tree_is_never_written_to(demo_copy: Path):
+    before = snapshot_tree(demo_copy)
+    build_index(str(demo_copy))
+    build_index(str(demo_copy))
+    assert snapshot_tree(demo_copy) == before
+
+
+def test_bad_roots(tmp_path: Path):
+    with pytest.raises(TreeError, match="no such file or directory"):
+        build_index(str(tmp_path / "missing"))
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(TreeError, match="not a directory"):
+        build_index(str(tmp_path / "file"))
+
+
+def test_refresh_updates_counts(demo_copy: Path):
+    index = build_index(str(demo_copy))
+    before = index.dir_stats("kernel").statuses["untagged"]
+    bump(demo_copy / "kernel/printk.c", "// SPDX-License-Identifier: GPL-2.0\nint x;\n")
+    (demo_copy / "kernel/new.c").write_text("int y;\n")
+    updated, removed = index.refresh(["kernel/printk.c", "kernel/new.c", "kernel/fork.c"])
+    (demo_copy / "kernel/fork.c").unlink()
+    index.refresh(["kernel/fork.c"])
+    assert index.verdict("kernel/printk.c") == "valid"
+    assert index.verdict("kernel/fork.c") is None
+    assert index.dir_stats("kernel").statuses["untagged"] == before  # printk fixed, new.c untagged
+    fresh = build_index(str(demo_copy), use_cache=False)
+    assert fresh.paths == index.paths and fresh.status == index.status

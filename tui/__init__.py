@@ -1,0 +1,3 @@
+"""lictree: a Linux kernel source tree, by license."""
+
+__version__ = "0.1.0"

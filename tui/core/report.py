@@ -1,0 +1,117 @@
+"""What `lictree check` prints: one line per finding, a summary line, or one JSON object."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from tui import __version__
+from tui.core.evaluate import STATUSES, Record
+from tui.core.index import LicenseIndex
+from tui.core.rules import Finding
+
+SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+FAIL_ON = ("error", "warning", "never")
+
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """*text* with control characters, escapes and undecodable bytes shown as ``\\xNN``."""
+
+    def escape(match: re.Match[str]) -> str:
+        char = match.group()
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
+            return f"\\x{code - 0xDC00:02x}"
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _CONTROL_RE.sub(escape, text)
+
+
+class FindingFilter:
+    """--select / --ignore: which rule ids to report."""
+
+    def __init__(self, select: set[str] | None = None, ignore: set[str] | None = None) -> None:
+        self.select = select or None
+        self.ignore = ignore or set()
+
+    def keep(self, finding: Finding) -> bool:
+        if self.select is not None and finding.rule not in self.select:
+            return False
+        return finding.rule not in self.ignore
+
+    def apply(self, findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
+        if self.select is None and not self.ignore:
+            return findings
+        return tuple(f for f in findings if self.keep(f))
+
+
+def iter_findings(index: LicenseIndex, keep: FindingFilter) -> Iterator[tuple[str, Finding]]:
+    """(path, finding) for every kept finding, in path order."""
+    for path in sorted(index.findings):
+        for finding in keep.apply(index.findings[path]):
+            yield path, finding
+
+
+def fails(index: LicenseIndex, keep: FindingFilter, fail_on: str) -> bool:
+    """Whether any kept finding reaches the --fail-on severity."""
+    if fail_on == "never":
+        return False
+    limit = SEVERITY_RANK[fail_on]
+    return any(SEVERITY_RANK.get(f.severity, 2) <= limit for _path, f in iter_findings(index, keep))
+
+
+def summary_counts(index: LicenseIndex, keep: FindingFilter) -> dict:
+    summary = index.summary()
+    severities = {"error": 0, "warning": 0, "info": 0}
+    rules: dict[str, int] = {}
+    for _path, finding in iter_findings(index, keep):
+        severities[finding.severity] = severities.get(finding.severity, 0) + 1
+        rules[finding.rule] = rules.get(finding.rule, 0) + 1
+    summary["findings"] = severities
+    summary["rules"] = dict(sorted(rules.items()))
+    return summary
+
+
+def format_text(index: LicenseIndex, keep: FindingFilter) -> Iterator[str]:
+    """``path:line: severity rule-id message`` lines, then one summary line."""
+    for path, finding in iter_findings(index, keep):
+        line = finding.line or 1
+        yield f"{printable(path)}:{line}: {finding.severity} {finding.rule} {printable(finding.message)}"
+    yield summary_line(summary_counts(index, keep))
+
+
+def summary_line(summary: dict) -> str:
+    statuses = summary["statuses"]
+    findings = summary["findings"]
+    parts = ", ".join(f"{statuses.get(s, 0)} {s}" for s in STATUSES)
+    return (
+        f"{summary['files']} files: {parts}; "
+        f"{findings['error']} errors, {findings['warning']} warnings, {findings['info']} info "
+        f"(ids checked against {summary['licenses_from']})"
+    )
+
+
+def file_json(record: Record, keep: FindingFilter) -> dict:
+    return {
+        "path": record.path,
+        "expression": record.expression,
+        "line": record.line,
+        "status": record.status,
+        "licenses": list(record.licenses),
+        "findings": [
+            {"rule": f.rule, "severity": f.severity, "line": f.line, "message": f.message}
+            for f in keep.apply(record.findings)
+        ],
+    }
+
+
+def check_json(index: LicenseIndex, keep: FindingFilter) -> dict:
+    """The JSON document of `lictree check --format json` (keys are a stable contract)."""
+    return {
+        "tool": {"name": "lictree", "version": __version__},
+        "root": index.root,
+        "summary": summary_counts(index, keep),
+        "files": [file_json(record, keep) for record in index],
+    }

@@ -1,0 +1,304 @@
+"""List the files of a tree and read what the rules need, never writing inside the tree.
+
+A git checkout is listed with ``git ls-files`` (tracked, plus untracked files that are not
+ignored) and checked for edits with ``git diff-files``; any other tree with ``os.scandir``.
+Only the head of a file is read, except C sources, whose body is searched (as bytes) for
+``MODULE_LICENSE("...")``. FIFOs, sockets and device nodes are never opened; symlinks are
+followed only when they stay inside the tree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import stat
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from tui.core.headers import MAX_LINES, Header, extract_header
+
+HEAD_BYTES = 16384
+MAX_HEAD_BYTES = 1 << 18
+MAX_BODY_BYTES = 16 << 20
+BODY_SUFFIXES = (".c",)
+_MODULE_LICENSE_RE = re.compile(rb'MODULE_LICENSE\s*\(\s*"([^"\n]*)"\s*\)')
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_GIT_ENV = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+
+
+class Facts(NamedTuple):
+    """What reading one file found: its header, MODULE_LICENSE strings, or why it was not read.
+
+    ``modules`` holds (byte offset, string) of each ``MODULE_LICENSE("...")``; ``body`` is the
+    file's bytes while the rules run (so a rule can turn an offset into a line with
+    ``line_at``), and is never stored.
+    """
+
+    header: Header | None
+    modules: tuple[tuple[int, str], ...] = ()
+    error: str | None = None
+    size: int = 0
+    body: bytes = b""
+
+
+#: A file that was listed but is gone when read: not part of the tree any more.
+VANISHED = Facts(None, error="vanished during the scan")
+
+
+def line_at(data: bytes, offset: int) -> int:
+    """The 1-based line number of byte *offset* in *data*."""
+    return data.count(b"\n", 0, offset) + 1
+
+
+@dataclass(slots=True)
+class Listing:
+    """The files of a tree, in sorted order, and a signature of their state.
+
+    For a git tree the tracked files stay as git's raw ``ls-files -s`` records until someone
+    asks for ``paths``/``keys``: an unchanged tree is recognised from ``signature`` alone, and a
+    cold scan hands the raw records to the worker processes to parse in parallel.
+
+    ``keys[i]`` is the git blob id of a clean tracked file, or "" when git does not vouch for the
+    file (untracked, modified, a symlink, or no git at all): then its stat decides.
+    """
+
+    root: str
+    method: str = "scandir"
+    signature: str = ""
+    records: list[bytes] = field(default_factory=list)
+    dirty: frozenset[bytes] = frozenset()
+    extra: list[str] = field(default_factory=list)
+    symlinks: set[str] = field(default_factory=set)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    _paths: list[str] | None = None
+    _keys: list[str] | None = None
+
+    def _parse(self) -> None:
+        paths: list[str] = []
+        keys: list[str] = []
+        for path, key, note in parse_records(self.records, self.dirty):
+            if note:
+                self.skipped.append((path, note))
+                continue
+            paths.append(path)
+            keys.append(key)
+        for path in self.extra:
+            paths.append(path)
+            keys.append("")
+        if self.extra:
+            order = sorted(range(len(paths)), key=paths.__getitem__)
+            paths = [paths[i] for i in order]
+            keys = [keys[i] for i in order]
+        self._paths, self._keys = paths, keys
+
+    @property
+    def paths(self) -> list[str]:
+        if self._paths is None:
+            self._parse()
+        assert self._paths is not None
+        return self._paths
+
+    @property
+    def keys(self) -> list[str]:
+        if self._keys is None:
+            self._parse()
+        assert self._keys is not None
+        return self._keys
+
+
+def parse_records(records: list[bytes], dirty: frozenset[bytes]) -> list[tuple[str, str, str]]:
+    """git ``ls-files -s`` records -> (path, key, note); note is why a path is not a file."""
+    out: list[tuple[str, str, str]] = []
+    previous = b""
+    for record in records:
+        meta, _tab, raw = record.partition(b"\t")
+        if raw == previous:  # an unmerged path appears once per stage
+            continue
+        previous = raw
+        path = raw.decode("utf-8", "surrogateescape")
+        mode = meta[:6]
+        if mode == b"160000":
+            out.append((path, "", "git submodule: not scanned"))
+        elif mode == b"120000" or raw in dirty:
+            out.append((path, "", ""))
+        else:
+            out.append((path, meta[7:].partition(b" ")[0].decode(), ""))
+    return out
+
+
+def _git(root: str, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        ["git", "-C", root, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        env=_GIT_ENV,
+    )
+
+
+def start_listing(root: str) -> Callable[[], Listing]:
+    """Start listing *root* in the background (git runs while the caller does other work)."""
+    procs: list[subprocess.Popen] | None = None
+    if os.path.exists(os.path.join(root, ".git")):
+        try:
+            procs = [
+                _git(root, "ls-files", "-s", "-z"),
+                _git(root, "diff-files", "--name-only", "-z"),
+                _git(root, "ls-files", "-o", "--exclude-standard", "-z"),
+            ]
+        except OSError:
+            procs = None
+
+    def finish() -> Listing:
+        listing = _finish_git(root, procs) if procs else None
+        return listing or list_scandir(root)
+
+    return finish
+
+
+def _finish_git(root: str, procs: list[subprocess.Popen]) -> Listing | None:
+    staged, dirty_raw, others = (proc.communicate()[0] for proc in procs)
+    if any(proc.returncode != 0 for proc in procs):
+        return None
+    digest = hashlib.sha1(staged)
+    dirty = frozenset(p for p in dirty_raw.split(b"\0") if p)
+    extra = [p.decode("utf-8", "surrogateescape") for p in others.split(b"\0") if p]
+    listing = Listing(root, method="git", records=staged.split(b"\0")[:-1], dirty=dirty, extra=extra)
+    # Files git does not vouch for enter the signature with their stat, so any edit shows.
+    for raw in sorted(dirty):
+        path = raw.decode("utf-8", "surrogateescape")
+        digest.update(b"\1" + raw + stat_key(root, path).encode())
+    for path in extra:
+        full = os.path.join(root, path)
+        if os.path.islink(full):
+            listing.symlinks.add(path)
+        digest.update(b"\2" + path.encode("utf-8", "surrogateescape") + stat_key(root, path, True).encode())
+    for record in listing.records:
+        if record[:6] == b"120000":
+            path = record.partition(b"\t")[2].decode("utf-8", "surrogateescape")
+            listing.symlinks.add(path)
+            digest.update(b"\3" + record + stat_key(root, path, True).encode())
+    listing.signature = "git:" + digest.hexdigest()
+    return listing
+
+
+def list_scandir(root: str) -> Listing:
+    """List every file below *root* (not .git), never following directory symlinks."""
+    listing = Listing(root, method="scandir")
+    found: list[str] = []
+    stack = [""]
+    while stack:
+        rel_dir = stack.pop()
+        try:
+            with os.scandir(os.path.join(root, rel_dir) if rel_dir else root) as it:
+                items = list(it)
+        except OSError as exc:
+            listing.skipped.append((rel_dir or ".", f"cannot list directory: {exc.strerror or exc}"))
+            continue
+        for item in items:
+            rel = f"{rel_dir}/{item.name}" if rel_dir else item.name
+            try:
+                if item.is_dir(follow_symlinks=False):
+                    if item.name != ".git":
+                        stack.append(rel)
+                    continue
+                if item.is_symlink():
+                    listing.symlinks.add(rel)
+            except OSError:
+                pass
+            found.append(rel)
+    found.sort()
+    listing._paths = found
+    listing._keys = [stat_key(root, path, path in listing.symlinks) for path in found]
+    digest = hashlib.sha1()
+    for path, key in zip(found, listing._keys):
+        digest.update(path.encode("utf-8", "surrogateescape") + b"\0" + key.encode() + b"\0")
+    listing.signature = "fs:" + digest.hexdigest()
+    return listing
+
+
+def list_files(root: str) -> Listing:
+    """List the files of *root*: git-aware when it is a git work tree."""
+    return start_listing(root)()
+
+
+def stat_key(root: str, path: str, symlink: bool = False) -> str:
+    """The cache key of a file git does not vouch for: size, mtime, inode and mode (of the target)."""
+    try:
+        full = os.path.join(root, path)
+        st = os.stat(full) if symlink else os.lstat(full)
+    except OSError:
+        return ""
+    return f"s:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_mode}"
+
+
+def _inside(root_real: str, path: str) -> bool:
+    real = os.path.realpath(path)
+    return real == root_real or real.startswith(root_real + os.sep)
+
+
+_KIND_NAMES = {
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFDIR: "a directory",
+}
+
+
+def read_facts(root: str, rel: str, trusted: bool = False, root_real: str | None = None) -> Facts:
+    """Read what the rules need from one file; every failure becomes ``Facts.error``.
+
+    *trusted*: git vouches that this is an unchanged regular file, so no lstat is needed first.
+    """
+    path = os.path.join(root, rel)
+    flags = _OPEN_FLAGS
+    try:
+        if not trusted:
+            st = os.lstat(path)
+            if stat.S_ISLNK(st.st_mode):
+                if not _inside(root_real or os.path.realpath(root), path):
+                    return Facts(None, error="symlink to outside the tree: not followed")
+                try:
+                    st = os.stat(path)
+                except OSError as exc:
+                    reason = "symlink loop" if exc.errno == 40 else "dangling symlink"
+                    return Facts(None, error=f"{reason}: not followed")
+            else:
+                flags |= _NOFOLLOW
+            if not stat.S_ISREG(st.st_mode):
+                kind = _KIND_NAMES.get(stat.S_IFMT(st.st_mode), "not a regular file")
+                return Facts(None, error=f"{kind}: not opened")
+        else:
+            flags |= _NOFOLLOW
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        return VANISHED
+    except OSError as exc:
+        return Facts(None, error=f"cannot open: {exc.strerror or exc}")
+    try:
+        if rel.endswith(BODY_SUFFIXES):
+            # C sources: the whole body (MODULE_LICENSE sits near the end), in one read.
+            data = os.read(fd, min(os.fstat(fd).st_size, MAX_BODY_BYTES) + 1)
+            header = extract_header(data)
+            if b"MODULE_LICENSE" in data and not header.binary:
+                modules = tuple((m.start(), m.group(1).decode("utf-8", "replace"))
+                                for m in _MODULE_LICENSE_RE.finditer(data))
+                return Facts(header, modules, None, len(data), data)
+            return Facts(header, (), None, len(data))
+        head = os.read(fd, HEAD_BYTES)
+        if len(head) == HEAD_BYTES and head.count(b"\n") < MAX_LINES:
+            while len(head) < MAX_HEAD_BYTES and head.count(b"\n") < MAX_LINES:
+                more = os.read(fd, HEAD_BYTES)
+                if not more:
+                    break
+                head += more
+        return Facts(extract_header(head), (), None, len(head))
+    except OSError as exc:
+        return Facts(None, error=f"cannot read: {exc.strerror or exc}")
+    finally:
+        os.close(fd)

@@ -1,0 +1,6 @@
+#!/bin/sh
+#
+# Helper that prints the kernel version.
+#
+# SPDX-License-Identifier: GPL-2.0-only
+echo 6.12
