@@ -68,6 +68,13 @@ class DirStats:
         if is_problem(status, findings):
             self.problems += sign
 
+    def merge(self, other: DirStats) -> None:
+        self.files += other.files
+        self.statuses.update(other.statuses)
+        self.licenses.update(other.licenses)
+        self.problems += other.problems
+        self.findings += other.findings
+
     @property
     def dominant(self) -> str | None:
         best = self.licenses.most_common(1)
@@ -194,17 +201,29 @@ class LicenseIndex:
     # Directories -----------------------------------------------------------------------------
 
     def dirs(self) -> dict[str, DirStats]:
-        """Per-directory counts ("" is the root), computed on first use."""
+        """Per-directory counts ("" is the root), computed on first use.
+
+        Files are counted into their own directory first (one update a file), then each
+        directory's counts are added to its ancestors (one update a directory and level).
+        """
         if self._dirs is None:
-            dirs: dict[str, DirStats] = {"": DirStats()}
+            own: dict[str, DirStats] = {}
             findings = self.findings
             for path, code, expression in zip(self.paths, self.status, self.exprs):
-                found = findings.get(path, ())
-                for parent in parents(path):
-                    stats = dirs.get(parent)
-                    if stats is None:
-                        stats = dirs[parent] = DirStats()
-                    stats.add(code, expression, found)
+                parent = path.rpartition("/")[0]
+                stats = own.get(parent)
+                if stats is None:
+                    stats = own[parent] = DirStats()
+                stats.add(code, expression, findings.get(path, ()) if findings else ())
+            dirs: dict[str, DirStats] = {"": DirStats()}
+            for directory in own:
+                for ancestor in (*parents(directory), directory) if directory else ("",):
+                    if ancestor not in dirs:
+                        dirs[ancestor] = DirStats()
+            for directory, stats in own.items():
+                targets = (*parents(directory), directory) if directory else ("",)
+                for ancestor in targets:
+                    dirs[ancestor].merge(stats)
             self._dirs = dirs
         return self._dirs
 
