@@ -106,6 +106,12 @@ def _finding_filter(args: argparse.Namespace):  # noqa: ANN202 - FindingFilter, 
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from tui.core.scan import start_listing
+
+    root = _tree_path(args)
+    # git starts listing the tree while the rest of lictree is imported.
+    started = start_listing(root) if os.path.isdir(root) else None
+
     from tui.core.index import TreeError, build_index
     from tui.core.report import check_json, fails, format_text
 
@@ -113,9 +119,8 @@ def run_check(args: argparse.Namespace) -> int:
         keep = _finding_filter(args)
     except ValueError as exc:
         return _fail(str(exc))
-    root = _tree_path(args)
     try:
-        index = build_index(root, use_cache=not args.no_cache)
+        index = build_index(root, use_cache=not args.no_cache, listing=started)
     except TreeError as exc:
         return _fail(str(exc))
     if args.format == "json":

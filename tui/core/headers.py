@@ -68,9 +68,9 @@ def _tag_line(raw: bytes) -> tuple[str, str | None, str, bool]:
 
 def extract_header(head: bytes, max_lines: int = MAX_LINES) -> Header:
     """Find the first SPDX tag in the first *max_lines* lines of *head* (bytes)."""
-    binary = head.find(b"\0", 0, 8192) >= 0
+    binary = head.find(b"\0", 0, 1024) >= 0
     shebang = head.startswith(b"#!")
-    first_nl = head.find(b"\n", 0, 8192)
+    first_nl = head.find(b"\n", 0, 1024)
     crlf = first_nl > 0 and head[first_nl - 1] == 13
     pos = head.find(TAG_BYTES, 0, HEAD_SEARCH)
     if pos < 0:

@@ -353,11 +353,15 @@ class LicenseIndex:
         return updated, removed
 
 
-def _evaluate_one(ctx: Context, path: str, trusted: bool, root_real: str) -> Outcome | None:
-    """One file's outcome; None when it vanished (deleted since it was listed)."""
+def _evaluate_one(ctx: Context, path: str, trusted: bool, root_real: str, base: str | None = None) -> Outcome | None:
+    """One file's outcome; None when it vanished (deleted since it was listed).
+
+    *base* is the directory paths are relative to: the root, or "" in a pool worker (which has
+    chdir'ed to the root).
+    """
     if ctx.exclude.excluded(path):
         return ctx.evaluate(path, None)
-    facts = read_facts(ctx.root, path, trusted, root_real)
+    facts = read_facts(ctx.root if base is None else base, path, trusted, root_real)
     if facts is VANISHED:
         return None
     return ctx.evaluate(path, facts)
@@ -378,9 +382,17 @@ class Chunk(NamedTuple):
 _worker_ctx: Context | None = None
 
 
-def _init_worker(ctx: Context) -> None:
-    global _worker_ctx
+_worker_root = ""
+
+
+def _init_worker(ctx: Context, chdir: bool = False) -> None:
+    """Set up a worker; a pool process works from inside the tree (relative paths resolve faster)."""
+    global _worker_ctx, _worker_root
     _worker_ctx = ctx
+    _worker_root = ctx.root
+    if chdir:
+        os.chdir(ctx.root)
+        _worker_root = ""
 
 
 def _read_job(job: tuple) -> Chunk:
@@ -388,6 +400,7 @@ def _read_job(job: tuple) -> Chunk:
     ctx = _worker_ctx
     assert ctx is not None
     root = ctx.root
+    base = _worker_root
     root_real = os.path.realpath(root)
     skipped: list[tuple[str, str]] = []
     if job[0] == "git":
@@ -417,7 +430,7 @@ def _read_job(job: tuple) -> Chunk:
             continue
         if not key:
             key = stat_key(root, path, path in symlinks)
-        outcome = _evaluate_one(ctx, path, bool(key) and not key.startswith("s:"), root_real)
+        outcome = _evaluate_one(ctx, path, bool(key) and not key.startswith("s:"), root_real, base)
         if outcome is None:
             continue
         paths.append(path)
@@ -436,14 +449,18 @@ def build_index(
     use_cache: bool = True,
     workers: int | None = None,
     progress: ProgressFn | None = None,
+    listing: Callable[[], Listing] | None = None,
 ) -> LicenseIndex:
     """Index *root*: list its files, reuse cached verdicts of unchanged ones, read the rest.
+
+    *listing*: a listing already started with ``scan.start_listing`` (so git runs while the
+    caller imports the rest).
 
     git runs while the catalog and the cache load; an unchanged tree is recognised by its
     listing's signature and costs no per-file work at all.
     """
     root = check_root(root)
-    finish_listing = start_listing(root)
+    finish_listing = listing or start_listing(root)
     ctx = Context(root)
     fingerprint = ctx.fingerprint
     cached = cache_mod.load(root, fingerprint) if use_cache else None
@@ -559,7 +576,7 @@ def _run_jobs(ctx: Context, jobs: list[tuple], workers: int | None, total: int) 
         _init_worker(ctx)
         yield from map(_read_job, jobs)
         return
-    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_init_worker, initargs=(ctx,))
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_init_worker, initargs=(ctx, True))
     try:
         yield from pool.imap(_read_job, jobs)
     finally:
