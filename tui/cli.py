@@ -123,6 +123,8 @@ def run_check(args: argparse.Namespace) -> int:
         index = build_index(root, use_cache=not args.no_cache, listing=started)
     except TreeError as exc:
         return _fail(str(exc))
+    if args.watch:
+        return watch_check(index, keep, args.fail_on)
     if args.format == "json":
         json.dump(check_json(index, keep), sys.stdout, indent=1)
         sys.stdout.write("\n")
@@ -137,6 +139,42 @@ def run_check(args: argparse.Namespace) -> int:
         sys.stdout.writelines(line + "\n" for line in format_text(index, keep))
     sys.stdout.flush()
     return EXIT_FINDINGS if fails(index, keep, args.fail_on) else EXIT_OK
+
+
+def watch_check(index, keep, fail_on: str) -> int:  # noqa: ANN001 - core types imported lazily
+    """`check --watch`: print all findings, then those of each changed file as edits land."""
+    import time
+
+    import watchfiles
+
+    from tui.core.report import fails, format_text, printable, summary_counts, summary_line
+    from tui.core.watch import apply_changes, relative_paths, watch_filter
+
+    sys.stdout.writelines(line + "\n" for line in format_text(index, keep))
+    sys.stdout.write(f"watching {printable(index.root)} for changes (Ctrl-C to stop)\n")
+    sys.stdout.flush()
+    try:
+        for batch in watchfiles.watch(index.root, watch_filter=watch_filter(index.root), step=50, debounce=400,
+                                      raise_interrupt=False):
+            update = apply_changes(index, relative_paths(index.root, batch))
+            if not update.changed:
+                continue
+            stamp = time.strftime("%H:%M:%S")
+            what = f"{len(update.updated)} changed, {len(update.removed)} removed"
+            if update.context_changed:
+                what += ", LICENSES/ or COPYING reloaded"
+            sys.stdout.write(f"--- {stamp}: {what}\n")
+            for path in sorted(update.updated)[:200]:
+                for finding in keep.apply(index.findings.get(path, ())):
+                    sys.stdout.write(f"{printable(path)}:{finding.line or 1}: {finding.severity} {finding.rule} "
+                                     f"{printable(finding.message)}\n")
+            for path in sorted(update.removed)[:200]:
+                sys.stdout.write(f"{printable(path)}: removed\n")
+            sys.stdout.write(summary_line(summary_counts(index, keep)) + "\n")
+            sys.stdout.flush()
+    except KeyboardInterrupt:
+        pass
+    return EXIT_FINDINGS if fails(index, keep, fail_on) else EXIT_OK
 
 
 def run_export(args: argparse.Namespace) -> int:
