@@ -120,21 +120,22 @@ def test_check_watch_reprints_findings(demo_copy: Path):
     import time
 
     proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "check", str(demo_copy), "--watch"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=Path(__file__).parents[2])
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=Path(__file__).parents[2])
+    deadline = time.time() + 30
+
+    def read_until(text: str) -> str:
+        seen = b""
+        while text.encode() not in seen and time.time() < deadline:
+            if select.select([proc.stdout], [], [], 0.5)[0]:
+                seen += os.read(proc.stdout.fileno(), 65536)
+        return seen.decode()
+
     try:
-        seen = ""
-        deadline = time.time() + 30
-        while "watching" not in seen and time.time() < deadline:
-            if select.select([proc.stdout], [], [], 1)[0]:
-                seen += proc.stdout.readline()
-        assert "watching" in seen
+        assert "watching" in read_until("watching")
         time.sleep(0.5)
         touch(demo_copy / "kernel/fork.c", "// SPDX-License-Identifier: Bogus-2\n")
-        seen = ""
-        while "files:" not in seen and time.time() < deadline:
-            if select.select([proc.stdout], [], [], 1)[0]:
-                seen += proc.stdout.readline()
+        seen = read_until("--- ")
+        seen += read_until("files:")
         assert "kernel/fork.c:1: error LT101 Invalid License ID: Bogus-2" in seen
     finally:
         proc.send_signal(signal.SIGINT)
