@@ -140,4 +140,4 @@ def test_check_watch_reprints_findings(demo_copy: Path):
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
-    assert "Traceback" not in proc.stderr.read()
+    assert b"Traceback" not in proc.stderr.read()
