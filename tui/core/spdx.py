@@ -176,7 +176,7 @@ class _Licensing:
         parsed = self._cache.get(expression)
         if parsed is None:
             try:
-                parsed = self.licensing.parse(self.rewrite(expression), validate=True, strict=True)
+                parsed = self.licensing.parse(self.rewrite(expression), validate=False, strict=True)
             except Exception as exc:  # license-expression raises several unrelated types
                 raise ValueError(f"{expression}: {exc}") from None
             if parsed is None:
