@@ -230,19 +230,35 @@ def test_html_page_totals_match_check_and_escape_the_tree(capsys, tmp_path, tree
     assert "\x1b" not in text
 
 
+def chromium_dom(page: Path, profile: Path) -> PageParser:
+    result = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}", "--dump-dom",
+         page.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )
+    return parse_page(result.stdout)
+
+
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed")
 def test_html_renders_in_chromium_with_the_right_totals(capsys, tmp_path):
     checked = check_doc(capsys, str(DEMO))
     page = export_file(capsys, tmp_path, str(DEMO), "html")
-    result = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'profile'}",
-         "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=120,
-    )
-    dom = parse_page(result.stdout)
+    dom = chromium_dom(page, tmp_path / "profile")
     assert any(t == "body" and a.get("data-ready") == "1" for t, a in dom.tags)  # the script ran
     assert keyed(dom, "statuses") == checked["summary"]["statuses"]
     assert len(dom.tables["files"]) - 1 == len(checked["files"])
+    # click "Files" of the status table twice (descending), and type in the file search box
+    page.write_text(page.read_text().replace("</body>", (
+        "<script>var th = document.querySelector('#statuses th:nth-child(2)'); th.click(); th.click();"
+        "var s = document.getElementById('search'); s.value = 'drivers/net';"
+        "s.dispatchEvent(new Event('input'));</script></body>")))
+    dom = chromium_dom(page, tmp_path / "profile")
+    counts = [int(cells[1]) for key, cells in dom.tables["statuses"] if key]
+    assert counts == sorted(checked["summary"]["statuses"].values(), reverse=True)
+    shown = sum(1 for f in checked["files"] if "drivers/net" in f["path"])
+    assert dom.text["shown"] == str(shown)
+    hidden = [a for t, a in dom.tags if t == "tr" and "hidden" in a]
+    assert len(hidden) == len(checked["files"]) - shown
 
 
 def test_sarif_structure_and_counts(capsys, tmp_path, tree):

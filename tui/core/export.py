@@ -211,7 +211,8 @@ def _write_json(job: _Job, out: TextIO) -> None:
     files = doc.pop("files")
     out.write("{\n")
     for key, value in doc.items():
-        out.write(f" {json.dumps(key)}: {json.dumps(value, indent=1)},\n")
+        text = json.dumps(value, indent=1).replace("\n", "\n ")
+        out.write(f" {json.dumps(key)}: {text},\n")
     out.write(' "files": [')
     separator = "\n  "
     for item in files:
@@ -440,6 +441,8 @@ code, td.path { font-family: ui-monospace, monospace; font-size: 12.5px; }
 .s-excluded { color: var(--muted); }
 .grid { display: flex; flex-wrap: wrap; gap: 2rem; }
 svg text { font: 12px system-ui, sans-serif; fill: currentColor; }
+rect.bar { fill: var(--bar); } rect.bar-valid { fill: var(--ok); } rect.bar-untagged { fill: var(--warn); }
+rect.bar-invalid, rect.bar-unreadable { fill: var(--bad); } rect.bar-excluded { fill: var(--muted); }
 #search { font: inherit; padding: .2rem .4rem; width: 20rem; }
 """
 
@@ -500,7 +503,7 @@ def _html_table(table_id: str, header: Sequence[tuple[str, bool]], rows: Sequenc
     yield "</tbody></table>\n"
 
 
-def _bar_chart(title: str, items: Sequence[tuple[str, int]], total: int) -> str:
+def _bar_chart(title: str, items: Sequence[tuple[str, int]], total: int, classes: bool = False) -> str:
     """A horizontal bar chart as inline SVG (labels escaped, a <title> on each bar)."""
     width, label_w, row_h = 560, 250, 22
     biggest = max((n for _l, n in items), default=0) or 1
@@ -514,7 +517,8 @@ def _bar_chart(title: str, items: Sequence[tuple[str, int]], total: int) -> str:
         parts.append(
             f'<g><title>{_e(label)}: {count} files ({_share(count, total)})</title>'
             f'<text x="0" y="{y + 14}">{_e(shown)}</text>'
-            f'<rect x="{label_w}" y="{y + 3}" width="{bar}" height="{row_h - 8}" rx="2" fill="var(--bar)"/>'
+            f'<rect class="bar{" bar-" + label if classes else ""}" x="{label_w}" y="{y + 3}" width="{bar}" '
+            f'height="{row_h - 8}" rx="2"/>'
             f'<text x="{label_w + bar + 6}" y="{y + 14}">{count}</text></g>'
         )
     parts.append("</svg>")
@@ -543,7 +547,7 @@ def html_chunks(job: _Job) -> Iterator[str]:
         top.append(("(others)", rest))
     yield '<h2>License distribution</h2><div class="grid">'
     yield _bar_chart("Files by license", top, total)
-    yield _bar_chart("Files by status", list(summary["statuses"].items()), total)
+    yield _bar_chart("Files by status", list(summary["statuses"].items()), total, classes=True)
     yield "</div>\n"
     yield '<div class="grid"><section><h2>Files by status</h2>\n'
     yield from _html_table("statuses", (("Status", False), ("Files", True), ("Share", True)),
