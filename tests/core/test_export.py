@@ -205,6 +205,13 @@ def keyed(parser: PageParser, table: str, column: int = 1) -> dict[str, int]:
     return {key: int(cells[column]) for key, cells in parser.tables[table] if key is not None}
 
 
+def file_data(text: str) -> list[list]:
+    """The rows of the file table, from the page's JSON data block."""
+    start = text.index('<script type="application/json" id="file-data">')
+    start = text.index(">", start) + 1
+    return json.loads(text[start : text.index("</script>", start)])
+
+
 def test_html_page_totals_match_check_and_escape_the_tree(capsys, tmp_path, tree):
     checked = check_doc(capsys, str(tree))
     text = export_file(capsys, tmp_path, str(tree), "html").read_text()
@@ -213,13 +220,20 @@ def test_html_page_totals_match_check_and_escape_the_tree(capsys, tmp_path, tree
     assert keyed(page, "severities") == checked["summary"]["findings"]
     assert keyed(page, "rules", 3) == checked["summary"]["rules"]
     assert keyed(page, "expressions") == checked["summary"]["expressions"]
-    files = page.tables["files"][1:]
-    assert len(files) == len(checked["files"])
-    assert {cells[0] for _k, cells in files} >= {"drivers/evil/<img src=x onerror=alert(1)>.c",
-                                                "drivers/evil/&amp;.c"}
+    rows = file_data(text)
+    assert len(rows) == len(checked["files"])
+    by_path = {row[0]: row for row in rows}
+    for item in checked["files"]:
+        if "\t" in item["path"]:
+            continue
+        row = by_path[item["path"]]
+        assert row[1:4] == [item["status"], item["expression"] or "", item["line"] or ""]
+        assert [n.split(" ")[0] for n in row[4].split("\n") if n] == [f["rule"] for f in item["findings"]]
+    assert "drivers/evil/\\x09control\\x1b[31m.c" in by_path
     assert page.text["totals"].startswith(f"{len(checked['files'])} files:")
     tags = {tag for tag, _a in page.tags}
-    assert "img" not in tags and "b" not in tags
+    assert "img" not in tags and "b" not in tags  # names and tags from the tree stay text
+    assert "<img" not in text and "</b>" not in text and "&amp;.c" not in text.replace("&amp;amp;.c", "")
     assert tags >= {"svg", "rect", "script", "style", "table"}
     # self-contained: nothing is fetched
     for tag, attributes in page.tags:
@@ -240,25 +254,32 @@ def chromium_dom(page: Path, profile: Path) -> PageParser:
 
 
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed")
-def test_html_renders_in_chromium_with_the_right_totals(capsys, tmp_path):
-    checked = check_doc(capsys, str(DEMO))
-    page = export_file(capsys, tmp_path, str(DEMO), "html")
+def test_html_renders_in_chromium_with_the_right_totals(capsys, tmp_path, tree):
+    checked = check_doc(capsys, str(tree))
+    page = export_file(capsys, tmp_path, str(tree), "html")
     dom = chromium_dom(page, tmp_path / "profile")
     assert any(t == "body" and a.get("data-ready") == "1" for t, a in dom.tags)  # the script ran
     assert keyed(dom, "statuses") == checked["summary"]["statuses"]
-    assert len(dom.tables["files"]) - 1 == len(checked["files"])
-    # click "Files" of the status table twice (descending), and type in the file search box
+    shown = [cells for _k, cells in dom.tables["files"][1:]]
+    assert len(shown) == len(checked["files"])  # one page holds them all
+    assert "drivers/evil/<img src=x onerror=alert(1)>.c" in {c[0] for c in shown}
+    assert "img" not in {t for t, _a in dom.tags}
+    # sort the status table by files (twice: descending), sort the files by line, search the files
     page.write_text(page.read_text().replace("</body>", (
         "<script>var th = document.querySelector('#statuses th:nth-child(2)'); th.click(); th.click();"
-        "var s = document.getElementById('search'); s.value = 'drivers/net';"
+        "document.querySelector('#files th:nth-child(4)').click();"
+        "document.querySelector('#files th:nth-child(4)').click();"
+        "var s = document.getElementById('search'); s.value = 'drivers/misc';"
         "s.dispatchEvent(new Event('input'));</script></body>")))
     dom = chromium_dom(page, tmp_path / "profile")
     counts = [int(cells[1]) for key, cells in dom.tables["statuses"] if key]
     assert counts == sorted(checked["summary"]["statuses"].values(), reverse=True)
-    shown = sum(1 for f in checked["files"] if "drivers/net" in f["path"])
-    assert dom.text["shown"] == str(shown)
-    hidden = [a for t, a in dom.tags if t == "tr" and "hidden" in a]
-    assert len(hidden) == len(checked["files"]) - shown
+    misc = [f for f in checked["files"] if "drivers/misc" in f["path"]]
+    assert dom.text["shown"] == str(len(misc))
+    rows = [cells for _k, cells in dom.tables["files"][1:]]
+    assert {r[0] for r in rows} == {f["path"] for f in misc}
+    lines = [int(r[3] or 0) for r in rows]
+    assert lines == sorted(lines, reverse=True)
 
 
 def test_sarif_structure_and_counts(capsys, tmp_path, tree):

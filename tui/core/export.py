@@ -443,42 +443,83 @@ code, td.path { font-family: ui-monospace, monospace; font-size: 12.5px; }
 svg text { font: 12px system-ui, sans-serif; fill: currentColor; }
 rect.bar { fill: var(--bar); } rect.bar-valid { fill: var(--ok); } rect.bar-untagged { fill: var(--warn); }
 rect.bar-invalid, rect.bar-unreadable { fill: var(--bad); } rect.bar-excluded { fill: var(--muted); }
+#files td:last-child { white-space: pre-line; }
 #search { font: inherit; padding: .2rem .4rem; width: 20rem; }
 """
 
 _JS = """
 (function () {
-  function sortBy(th) {
-    var table = th.closest('table'), body = table.tBodies[0], col = th.cellIndex;
-    var rows = Array.prototype.slice.call(body.rows);
-    var num = th.classList.contains('num');
-    var dir = th.getAttribute('aria-sort') === 'ascending' ? -1 : 1;
-    var keys = rows.map(function (r) {
-      var t = r.cells[col] ? r.cells[col].textContent : '';
-      return num ? (parseFloat(t) || 0) : t.toLowerCase();
-    });
-    var order = rows.map(function (_, i) { return i; });
-    order.sort(function (a, b) { return keys[a] < keys[b] ? -dir : keys[a] > keys[b] ? dir : a - b; });
-    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (h) { h.removeAttribute('aria-sort'); });
+  function compare(a, b, numeric) {
+    if (numeric) { a = parseFloat(a) || 0; b = parseFloat(b) || 0; }
+    else { a = String(a).toLowerCase(); b = String(b).toLowerCase(); }
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+  function mark(th, dir) {
+    Array.prototype.forEach.call(th.parentNode.cells, function (h) { h.removeAttribute('aria-sort'); });
     th.setAttribute('aria-sort', dir === 1 ? 'ascending' : 'descending');
-    var frag = document.createDocumentFragment();
-    order.forEach(function (i) { frag.appendChild(rows[i]); });
-    body.appendChild(frag);
   }
+  function nextDir(th) { return th.getAttribute('aria-sort') === 'ascending' ? -1 : 1; }
   document.querySelectorAll('table.sortable th').forEach(function (th) {
-    th.addEventListener('click', function () { sortBy(th); });
-  });
-  var search = document.getElementById('search'), files = document.getElementById('files');
-  if (search && files) {
-    search.addEventListener('input', function () {
-      var needle = search.value.toLowerCase(), shown = 0;
-      Array.prototype.forEach.call(files.tBodies[0].rows, function (r) {
-        var hit = !needle || r.textContent.toLowerCase().indexOf(needle) !== -1;
-        r.hidden = !hit; shown += hit ? 1 : 0;
-      });
-      document.getElementById('shown').textContent = shown;
+    th.addEventListener('click', function () {
+      var body = th.closest('table').tBodies[0], col = th.cellIndex, dir = nextDir(th);
+      var numeric = th.classList.contains('num');
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) { return dir * compare(a.cells[col].textContent, b.cells[col].textContent, numeric); });
+      mark(th, dir);
+      var frag = document.createDocumentFragment();
+      rows.forEach(function (r) { frag.appendChild(r); });
+      body.appendChild(frag);
     });
+  });
+  var data = JSON.parse(document.getElementById('file-data').textContent);
+  var table = document.getElementById('files'), body = table.tBodies[0];
+  var search = document.getElementById('search'), size = 250, page = 0, view = data, col = 0, dir = 1;
+  function render() {
+    var pages = Math.max(1, Math.ceil(view.length / size));
+    page = Math.max(0, Math.min(page, pages - 1));
+    var frag = document.createDocumentFragment();
+    view.slice(page * size, page * size + size).forEach(function (row) {
+      var tr = document.createElement('tr');
+      tr.className = 's-' + row[1];
+      row.forEach(function (value, i) {
+        var td = document.createElement('td');
+        td.textContent = value;
+        if (i === 0) { td.className = 'path'; } else if (i === 3) { td.className = 'num'; }
+        tr.appendChild(td);
+      });
+      frag.appendChild(tr);
+    });
+    body.textContent = '';
+    body.appendChild(frag);
+    document.getElementById('shown').textContent = view.length;
+    document.getElementById('page').textContent = 'page ' + (page + 1) + ' of ' + pages;
   }
+  function sortView() {
+    var numeric = col === 3;
+    view = view.map(function (row, i) { return [row, i]; }).sort(function (a, b) {
+      return dir * compare(a[0][col], b[0][col], numeric) || a[1] - b[1];
+    }).map(function (pair) { return pair[0]; });
+  }
+  Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) {
+    th.addEventListener('click', function () {
+      dir = th.cellIndex === col ? nextDir(th) : 1;
+      col = th.cellIndex;
+      mark(th, dir);
+      sortView();
+      page = 0;
+      render();
+    });
+  });
+  search.addEventListener('input', function () {
+    var needle = search.value.toLowerCase();
+    view = !needle ? data : data.filter(function (row) { return row.join(' ').toLowerCase().indexOf(needle) !== -1; });
+    if (col !== 0 || dir !== 1) { sortView(); }
+    page = 0;
+    render();
+  });
+  document.getElementById('prev').addEventListener('click', function () { page -= 1; render(); });
+  document.getElementById('next').addEventListener('click', function () { page += 1; render(); });
+  render();
   document.body.setAttribute('data-ready', '1');
 })();
 """
@@ -583,23 +624,36 @@ def html_chunks(job: _Job) -> Iterator[str]:
                            [(d["path"], ((d["path"] + "/") if d["path"] else "(top)", d["files"], d["problems"],
                                          d["with_findings"])) for d in summary["directories"]])
     yield (f'<h2>Files</h2>\n<p><input id="search" type="search" placeholder="Show files containing…" '
-           f'aria-label="Show files containing"> <span id="shown">{total}</span> of {total} files shown; '
-           "click a column to sort.</p>\n")
-    yield ('<table id="files" class="sortable"><thead><tr><th>Path</th><th>Status</th><th>Expression</th>'
-           '<th class="num">Line</th><th>Findings</th></tr></thead><tbody>\n')
+           f'aria-label="Show files containing"> <span id="shown">{total}</span> of {total} files; '
+           '<button id="prev" type="button">◀</button> <span id="page"></span> '
+           '<button id="next" type="button">▶</button>; click a column to sort.</p>\n'
+           "<noscript><p>The list of files needs JavaScript; the CSV export has it too.</p></noscript>\n")
+    yield ('<table id="files"><thead><tr><th>Path</th><th>Status</th><th>Expression</th>'
+           '<th class="num">Line</th><th>Findings</th></tr></thead><tbody></tbody></table>\n')
+    yield '<script type="application/json" id="file-data">'
+    yield from _file_rows_json(job)
+    yield f"</script>\n<script>{_JS}</script>\n</body></html>\n"
+
+
+_JSON_IN_HTML = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def _file_rows_json(job: _Job) -> Iterator[str]:
+    """The files as a JSON array of [path, status, expression, line, findings] rows, safe inside <script>."""
+    index = job.index
     paths, status, exprs, lines = index.paths, index.status, index.exprs, index.lines
     chunk: list[str] = []
+    separator = "["
     for i in job.rows:
-        name = STATUSES[status[i]]
-        found = job.findings(i)
-        notes = "; ".join(f"{f.rule} {f.severity}: {f.message}" for f in found)
-        chunk.append(f'<tr class="s-{name}"><td class="path">{_e(paths[i])}</td><td>{name}</td>'
-                     f"<td>{_e(exprs[i] or '')}</td><td class=\"num\">{lines[i] or ''}</td><td>{_e(notes)}</td></tr>\n")
+        notes = "\n".join(f"{f.rule} {f.severity}: {printable(f.message)}" for f in job.findings(i))
+        row = [printable(paths[i]), STATUSES[status[i]], printable(exprs[i] or ""), lines[i] or "", notes]
+        chunk.append(separator + json.dumps(row).translate(_JSON_IN_HTML))
+        separator = ",\n"
         if len(chunk) >= 2000:
             yield "".join(chunk)
             chunk.clear()
+    chunk.append("]" if separator == ",\n" else "[]")
     yield "".join(chunk)
-    yield f"</tbody></table>\n<script>{_JS}</script>\n</body></html>\n"
 
 
 def _write_html(job: _Job, out: TextIO) -> None:
