@@ -593,3 +593,15 @@ def test_never_writes_inside_the_tree(capsys, demo_copy, tmp_path):
     for fmt in export.FORMATS:
         export_file(capsys, tmp_path, str(demo_copy), fmt)
     assert snapshot_tree(demo_copy) == before
+
+
+@pytest.mark.parametrize("fmt", ["spdx-json", "spdx-tv"])
+def test_spdx_of_a_tree_without_licenses_or_copying(capsys, tmp_path, fmt):
+    root = write_tree(tmp_path / "bare", {"a.c": "// SPDX-License-Identifier: GPL-2.0-only OR MIT\n",
+                                         "b.c": "int untagged;\n"}, licenses=False)
+    document = parse_and_validate(export_file(capsys, tmp_path, str(root), fmt))
+    files = {f.name: f for f in document.files}
+    assert str(files["./a.c"].license_concluded) == "GPL-2.0-only OR MIT"
+    assert str(files["./b.c"].license_concluded) == "NOASSERTION"
+    assert str(document.packages[0].license_concluded) == "NOASSERTION"
+    assert document.extracted_licensing_info == []
