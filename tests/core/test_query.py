@@ -135,6 +135,9 @@ def test_exact_expression(small):
 
 def test_empty_query_matches_everything(small):
     assert parse_query("   ").matches(small) == list(range(len(small)))
+    for whole in ("path:/", "path:./", 'path:"/"'):
+        assert parse_query(whole).matches(small) == list(range(len(small)))
+        assert str(parse_query(str(parse_query(whole)))) == "path:/"
     assert not parse_query("")
 
 
@@ -175,7 +178,7 @@ def test_parse_errors_have_a_message_and_a_column(text, fragment, column):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from([*'abc -:",\\*?[]!=', "license", "status", "path", "valid", "MIT", "rule", "LT1"]))
+@given(st.lists(st.sampled_from([*'abc -:",\\*?[]!=/.', "license", "status", "path", "valid", "MIT", "rule", "LT1"]))
        .map("".join) | st.text(max_size=30))
 def test_any_text_parses_or_fails_cleanly_and_round_trips(text):
     try:
@@ -245,6 +248,7 @@ def test_completion_of_paths_and_extensions_needs_the_index(small):
     assert complete("path:drivers/", small.catalog, small) == [
         "path:drivers/net/", "path:drivers/network.c", "path:drivers/usb/"]
     assert complete("path:docs/my", small.catalog, small) == ['path:"docs/my notes.txt"']
+    assert complete('path:"docs/my n', small.catalog, small) == ['path:"docs/my notes.txt"']
     assert "ext:c" in complete("ext:", small.catalog, small)
     assert replace_last_word("usb path:dr", "path:drivers/") == "usb path:drivers/"
     assert replace_last_word('path:"a b" lic', "license:") == 'path:"a b" license:'

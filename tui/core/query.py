@@ -81,7 +81,8 @@ class Term:
         exact = "=" if self.exact else ""
         if self.key in _LIST_KEYS and len(self.values) > 1:
             return f"{sign}{self.key}:{exact}{','.join(self.values)}"
-        return f"{sign}{self.key}:{exact}{quote_value(self.values[0], self.key in _LIST_KEYS)}"
+        value = self.values[0] or ("/" if self.key == "path" else "")  # path:/ is the whole tree
+        return f"{sign}{self.key}:{exact}{quote_value(value, self.key in _LIST_KEYS)}"
 
 
 def _needs_quotes(value: str) -> bool:
@@ -437,6 +438,8 @@ def complete(text: str, catalog: Catalog | None, index: LicenseIndex | None = No
         return [f"{sign}{k}:" for k in KEYS if k.startswith(word.lower())] if not word.startswith('"') else []
     key, _, value = word.partition(":")
     key = key.lower()
+    if value.startswith('"'):  # a value being typed in quotes
+        value = value[1:].removesuffix('"').replace('\\"', '"').replace("\\\\", "\\")
     exact = ""
     if key == "license" and value.startswith("="):
         exact, value = "=", value[1:]
