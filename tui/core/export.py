@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import html
-import io
 import json
 import os
 import stat
@@ -105,6 +104,8 @@ def write(index: LicenseIndex, fmt: str, output: str, keep: FindingFilter | None
     try:
         with atomic_output(target, newline="" if fmt == "csv" else None) as out:
             render(out)
+    except BrokenPipeError:
+        raise  # stdout piped into `head`: the CLI stops quietly
     except OSError as exc:
         raise ExportError(f"cannot write {output}: {exc.strerror or exc}") from None
 
@@ -147,17 +148,12 @@ def atomic_output(target: str | None, newline: str | None = None) -> Iterator[Te
     None writes to stdout; a target that is a device or a pipe is written in place.
     """
     if target is None:
-        sys.stdout.flush()
-        buffer = getattr(sys.stdout, "buffer", None)
-        if buffer is None:
-            yield sys.stdout
-            return
-        stream = io.TextIOWrapper(buffer, encoding="utf-8", newline=newline)
-        try:
-            yield stream
-        finally:
-            stream.flush()
-            stream.detach()
+        stream = sys.stdout
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding != "utf8" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
+        yield stream
+        stream.flush()
         return
     try:
         existing = os.stat(target)
