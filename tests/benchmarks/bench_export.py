@@ -24,6 +24,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 from _measure import median_of, run_measured
 
+ROOT = sys.path[0]
+
 DEFAULT_TREE = "/root/.cache/lictree-kernel/linux-source-6.12"
 QUERIES = [
     "license:MIT",
@@ -100,7 +102,7 @@ def run(tree: str, args: argparse.Namespace, env: dict, out_dir: str) -> int:
             walls.append(time.perf_counter() - start)
             cpus.append(cpu_now() - cpu)
         command = [sys.executable, "-m", "tui.cli", "export", tree, "--format", fmt, "-o", target]
-        cmd_wall, cmd_rss = median_of([run_measured(command, env=env) for _ in range(args.repeat)])
+        cmd_wall, cmd_rss = median_of([run_measured(command, cwd=ROOT, env=env) for _ in range(args.repeat)])
         size = os.path.getsize(target) / 1e6
         wall = statistics.median(walls)
         verdict = "ok" if cmd_wall <= EXPORT_GOAL_S else "SLOW"
