@@ -100,14 +100,14 @@ def write(index: LicenseIndex, fmt: str, output: str, keep: FindingFilter | None
         raise ExportError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
     target = check_output(output)
     job = _Job(index, keep or FindingFilter(), positions, query)
-    render = _spdx_renderer(job, fmt) if fmt.startswith("spdx-") else partial(_RENDERERS[fmt], job)
     try:
+        render = _spdx_renderer(job, fmt) if fmt.startswith("spdx-") else partial(_RENDERERS[fmt], job)
         with atomic_output(target, newline="" if fmt == "csv" else None) as out:
             render(out)
     except BrokenPipeError:
         raise  # stdout piped into `head`: the CLI stops quietly
     except OSError as exc:
-        raise ExportError(f"cannot write {output}: {exc.strerror or exc}") from None
+        raise ExportError(f"cannot write {printable(output)}: {exc.strerror or exc}") from None
 
 
 # Output -----------------------------------------------------------------------------------------
@@ -120,13 +120,14 @@ def check_output(output: str) -> str | None:
     if not output:
         raise ExportError("the output path is empty")
     path = os.path.realpath(output)
+    shown = printable(output)
     if os.path.isdir(path):
-        raise ExportError(f"{output}: is a directory")
+        raise ExportError(f"{shown}: is a directory")
     parent = os.path.dirname(path)
     if not os.path.isdir(parent):
-        raise ExportError(f"{output}: no such directory: {os.path.dirname(output) or parent}")
+        raise ExportError(f"{shown}: no such directory: {printable(os.path.dirname(output) or parent)}")
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise ExportError(f"{output}: cannot create files in {parent}: permission denied")
+        raise ExportError(f"{shown}: cannot create files in {printable(parent)}: permission denied")
     return path
 
 
