@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_tree_args(export)
     export.add_argument("--format", default="json", help="json, csv, md, html, spdx-json, spdx-tv, sarif")
     export.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write ('-' for stdout)")
+    export.add_argument("--filter", metavar="QUERY", help="only the files matching QUERY ('license:MIT path:drivers')")
     _add_rule_args(export)
 
     sub.add_parser("rules", help="list every rule with its id, severity and description")
@@ -183,14 +184,19 @@ def run_export(args: argparse.Namespace) -> int:
     except ImportError:
         return _fail("export is not available in this version")
     from tui.core.index import TreeError, build_index
+    from tui.core.query import QueryError, parse_query
 
     try:
         keep = _finding_filter(args)
+        query = parse_query(args.filter) if args.filter else None
+    except QueryError as exc:
+        return _fail(f"--filter: {exc}")
     except ValueError as exc:
         return _fail(str(exc))
     try:
         index = build_index(_tree_path(args), use_cache=not args.no_cache)
-        export.write(index, args.format, args.output, keep)
+        positions = query.matches(index) if query else None
+        export.write(index, args.format, args.output, keep, positions, query=args.filter)
     except TreeError as exc:
         return _fail(str(exc))
     except export.ExportError as exc:

@@ -1,0 +1,684 @@
+"""Write a tree's licenses (all files, or the files of a filter) as a report.
+
+Formats: ``json`` (the document of ``lictree check --format json`` with a fuller summary),
+``csv`` (one row a file), ``md`` (the summary as Markdown tables), ``html`` (one self-contained
+page: summary, chart, sortable table of files), ``spdx-json`` / ``spdx-tv`` (SPDX 2.3, see
+tui.core.spdx) and ``sarif`` (SARIF 2.1.0 for code-scanning UIs).
+
+Writes are atomic: the report goes to a temporary file beside the target, which replaces the
+target only once complete; a failure or an interrupt removes it and leaves the old file as it
+was. Text from the tree is escaped for each format (and CSV cells cannot start a formula).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import os
+import stat
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TextIO
+from urllib.parse import quote
+
+from tui import __version__
+from tui.core.evaluate import STATUSES
+from tui.core.index import LicenseIndex
+from tui.core.query import summarize
+from tui.core.report import FindingFilter, check_json, file_json, printable, summary_line
+from tui.core.rules import RULES, Finding
+
+#: Format name -> the usual file name ending.
+FORMATS = {
+    "json": ".json",
+    "csv": ".csv",
+    "md": ".md",
+    "html": ".html",
+    "spdx-json": ".spdx.json",
+    "spdx-tv": ".spdx",
+    "sarif": ".sarif",
+}
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+CSV_COLUMNS = ("path", "status", "expression", "line", "licenses", "classes", "severity", "rules", "findings")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ExportError(Exception):
+    """The export cannot be written (bad format or output path, disk full): a one-line message."""
+
+
+def default_filename(index: LicenseIndex, fmt: str) -> str:
+    """A file name for a report of *index* (``linux-6.12-licenses.html``), without a directory."""
+    name = os.path.basename(os.path.normpath(index.root)) or "tree"
+    return f"{printable(name).replace('/', '-')}-licenses{FORMATS.get(fmt, '.' + fmt)}"
+
+
+@dataclass
+class _Job:
+    """One export: the index, the rules kept, the selection and the query that made it."""
+
+    index: LicenseIndex
+    keep: FindingFilter
+    positions: Sequence[int] | None
+    query: str | None
+    _summary: dict | None = field(default=None, repr=False)
+
+    @property
+    def rows(self) -> Sequence[int]:
+        return range(len(self.index.paths)) if self.positions is None else self.positions
+
+    @property
+    def summary(self) -> dict:
+        if self._summary is None:
+            self._summary = summarize(self.index, self.positions, self.keep)
+        return self._summary
+
+    def findings(self, i: int) -> tuple[Finding, ...]:
+        found = self.index.findings.get(self.index.paths[i], ())
+        return self.keep.apply(found) if found else ()
+
+    @property
+    def title(self) -> str:
+        name = os.path.basename(os.path.normpath(self.index.root)) or self.index.root
+        return f"Licenses of {printable(name)}"
+
+
+def write(index: LicenseIndex, fmt: str, output: str, keep: FindingFilter | None = None,
+          positions: Sequence[int] | None = None, query: str | None = None) -> None:
+    """Write the report of *index* (or of the files at *positions*) in *fmt* to *output* ('-': stdout).
+
+    Raises ExportError with a one-line message for an unknown format or an unusable output path,
+    before any work is done.
+    """
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
+    target = check_output(output)
+    job = _Job(index, keep or FindingFilter(), positions, query)
+    try:
+        render = _spdx_renderer(job, fmt) if fmt.startswith("spdx-") else partial(_RENDERERS[fmt], job)
+        with atomic_output(target, newline="" if fmt == "csv" else None) as out:
+            render(out)
+    except BrokenPipeError:
+        raise  # stdout piped into `head`: the CLI stops quietly
+    except OSError as exc:
+        raise ExportError(f"cannot write {printable(output)}: {exc.strerror or exc}") from None
+
+
+# Output -----------------------------------------------------------------------------------------
+
+
+def check_output(output: str) -> str | None:
+    """The real path to write (None: stdout), or ExportError when it cannot be written."""
+    if output == "-":
+        return None
+    if not output:
+        raise ExportError("the output path is empty")
+    path = os.path.realpath(output)
+    shown = printable(output)
+    if os.path.isdir(path):
+        raise ExportError(f"{shown}: is a directory")
+    parent = os.path.dirname(path)
+    if not os.path.isdir(parent):
+        raise ExportError(f"{shown}: no such directory: {printable(os.path.dirname(output) or parent)}")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ExportError(f"{shown}: cannot create files in {printable(parent)}: permission denied")
+    return path
+
+
+def _umask() -> int:
+    try:
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o022
+
+
+@contextmanager
+def atomic_output(target: str | None, newline: str | None = None) -> Iterator[TextIO]:
+    """A UTF-8 text stream that becomes *target* only when the block ends without error.
+
+    None writes to stdout; a target that is a device or a pipe is written in place.
+    """
+    if target is None:
+        stream = sys.stdout
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding != "utf8" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
+        yield stream
+        stream.flush()
+        return
+    try:
+        existing = os.stat(target)
+    except FileNotFoundError:
+        existing = None
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        with open(target, "w", encoding="utf-8", newline=newline) as stream:
+            yield stream
+        return
+    mode = stat.S_IMODE(existing.st_mode) if existing is not None else 0o666 & ~_umask()
+    directory, name = os.path.split(target)
+    fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".lictree-tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+# JSON -----------------------------------------------------------------------------------------
+
+
+def json_document(index: LicenseIndex, keep: FindingFilter | None = None, positions: Sequence[int] | None = None,
+                  query: str | None = None) -> dict:
+    """``lictree check --format json``'s document (of the selection), with the full summary."""
+    keep = keep or FindingFilter()
+    if positions is None:
+        doc = check_json(index, keep)
+    else:
+        doc = {
+            "tool": {"name": "lictree", "version": __version__},
+            "root": index.root,
+            "summary": None,
+            "files": [file_json(index.record_at(i), keep) for i in positions],
+        }
+    doc["summary"] = summarize(index, positions, keep)
+    doc["filter"] = query
+    return doc
+
+
+def _write_json(job: _Job, out: TextIO) -> None:
+    doc = json_document(job.index, job.keep, job.positions, job.query)
+    files = doc.pop("files")
+    out.write("{\n")
+    for key, value in doc.items():
+        text = json.dumps(value, indent=1).replace("\n", "\n ")
+        out.write(f" {json.dumps(key)}: {text},\n")
+    out.write(' "files": [')
+    separator = "\n  "
+    for item in files:
+        out.write(separator + json.dumps(item))
+        separator = ",\n  "
+    out.write("\n ]\n}\n")
+
+
+# CSV ------------------------------------------------------------------------------------------
+
+
+def csv_cell(text: str) -> str:
+    """*text* made printable, and never read as a formula by a spreadsheet."""
+    text = printable(text)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _write_csv(job: _Job, out: TextIO) -> None:
+    index = job.index
+    catalog = index.catalog
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for i in job.rows:
+        record = index.record_at(i)
+        found = job.findings(i)
+        worst = next((s for s in ("error", "warning", "info") if any(f.severity == s for f in found)), "")
+        classes = sorted({c for c in map(catalog.class_of, record.licenses) if c})
+        writer.writerow([
+            csv_cell(record.path),
+            record.status,
+            csv_cell(record.expression or ""),
+            record.line or "",
+            csv_cell(" ".join(record.licenses)),
+            " ".join(classes),
+            worst,
+            " ".join(sorted({f.rule for f in found})),
+            csv_cell(" | ".join(f"{f.rule} {f.severity}: {f.message}" for f in found)),
+        ])
+
+
+# SARIF ----------------------------------------------------------------------------------------
+
+
+def _rule_kept(keep: FindingFilter, rule_id: str) -> bool:
+    return (keep.select is None or rule_id in keep.select) and rule_id not in keep.ignore
+
+
+def artifact_uri(path: str) -> str:
+    """A tree-relative path as a URI reference (the original bytes, percent-encoded)."""
+    return quote(os.fsencode(path), safe="/")
+
+
+def sarif_document(index: LicenseIndex, keep: FindingFilter | None = None,
+                   positions: Sequence[int] | None = None) -> dict:
+    """SARIF 2.1.0: one rule per rule id, one result per finding with its file and line."""
+    keep = keep or FindingFilter()
+    rows = range(len(index.paths)) if positions is None else positions
+    results: list[tuple[str, Finding]] = []
+    for i in rows:
+        path = index.paths[i]
+        found = index.findings.get(path)
+        if found:
+            results.extend((path, f) for f in keep.apply(found))
+    rule_ids = sorted({rid for rid in RULES if _rule_kept(keep, rid)} | {f.rule for _p, f in results})
+    rules = []
+    for rule_id in rule_ids:
+        rule = RULES.get(rule_id)
+        if rule is None:
+            rules.append({"id": rule_id, "shortDescription": {"text": rule_id}})
+            continue
+        rules.append({
+            "id": rule.id,
+            "name": rule.name,
+            "shortDescription": {"text": rule.summary},
+            "fullDescription": {"text": f"{rule.summary} Reference: {rule.reference}"},
+            "help": {"text": rule.reference},
+            "defaultConfiguration": {"level": SARIF_LEVELS.get(rule.severity, "warning")},
+        })
+    rule_index = {rid: n for n, rid in enumerate(rule_ids)}
+    root_uri = _root_uri(index.root)
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "lictree", "version": __version__, "semanticVersion": __version__,
+                                "rules": rules}},
+            "originalUriBaseIds": {"SRCROOT": {"uri": root_uri}},
+            "results": [
+                {
+                    "ruleId": f.rule,
+                    "ruleIndex": rule_index[f.rule],
+                    "level": SARIF_LEVELS.get(f.severity, "warning"),
+                    "message": {"text": printable(f.message)},
+                    "locations": [{
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": artifact_uri(path), "uriBaseId": "SRCROOT"},
+                            "region": {"startLine": f.line or 1},
+                        }
+                    }],
+                }
+                for path, f in results
+            ],
+        }],
+    }
+
+
+def _root_uri(root: str) -> str:
+    from pathlib import Path
+
+    return Path(os.path.abspath(root)).as_uri().rstrip("/") + "/"
+
+
+def _write_sarif(job: _Job, out: TextIO) -> None:
+    json.dump(sarif_document(job.index, job.keep, job.positions), out, indent=1)
+    out.write("\n")
+
+
+# Markdown -------------------------------------------------------------------------------------
+
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|&!~#"})
+
+
+def md_text(text: str) -> str:
+    """Plain text for a Markdown table cell: printable, with every special character escaped."""
+    return printable(text).translate(_MD_SPECIAL)
+
+
+def md_code(text: str) -> str:
+    """Text from the tree as an inline code span in a table cell (nothing in it is markup)."""
+    if not text:
+        return ""
+    text = printable(text).replace("|", "\\|")
+    longest = run = 0
+    for char in text:
+        run = run + 1 if char == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * (longest + 1)
+    pad = " " if text[0] in "` " or text[-1] in "` " else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _share(n: int, total: int) -> str:
+    return f"{100 * n / total:.1f}%" if total else "0.0%"
+
+
+def _table(header: Sequence[str], align: str, rows: Sequence[Sequence[str]]) -> list[str]:
+    """A GFM table: *align* gives one letter a column, l or r."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" if a == "r" else "---" for a in align) + "|"]
+    lines.extend("| " + " | ".join(row) + " |" for row in rows)
+    return [*lines, ""]
+
+
+def markdown_lines(job: _Job) -> Iterator[str]:
+    summary = job.summary
+    total = summary["files"]
+    catalog = job.index.catalog
+    yield f"# {md_text(job.title)}"
+    yield ""
+    yield md_text(summary_line(summary))
+    yield ""
+    if job.query:
+        yield f"Filter: {md_code(job.query)}"
+        yield ""
+    yield f"Untagged files get the COPYING default: {md_code(summary['copying_default'] or 'none')}."
+    yield ""
+    yield "## Files by status"
+    yield ""
+    yield from _table(("Status", "Files", "Share"), "lrr",
+                      [(s, str(n), _share(n, total)) for s, n in summary["statuses"].items()])
+    yield "## Findings by rule"
+    yield ""
+    rows = []
+    for rule_id, n in summary["rules"].items():
+        rule = RULES.get(rule_id)
+        rows.append((md_text(rule_id), md_text(rule.name if rule else ""), md_text(rule.severity if rule else ""),
+                     str(n), str(summary["rule_files"].get(rule_id, 0))))
+    yield from _table(("Rule", "Name", "Severity", "Findings", "Files"), "lllrr", rows)
+    yield "## Files by license class"
+    yield ""
+    yield from _table(("Class", "Files", "Share"), "lrr",
+                      [(md_text(c), str(n), _share(n, total)) for c, n in summary["classes"].items()])
+    yield "## Files by license"
+    yield ""
+    yield "A file whose tag names several licenses counts once for each."
+    yield ""
+    yield from _table(("License", "Class", "Files", "Share"), "llrr", [
+        (md_code(lic), md_text(catalog.class_of(lic) or ""), str(n), _share(n, total))
+        for lic, n in summary["licenses"].items()
+    ])
+    yield "## Files by expression"
+    yield ""
+    yield from _table(("Expression", "Files", "Share"), "lrr",
+                      [(md_code(e), str(n), _share(n, total)) for e, n in summary["expressions"].items()])
+    if summary["invalid_expressions"]:
+        yield "## Tags that do not pass spdxcheck.py"
+        yield ""
+        yield from _table(("Expression", "Files"), "lr",
+                          [(md_code(e), str(n)) for e, n in summary["invalid_expressions"].items()])
+    yield "## Directories with the most problems"
+    yield ""
+    yield from _table(("Directory", "Files", "Problems", "Files with findings"), "lrrr", [
+        (md_code(d["path"] + "/") if d["path"] else md_text("(top)"), str(d["files"]), str(d["problems"]),
+         str(d["with_findings"]))
+        for d in summary["directories"]
+    ])
+
+
+def _write_md(job: _Job, out: TextIO) -> None:
+    for line in markdown_lines(job):
+        out.write(line + "\n")
+
+
+# HTML -----------------------------------------------------------------------------------------
+
+_CSS = """
+:root { color-scheme: light dark; --ok: #2e7d32; --warn: #b26a00; --bad: #c62828; --muted: #777; --bar: #3f6fb5; }
+body { font: 14px/1.45 system-ui, sans-serif; margin: 1.5rem auto; max-width: 72rem; padding: 0 1rem; }
+h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
+table { border-collapse: collapse; margin: .5rem 0; }
+th, td { padding: .15rem .6rem; border-bottom: 1px solid #8883; text-align: left; vertical-align: top; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.sortable th { cursor: pointer; user-select: none; }
+th[aria-sort=ascending]::after { content: " \\25b2"; } th[aria-sort=descending]::after { content: " \\25bc"; }
+code, td.path { font-family: ui-monospace, monospace; font-size: 12.5px; }
+.s-valid { color: var(--ok); } .s-untagged { color: var(--warn); } .s-invalid, .s-unreadable { color: var(--bad); }
+.s-excluded { color: var(--muted); }
+.grid { display: flex; flex-wrap: wrap; gap: 2rem; }
+svg text { font: 12px system-ui, sans-serif; fill: currentColor; }
+rect.bar { fill: var(--bar); } rect.bar-valid { fill: var(--ok); } rect.bar-untagged { fill: var(--warn); }
+rect.bar-invalid, rect.bar-unreadable { fill: var(--bad); } rect.bar-excluded { fill: var(--muted); }
+#files td:last-child { white-space: pre-line; }
+#search { font: inherit; padding: .2rem .4rem; width: 20rem; }
+"""
+
+_JS = """
+(function () {
+  function compare(a, b, numeric) {
+    if (numeric) { a = parseFloat(a) || 0; b = parseFloat(b) || 0; }
+    else { a = String(a).toLowerCase(); b = String(b).toLowerCase(); }
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+  function mark(th, dir) {
+    Array.prototype.forEach.call(th.parentNode.cells, function (h) { h.removeAttribute('aria-sort'); });
+    th.setAttribute('aria-sort', dir === 1 ? 'ascending' : 'descending');
+  }
+  function nextDir(th) { return th.getAttribute('aria-sort') === 'ascending' ? -1 : 1; }
+  document.querySelectorAll('table.sortable th').forEach(function (th) {
+    th.addEventListener('click', function () {
+      var body = th.closest('table').tBodies[0], col = th.cellIndex, dir = nextDir(th);
+      var numeric = th.classList.contains('num');
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) { return dir * compare(a.cells[col].textContent, b.cells[col].textContent, numeric); });
+      mark(th, dir);
+      var frag = document.createDocumentFragment();
+      rows.forEach(function (r) { frag.appendChild(r); });
+      body.appendChild(frag);
+    });
+  });
+  var data = JSON.parse(document.getElementById('file-data').textContent);
+  var table = document.getElementById('files'), body = table.tBodies[0];
+  var search = document.getElementById('search'), size = 250, page = 0, view = data, col = 0, dir = 1;
+  function render() {
+    var pages = Math.max(1, Math.ceil(view.length / size));
+    page = Math.max(0, Math.min(page, pages - 1));
+    var frag = document.createDocumentFragment();
+    view.slice(page * size, page * size + size).forEach(function (row) {
+      var tr = document.createElement('tr');
+      tr.className = 's-' + row[1];
+      row.forEach(function (value, i) {
+        var td = document.createElement('td');
+        td.textContent = value;
+        if (i === 0) { td.className = 'path'; } else if (i === 3) { td.className = 'num'; }
+        tr.appendChild(td);
+      });
+      frag.appendChild(tr);
+    });
+    body.textContent = '';
+    body.appendChild(frag);
+    document.getElementById('shown').textContent = view.length;
+    document.getElementById('page').textContent = 'page ' + (page + 1) + ' of ' + pages;
+  }
+  function sortView() {
+    var numeric = col === 3;
+    view = view.map(function (row, i) { return [row, i]; }).sort(function (a, b) {
+      return dir * compare(a[0][col], b[0][col], numeric) || a[1] - b[1];
+    }).map(function (pair) { return pair[0]; });
+  }
+  Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) {
+    th.addEventListener('click', function () {
+      dir = th.cellIndex === col ? nextDir(th) : 1;
+      col = th.cellIndex;
+      mark(th, dir);
+      sortView();
+      page = 0;
+      render();
+    });
+  });
+  search.addEventListener('input', function () {
+    var needle = search.value.toLowerCase();
+    view = !needle ? data : data.filter(function (row) { return row.join(' ').toLowerCase().indexOf(needle) !== -1; });
+    if (col !== 0 || dir !== 1) { sortView(); }
+    page = 0;
+    render();
+  });
+  document.getElementById('prev').addEventListener('click', function () { page -= 1; render(); });
+  document.getElementById('next').addEventListener('click', function () { page += 1; render(); });
+  render();
+  document.body.setAttribute('data-ready', '1');
+})();
+"""
+
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+
+
+def _e(text: object) -> str:
+    return html.escape(printable(str(text)), quote=True)
+
+
+def _html_table(table_id: str, header: Sequence[tuple[str, bool]], rows: Sequence[tuple[str, Sequence[object]]],
+                ) -> Iterator[str]:
+    """A sortable table; header cells are (label, numeric); rows are (data-key, cells)."""
+    yield f'<table id="{table_id}" class="sortable"><thead><tr>'
+    yield "".join(f'<th class="num">{_e(h)}</th>' if num else f"<th>{_e(h)}</th>" for h, num in header)
+    yield "</tr></thead><tbody>\n"
+    for key, cells in rows:
+        tds = "".join(f'<td class="num">{_e(c)}</td>' if num else f"<td>{_e(c)}</td>"
+                      for c, (_h, num) in zip(cells, header))
+        yield f'<tr data-key="{_e(key)}">{tds}</tr>\n'
+    yield "</tbody></table>\n"
+
+
+def _bar_chart(title: str, items: Sequence[tuple[str, int]], total: int, classes: bool = False) -> str:
+    """A horizontal bar chart as inline SVG (labels escaped, a <title> on each bar)."""
+    width, label_w, row_h = 560, 250, 22
+    biggest = max((n for _l, n in items), default=0) or 1
+    height = row_h * len(items) + 8
+    parts = [f'<svg role="img" aria-label="{_e(title)}" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg"><title>{_e(title)}</title>']
+    for n, (label, count) in enumerate(items):
+        y = n * row_h + 4
+        bar = max(1, round((width - label_w - 70) * count / biggest)) if count else 0
+        shown = label if len(label) <= 36 else label[:35] + "…"
+        parts.append(
+            f'<g><title>{_e(label)}: {count} files ({_share(count, total)})</title>'
+            f'<text x="0" y="{y + 14}">{_e(shown)}</text>'
+            f'<rect class="bar{" bar-" + label if classes else ""}" x="{label_w}" y="{y + 3}" width="{bar}" '
+            f'height="{row_h - 8}" rx="2"/>'
+            f'<text x="{label_w + bar + 6}" y="{y + 14}">{count}</text></g>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def html_chunks(job: _Job) -> Iterator[str]:
+    summary = job.summary
+    total = summary["files"]
+    index = job.index
+    catalog = index.catalog
+    yield ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+           f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
+           '<meta name="viewport" content="width=device-width, initial-scale=1">'
+           f"<meta name=\"generator\" content=\"lictree {_e(__version__)}\">"
+           f"<title>{_e(job.title)}</title><style>{_CSS}</style></head><body>\n")
+    yield f"<h1>{_e(job.title)}</h1>\n"
+    yield f'<p id="totals" data-files="{total}">{_e(summary_line(summary))}</p>\n'
+    if job.query:
+        yield f'<p>Filter: <code id="filter">{_e(job.query)}</code></p>\n'
+    yield (f"<p>Tree: <code>{_e(index.root)}</code>. Untagged files get the COPYING default: "
+           f"<code>{_e(summary['copying_default'] or 'none')}</code>.</p>\n")
+    top = list(summary["licenses"].items())[:12]
+    rest = sum(n for _l, n in list(summary["licenses"].items())[12:])
+    if rest:
+        top.append(("(others)", rest))
+    yield '<h2>License distribution</h2><div class="grid">'
+    yield _bar_chart("Files by license", top, total)
+    yield _bar_chart("Files by status", list(summary["statuses"].items()), total, classes=True)
+    yield "</div>\n"
+    yield '<div class="grid"><section><h2>Files by status</h2>\n'
+    yield from _html_table("statuses", (("Status", False), ("Files", True), ("Share", True)),
+                           [(s, (s, n, _share(n, total))) for s, n in summary["statuses"].items()])
+    yield "</section><section><h2>Findings by severity</h2>\n"
+    yield from _html_table("severities", (("Severity", False), ("Findings", True)),
+                           [(s, (s, n)) for s, n in summary["findings"].items()])
+    yield "</section><section><h2>Files by license class</h2>\n"
+    yield from _html_table("classes", (("Class", False), ("Files", True), ("Share", True)),
+                           [(c, (c, n, _share(n, total))) for c, n in summary["classes"].items()])
+    yield "</section></div>\n<h2>Findings by rule</h2>\n"
+    rule_rows = []
+    for rule_id, n in summary["rules"].items():
+        rule = RULES.get(rule_id)
+        rule_rows.append((rule_id, (rule_id, rule.name if rule else "", rule.severity if rule else "", n,
+                                    summary["rule_files"].get(rule_id, 0))))
+    yield from _html_table("rules", (("Rule", False), ("Name", False), ("Severity", False), ("Findings", True),
+                                     ("Files", True)), rule_rows)
+    yield "<h2>Files by license</h2>\n<p>A file whose tag names several licenses counts once for each.</p>\n"
+    yield from _html_table("licenses", (("License", False), ("Class", False), ("Files", True), ("Share", True)),
+                           [(lic, (lic, catalog.class_of(lic) or "", n, _share(n, total)))
+                            for lic, n in summary["licenses"].items()])
+    yield "<h2>Files by expression</h2>\n"
+    yield from _html_table("expressions", (("Expression", False), ("Files", True), ("Share", True)),
+                           [(e, (e, n, _share(n, total))) for e, n in summary["expressions"].items()])
+    if summary["invalid_expressions"]:
+        yield "<h2>Tags that do not pass spdxcheck.py</h2>\n"
+        yield from _html_table("invalid", (("Expression", False), ("Files", True)),
+                               [(e, (e, n)) for e, n in summary["invalid_expressions"].items()])
+    yield "<h2>Directories with the most problems</h2>\n"
+    yield from _html_table("directories", (("Directory", False), ("Files", True), ("Problems", True),
+                                           ("Files with findings", True)),
+                           [(d["path"], ((d["path"] + "/") if d["path"] else "(top)", d["files"], d["problems"],
+                                         d["with_findings"])) for d in summary["directories"]])
+    yield (f'<h2>Files</h2>\n<p><input id="search" type="search" placeholder="Show files containing…" '
+           f'aria-label="Show files containing"> <span id="shown">{total}</span> of {total} files; '
+           '<button id="prev" type="button">◀</button> <span id="page"></span> '
+           '<button id="next" type="button">▶</button>; click a column to sort.</p>\n'
+           "<noscript><p>The list of files needs JavaScript; the CSV export has it too.</p></noscript>\n")
+    yield ('<table id="files"><thead><tr><th>Path</th><th>Status</th><th>Expression</th>'
+           '<th class="num">Line</th><th>Findings</th></tr></thead><tbody></tbody></table>\n')
+    yield '<script type="application/json" id="file-data">'
+    yield from _file_rows_json(job)
+    yield f"</script>\n<script>{_JS}</script>\n</body></html>\n"
+
+
+_JSON_IN_HTML = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def _file_rows_json(job: _Job) -> Iterator[str]:
+    """The files as a JSON array of [path, status, expression, line, findings] rows, safe inside <script>."""
+    index = job.index
+    paths, status, exprs, lines = index.paths, index.status, index.exprs, index.lines
+    chunk: list[str] = []
+    separator = "["
+    for i in job.rows:
+        notes = "\n".join(f"{f.rule} {f.severity}: {printable(f.message)}" for f in job.findings(i))
+        row = [printable(paths[i]), STATUSES[status[i]], printable(exprs[i] or ""), lines[i] or "", notes]
+        chunk.append(separator + json.dumps(row).translate(_JSON_IN_HTML))
+        separator = ",\n"
+        if len(chunk) >= 2000:
+            yield "".join(chunk)
+            chunk.clear()
+    chunk.append("]" if separator == ",\n" else "[]")
+    yield "".join(chunk)
+
+
+def _write_html(job: _Job, out: TextIO) -> None:
+    for chunk in html_chunks(job):
+        out.write(chunk)
+
+
+# SPDX -----------------------------------------------------------------------------------------
+
+
+def _spdx_renderer(job: _Job, fmt: str) -> Callable[[TextIO], None]:
+    """Build and validate the SPDX document first (reading every file), so a failure writes nothing."""
+    try:
+        from tui.core.spdx import build_plan
+    except ImportError as exc:
+        raise ExportError(f"SPDX export needs spdx-tools (pip install spdx-tools): {exc}") from None
+    plan = build_plan(job.index, job.positions, job.query)
+    problems = plan.validate()
+    if problems:
+        raise ExportError(f"the SPDX document does not validate: {problems[0]}"
+                          + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
+    return plan.write_json if fmt == "spdx-json" else plan.write_tv
+
+
+_RENDERERS: dict[str, Callable[[_Job, TextIO], None]] = {
+    "json": _write_json,
+    "csv": _write_csv,
+    "md": _write_md,
+    "html": _write_html,
+    "sarif": _write_sarif,
+}
