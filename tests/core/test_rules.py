@@ -474,3 +474,56 @@ def test_analysis(expression: str, mixed: bool, chained: tuple, rewrite: str | N
 def test_choices_expand_and_over_or():
     assert set(analyse("(A OR B) AND C").choices) == {frozenset({"A", "C"}), frozenset({"B", "C"})}
     assert analyse("A WITH x").leaves == (("A", "x"),)
+
+
+# What users see: lictree rules, and findings in lictree check -------------------------------------
+
+
+def test_rules_command_lists_every_rule_with_its_reference(capsys):
+    from tui.cli import main
+
+    assert main(["rules"]) == 0
+    text = capsys.readouterr().out
+    for rule in RULES.values():
+        assert re.search(rf"^{rule.id}  {rule.severity} +{rule.name}$", text, re.M), rule.id
+    assert text.count("\n    see ") == len(RULES)
+    assert main(["rules", "--format", "json", "--select", "LT3,LT5"]) == 0
+    import json
+
+    listed = json.loads(capsys.readouterr().out)
+    assert [r["id"] for r in listed] == ["LT300", "LT301", "LT500", "LT501", "LT502", "LT503"]
+    assert all(r["reference"] and r["summary"] for r in listed)
+
+
+def test_check_reports_rule_findings_in_text_and_json(tmp_path: Path, capsys):
+    import json
+
+    from tui.cli import main
+
+    write_tree(tmp_path, {**MORE_LICENSES, "drv.c": C.format("GPL-2.0-only") + 'MODULE_LICENSE("Dual BSD/GPL");\n',
+                          "include/uapi/linux/x.h": H.format("GPL-2.0")})
+    code = main(["check", str(tmp_path), "--no-cache", "--select", "LT3,LT5"])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 1  # LT300 is an error
+    assert out[:2] == [
+        "drv.c:3: warning LT500 " + 'MODULE_LICENSE("Dual BSD/GPL") means GPL v2 or a BSD license, but the SPDX '
+        "tag 'GPL-2.0-only' offers no BSD alternative; \"GPL\" would match",
+        "include/uapi/linux/x.h:1: error LT300 UAPI header: GPL-2.0 without 'WITH Linux-syscall-note' "
+        "(scripts/headers_install.sh refuses it)",
+    ]
+    assert main(["check", str(tmp_path), "--no-cache", "--format", "json", "--ignore", "LT3"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    files = {f["path"]: f for f in doc["files"]}
+    assert files["drv.c"]["findings"] == [{"rule": "LT500", "severity": "warning", "line": 3,
+                                           "message": files["drv.c"]["findings"][0]["message"]}]
+    assert files["include/uapi/linux/x.h"]["findings"] == []
+    # LT904: the small LICENSES/ of write_tree spells Usage-Guide and License-Text like the kernel's.
+    assert doc["summary"]["rules"] == {"LT500": 1, "LT904": 5}
+
+
+def test_cached_findings_follow_the_rules(tmp_path: Path):
+    """The cache fingerprint covers the rules' code: a changed rule never serves stale findings."""
+    from tui.core import rules
+
+    ctx = Context(str(write_tree(tmp_path, {})))
+    assert rules.fingerprint() in ctx.fingerprint

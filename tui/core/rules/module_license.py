@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from tui.core.expressions import Verdict
     from tui.core.scan import Facts
 
-MODULE_RST = "license-rules.rst, MODULE_LICENSE; include/linux/module.h, MODULE_LICENSE"
+MODULE_RST = "license-rules.rst, MODULE_LICENSE"
+MODULE_H = ("include/linux/module.h: 'The following license idents are currently accepted as indicating free "
+            "software modules'")
 
 #: What each valid string claims (include/linux/module.h, license-rules.rst).
 MEANINGS = {
@@ -131,13 +133,13 @@ def _line(body: bytes, offsets: list[int]) -> int | None:
     "LT500", "module-license-mismatch", "warning",
     "MODULE_LICENSE(\"...\") claims a license the SPDX expression does not grant (e.g. \"Dual BSD/GPL\" "
     "with GPL-2.0-only).",
-    f"{MODULE_RST}: 'The valid license strings for MODULE_LICENSE() are: ...'",
+    f"{MODULE_RST}: 'The valid license strings for MODULE_LICENSE() are: ...' (and what each means); {MODULE_H}",
 )
 @rule(
     "LT501", "module-license-unknown", "error",
     "MODULE_LICENSE(\"...\") is none of the strings the kernel knows: the module loader treats the "
     "module as proprietary and taints the kernel.",
-    "include/linux/license.h, license_is_gpl_compatible(); " + MODULE_RST,
+    f"include/linux/license.h, license_is_gpl_compatible(); {MODULE_H}",
 )
 @rule(
     "LT502", "module-license-proprietary", "error",
