@@ -63,7 +63,7 @@ class Context:
         default = self.catalog.copying_default
         note = f"the COPYING default applies ({default})" if default else "no COPYING default was found"
         self._missing = (rules_mod.MISSING.finding(None, f"no SPDX-License-Identifier in the first 15 lines; {note}"),)
-        self._rules = rules_mod.dispatch()
+        self._always, self._tagged, self._modules, self._paths = rules_mod.dispatch()
 
     @property
     def fingerprint(self) -> str:
@@ -109,19 +109,18 @@ class Context:
             findings = []  # an invalid expression's finding (LT101, LT102, LT103) comes from the rules
         if extra:
             findings.extend(extra)
-        rules = self._rules
         # Each check is called only for the files it can concern (rules.GATES): most files cost two calls.
         if verdict is not None:
-            for check in rules.tagged:
+            for check in self._tagged:
                 found = check(self, path, facts, verdict)
                 if found:
                     findings.extend(found)
-        for check in rules.always:
+        for check in self._always:
             findings.extend(check(self, path, facts, verdict))
         if facts.modules:
-            for check in rules.modules:
+            for check in self._modules:
                 findings.extend(check(self, path, facts, verdict))
-        for needle, check in rules.paths:
+        for needle, check in self._paths:
             if needle in path:
                 findings.extend(check(self, path, facts, verdict))
         return Outcome(status, expression, header.line or 0, tuple(findings) if findings else _NO_FINDINGS)

@@ -69,10 +69,19 @@ def rule(
 
     def register(fn: CheckFn) -> CheckFn:
         _register(rule_id, name, severity, summary, reference, fn)
-        GATES[fn] = when
+        _gate(fn, when)
         return fn
 
     return register
+
+
+def _gate(fn: CheckFn, when: str | None) -> None:
+    """Record when *fn* runs; stacked decorators may each say it, but must not disagree."""
+    known = GATES.setdefault(fn, when)
+    if when is not None and known != when:
+        if known is not None:
+            raise ValueError(f"{fn.__name__}: gates {known!r} and {when!r} disagree")
+        GATES[fn] = when
 
 
 def checks(*rule_ids: str, when: str | None = None) -> Callable[[CheckFn], CheckFn]:
@@ -81,7 +90,7 @@ def checks(*rule_ids: str, when: str | None = None) -> Callable[[CheckFn], Check
     def attach(fn: CheckFn) -> CheckFn:
         for rule_id in rule_ids:
             RULES[rule_id] = replace(RULES[rule_id], check=fn)
-        GATES[fn] = when
+        _gate(fn, when)
         return fn
 
     return attach
@@ -105,7 +114,7 @@ def expression_rule(
 
     def register(fn: ExpressionFn) -> ExpressionFn:
         EXPRESSION_RULES.append((_register(rule_id, name, severity, summary, reference, check_expression), fn))
-        GATES[check_expression] = "tagged"
+        _gate(check_expression, "tagged")
         return fn
 
     return register
