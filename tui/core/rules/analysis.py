@@ -9,8 +9,7 @@ meaning, and a fully parenthesised spelling, to the ones spdxcheck rejects.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, NamedTuple, Union
 
 if TYPE_CHECKING:
     from tui.core.evaluate import Context
@@ -25,14 +24,12 @@ Leaf = tuple[str, str | None]
 Node = Union["Term", "Op"]
 
 
-@dataclass(frozen=True, slots=True)
-class Term:
+class Term(NamedTuple):
     license: str
     exception: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Op:
+class Op(NamedTuple):
     operator: str  # "AND" or "OR"
     left: Node
     right: Node
@@ -42,8 +39,7 @@ class _ParseError(Exception):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class Analysis:
+class Analysis(NamedTuple):
     """One expression, read with SPDX precedence.
 
     ``levels``: the operators written at each parenthesis level (only levels with two or more);
