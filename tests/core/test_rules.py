@@ -342,6 +342,8 @@ def test_no_class_rules_without_classes(tmp_path: Path):
         ("(GPL-2.0+ OR BSD-2-Clause)", "Dual BSD/GPL"),
         ("GPL-2.0 OR Linux-OpenIB", "Dual BSD/GPL"),
         ("ISC", "Dual BSD/GPL"),
+        ("BSD-3-Clause", "Dual BSD/GPL"),
+        ("MIT", "GPL and additional rights"),
         ("BSD-3-Clause", "GPL"),
         ("GPL-2.0 OR MIT", "Dual MIT/GPL"),
         ("MIT", "Dual MIT/GPL"),
@@ -527,3 +529,14 @@ def test_cached_findings_follow_the_rules(tmp_path: Path):
 
     ctx = Context(str(write_tree(tmp_path, {})))
     assert rules.fingerprint() in ctx.fingerprint
+
+
+def test_checks_run_only_for_the_files_they_concern():
+    """The scan calls each check through its gate (most files cost two calls): the gates are set."""
+    from tui.core.rules import dispatch
+    from tui.core.rules.module_license import module_license
+    from tui.core.rules.uapi import uapi
+
+    gates = dispatch()
+    assert module_license in gates.modules and ("uapi/", uapi) in gates.paths
+    assert all(check not in gates.always for check in (module_license, uapi))
