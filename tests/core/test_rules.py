@@ -30,6 +30,10 @@ MORE_LICENSES = {
         "Usage-Guidance:\n  The GNU General Public License (GPL) version 1 should not be used in new\n"
         "  code. Existing code needs the 'or any later version' option.\nLicense-Text:\nt\n"
     ),
+    "LICENSES/other/CC-BY-4.0": (
+        "Valid-License-Identifier: CC-BY-4.0\nSPDX-URL: https://spdx.org/licenses/CC-BY-4.0.html\n"
+        "Usage-Guidance:\n  For documentation.\nLicense-Text:\nt\n"
+    ),
     "LICENSES/dual/MPL-1.1": (
         "Valid-License-Identifier: MPL-1.1\nSPDX-URL: https://spdx.org/licenses/MPL-1.1.html\n"
         "Usage-Guidance:\n  Do NOT use alone.\nLicense-Text:\nt\n"
@@ -309,6 +313,7 @@ def test_deprecated_and_dual_licenses(tmp_path: Path):
         "apache-or-mit.c": C.format("Apache-2.0 OR MIT"),
         "two-duals.c": C.format("Apache-2.0 OR MPL-1.1"),
         "dual-in-and.c": C.format("(GPL-2.0 OR MIT) AND Apache-2.0"),
+        "no-gpl-partner.c": C.format("Apache-2.0 OR CC-BY-4.0"),
     })
     assert rules_at(found, "isc.c") == [("LT400", 1)]
     assert found["isc.c"][0].severity == "info"
@@ -318,6 +323,8 @@ def test_deprecated_and_dual_licenses(tmp_path: Path):
     assert rules_at(found, "apache-and.c") == [("LT401", 1)]
     assert "MPL-1.1" in found["two-duals.c"][0].message and "Apache-2.0" in found["two-duals.c"][0].message
     assert rules_at(found, "dual-in-and.c") == [("LT401", 1)]
+    # CC-BY-4.0 is not in this LICENSES/dual, but neither is it GPL-2.0 compatible.
+    assert rules_at(found, "no-gpl-partner.c") == [("LT401", 1)]
     for quiet in ("isc-or-gpl.c", "apache-or.c", "apache-or-mit.c"):
         assert quiet not in found, found.get(quiet)
 

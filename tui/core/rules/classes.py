@@ -1,8 +1,9 @@
 """LT4xx: license classes of LICENSES/: deprecated ones and ones only for dual licensing.
 
 An expression offers *choices* (its OR alternatives, each a set of licenses that all apply). A
-class-restricted license is a finding only when every choice needs it: 'GPL-2.0 OR Apache-2.0'
-is the dual licensing license-rules.rst describes, 'Apache-2.0' alone is not.
+deprecated license is a note only when every choice needs it; a dual-only license is a finding
+unless some choice avoids it and is GPL-2.0 compatible: 'GPL-2.0 OR Apache-2.0' is the dual
+licensing license-rules.rst describes, 'Apache-2.0' alone or 'GPL-2.0 AND Apache-2.0' is not.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from tui.core.rules.analysis import analysis_of
 from tui.core.rules.base import expression_rule
+from tui.core.rules.families import GPL_OK, family
 
 if TYPE_CHECKING:
     from tui.core.evaluate import Context
@@ -62,6 +64,14 @@ def deprecated(ctx: Context, expression: str, verdict: Verdict) -> Iterator[str]
                    f"another project, not for new code{_advice(ctx, ids)}")
 
 
+def gpl_alternative(ctx: Context, expression: str, dual: set[str]) -> bool:
+    """Whether some choice avoids every *dual* id and is GPL-2.0 compatible (or of unknown family)."""
+    for choice in analysis_of(ctx, expression).choices or ():
+        if not choice & dual and all(family(lic) in GPL_OK or family(lic) is None for lic in choice):
+            return True
+    return False
+
+
 @expression_rule(
     "LT401", "dual-license-alone", "warning",
     "A license from LICENSES/dual is not offered as an alternative ('OR') to a GPL-2.0 compatible one.",
@@ -70,8 +80,11 @@ def deprecated(ctx: Context, expression: str, verdict: Verdict) -> Iterator[str]
     "Usage-Guide: 'it MUST be used together with a GPL2 compatible license using \"OR\"'",
 )
 def dual_alone(ctx: Context, expression: str, verdict: Verdict) -> Iterator[str]:
-    if verdict.valid:
-        ids = unavoidable(ctx, expression, "dual")
-        if ids:
-            yield (f"{_named(ids)} in LICENSES/dual: only as an alternative ('OR') to a GPL-2.0 compatible "
-                   "license, but every choice here includes it")
+    choices = analysis_of(ctx, expression).choices if verdict.valid else None
+    if not choices:
+        return
+    dual = {lic for choice in choices for lic in choice if ctx.catalog.class_of(lic) == "dual"}
+    if dual and not gpl_alternative(ctx, expression, dual):
+        ids = sorted(ctx.catalog.canonical(lic) for lic in dual)
+        yield (f"{_named(ids)} in LICENSES/dual: only as an alternative ('OR') to a GPL-2.0 compatible "
+               "license, and this expression offers no such alternative")
