@@ -105,12 +105,12 @@ def operator_case(ctx: Context, expression: str, verdict: Verdict) -> Iterator[s
 # More than one tag --------------------------------------------------------------------------
 
 _QUOTED_EXAMPLE = re.compile(r"\s*(?:#|//|/\*|\*|\.\.|--|;|%|!|@|<!--)[ \t]{2,}")
-#: How much of a file is read again to see its extra tag lines (they are within 15 lines).
+#: Enough of a file to hold its first 15 lines (the scan reads as much; see headers.HEAD_SEARCH).
 _HEAD = 65536
 
 
 def head_of(ctx: Context, path: str, facts: Facts, size: int = _HEAD) -> bytes:
-    """The first bytes of the file: from the scan when it kept them, else read again (rare path)."""
+    """The first bytes of the file: those the scan read, or read again when Facts came without them."""
     if facts.body:
         return facts.body[:size]
     try:
