@@ -58,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--filter", metavar="QUERY", help="only the files matching QUERY ('license:MIT path:drivers')")
     _add_rule_args(export)
 
-    sub.add_parser("rules", help="list every rule with its id, severity and description")
+    rules = sub.add_parser("rules", help="list every rule with its id, severity and description")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+    rules.add_argument("--select", metavar="IDS", help="only these rule ids (comma-separated prefixes)")
     return parser
 
 
@@ -205,12 +207,26 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_rules(args: argparse.Namespace) -> int:
-    from tui.core.rules import RULES
+    import shutil
+    import textwrap
 
-    width = max(len(rule.name) for rule in RULES.values())
-    for rule in sorted(RULES.values(), key=lambda r: r.id):
-        print(f"{rule.id}  {rule.severity:<7}  {rule.name:<{width}}  {rule.summary}")
-        print(f"{'':{len(rule.id) + 2}}{'':<7}  {'':<{width}}  see {rule.reference}")
+    from tui.core.rules import RULES, parse_rule_ids
+
+    try:
+        wanted = parse_rule_ids(args.select) if args.select else set(RULES)
+    except ValueError as exc:
+        return _fail(str(exc))
+    chosen = [RULES[rule_id] for rule_id in sorted(wanted)]
+    if args.format == "json":
+        json.dump([{"id": r.id, "name": r.name, "severity": r.severity, "summary": r.summary,
+                    "reference": r.reference} for r in chosen], sys.stdout, indent=1)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    width = max(60, min(shutil.get_terminal_size((100, 24)).columns, 120)) - 1
+    for rule in chosen:
+        print(f"{rule.id}  {rule.severity:<7}  {rule.name}")
+        print(textwrap.fill(rule.summary, width, initial_indent="    ", subsequent_indent="    "))
+        print(textwrap.fill(f"see {rule.reference}", width, initial_indent="    ", subsequent_indent="        "))
     return EXIT_OK
 
 

@@ -51,6 +51,11 @@ class LicenseEntry:
     exception_licenses: list[str] = field(default_factory=list)
     tags_used: list[str] = field(default_factory=list)
     has_text: bool = False
+    #: Line of the first use of each header tag, line of each id, and the SPDX tags the
+    #: Usage-Guide shows as examples: (line, text of the line).
+    tag_lines: dict[str, int] = field(default_factory=dict)
+    id_lines: list[int] = field(default_factory=list)
+    examples: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -125,21 +130,26 @@ def parse_license_file(text: str, rel: str, license_class: str) -> tuple[License
         if tag not in KNOWN_TAGS:
             if guide is not None:
                 guide.append(raw)
+                if "SPDX-License-Identifier:" in raw:
+                    entry.examples.append((number, raw))
             continue
         value = match.group(2).strip()
         entry.tags_used.append(tag)
+        entry.tag_lines.setdefault(tag, number)
         if guide is not None:
             entry.usage_guide = _dedent(guide)
             guide = None
         if tag == "Valid-License-Identifier":
             if value:
                 entry.ids.append(value)
+                entry.id_lines.append(number)
             else:
                 problems.append(CatalogProblem(rel, number, "LIC001", "empty Valid-License-Identifier tag"))
         elif tag == "SPDX-Exception-Identifier":
             entry.is_exception = True
             if value:
                 entry.ids.append(value)
+                entry.id_lines.append(number)
             else:
                 problems.append(CatalogProblem(rel, number, "LIC001", "empty SPDX-Exception-Identifier tag"))
         elif tag == "SPDX-URL":
@@ -156,12 +166,9 @@ def parse_license_file(text: str, rel: str, license_class: str) -> tuple[License
         entry.usage_guide = _dedent(guide)
     if not entry.ids:
         problems.append(
-            CatalogProblem(rel, 1, "LIC001", "no Valid-License-Identifier or SPDX-Exception-Identifier tag")
+            CatalogProblem(rel, 1, "LIC004", "no Valid-License-Identifier or SPDX-Exception-Identifier tag")
         )
-    if not entry.has_text:
-        problems.append(CatalogProblem(rel, 1, "LIC001", "no License-Text tag", "warning"))
-    if entry.is_exception and not entry.exception_licenses:
-        problems.append(CatalogProblem(rel, 1, "LIC001", "exception without an SPDX-Licenses tag"))
+    # Other missing tags are the rules' business (tui.core.rules.licenses, LT901).
     return entry, problems
 
 
@@ -227,12 +234,13 @@ def load_catalog(root: str) -> Catalog:
                 if entry.is_exception:
                     exceptions.append(entry)
                     continue
-                for license_id in entry.ids:
+                for license_id, line in zip(entry.ids, entry.id_lines):
                     key = license_id.upper()
                     if key in catalog.licenses:
                         other = catalog.licenses[key].path
+                        where = "earlier in this file" if other == rel else f"in {other}"
                         catalog.problems.append(
-                            CatalogProblem(rel, 1, "LIC002", f"license id {license_id} is also defined in {other}")
+                            CatalogProblem(rel, line, "LIC002", f"license id {license_id} is also defined {where}")
                         )
                         continue
                     catalog.licenses[key] = entry
@@ -241,14 +249,15 @@ def load_catalog(root: str) -> Catalog:
         if key in catalog.exceptions:
             other = catalog.exceptions[key].path
             catalog.problems.append(
-                CatalogProblem(entry.path, 1, "LIC002", f"exception id {entry.ids[0]} is also defined in {other}")
+                CatalogProblem(entry.path, entry.id_lines[0], "LIC002",
+                               f"exception id {entry.ids[0]} is also defined in {other}")
             )
             continue
         for license_id in entry.exception_licenses:
             if license_id.upper() not in catalog.licenses:
                 catalog.problems.append(
                     CatalogProblem(
-                        entry.path, 1, "LIC003",
+                        entry.path, entry.tag_lines.get("SPDX-Licenses", 1), "LIC003",
                         f"exception {entry.ids[0]} names license {license_id}, which LICENSES/ does not define",
                     )
                 )

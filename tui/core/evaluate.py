@@ -8,7 +8,7 @@ from tui.core import rules as rules_mod
 from tui.core.catalog import Catalog, load_catalog
 from tui.core.exclude import ExcludeRules
 from tui.core.expressions import KnownIds, Verdict, validate
-from tui.core.rules import CATALOG_RULE_IDS, Finding
+from tui.core.rules import Finding
 from tui.core.scan import Facts
 
 STATUSES = ("valid", "untagged", "invalid", "unreadable", "excluded")
@@ -57,20 +57,18 @@ class Context:
         self.known = KnownIds(self.catalog)
         self._verdicts: dict[str, Verdict] = {}
         self._licenses: dict[str, tuple[str, ...]] = {}
-        self._catalog_findings: dict[str, list[Finding]] = {}
-        for problem in self.catalog.problems:
-            rule_id = CATALOG_RULE_IDS.get(problem.rule, problem.rule)
-            self._catalog_findings.setdefault(problem.path, []).append(
-                Finding(rule_id, problem.severity, problem.line, problem.message)
-            )
+        #: What rules work out once and reuse (per expression string, per file type...).
+        self.memo: dict = {}
+        self._catalog_findings = rules_mod.catalog_findings(self)
         default = self.catalog.copying_default
         note = f"the COPYING default applies ({default})" if default else "no COPYING default was found"
         self._missing = (rules_mod.MISSING.finding(None, f"no SPDX-License-Identifier in the first 15 lines; {note}"),)
-        self._rules = tuple(rule.check for rule in rules_mod.per_file_rules())
+        self._always, self._tagged, self._modules, self._paths = rules_mod.dispatch()
 
     @property
     def fingerprint(self) -> str:
-        return f"{self.catalog.fingerprint}:{self.exclude.fingerprint}:{self.catalog.has_licenses_dir}"
+        return (f"{self.catalog.fingerprint}:{self.exclude.fingerprint}:{self.catalog.has_licenses_dir}:"
+                f"{rules_mod.fingerprint()}")
 
     def verdict(self, expression: str) -> Verdict:
         """Validate each distinct expression string once."""
@@ -107,14 +105,22 @@ class Context:
             findings = list(self._missing)
         else:
             verdict = self.verdict(expression)
-            if verdict.valid:
-                status, findings = VALID, []
-            else:
-                status = INVALID
-                message = f"{verdict.error} (ids checked against {self.known.source})"
-                findings = [rules_mod.INVALID.finding(header.line, message)]
+            status = VALID if verdict.valid else INVALID
+            findings = []  # an invalid expression's finding (LT101, LT102, LT103) comes from the rules
         if extra:
             findings.extend(extra)
-        for check in self._rules:
+        # Each check is called only for the files it can concern (rules.GATES): most files cost two calls.
+        if verdict is not None:
+            for check in self._tagged:
+                found = check(self, path, facts, verdict)
+                if found:
+                    findings.extend(found)
+        for check in self._always:
             findings.extend(check(self, path, facts, verdict))
+        if facts.modules:
+            for check in self._modules:
+                findings.extend(check(self, path, facts, verdict))
+        for needle, check in self._paths:
+            if needle in path:
+                findings.extend(check(self, path, facts, verdict))
         return Outcome(status, expression, header.line or 0, tuple(findings) if findings else _NO_FINDINGS)

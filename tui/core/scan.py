@@ -34,8 +34,9 @@ class Facts(NamedTuple):
     """What reading one file found: its header, MODULE_LICENSE strings, or why it was not read.
 
     ``modules`` holds (byte offset, string) of each ``MODULE_LICENSE("...")``; ``body`` is the
-    file's bytes while the rules run (so a rule can turn an offset into a line with
-    ``line_at``), and is never stored.
+    bytes that were read (the whole of a C source, the head of any other file) while the rules
+    run, so a rule can turn an offset into a line with ``line_at`` or look at the first lines
+    without reading the file again. It is never stored.
     """
 
     header: Header | None
@@ -300,7 +301,7 @@ def read_facts(root: str, rel: str, trusted: bool = False, root_real: str | None
             at = data.find(b"MODULE_LICENSE")
             if at >= 0 and not header.binary:
                 return Facts(header, _module_licenses(data, at), None, len(data), data)
-            return Facts(header, (), None, len(data))
+            return Facts(header, (), None, len(data), data)
         head = os.read(fd, HEAD_BYTES)
         if len(head) == HEAD_BYTES and head.count(b"\n") < MAX_LINES:
             while len(head) < MAX_HEAD_BYTES and head.count(b"\n") < MAX_LINES:
@@ -308,7 +309,7 @@ def read_facts(root: str, rel: str, trusted: bool = False, root_real: str | None
                 if not more:
                     break
                 head += more
-        return Facts(extract_header(head), (), None, len(head))
+        return Facts(extract_header(head), (), None, len(head), head)
     except OSError as exc:
         return Facts(None, error=f"cannot read: {exc.strerror or exc}")
     finally:
