@@ -51,8 +51,15 @@ def _lines(parts: list[Content]) -> Content:
     return Content("\n").join(parts)
 
 
+#: Kernel file names pygments does not know by their pattern.
+_KNOWN_NAMES = {"Kbuild": "make", "Makefile": "make", "Kconfig": "kconfig"}
+
+
 def language_for(name: str) -> str:
     """The pygments language of a file, from its name alone ("text" when unknown)."""
+    for prefix, language in _KNOWN_NAMES.items():
+        if name == prefix or name.startswith(prefix + "."):
+            return language
     try:
         lexer = get_lexer_for_filename(name)
     except ClassNotFound:

@@ -10,7 +10,7 @@ from textual.widgets import Static
 from tui.ui.detail import HEADING, Section
 
 #: Section names in the order they appear.
-SECTIONS = ("title", "findings", "status", "license", "copying", "head")
+SECTIONS = ("title", "findings", "head", "status", "license", "copying")
 
 
 class DetailPane(VerticalScroll):

@@ -31,6 +31,8 @@ from tui.ui.model import DIR, Row, TreeModel, display_key
 from tui.ui.themes import Palette
 
 BAR_CELLS = 8
+#: A space, the bar, a space and the count of problems ("✗ 12,345").
+STATS_WIDTH = 1 + BAR_CELLS + 9
 _STATUS_WORDS = {UNTAGGED: "untagged", UNREADABLE: "unreadable", EXCLUDED: "excluded"}
 
 
@@ -203,7 +205,7 @@ class LicenseTree(ScrollView, can_focus=True):
     def _render_row(self, row: Row, cursor: bool, expanded: bool, width: int) -> Strip:
         styles = self._get_styles()
         base = styles.cursor if cursor else styles.base
-        stats_width = BAR_CELLS + 9 if width >= 72 else 0
+        stats_width = STATS_WIDTH if width >= 72 else 0
         license_width = max(12, min(34, width // 3)) if width >= 44 else 0
         left_width = width - stats_width - license_width - (1 if license_width else 0)
         segments: list[Segment] = []
@@ -248,7 +250,7 @@ class LicenseTree(ScrollView, can_focus=True):
             used = width - stats_width
             stats = self.data.directory(row.key)
             segments.extend(self._dir_stats_segments(stats, base, styles))
-            used += BAR_CELLS + 9
+            used += STATS_WIDTH
         if used < width:
             segments.append(Segment(" " * (width - used), base))
         return Strip(segments, width)
@@ -271,7 +273,7 @@ class LicenseTree(ScrollView, can_focus=True):
     def _dir_stats_segments(self, stats: DirStats | None, base: Style, styles: _Styles) -> list[Segment]:
         """A proportion bar of the directory's licenses and statuses, then its count of problems."""
         if stats is None or stats.files <= 0:
-            return [Segment(" " * (BAR_CELLS + 9), base)]
+            return [Segment(" " * STATS_WIDTH, base)]
         shares: Counter[str] = Counter()
         for expression, count in stats.licenses.items():
             if count > 0:
@@ -279,7 +281,7 @@ class LicenseTree(ScrollView, can_focus=True):
         for status in ("untagged", "invalid", "unreadable", "excluded"):
             if stats.statuses.get(status, 0) > 0:
                 shares["status:" + status] += stats.statuses[status]
-        segments: list[Segment] = []
+        segments: list[Segment] = [Segment(" ", base)]
         for colour, cells in _bar_cells(shares, BAR_CELLS):
             if colour.startswith("status:"):
                 style = styles.status[colour[7:]]
