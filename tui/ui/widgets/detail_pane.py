@@ -21,7 +21,6 @@ class DetailPane(VerticalScroll):
         background: $surface;
         padding: 0 1;
         & > Static { margin-bottom: 1; width: 1fr; }
-        & > #detail-head { margin-bottom: 0; }
     }
     """
 

@@ -70,7 +70,6 @@ class LicenseTree(ScrollView, can_focus=True):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "license-tree--cursor",
         "license-tree--guides",
-        "license-tree--muted",
         "license-tree--directory",
     }
 
@@ -85,7 +84,6 @@ class LicenseTree(ScrollView, can_focus=True):
             text-style: $block-cursor-blurred-text-style;
         }
         & > .license-tree--guides { color: $foreground 30%; }
-        & > .license-tree--muted { color: $text-muted; }
         & > .license-tree--directory { text-style: bold; }
         &:focus > .license-tree--cursor {
             background: $block-cursor-background;
@@ -205,8 +203,8 @@ class LicenseTree(ScrollView, can_focus=True):
     def _render_row(self, row: Row, cursor: bool, expanded: bool, width: int) -> Strip:
         styles = self._get_styles()
         base = styles.cursor if cursor else styles.base
-        stats_width = STATS_WIDTH if width >= 72 else 0
-        license_width = max(12, min(34, width // 3)) if width >= 44 else 0
+        stats_width = STATS_WIDTH if width >= 64 else 0
+        license_width = max(12, min(34, (width - stats_width) // 3)) if width >= 44 else 0
         left_width = width - stats_width - license_width - (1 if license_width else 0)
         segments: list[Segment] = []
         used = 0
@@ -314,7 +312,7 @@ class LicenseTree(ScrollView, can_focus=True):
                 base=base,
                 cursor=base + self.get_component_rich_style("license-tree--cursor", partial=False),
                 guides=self.get_component_rich_style("license-tree--guides", partial=True),
-                muted=self.get_component_rich_style("license-tree--muted", partial=True),
+                muted=Style.parse(self.palette.status["excluded"]),
                 directory=self.get_component_rich_style("license-tree--directory", partial=True),
                 name=Style(),
                 status={key: Style.parse(colour) for key, colour in self.palette.status.items()},
