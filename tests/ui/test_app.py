@@ -176,10 +176,10 @@ async def test_the_tree_is_usable_before_indexing_ends(monkeypatch, tmp_path):
         await pilot.press("enter")
         assert "d0" in app.tree.model.expanded  # keys work while indexing
         assert any("✓ f0.c" in line and "GPL-2.0" in line for line in screen_rows(app))
-        assert app.query_one("#progress").display
+        assert str(app.query_one("#summary").content).startswith("reading 14 of 14 files")
         release.set()
         await settle(pilot)
-        assert app.data.ready and not app.query_one("#progress").display
+        assert app.data.ready and str(app.query_one("#summary").content).startswith("14 files  ✓ 11 valid")
         assert app.tree.cursor_row.key == "d0" and "d0" in app.tree.model.expanded
 
 

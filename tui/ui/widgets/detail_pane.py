@@ -1,11 +1,18 @@
-"""The detail pane: what lictree knows about the row under the tree's cursor."""
+"""The detail pane: what lictree knows about the row under the tree's cursor.
+
+A line-API ``ScrollView`` like the tree: the sections are wrapped into strips once per update and
+per width, and ``render_line`` hands them out, so replacing the pane's content redraws this pane
+only, without a layout pass over the whole screen.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual import events
 from textual.content import Content
-from textual.widgets import Static
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.visual import Visual
 
 from tui.ui.detail import HEADING, Section
 
@@ -13,14 +20,15 @@ from tui.ui.detail import HEADING, Section
 SECTIONS = ("title", "findings", "head", "status", "license", "copying")
 
 
-class DetailPane(VerticalScroll):
-    """A scrollable column of sections (verdict, findings, license, COPYING, head), replaced as a whole."""
+class DetailPane(ScrollView, can_focus=True):
+    """A scrollable column of sections (verdict, findings, head, license, COPYING), replaced as a whole."""
 
     DEFAULT_CSS = """
     DetailPane {
         background: $surface;
         padding: 0 1;
-        & > Static { margin-bottom: 1; width: 1fr; }
+        overflow-x: hidden;
+        overflow-y: auto;
     }
     """
 
@@ -28,36 +36,63 @@ class DetailPane(VerticalScroll):
         super().__init__(id=id, classes=classes)
         self.shown_key: str | None = None
         self.shown_generation = -1
-
-    def compose(self) -> ComposeResult:
-        for name in SECTIONS:
-            yield Static(id=f"detail-{name}", markup=False)
+        self._content = Content("")
+        self._sections: list[Section] = []
+        self._strips: list[Strip] | None = None
+        self._strips_width = -1
 
     def show(self, key: str, generation: int, sections: list[Section]) -> None:
         """Replace the pane's content; scroll to the top when it is about another row."""
-        by_name = {section.name: section for section in sections}
-        for name in SECTIONS:
-            widget = self.query_one(f"#detail-{name}", Static)
-            section = by_name.get(name)
-            if section is None:
-                widget.display = False
-                continue
+        order = {name: i for i, name in enumerate(SECTIONS)}
+        self._sections = sorted(sections, key=lambda s: order.get(s.name, len(order)))
+        blocks = []
+        for section in self._sections:
             body = section.body
             if section.title:
                 body = Content("\n").join([Content.styled(section.title, HEADING), body])
-            widget.update(body)
-            widget.display = True
+            blocks.append(body)
+        self._content = Content("\n\n").join(blocks)
+        self._strips = None
         if key != self.shown_key:
-            self.scroll_home(animate=False)
+            self.scroll_to(y=0, animate=False)
         self.shown_key = key
         self.shown_generation = generation
+        self._wrap()
+        self.refresh()
 
     def text(self) -> str:
-        """Everything the pane shows, as plain text (for tests and the screen reader of the future)."""
+        """Everything the pane shows, as plain text, section after section."""
         parts = []
-        for name in SECTIONS:
-            widget = self.query_one(f"#detail-{name}", Static)
-            if widget.display:
-                content = widget.content
-                parts.append(content.plain if isinstance(content, Content) else str(content))
+        for section in self._sections:
+            if section.title:
+                parts.append(section.title)
+            parts.append(section.body.plain)
         return "\n".join(parts)
+
+    def _wrap(self) -> list[Strip]:
+        width = self.scrollable_content_region.width
+        if self._strips is None or width != self._strips_width:
+            if width > 0:
+                self._strips = Visual.to_strips(self, self._content, width, None, self.visual_style, pad=True)
+            else:
+                self._strips = []
+            self._strips_width = width
+            size = Size(width, len(self._strips))
+            if size != self.virtual_size:
+                self.virtual_size = size
+        return self._strips
+
+    def render_line(self, y: int) -> Strip:
+        strips = self._wrap()
+        index = self.scroll_offset.y + y
+        if 0 <= index < len(strips):
+            return strips[index]
+        return Strip.blank(self.scrollable_content_region.width, self.rich_style)
+
+    def _on_resize(self, event: events.Resize) -> None:
+        self._strips = None
+        self._wrap()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips = None

@@ -148,12 +148,12 @@ class LicenseTree(ScrollView, can_focus=True):
         self.palette = palette
         self._invalidate_styles()
 
-    def data_changed(self) -> None:
-        """Verdicts arrived or changed: redraw what is on screen."""
+    def data_changed(self, announce: bool = True) -> None:
+        """Verdicts arrived or changed: redraw what is on screen (and say the cursor's row changed)."""
         self._strips.clear()
         self.refresh()
         row = self.cursor_row
-        if row is not None:
+        if announce and row is not None:
             self.post_message(self.Highlighted(self, row))
 
     def select_path(self, key: str, center: bool = True) -> bool:
@@ -478,16 +478,22 @@ class LicenseTree(ScrollView, can_focus=True):
         self.virtual_size = Size(0, len(self.model.rows))
 
     def _scroll_to_row(self, index: int, center: bool) -> None:
+        """Bring row *index* into view; stepping past an edge scrolls a quarter page at once (as vim's
+        'scrolljump' does), so holding a cursor key redraws the whole pane a quarter as often."""
         height = self.scrollable_content_region.height
         if height <= 0:
             return
         top = self.scroll_offset.y
-        if center and not top <= index < top + height:
-            self.scroll_to(y=max(0, index - height // 2), animate=False)
+        if top <= index < top + height:
+            return
+        step = max(1, height // 4)
+        if center or index < top - step or index >= top + height + step:
+            target = index - height // 2
         elif index < top:
-            self.scroll_to(y=index, animate=False)
-        elif index >= top + height:
-            self.scroll_to(y=index - height + 1, animate=False)
+            target = index - step + 1
+        else:
+            target = index - height + step
+        self.scroll_to(y=max(0, target), animate=False)
 
 
 STATUS_KEY = {VALID: "valid", UNTAGGED: "untagged", INVALID: "invalid", UNREADABLE: "unreadable", EXCLUDED: "excluded"}
