@@ -36,7 +36,6 @@ class DetailPane(ScrollView, can_focus=True):
         super().__init__(id=id, classes=classes)
         self.shown_key: str | None = None
         self.shown_generation = -1
-        self._content = Content("")
         self._sections: list[Section] = []
         self._strips: list[Strip] | None = None
         self._strips_width = -1
@@ -45,13 +44,6 @@ class DetailPane(ScrollView, can_focus=True):
         """Replace the pane's content; scroll to the top when it is about another row."""
         order = {name: i for i, name in enumerate(SECTIONS)}
         self._sections = sorted(sections, key=lambda s: order.get(s.name, len(order)))
-        blocks = []
-        for section in self._sections:
-            body = section.body
-            if section.title:
-                body = Content("\n").join([Content.styled(section.title, HEADING), body])
-            blocks.append(body)
-        self._content = Content("\n\n").join(blocks)
         self._strips = None
         if key != self.shown_key:
             self.scroll_to(y=0, animate=False)
@@ -72,15 +64,27 @@ class DetailPane(ScrollView, can_focus=True):
     def _wrap(self) -> list[Strip]:
         width = self.scrollable_content_region.width
         if self._strips is None or width != self._strips_width:
-            if width > 0:
-                self._strips = Visual.to_strips(self, self._content, width, None, self.visual_style, pad=True)
-            else:
-                self._strips = []
+            self._strips = self._render_sections(width) if width > 0 else []
             self._strips_width = width
             size = Size(width, len(self._strips))
             if size != self.virtual_size:
                 self.virtual_size = size
         return self._strips
+
+    def _render_sections(self, width: int) -> list[Strip]:
+        """Wrap every section to *width*, except code, whose lines are cut with "…" rather than wrapped."""
+        style = self.visual_style
+        strips: list[Strip] = []
+        for n, section in enumerate(self._sections):
+            if n:
+                strips.append(Strip.blank(width, self.rich_style))
+            body = section.body
+            if section.name == "head":
+                body = Content("\n").join(line.truncate(width, ellipsis=True) for line in body.split("\n"))
+            if section.title:
+                body = Content("\n").join([Content.styled(section.title, HEADING), body])
+            strips.extend(Visual.to_strips(self, body, width, None, style, pad=True))
+        return strips
 
     def render_line(self, y: int) -> Strip:
         strips = self._wrap()

@@ -264,7 +264,10 @@ class LicenseTree(ScrollView, can_focus=True):
         if stats is None:
             return "", styles.muted
         dominant = stats.dominant
-        if dominant is None:
+        untagged = stats.statuses.get("untagged", 0)
+        if dominant is None or untagged > stats.licenses[dominant]:
+            if untagged:
+                return "untagged", styles.status["untagged"]
             return "no tags", styles.muted
         return printable(dominant), self._license_style(dominant)
 
