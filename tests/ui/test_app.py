@@ -210,8 +210,13 @@ async def test_themes_switch_from_the_option_and_the_command_palette():
         commands["Theme: light"].callback()
         await pilot.pause()
         assert app.theme == "light" and app.tree.palette is app.theme_specs["light"].palette
-        commands["Expand all"].callback()
-        assert len(app.tree.model.rows) > 60
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"expand all")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert len(app.tree.model.rows) > 60  # the palette ran the tree's action
 
 
 @pytest.mark.parametrize("name", ["dark", "light", "okabe-ito", "mono"])
@@ -224,3 +229,17 @@ def test_every_shipped_theme_loads_with_a_full_palette(name):
     assert set(spec.palette.status) == set(STATUS_KEYS)
     assert spec.palette.license_colour("GPL-2.0-only") == spec.palette.license_colour("GPL-2.0")
     assert spec.palette.license_colour("(GPL-2.0 OR MIT)") == (spec.palette.dual or spec.palette.other[0])
+
+
+@run_async
+async def test_d_hides_the_detail_pane_and_the_tree_takes_the_width():
+    app = LictreeApp(demo_tree())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.tree.size.width < SIZE[0] * 0.6
+        await pilot.press("d")
+        await pilot.pause()
+        assert not app.detail.display and app.tree.size.width >= SIZE[0] - 2
+        await pilot.press("d", "j")
+        await settle(pilot)
+        assert app.detail.display and app.detail.shown_key == app.tree.cursor_row.key

@@ -315,7 +315,7 @@ def describe_directory(data: TreeData, palette: Palette, directory: str, root_na
     shown = printable(f"{directory}/" if directory else f"{root_name}/")
     stats = data.directory(directory)
     if stats is None:
-        note = f"indexing… {data.done:,} of {data.total:,} files read" if data.total else "listing files…"
+        note = f"indexing… {data.done:,} of {data.total:,} files read" if data.total else "indexing…"
         return [Section("title", "", _lines([Content.styled(shown, "bold"), Content.styled(note, MUTED)]))]
     sections = [
         Section("title", "", _lines([Content.styled(shown, "bold"), _dir_summary(stats, palette)])),

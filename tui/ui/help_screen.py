@@ -58,8 +58,9 @@ def help_content(groups: list[tuple[str, list[tuple[str, str]]]], palette: Palet
     out.append(Content.styled("Glyphs (colour is never the only signal)", "bold $text-accent"))
     for glyph in GLYPHS:
         out.append(Content.assemble(("  " + glyph.char + "  ", palette.status[glyph.key]), glyph.meaning))
-    out.append(Content.assemble(("  ▸ ▾", "bold"), "  a closed / open directory; on its right: its main license, a"))
-    out.append(Content("       bar of its licenses and statuses, ✗ files with problems or ! files with findings"))
+    out.append(Content.assemble(("  ▸ ▾", "bold"), "  a closed / open directory; to its right: its main license,"))
+    out.append(Content("       a bar of its licenses and statuses, and ✗ n files with problems"))
+    out.append(Content("       (or ! n files with findings, or ✓ when there are none)"))
     out.append(Content(""))
     out.append(Content.styled("License colours of this theme", "bold $text-accent"))
     for license_id, colour in sorted(palette.licenses.items()):

@@ -314,11 +314,17 @@ class LictreeApp(App[int]):
         self.push_screen(HelpScreen(help_content(groups, self.palette)))
 
     def action_pick_theme(self) -> None:
-        self.search_themes()
+        """A picker with lictree's themes (those with a license palette) first, then Textual's."""
+        ours = [(name, partial(self.set_theme, name), spec.description or "a lictree theme")
+                for name, spec in sorted(self.theme_specs.items())]
+        textual_themes = [(name, partial(self.set_theme, name), "a Textual theme (license colours of dark or light)")
+                          for name in sorted(self.available_themes) if name not in self.theme_specs]
+        self.search_commands([*ours, *textual_themes], placeholder="Search for themes…")
 
     def action_toggle_detail(self) -> None:
         detail = self.detail
         detail.display = not detail.display
+        self.query_one("#panes").set_class(not detail.display, "-no-detail")
         if detail.display:
             self._start_detail()
         else:
@@ -329,8 +335,9 @@ class LictreeApp(App[int]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        tree = self.tree if screen is self.screen and self.query(LicenseTree) else None
-        if tree is not None:
+        trees = screen.query(LicenseTree)  # the screen the palette was opened from, not the palette
+        if trees:
+            tree = trees.first()
             yield SystemCommand("Expand all", "Open every directory of the tree", tree.action_expand_all)
             yield SystemCommand("Collapse all", "Close every directory but the top", tree.action_collapse_all)
             yield SystemCommand("Expand below cursor", "Open the directory under the cursor and all below it",

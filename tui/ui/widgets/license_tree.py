@@ -239,8 +239,9 @@ class LicenseTree(ScrollView, can_focus=True):
         if license_width:
             segments.append(Segment(" " * (left_width - used + 1), base))
             used = left_width + 1
-            if cell_len(license_text) > license_width:
-                license_text = set_cell_size(license_text, license_width - 1) + "…"
+            room = license_width if row.kind == DIR else license_width + stats_width  # files have no bar
+            if cell_len(license_text) > room:
+                license_text = set_cell_size(license_text, room - 1) + "…"
             segments.append(Segment(license_text, base + license_style))
             used += cell_len(license_text)
         if stats_width and row.kind == DIR:
