@@ -54,12 +54,12 @@ async def _key_costs(pilot, keys: list[str]) -> list[float]:
 
 def child_lictree(tree: str, t0: float, keys: int, launch_only: bool) -> dict:
     sys.path.insert(0, REPO)
-    from tui.ui.app import _start_listing
+    from tui.ui.app import listed_paths, start_listing_early
 
-    listing = _start_listing(tree, True)  # as `lictree PATH` does: git starts before Textual loads
+    listing = start_listing_early(tree)  # as `lictree PATH` does: git starts before Textual loads
     from tui.ui.lictree_app import LictreeApp
 
-    app = LictreeApp(tree, listing=listing)
+    app = LictreeApp(tree, paths=listed_paths(listing))
     result: dict = {}
 
     async def run() -> None:

@@ -163,9 +163,9 @@ async def test_the_tree_is_usable_before_indexing_ends(monkeypatch, tmp_path):
         return real_build(path, use_cache=False, workers=1, progress=first_batch_then_wait)
 
     monkeypatch.setattr(lictree_app, "build_index", slow_build)
-    from tui.core.scan import start_listing
+    from tui.core.scan import list_files
 
-    app = LictreeApp(str(root), listing=start_listing(str(root)))
+    app = LictreeApp(str(root), paths=list_files(str(root)).paths)
     async with app.run_test(size=SIZE) as pilot:
         for _ in range(200):
             await pilot.pause(0.02)

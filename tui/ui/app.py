@@ -1,7 +1,7 @@
-"""``lictree [PATH]``: check the tree, start listing its files, then run the Textual app.
+"""``lictree [PATH]``: check the tree, list its files, then run the Textual app.
 
-The listing (git ls-files) starts before Textual is imported, so the two overlap and the tree
-shows sooner. Any unexpected exception becomes one sentence on stderr plus a saved crash report;
+The listing (git ls-files) starts before Textual is imported, so the two overlap and the tree's
+rows are on the app's first frame. Any unexpected exception becomes one sentence on stderr plus a saved crash report;
 Textual restores the terminal on every exit path.
 """
 
@@ -39,7 +39,7 @@ def run_app(args: argparse.Namespace, root: str) -> int:
         return _fail(f"{root} does not look like a source tree (no LICENSES/, COPYING, Makefile or .git): "
                      "give its path, `lictree PATH`, or try `lictree --demo`")
     use_cache = not getattr(args, "no_cache", False)
-    listing = _start_listing(root, use_cache)
+    listing = start_listing_early(root)
     try:
         return _run(args, root, use_cache, listing)
     except KeyboardInterrupt:
@@ -51,15 +51,19 @@ def run_app(args: argparse.Namespace, root: str) -> int:
         return EXIT_ERROR
 
 
-def _start_listing(root: str, use_cache: bool):  # noqa: ANN202 - Callable[[], Listing] | None
-    """Start git (or nothing, when a cache will answer at once); returns what finishes the listing."""
-    from tui.core import cache
+def start_listing_early(root: str):  # noqa: ANN201 - Callable[[], Listing], imported lazily
+    """Start git now, while Textual loads; returns what finishes the listing."""
     from tui.core.scan import start_listing
 
-    cached = cache.cache_path(root) if use_cache else None
-    if cached is not None and os.path.exists(cached):
-        return None
     return start_listing(root)
+
+
+def listed_paths(finish) -> list[str] | None:  # noqa: ANN001 - Callable[[], Listing]
+    """The sorted paths of a listing started with ``start_listing_early`` (None if it failed)."""
+    try:
+        return finish().paths
+    except OSError:
+        return None
 
 
 def _run(args: argparse.Namespace, root: str, use_cache: bool, listing) -> int:  # noqa: ANN001
@@ -80,7 +84,8 @@ def _run(args: argparse.Namespace, root: str, use_cache: bool, listing) -> int: 
         directory = os.path.dirname(os.path.abspath(screenshot))
         if not os.path.isdir(directory):
             return _fail(f"--screenshot: no such directory: {directory}")
-    app = LictreeApp(root, theme=theme, use_cache=use_cache, listing=listing, screenshot=screenshot, themes=themes)
+    app = LictreeApp(root, theme=theme, use_cache=use_cache, paths=listed_paths(listing), screenshot=screenshot,
+                     themes=themes)
     if screenshot:
         app.run(headless=True, size=SCREENSHOT_SIZE)
     else:

@@ -65,6 +65,7 @@ class TreeData:
     def __init__(self) -> None:
         self.pending: dict[str, Outcome] = {}
         self.index: LicenseIndex | None = None
+        self.counted = False
         self.done = 0
         self.total = 0
         self.generation = 0
@@ -73,7 +74,8 @@ class TreeData:
 
     @property
     def ready(self) -> bool:
-        return self.index is not None
+        """The index is built and its directory counts are computed."""
+        return self.index is not None and self.counted
 
     def add_batch(self, batch: Iterable[tuple[str, Outcome]], done: int, total: int) -> None:
         self.pending.update(batch)
@@ -81,8 +83,9 @@ class TreeData:
         self.generation += 1
 
     def set_index(self, index: LicenseIndex) -> None:
-        """Switch to the finished index (its directory counts should already be computed)."""
+        """Switch to the finished index; its directory counts come with ``set_counted``."""
         self.index = index
+        self.counted = False
         self.pending = {}
         self.done = self.total = len(index)
         self._problems = None
@@ -99,8 +102,13 @@ class TreeData:
             return None
         return FileState(index.status[i], index.exprs[i], index.lines[i], index.findings.get(path, ()))
 
+    def set_counted(self) -> None:
+        """The index's directory counts are computed (in the worker, so never on the UI thread)."""
+        self.counted = True
+        self.generation += 1
+
     def directory(self, path: str) -> DirStats | None:
-        return self.index.dir_stats(path) if self.index is not None else None
+        return self.index.dir_stats(path) if self.index is not None and self.counted else None
 
     def license_files(self) -> dict[str, list[str]]:
         """Directory -> its COPYING/LICENSE/LICENCE files (computed once the index is there)."""

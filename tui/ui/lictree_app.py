@@ -1,15 +1,16 @@
 """The Textual application: the tree pane, the detail pane, a status line and the footer.
 
-Indexing runs in a thread worker: the listing is shown first, verdicts colour the tree as batches
-arrive, and the finished index brings directory counts. The detail pane is rebuilt in another
-worker shortly after the cursor stops, so holding a cursor key stays cheap.
+The tree's files, listed before Textual started, are on the first frame; indexing runs in a thread
+worker, verdicts colour the tree as batches arrive, and directory counts follow the finished
+index. The detail pane is rebuilt in another worker shortly after the cursor stops, so holding a
+cursor key stays cheap.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
 from functools import partial
 from typing import ClassVar
 
@@ -26,7 +27,6 @@ from textual.worker import get_current_worker
 
 from tui.core.index import TreeError, build_index
 from tui.core.preview import read_head
-from tui.core.scan import Listing
 from tui.ui import messages
 from tui.ui.crash import crash_message, save_crash_report
 from tui.ui.data import TreeData
@@ -41,7 +41,7 @@ from tui.ui.widgets.license_tree import LicenseTree
 #: repeats every ~30 ms, so the pane is not rebuilt for every row passed over).
 DETAIL_DELAY = 0.12
 #: Seconds between redraws while verdicts arrive.
-PROGRESS_EVERY = 0.15
+PROGRESS_EVERY = 0.3
 
 
 def progress_content(done: int, total: int, cells: int = 24) -> Content:
@@ -74,7 +74,7 @@ class LictreeApp(App[int]):
         *,
         theme: str | None = None,
         use_cache: bool = True,
-        listing: Callable[[], Listing] | None = None,
+        paths: Sequence[str] | None = None,
         screenshot: str | None = None,
         themes: tuple[dict[str, ThemeSpec], list[str]] | None = None,
     ) -> None:
@@ -87,7 +87,7 @@ class LictreeApp(App[int]):
         self.timings: dict[str, float] = {"start": time.perf_counter()}
         self.crash_report: str | None = None
         self.crash_error: BaseException | None = None
-        self._listing = listing
+        self._paths = paths
         self._detail_timer: Timer | None = None
         self._progress_due = False
         self._detail_row: Row | None = None
@@ -104,7 +104,10 @@ class LictreeApp(App[int]):
     def compose(self) -> ComposeResult:
         yield Static(Content.styled("listing files…", "$text-muted"), id="summary", markup=False)
         with Horizontal(id="panes"):
-            yield LicenseTree(self.data, self.palette, self.root_name, id="tree")
+            tree = LicenseTree(self.data, self.palette, self.root_name, id="tree")
+            if self._paths:
+                tree.model.set_paths(self._paths)  # listed before Textual started: rows on the first frame
+            yield tree
             yield DetailPane(id="detail")
         yield Footer()
 
@@ -128,23 +131,18 @@ class LictreeApp(App[int]):
         for error in self.theme_errors:
             self.notify(error, title="Theme file not loaded", severity="warning", timeout=8)
         self.tree.focus()
+        if self._paths:
+            self._set_summary(Content.styled(f"{len(self._paths):,} files listed, reading them…", "$text-muted"))
+            self._mark("first_rows")
         self._run_index()
 
     # Indexing --------------------------------------------------------------------------------
 
     @work(thread=True, group="index", name="index", exit_on_error=True)
     def _run_index(self) -> None:
+        """Build the index (verdicts arrive in batches), then its directory counts."""
         worker = get_current_worker()
         started = time.perf_counter()
-        if self._listing is not None:
-            try:
-                listing = self._listing()
-                paths = listing.paths
-            except OSError:
-                paths = None
-            if paths is not None and not worker.is_cancelled:
-                self.timings["listed"] = time.perf_counter()
-                self.post_message(messages.Listed(paths))
 
         def progress(batch: list, done: int, total: int) -> None:
             if not worker.is_cancelled:
@@ -156,23 +154,18 @@ class LictreeApp(App[int]):
             self.post_message(messages.IndexFailed(str(exc)))
             return
         self.timings["indexed"] = time.perf_counter()
-        index.dirs()
+        if worker.is_cancelled:
+            return
         index.position("")
+        self.post_message(messages.IndexBuilt(index))
+        index.dirs()
         self.timings["counted"] = time.perf_counter()
         if not worker.is_cancelled:
             self.post_message(messages.IndexReady(index, time.perf_counter() - started))
 
-    @on(messages.Listed)
-    def handle_listed(self, message: messages.Listed) -> None:
-        if self.data.ready:
-            return
-        self.tree.set_paths(message.paths)
-        self._set_summary(Content.styled(f"{len(message.paths):,} files listed, reading them…", "$text-muted"))
-        self._mark("first_rows")
-
     @on(messages.IndexProgress)
     def handle_progress(self, message: messages.IndexProgress) -> None:
-        if self.data.ready:
+        if self.data.index is not None:
             return
         self.data.add_batch(message.batch, message.done, message.total)
         if message.batch and not self._progress_due:
@@ -182,19 +175,26 @@ class LictreeApp(App[int]):
 
     def _show_progress(self) -> None:
         self._progress_due = False
-        if not self.data.ready:
+        if self.data.index is None:
             self._set_summary(progress_content(self.data.done, self.data.total))
             self.tree.data_changed(announce=False)
 
-    @on(messages.IndexReady)
-    def handle_index_ready(self, message: messages.IndexReady) -> None:
+    @on(messages.IndexBuilt)
+    def handle_index_built(self, message: messages.IndexBuilt) -> None:
+        """Every file's verdict is known: colour the whole tree; directory counts follow."""
         index = message.index
         self.data.set_index(index)
         if self.tree.model.paths is not index.paths:
             self.tree.set_paths(index.paths)
+        self.tree.data_changed(announce=False)
+        self._set_summary(Content.styled(f"{len(index):,} files read, counting per directory…", "$text-muted"))
+        self._mark("first_rows")
+
+    @on(messages.IndexReady)
+    def handle_index_ready(self, message: messages.IndexReady) -> None:
+        self.data.set_counted()
         self.tree.data_changed()
         self._set_summary(self._summary_content())
-        self._mark("first_rows")
         self._mark("all_colours")
         self._warm_up()
 

@@ -12,19 +12,19 @@ from tui.ui.detail import Section
 
 
 @dataclass
-class Listed(Message):
-    """The tree's files are listed (before any was read): the tree can be shown."""
-
-    paths: list[str]
-
-
-@dataclass
 class IndexProgress(Message):
     """A batch of verdicts: ``done`` of ``total`` files are read."""
 
     batch: list[tuple[str, Outcome]]
     done: int
     total: int
+
+
+@dataclass
+class IndexBuilt(Message):
+    """Every file's verdict is known; directory counts are being computed."""
+
+    index: LicenseIndex
 
 
 @dataclass
