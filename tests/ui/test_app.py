@@ -176,6 +176,10 @@ async def test_the_tree_is_usable_before_indexing_ends(monkeypatch, tmp_path):
         await pilot.press("enter")
         assert "d0" in app.tree.model.expanded  # keys work while indexing
         assert any("✓ f0.c" in line and "GPL-2.0" in line for line in screen_rows(app))
+        for _ in range(100):  # the status line is redrawn a few times a second while indexing
+            if str(app.query_one("#summary").content).startswith("reading 14 of 14 files"):
+                break
+            await pilot.pause(0.02)
         assert str(app.query_one("#summary").content).startswith("reading 14 of 14 files")
         release.set()
         await settle(pilot)
