@@ -8,10 +8,10 @@ plain ``Content`` (never markup). Runs in a worker thread: no widget is touched 
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass
+from functools import lru_cache
 
-from pygments.lexers import get_lexer_for_filename
-from pygments.util import ClassNotFound
 from textual.content import Content
 from textual.highlight import highlight
 
@@ -51,20 +51,57 @@ def _lines(parts: list[Content]) -> Content:
     return Content("\n").join(parts)
 
 
-#: Kernel file names pygments does not know by their pattern.
-_KNOWN_NAMES = {"Kbuild": "make", "Makefile": "make", "Kconfig": "kconfig"}
+#: Kernel names pygments gets wrong or does not know: .S is assembler, not the S language.
+_KERNEL_LANGUAGES = {
+    "Kbuild": "make", "Makefile": "make", "Kconfig": "kconfig",
+    ".S": "gas", ".s": "gas", ".h": "c", ".c": "c", ".lds": "text", ".dts": "devicetree", ".dtsi": "devicetree",
+    ".pl": "perl", ".pm": "perl",
+}
+
+
+@lru_cache(maxsize=1)
+def _filename_table() -> tuple[dict[str, str], dict[str, str], list[tuple[str, str]]]:
+    """pygments' file-name patterns as (exact names, suffixes, other patterns) -> language alias.
+
+    Built from pygments' own lexer table, without pygments' lookup, which on an unknown name
+    scans every installed package's entry points (0.3 s and 30 MB here).
+    """
+    from pygments.lexers._mapping import LEXERS
+
+    exact: dict[str, str] = {}
+    suffix: dict[str, str] = {}
+    patterns: list[tuple[str, str]] = []
+    for _module, _name, aliases, filenames, _mimetypes in LEXERS.values():
+        if not aliases:
+            continue
+        for pattern in filenames:
+            if not any(c in pattern for c in "*?["):
+                exact.setdefault(pattern, aliases[0])
+            elif pattern.startswith("*.") and not any(c in pattern[2:] for c in "*?["):
+                suffix.setdefault(pattern[2:], aliases[0])
+            else:
+                patterns.append((pattern, aliases[0]))
+    return exact, suffix, patterns
 
 
 def language_for(name: str) -> str:
     """The pygments language of a file, from its name alone ("text" when unknown)."""
-    for prefix, language in _KNOWN_NAMES.items():
-        if name == prefix or name.startswith(prefix + "."):
+    stem, dot, extension = name.rpartition(".")
+    for key in (name, stem if dot else None, dot + extension if dot else None):
+        if key and key in _KERNEL_LANGUAGES:
+            return _KERNEL_LANGUAGES[key]
+    exact, suffix, patterns = _filename_table()
+    if name in exact:
+        return exact[name]
+    parts = name.split(".")
+    for i in range(1, len(parts)):
+        found = suffix.get(".".join(parts[i:]))
+        if found:
+            return found
+    for pattern, language in patterns:
+        if fnmatch.fnmatchcase(name, pattern):
             return language
-    try:
-        lexer = get_lexer_for_filename(name)
-    except ClassNotFound:
-        return "text"
-    return lexer.aliases[0] if lexer.aliases else "text"
+    return "text"
 
 
 # Files ---------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from tui.core.preview import read_head
 from tui.ui import messages
 from tui.ui.crash import crash_message, save_crash_report
 from tui.ui.data import TreeData
-from tui.ui.detail import describe_directory, describe_file, language_for
+from tui.ui.detail import describe_directory, describe_file
 from tui.ui.help_screen import HelpScreen, binding_rows, help_content
 from tui.ui.model import DIR, Row
 from tui.ui.themes import DEFAULT_THEME, Palette, ThemeSpec, fallback_palette, load_themes
@@ -88,6 +88,7 @@ class LictreeApp(App[int]):
         self.crash_report: str | None = None
         self.crash_error: BaseException | None = None
         self._paths = paths
+        self._listed = 0
         self._detail_timer: Timer | None = None
         self._progress_due = False
         self._detail_row: Row | None = None
@@ -107,6 +108,8 @@ class LictreeApp(App[int]):
             tree = LicenseTree(self.data, self.palette, self.root_name, id="tree")
             if self._paths:
                 tree.model.set_paths(self._paths)  # listed before Textual started: rows on the first frame
+                self._listed = len(self._paths)
+                self._paths = None  # the index brings its own list; do not keep two
             yield tree
             yield DetailPane(id="detail")
         yield Footer()
@@ -131,8 +134,8 @@ class LictreeApp(App[int]):
         for error in self.theme_errors:
             self.notify(error, title="Theme file not loaded", severity="warning", timeout=8)
         self.tree.focus()
-        if self._paths:
-            self._set_summary(Content.styled(f"{len(self._paths):,} files listed, reading them…", "$text-muted"))
+        if self._listed:
+            self._set_summary(Content.styled(f"{self._listed:,} files listed, reading them…", "$text-muted"))
             self._mark("first_rows")
         self._run_index()
 
@@ -196,12 +199,6 @@ class LictreeApp(App[int]):
         self.tree.data_changed()
         self._set_summary(self._summary_content())
         self._mark("all_colours")
-        self._warm_up()
-
-    @work(thread=True, group="warm-up", exit_on_error=False)
-    def _warm_up(self) -> None:
-        """Pay pygments' one-off start-up cost (~0.4 s) now rather than on the first file selected."""
-        language_for("warm-up.unknown-extension")
 
     @on(messages.IndexFailed)
     def handle_index_failed(self, message: messages.IndexFailed) -> None:
