@@ -1,0 +1,265 @@
+"""The terminal UI on a whole kernel tree, against a naive Textual ``Tree`` holding the same files
+(all expanded) and a trivial two-row Textual app (the framework's floor), in the same run.
+
+    python3 tests/benchmarks/bench_ui.py KERNEL_TREE [--keys 300] [--repeat 3]
+
+Prints, for each app at 160x48 (headless):
+- launch to first usable tree (rows drawn and keys accepted) and, for lictree, to all colours
+  (every verdict and directory count shown), cold (empty cache) and warm, median of --repeat
+  launches; each launch is a fresh process timed from just before it was started;
+- CPU time per cursor key with every directory expanded: process CPU (time.process_time, all
+  threads) around Pilot's press + pause, median and p95 over --keys presses. Pilot's wall time is
+  mostly its own idle polling and is not used. For lictree also "key + detail": the cost of a key
+  after which the detail pane is rebuilt (what a key costs when the cursor then rests);
+- peak RSS of the app's process (ru_maxrss) at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+SIZE = (160, 48)
+GOALS = {"first": 0.5, "colours_cold": 1.5, "key_vs_floor": 2.0, "key_vs_naive": 0.5, "rss": 120.0}
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+
+
+# Children: one app per process --------------------------------------------------------------
+
+
+def _wall(mark: float) -> float:
+    """A perf_counter() mark as wall-clock time."""
+    return time.time() - (time.perf_counter() - mark)
+
+
+async def _key_costs(pilot, keys: list[str]) -> list[float]:
+    costs = []
+    for key in keys:
+        before = time.process_time()
+        await pilot.press(key)
+        await pilot.pause()
+        costs.append(time.process_time() - before)
+    return costs
+
+
+def child_lictree(tree: str, t0: float, keys: int, launch_only: bool) -> dict:
+    sys.path.insert(0, REPO)
+    from tui.ui.app import listed_paths, start_listing_early
+
+    listing = start_listing_early(tree)  # as `lictree PATH` does: git starts before Textual loads
+    from tui.ui.lictree_app import LictreeApp
+
+    app = LictreeApp(tree, paths=listed_paths(listing))
+    result: dict = {}
+
+    async def run() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            while not app.timings.get("all_colours"):
+                await asyncio.sleep(0.002)
+            result["first"] = _wall(app.timings["first_rows"]) - t0
+            result["colours"] = _wall(app.timings["all_colours"]) - t0
+            if launch_only:
+                return
+            await app.workers.wait_for_complete()
+            await pilot.press("e")
+            await pilot.pause(0.3)
+            result["rows"] = len(app.tree.model.rows)
+            await pilot.press("home")
+            await pilot.pause(0.3)
+            result["keys"] = await _key_costs(pilot, ["down"] * keys)
+            detail = []
+            for _ in range(30):
+                before = time.process_time()
+                await pilot.press("down")
+                key = app.tree.cursor_row.key
+                while app.detail.shown_key != key:
+                    await asyncio.sleep(0.005)
+                await pilot.pause()
+                detail.append(time.process_time() - before)
+            result["detail"] = detail
+            result["rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    asyncio.run(run())
+    return result
+
+
+def child_naive(tree: str, t0: float, keys: int, launch_only: bool) -> dict:
+    sys.path.insert(0, REPO)
+    from textual.app import App, ComposeResult
+    from textual.widgets import Tree
+
+    from tui.core.scan import list_files
+
+    paths = list_files(tree).paths
+
+    class NaiveTree(App):
+        def compose(self) -> ComposeResult:
+            yield Tree(os.path.basename(tree))
+
+        def on_mount(self) -> None:
+            widget = self.query_one(Tree)
+            nodes = {"": widget.root}
+            for path in paths:
+                parent = ""
+                for part in path.split("/")[:-1]:
+                    key = f"{parent}/{part}" if parent else part
+                    if key not in nodes:
+                        nodes[key] = nodes[parent].add(part)
+                    parent = key
+                nodes[parent].add_leaf(path.rpartition("/")[2])
+            widget.root.expand_all()
+            widget.focus()
+            self.call_after_refresh(self.mark)
+
+        def mark(self) -> None:
+            self.painted = time.perf_counter()
+
+    app = NaiveTree()
+    app.painted = 0.0
+    result: dict = {}
+
+    async def run() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            while not app.painted:
+                await asyncio.sleep(0.005)
+            result["first"] = _wall(app.painted) - t0
+            if launch_only:
+                return
+            result["rows"] = app.query_one(Tree).last_line + 1
+            result["keys"] = await _key_costs(pilot, ["down"] * keys)
+            result["rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    asyncio.run(run())
+    return result
+
+
+def child_floor(tree: str, t0: float, keys: int, launch_only: bool) -> dict:
+    from textual.app import App, ComposeResult
+    from textual.widgets import OptionList
+
+    class Floor(App):
+        def compose(self) -> ComposeResult:
+            yield OptionList("one", "two")
+
+        def on_mount(self) -> None:
+            self.query_one(OptionList).focus()
+            self.call_after_refresh(self.mark)
+
+        def mark(self) -> None:
+            self.painted = time.perf_counter()
+
+    app = Floor()
+    app.painted = 0.0
+    result: dict = {}
+
+    async def run() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            while not app.painted:
+                await asyncio.sleep(0.002)
+            result["first"] = _wall(app.painted) - t0
+            if launch_only:
+                return
+            result["rows"] = 2
+            result["keys"] = await _key_costs(pilot, ["down", "up"] * (keys // 2))
+            result["rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    asyncio.run(run())
+    return result
+
+
+CHILDREN = {"lictree": child_lictree, "naive": child_naive, "floor": child_floor}
+
+
+# Parent -------------------------------------------------------------------------------------
+
+
+def spawn(kind: str, tree: str, env: dict, keys: int, launch_only: bool) -> dict:
+    argv = [sys.executable, os.path.abspath(__file__), "--child", kind, tree, "--keys", str(keys)]
+    if launch_only:
+        argv.append("--launch-only")
+    t0 = time.time()
+    done = subprocess.run([*argv, "--t0", repr(t0)], env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{kind} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("tree")
+    parser.add_argument("--keys", type=int, default=300)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--child", choices=sorted(CHILDREN))
+    parser.add_argument("--t0", type=float)
+    parser.add_argument("--launch-only", action="store_true")
+    args = parser.parse_args()
+    tree = os.path.abspath(args.tree)
+    if args.child:
+        print(json.dumps(CHILDREN[args.child](tree, args.t0, args.keys, args.launch_only)))
+        return 0
+
+    cache = tempfile.mkdtemp(prefix="lictree-bench-ui-")
+    env = {**os.environ, "XDG_CACHE_HOME": cache}
+    try:
+        cold, warm, floor_launch = [], [], []
+        for _ in range(args.repeat):
+            shutil.rmtree(os.path.join(cache, "lictree"), ignore_errors=True)
+            cold.append(spawn("lictree", tree, env, 0, True))
+            warm.append(spawn("lictree", tree, env, 0, True))
+            floor_launch.append(spawn("floor", tree, env, 0, True))
+        lictree = spawn("lictree", tree, env, args.keys, False)
+        floor = spawn("floor", tree, env, args.keys, False)
+        naive = spawn("naive", tree, env, args.keys, False)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+
+    def med(runs: list[dict], key: str) -> float:
+        return statistics.median(r[key] for r in runs)
+
+    ms = 1000
+    floor_key = statistics.median(floor["keys"])
+    naive_key = statistics.median(naive["keys"])
+    print(f"tree: {tree}  ({SIZE[0]}x{SIZE[1]}, headless; launches: median of {args.repeat}; {args.keys} keys)")
+    print(f"{'':<22}{'first usable s':>15}{'all colours s':>15}{'rows':>8}{'key med ms':>12}{'key p95 ms':>12}"
+          f"{'peak MB':>9}")
+    print(f"{'floor (2-row app)':<22}{med(floor_launch, 'first'):>15.3f}{'':>15}{2:>8}"
+          f"{floor_key * ms:>12.2f}{p95(floor['keys']) * ms:>12.2f}{floor['rss']:>9.1f}")
+    print(f"{'naive Textual Tree':<22}{naive['first']:>15.3f}{'n/a':>15}{naive['rows']:>8}"
+          f"{naive_key * ms:>12.2f}{p95(naive['keys']) * ms:>12.2f}{naive['rss']:>9.1f}")
+    print(f"{'lictree cold cache':<22}{med(cold, 'first'):>15.3f}{med(cold, 'colours'):>15.3f}")
+    print(f"{'lictree warm cache':<22}{med(warm, 'first'):>15.3f}{med(warm, 'colours'):>15.3f}"
+          f"{lictree['rows']:>8}{statistics.median(lictree['keys']) * ms:>12.2f}{p95(lictree['keys']) * ms:>12.2f}"
+          f"{lictree['rss']:>9.1f}")
+    detail = lictree["detail"]
+    print(f"{'lictree key + detail':<22}{'':>15}{'':>15}{'':>8}{statistics.median(detail) * ms:>12.2f}"
+          f"{p95(detail) * ms:>12.2f}")
+    key = statistics.median(lictree["keys"])
+    checks = [
+        ("first usable (cold) <= 0.5 s", med(cold, "first") <= GOALS["first"]),
+        ("all colours (cold) <= 1.5 s", med(cold, "colours") <= GOALS["colours_cold"]),
+        (f"key median <= 2x floor ({key / floor_key:.2f}x)", key <= GOALS["key_vs_floor"] * floor_key),
+        (f"key median <= 0.5x naive Tree ({key / naive_key:.2f}x)", key <= GOALS["key_vs_naive"] * naive_key),
+        ("peak RSS <= 120 MB", lictree["rss"] <= GOALS["rss"]),
+    ]
+    for text, ok in checks:
+        print(f"  {'ok    ' if ok else 'MISSED'} {text}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

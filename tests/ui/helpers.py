@@ -1,0 +1,56 @@
+"""Helpers for driving LictreeApp with Pilot."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from textual.pilot import Pilot
+
+from tui.ui.lictree_app import LictreeApp
+
+
+async def settle(pilot: Pilot, timeout: float = 10.0) -> None:
+    """Wait until the index is loaded and the detail pane shows the row under the cursor."""
+    app = pilot.app
+    assert isinstance(app, LictreeApp)
+    waited = 0.0
+    while waited < timeout:
+        await pilot.pause(0.02)
+        waited += 0.02
+        row = app.tree.cursor_row
+        detail = app.detail
+        if (app.data.ready and row is not None and detail.shown_key == row.key
+                and detail.shown_generation == app.data.generation):
+            await pilot.pause()
+            return
+    raise AssertionError(f"the app did not settle in {timeout} s (cursor on {app.tree.cursor_row})")
+
+
+async def press_until(pilot: Pilot, key: str, wanted: str, limit: int = 60) -> None:
+    """Press *key* until the cursor is on the row *wanted*."""
+    app = pilot.app
+    assert isinstance(app, LictreeApp)
+    for _ in range(limit):
+        if app.tree.cursor_row.key == wanted:
+            return
+        await pilot.press(key)
+    raise AssertionError(f"pressing {key!r} never reached {wanted!r} (at {app.tree.cursor_row.key!r})")
+
+
+def screen_rows(app: LictreeApp) -> list[str]:
+    """The text of the tree pane's visible rows."""
+    tree = app.tree
+    return [tree.render_line(y).text for y in range(tree.scrollable_content_region.height)]
+
+
+def run_async(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async test function with asyncio (no pytest async plugin needed); fixtures still work."""
+
+    @functools.wraps(test)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return wrapper

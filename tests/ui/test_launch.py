@@ -1,0 +1,71 @@
+"""`lictree [PATH]` before and after the app: bad roots, unknown themes, screenshots, crashes."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tui.cli import main
+from tui.ui.lictree_app import LictreeApp
+
+from ..conftest import snapshot_tree, write_tree
+
+
+def test_a_missing_root_is_one_line_on_stderr_and_exit_2(tmp_path, capsys):
+    assert main([str(tmp_path / "nope")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no such file or directory" in err
+
+
+def test_no_path_in_a_directory_that_is_not_a_source_tree_says_so(tmp_path, capsys, monkeypatch):
+    (tmp_path / "notes.txt").write_text("hello\n")
+    monkeypatch.chdir(tmp_path)
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert "does not look like a source tree" in err and "lictree --demo" in err and "Traceback" not in err
+
+
+def test_an_unknown_theme_lists_the_themes(capsys):
+    assert main(["--demo", "--theme", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert "no theme named 'nope'" in err and "dark, light, mono, okabe-ito" in err
+
+
+def test_screenshot_writes_an_svg_of_the_indexed_tree_and_nothing_in_the_tree(tmp_path, capsys):
+    root = write_tree(tmp_path / "tree", {"kernel/a.c": "// SPDX-License-Identifier: GPL-2.0\n", "b.c": "int b;\n"})
+    before = snapshot_tree(root)
+    out = tmp_path / "shot.svg"
+    assert main([str(root), "--screenshot", str(out)]) == 0
+    svg = out.read_text()
+    assert svg.startswith("<svg") and "kernel/" in svg.replace("&#160;", " ") and "untagged" in svg
+    assert snapshot_tree(root) == before
+
+
+def test_a_crash_leaves_a_sentence_and_a_report_outside_the_tree(tmp_path, capsys, monkeypatch):
+    state = tmp_path / "state"
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    root = write_tree(tmp_path / "tree", {"a.c": "int a;\n"})
+    before = snapshot_tree(root)
+
+    def explode(self):
+        raise RuntimeError("boom [red]not markup[/red]")
+
+    monkeypatch.setattr(LictreeApp, "_summary_content", explode)  # runs when the index is ready
+    assert main([str(root), "--screenshot", str(tmp_path / "x.svg")]) == 1
+    err = capsys.readouterr().err
+    assert "lictree: internal error (RuntimeError: boom [red]not markup[/red])" in " ".join(err.split())
+    assert "Traceback" not in err
+    reports = list(state.glob("lictree/crash-*.txt"))
+    assert len(reports) == 1
+    report = reports[0].read_text()
+    assert "RuntimeError: boom" in report and "Traceback" in report and str(root) in report
+    assert snapshot_tree(root) == before
+    assert not (root / "x.svg").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_in_the_tree_is_shown_but_never_opened(tmp_path, capsys):
+    root = write_tree(tmp_path / "tree", {"a.c": "// SPDX-License-Identifier: MIT\n"})
+    os.mkfifo(root / "pipe")
+    assert main([str(root), "--screenshot", str(tmp_path / "s.svg")]) == 0  # would hang if the FIFO were opened

@@ -1,0 +1,1 @@
+"""The terminal UI: a thin Textual layer over tui.core (run with ``lictree [PATH]``)."""

@@ -1,0 +1,96 @@
+"""``lictree [PATH]``: check the tree, list its files, then run the Textual app.
+
+The listing (git ls-files) starts before Textual is imported, so the two overlap and the tree's
+rows are on the app's first frame. Any unexpected exception becomes one sentence on stderr plus a saved crash report;
+Textual restores the terminal on every exit path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+#: Screenshots without a terminal (``--screenshot``) are this size.
+SCREENSHOT_SIZE = (160, 48)
+_SOURCE_MARKERS = ("LICENSES", "COPYING", "LICENSE", "LICENCE", "Makefile", "Kbuild", "Kconfig", ".git")
+
+
+def looks_like_source_tree(root: str) -> bool:
+    """Whether *root* has what a source tree has at its top (LICENSES/, COPYING, a Makefile, .git)."""
+    return any(os.path.lexists(os.path.join(root, name)) for name in _SOURCE_MARKERS)
+
+
+def _fail(message: str) -> int:
+    print(f"lictree: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def run_app(args: argparse.Namespace, root: str) -> int:
+    """Open the UI on *root*; returns the exit status (2 for a bad root or option, 1 after a crash)."""
+    from tui.core.index import TreeError, check_root
+
+    try:
+        root = check_root(root)
+    except TreeError as exc:
+        return _fail(str(exc))
+    if not (getattr(args, "path", None) or getattr(args, "demo", False)) and not looks_like_source_tree(root):
+        return _fail(f"{root} does not look like a source tree (no LICENSES/, COPYING, Makefile or .git): "
+                     "give its path, `lictree PATH`, or try `lictree --demo`")
+    use_cache = not getattr(args, "no_cache", False)
+    listing = start_listing_early(root)
+    try:
+        return _run(args, root, use_cache, listing)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # anything that escaped Textual's own handling
+        from tui.ui.crash import crash_message, save_crash_report
+
+        print(crash_message(exc, save_crash_report(exc, root, "starting the terminal UI")), file=sys.stderr)
+        return EXIT_ERROR
+
+
+def start_listing_early(root: str):  # noqa: ANN201 - Callable[[], Listing], imported lazily
+    """Start git now, while Textual loads; returns what finishes the listing."""
+    from tui.core.scan import start_listing
+
+    return start_listing(root)
+
+
+def listed_paths(finish) -> list[str] | None:  # noqa: ANN001 - Callable[[], Listing]
+    """The sorted paths of a listing started with ``start_listing_early`` (None if it failed)."""
+    try:
+        return finish().paths
+    except OSError:
+        return None
+
+
+def _run(args: argparse.Namespace, root: str, use_cache: bool, listing) -> int:  # noqa: ANN001
+    from tui.ui.lictree_app import LictreeApp
+    from tui.ui.themes import load_themes
+
+    themes = load_themes()
+    theme = getattr(args, "theme", None)
+    if theme:
+        specs, _errors = themes
+        from textual.theme import BUILTIN_THEMES
+
+        if theme not in specs and theme not in BUILTIN_THEMES:
+            names = ", ".join(sorted(specs)) or "(none found)"
+            return _fail(f"no theme named {theme!r}; lictree's themes: {names} (or any Textual theme)")
+    screenshot = getattr(args, "screenshot", None)
+    if screenshot:
+        directory = os.path.dirname(os.path.abspath(screenshot))
+        if not os.path.isdir(directory):
+            return _fail(f"--screenshot: no such directory: {directory}")
+    app = LictreeApp(root, theme=theme, use_cache=use_cache, paths=listed_paths(listing), screenshot=screenshot,
+                     themes=themes)
+    if screenshot:
+        app.run(headless=True, size=SCREENSHOT_SIZE)
+    else:
+        app.run()
+    if app.crash_error is not None:
+        return EXIT_ERROR
+    code = app.return_code
+    return EXIT_OK if code is None else code

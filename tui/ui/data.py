@@ -1,0 +1,130 @@
+"""What the UI knows about each file while the index fills in, and after.
+
+Verdicts arrive in batches from ``build_index``'s progress callback (kept in ``pending``) until
+the finished ``LicenseIndex`` replaces them. The glyphs that stand for each verdict live here too,
+so the tree, the detail pane and the help screen agree. No Textual import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from tui.core.copying import license_files
+from tui.core.evaluate import EXCLUDED, INVALID, STATUSES, UNREADABLE, UNTAGGED, Outcome
+from tui.core.index import DirStats, LicenseIndex, is_problem
+from tui.core.rules import Finding
+from tui.ui.model import display_key
+
+
+class Glyph(NamedTuple):
+    """A status mark: the character, the palette key of its colour, and what it means."""
+
+    char: str
+    key: str
+    meaning: str
+
+
+VALID = Glyph("✓", "valid", "valid SPDX tag")
+FINDINGS = Glyph("!", "findings", "valid tag, but with findings (warnings)")
+ERROR = Glyph("✗", "invalid", "invalid tag, or a finding of error severity")
+UNTAGGED_GLYPH = Glyph("○", "untagged", "no SPDX tag: the COPYING default applies")
+UNREADABLE_GLYPH = Glyph("?", "unreadable", "could not be read")
+EXCLUDED_GLYPH = Glyph("–", "excluded", "excluded by scripts/spdxexclude")
+PENDING = Glyph("·", "pending", "not read yet")
+GLYPHS = (VALID, FINDINGS, ERROR, UNTAGGED_GLYPH, UNREADABLE_GLYPH, EXCLUDED_GLYPH, PENDING)
+
+
+def glyph_for(status: int, findings: tuple[Finding, ...]) -> Glyph:
+    """The glyph of one file's verdict."""
+    if status == UNREADABLE:
+        return UNREADABLE_GLYPH
+    if status == INVALID or any(f.severity == "error" for f in findings):
+        return ERROR
+    if status == EXCLUDED:
+        return EXCLUDED_GLYPH
+    if status == UNTAGGED:
+        return UNTAGGED_GLYPH
+    return FINDINGS if findings else VALID
+
+
+class FileState(NamedTuple):
+    status: int
+    expression: str | None
+    line: int
+    findings: tuple[Finding, ...]
+
+    @property
+    def status_name(self) -> str:
+        return STATUSES[self.status]
+
+
+class TreeData:
+    """Verdicts by path: from progress batches while indexing, then from the finished index."""
+
+    def __init__(self) -> None:
+        self.pending: dict[str, Outcome] = {}
+        self.index: LicenseIndex | None = None
+        self.counted = False
+        self.done = 0
+        self.total = 0
+        self.generation = 0
+        self._problems: list[tuple[tuple, str]] | None = None
+        self._license_files: dict[str, list[str]] | None = None
+
+    @property
+    def ready(self) -> bool:
+        """The index is built and its directory counts are computed."""
+        return self.index is not None and self.counted
+
+    def add_batch(self, batch: Iterable[tuple[str, Outcome]], done: int, total: int) -> None:
+        self.pending.update(batch)
+        self.done, self.total = done, total
+        self.generation += 1
+
+    def set_index(self, index: LicenseIndex) -> None:
+        """Switch to the finished index; its directory counts come with ``set_counted``."""
+        self.index = index
+        self.counted = False
+        self.pending = {}
+        self.done = self.total = len(index)
+        self._problems = None
+        self._license_files = None
+        self.generation += 1
+
+    def file(self, path: str) -> FileState | None:
+        index = self.index
+        if index is None:
+            outcome = self.pending.get(path)
+            return FileState(*outcome) if outcome is not None else None
+        i = index.position(path)
+        if i is None:
+            return None
+        return FileState(index.status[i], index.exprs[i], index.lines[i], index.findings.get(path, ()))
+
+    def set_counted(self) -> None:
+        """The index's directory counts are computed (in the worker, so never on the UI thread)."""
+        self.counted = True
+        self.generation += 1
+
+    def directory(self, path: str) -> DirStats | None:
+        return self.index.dir_stats(path) if self.index is not None and self.counted else None
+
+    def license_files(self) -> dict[str, list[str]]:
+        """Directory -> its COPYING/LICENSE/LICENCE files (computed once the index is there)."""
+        if self._license_files is None:
+            self._license_files = license_files(self.index.paths) if self.index is not None else {}
+        return self._license_files
+
+    def problems(self) -> list[tuple[tuple, str]]:
+        """(display key, path) of every problem file (the core's definition), in tree order."""
+        if self._problems is None:
+            index = self.index
+            found: list[str] = []
+            if index is not None:
+                for path, findings in index.findings.items():
+                    i = index.position(path)
+                    if i is not None and is_problem(index.status[i], findings):
+                        found.append(path)
+            self._problems = sorted((display_key(p, False), p) for p in found)
+        return self._problems

@@ -1,0 +1,362 @@
+"""The Textual application: the tree pane, the detail pane, a status line and the footer.
+
+The tree's files, listed before Textual started, are on the first frame; indexing runs in a thread
+worker, verdicts colour the tree as batches arrive, and directory counts follow the finished
+index. The detail pane is rebuilt in another worker shortly after the cursor stops, so holding a
+cursor key stays cheap.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Sequence
+from functools import partial
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
+
+from tui.core.index import TreeError, build_index
+from tui.core.preview import read_head
+from tui.ui import messages
+from tui.ui.crash import crash_message, save_crash_report
+from tui.ui.data import TreeData
+from tui.ui.detail import describe_directory, describe_file
+from tui.ui.help_screen import HelpScreen, binding_rows, help_content
+from tui.ui.model import DIR, Row
+from tui.ui.themes import DEFAULT_THEME, Palette, ThemeSpec, fallback_palette, load_themes
+from tui.ui.widgets.detail_pane import DetailPane
+from tui.ui.widgets.license_tree import LicenseTree
+
+#: Seconds the cursor must rest on a row before the detail pane is rebuilt for it (a held key
+#: repeats every ~30 ms, so the pane is not rebuilt for every row passed over).
+DETAIL_DELAY = 0.12
+#: Seconds between redraws while verdicts arrive.
+PROGRESS_EVERY = 0.3
+
+
+def progress_content(done: int, total: int, cells: int = 24) -> Content:
+    """"reading 12,000 of 86,691 files ████░░░░ 14%": the status line while indexing."""
+    share = done / total if total else 0.0
+    filled = round(share * cells)
+    return Content.assemble(
+        (f"reading {done:,} of {total:,} files  ", "$text-muted"),
+        ("█" * filled, "$primary"), ("░" * (cells - filled), "$text-muted"), (f" {share:4.0%}", "$text-muted"),
+    )
+
+
+class LictreeApp(App[int]):
+    """lictree's terminal UI on one source tree."""
+
+    CSS_PATH = "lictree.tcss"
+    TITLE = "lictree"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help"),
+        Binding("t", "pick_theme", "Theme"),
+        Binding("d", "toggle_detail", "Detail pane", show=False),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(
+        self,
+        root: str,
+        *,
+        theme: str | None = None,
+        use_cache: bool = True,
+        paths: Sequence[str] | None = None,
+        screenshot: str | None = None,
+        themes: tuple[dict[str, ThemeSpec], list[str]] | None = None,
+    ) -> None:
+        super().__init__()
+        self.root = os.path.abspath(root)
+        self.root_name = os.path.basename(self.root.rstrip(os.sep)) or self.root
+        self.use_cache = use_cache
+        self.screenshot_path = screenshot
+        self.data = TreeData()
+        self.timings: dict[str, float] = {"start": time.perf_counter()}
+        self.crash_report: str | None = None
+        self.crash_error: BaseException | None = None
+        self._paths = paths
+        self._listed = 0
+        self._detail_timer: Timer | None = None
+        self._progress_due = False
+        self._detail_row: Row | None = None
+        self.theme_specs, self.theme_errors = themes if themes is not None else load_themes()
+        for spec in self.theme_specs.values():
+            self.register_theme(spec.theme)
+        chosen = theme or DEFAULT_THEME
+        if chosen in self.available_themes:
+            self.theme = chosen
+        self.title = f"lictree · {self.root_name}"
+
+    # Layout ----------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content.styled("listing files…", "$text-muted"), id="summary", markup=False)
+        with Horizontal(id="panes"):
+            tree = LicenseTree(self.data, self.palette, self.root_name, id="tree")
+            if self._paths:
+                tree.model.set_paths(self._paths)  # listed before Textual started: rows on the first frame
+                self._listed = len(self._paths)
+                self._paths = None  # the index brings its own list; do not keep two
+            yield tree
+            yield DetailPane(id="detail")
+        yield Footer()
+
+    @property
+    def tree(self) -> LicenseTree:
+        return self.query_one(LicenseTree)
+
+    @property
+    def detail(self) -> DetailPane:
+        return self.query_one(DetailPane)
+
+    @property
+    def palette(self) -> Palette:
+        spec = self.theme_specs.get(self.theme)
+        if spec is not None:
+            return spec.palette
+        return fallback_palette(self.theme_specs, self.current_theme.dark)
+
+    def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        for error in self.theme_errors:
+            self.notify(error, title="Theme file not loaded", severity="warning", timeout=8)
+        self.tree.focus()
+        if self._listed:
+            self._set_summary(Content.styled(f"{self._listed:,} files listed, reading them…", "$text-muted"))
+            self._mark("first_rows")
+        self._run_index()
+
+    # Indexing --------------------------------------------------------------------------------
+
+    @work(thread=True, group="index", name="index", exit_on_error=True)
+    def _run_index(self) -> None:
+        """Build the index (verdicts arrive in batches), then its directory counts."""
+        worker = get_current_worker()
+        started = time.perf_counter()
+
+        def progress(batch: list, done: int, total: int) -> None:
+            if not worker.is_cancelled:
+                self.post_message(messages.IndexProgress(batch, done, total))
+
+        try:
+            index = build_index(self.root, use_cache=self.use_cache, progress=progress)
+        except TreeError as exc:
+            self.post_message(messages.IndexFailed(str(exc)))
+            return
+        self.timings["indexed"] = time.perf_counter()
+        if worker.is_cancelled:
+            return
+        index.position("")
+        self.post_message(messages.IndexBuilt(index))
+        index.dirs()
+        self.timings["counted"] = time.perf_counter()
+        if not worker.is_cancelled:
+            self.post_message(messages.IndexReady(index, time.perf_counter() - started))
+
+    @on(messages.IndexProgress)
+    def handle_progress(self, message: messages.IndexProgress) -> None:
+        if self.data.index is not None:
+            return
+        self.data.add_batch(message.batch, message.done, message.total)
+        if message.batch and not self._progress_due:
+            # Batches come every few ms on a cold start: redraw at most every PROGRESS_EVERY seconds.
+            self._progress_due = True
+            self.set_timer(PROGRESS_EVERY, self._show_progress, name="progress")
+
+    def _show_progress(self) -> None:
+        self._progress_due = False
+        if self.data.index is None:
+            self._set_summary(progress_content(self.data.done, self.data.total))
+            self.tree.data_changed(announce=False)
+
+    @on(messages.IndexBuilt)
+    def handle_index_built(self, message: messages.IndexBuilt) -> None:
+        """Every file's verdict is known: colour the whole tree; directory counts follow."""
+        index = message.index
+        self.data.set_index(index)
+        if self.tree.model.paths is not index.paths:
+            self.tree.set_paths(index.paths)
+        self.tree.data_changed(announce=False)
+        self._set_summary(Content.styled(f"{len(index):,} files read, counting per directory…", "$text-muted"))
+        self._mark("first_rows")
+
+    @on(messages.IndexReady)
+    def handle_index_ready(self, message: messages.IndexReady) -> None:
+        self.data.set_counted()
+        self.tree.data_changed()
+        self._set_summary(self._summary_content())
+        self._mark("all_colours")
+
+    @on(messages.IndexFailed)
+    def handle_index_failed(self, message: messages.IndexFailed) -> None:
+        self._set_summary(Content.styled(message.message, "$text-error"))
+        self.notify(message.message, title="Cannot index the tree", severity="error", timeout=10)
+
+    def _summary_content(self) -> Content:
+        index = self.data.index
+        assert index is not None
+        counts = index.status_counts()
+        palette = self.palette
+        stats = index.dir_stats("")
+        parts: list[Content | tuple[str, str] | str] = [(f"{len(index):,} files", "bold")]
+        for status, glyph in (("valid", "✓"), ("untagged", "○"), ("invalid", "✗"),
+                              ("unreadable", "?"), ("excluded", "–")):
+            if counts.get(status, 0):
+                parts += ["  ", (f"{glyph} {counts[status]:,} {status}", palette.status[status])]
+        if stats is not None:
+            problems = stats.problems
+            parts += ["  ", (f"· {problems:,} problem{'s' if problems != 1 else ''}",
+                             palette.status["invalid"] if problems else palette.status["valid"])]
+        if index.skipped:
+            parts += ["  ", (f"· {len(index.skipped):,} skipped", "$text-muted")]
+        return Content.assemble(*parts)
+
+    def _set_summary(self, content: Content) -> None:
+        self.query_one("#summary", Static).update(content)
+
+    def _mark(self, name: str) -> None:
+        """Record when something first appeared on screen (the benchmark reads ``timings``)."""
+        if name not in self.timings:
+            self.timings[name] = 0.0
+            self.call_after_refresh(self.timings.__setitem__, name, time.perf_counter())
+
+    # Detail pane -----------------------------------------------------------------------------
+
+    @on(LicenseTree.Highlighted)
+    def handle_highlighted(self, message: LicenseTree.Highlighted) -> None:
+        self._detail_row = message.row
+        timer = self._detail_timer
+        if timer is None:
+            # One paused repeating timer, restarted on each move: cheaper than a new timer a key.
+            timer = self._detail_timer = self.set_interval(DETAIL_DELAY, self._detail_due, name="detail", pause=True)
+        timer.reset()
+        timer.resume()
+
+    def _detail_due(self) -> None:
+        if self._detail_timer is not None:
+            self._detail_timer.pause()
+        self._start_detail()
+
+    def _start_detail(self) -> None:
+        row = self._detail_row
+        if row is not None and self.detail.display:
+            self._build_detail(row, self.data.generation, self.palette)
+
+    @work(thread=True, exclusive=True, group="detail", name="detail", exit_on_error=True)
+    def _build_detail(self, row: Row, generation: int, palette: Palette) -> None:
+        worker = get_current_worker()
+        if row.kind == DIR:
+            sections = describe_directory(self.data, palette, row.key, self.root_name)
+        else:
+            state = self.data.file(row.key)
+            around = tuple(sorted({f.line for f in state.findings if f.line})) if state else ()
+            head = read_head(self.root, row.key, around=around)
+            sections = describe_file(self.data, palette, row.key, head)
+        if not worker.is_cancelled:
+            self.post_message(messages.DetailReady(row.key, row.kind == DIR, generation, sections))
+
+    @on(messages.DetailReady)
+    def handle_detail_ready(self, message: messages.DetailReady) -> None:
+        row = self.tree.cursor_row
+        if row is None or row.key != message.key:
+            return
+        self.detail.show(message.key, message.generation, message.sections)
+        if self.screenshot_path and self.data.ready and message.generation == self.data.generation:
+            path, self.screenshot_path = self.screenshot_path, None
+            self.call_after_refresh(self._save_screenshot_and_exit, path)
+
+    def _save_screenshot_and_exit(self, path: str) -> None:
+        directory, name = os.path.split(os.path.abspath(path))
+        self.save_screenshot(filename=name, path=directory)
+        self.exit(0)
+
+    # Themes ----------------------------------------------------------------------------------
+
+    def _theme_changed(self, _theme: object) -> None:
+        self.tree.set_palette(self.palette)
+        if self.data.ready:
+            self._set_summary(self._summary_content())
+        row = self.tree.cursor_row
+        if row is not None:
+            self._detail_row = row
+            self._start_detail()
+
+    # Actions and commands --------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        groups = [
+            ("Tree", binding_rows(LicenseTree.BINDINGS)),
+            ("Everywhere", [
+                *binding_rows(self.BINDINGS),
+                ("Tab", "switch between the tree and the detail pane"),
+                ("^p", "command palette: every action, and the themes"),
+                ("^q", "quit"),
+            ]),
+            ("Mouse", [("click", "select a row; click its ▸ or click it again to open a directory"),
+                       ("wheel", "scroll either pane")]),
+        ]
+        self.push_screen(HelpScreen(help_content(groups, self.palette)))
+
+    def action_pick_theme(self) -> None:
+        """A picker with lictree's themes (those with a license palette) first, then Textual's."""
+        ours = [(name, partial(self.set_theme, name), spec.description or "a lictree theme")
+                for name, spec in sorted(self.theme_specs.items())]
+        textual_themes = [(name, partial(self.set_theme, name), "a Textual theme (license colours of dark or light)")
+                          for name in sorted(self.available_themes) if name not in self.theme_specs]
+        self.search_commands([*ours, *textual_themes], placeholder="Search for themes…")
+
+    def action_toggle_detail(self) -> None:
+        detail = self.detail
+        detail.display = not detail.display
+        self.query_one("#panes").set_class(not detail.display, "-no-detail")
+        if detail.display:
+            self._start_detail()
+        else:
+            self.tree.focus()
+
+    def set_theme(self, name: str) -> None:
+        self.theme = name
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        trees = screen.query(LicenseTree)  # the screen the palette was opened from, not the palette
+        if trees:
+            tree = trees.first()
+            yield SystemCommand("Expand all", "Open every directory of the tree", tree.action_expand_all)
+            yield SystemCommand("Collapse all", "Close every directory but the top", tree.action_collapse_all)
+            yield SystemCommand("Expand below cursor", "Open the directory under the cursor and all below it",
+                                tree.action_expand_subtree)
+            yield SystemCommand("Next problem", "Go to the next file with an invalid tag or an error",
+                                tree.action_next_problem)
+            yield SystemCommand("Previous problem", "Go to the previous file with a problem",
+                                tree.action_previous_problem)
+        yield SystemCommand("Help: keys, glyphs and colours", "Show the help screen", self.action_help)
+        yield SystemCommand("Toggle detail pane", "Hide or show the detail pane", self.action_toggle_detail)
+        for name, spec in sorted(self.theme_specs.items()):
+            yield SystemCommand(f"Theme: {name}", spec.description or "a lictree theme", partial(self.set_theme, name))
+
+    # Crashes ---------------------------------------------------------------------------------
+
+    def _fatal_error(self) -> None:
+        """An unhandled exception: save a report and leave a sentence, not a traceback, on exit."""
+        error = self._exception
+        if error is None:
+            super()._fatal_error()
+            return
+        self.crash_error = error
+        self.crash_report = save_crash_report(error, self.root, "running the terminal UI")
+        self._exit_renderables.append(Text(crash_message(error, self.crash_report)))
+        self._close_messages_no_wait()

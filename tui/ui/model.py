@@ -1,0 +1,259 @@
+"""The tree pane's model: the directories and files of a tree as a flat list of visible rows.
+
+No widget and no node object per file: a directory's children are found on demand in the sorted
+list of paths (every path under ``d/`` is one contiguous run of it, skipped over with bisect), and
+expanding or collapsing a directory splices its rows into or out of the row list. Paths can be
+replaced (the index finished, files changed) and a filter can hide files, keeping what is expanded.
+No Textual import: the model is tested on its own.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Collection, Iterator, Sequence
+from typing import NamedTuple
+
+DIR, FILE = 0, 1
+_AFTER_SLASH = chr(ord("/") + 1)  # "d/" + anything sorts before "d" + _AFTER_SLASH
+_BRANCH, _LAST, _PIPE, _SPACE = "├─ ", "└─ ", "│  ", "   "
+
+
+class Row(NamedTuple):
+    """One visible line: a directory ("" is the root) or a file, its depth and its guide characters."""
+
+    kind: int
+    key: str
+    depth: int
+    guide: str
+
+    @property
+    def name(self) -> str:
+        return self.key.rpartition("/")[2]
+
+
+def parent_of(path: str) -> str:
+    return path.rpartition("/")[0]
+
+
+def ancestors(path: str) -> Iterator[str]:
+    """"a/b/c" -> "", "a", "a/b" (the directories enclosing *path*)."""
+    yield ""
+    end = path.find("/")
+    while end != -1:
+        yield path[:end]
+        end = path.find("/", end + 1)
+
+
+def display_key(path: str, is_dir: bool) -> tuple:
+    """Sort key that puts paths in the order the tree shows them: directories first, then files."""
+    parts = path.split("/") if path else []
+    key = [(0, part) for part in parts[:-1]]
+    if parts:
+        key.append((0 if is_dir else 1, parts[-1]))
+    return tuple(key)
+
+
+class TreeModel:
+    """Visible rows over a sorted list of file paths; the root row is always there and expanded."""
+
+    def __init__(self, paths: Sequence[str] = ()) -> None:
+        self._paths: Sequence[str] = paths
+        self._visible: set[str] | None = None
+        self._visible_dirs: set[str] | None = None
+        self._children: dict[str, tuple[list[str], list[str]]] = {}
+        self._guides: dict[str, str] = {}
+        self.expanded: set[str] = {""}
+        self.rows: list[Row] = []
+        self.generation = 0
+        self.rebuild()
+
+    # Structure -----------------------------------------------------------------------------
+
+    @property
+    def paths(self) -> Sequence[str]:
+        return self._paths
+
+    def children(self, directory: str) -> tuple[list[str], list[str]]:
+        """(sub-directories, files) directly in *directory*, each sorted by name, filter applied."""
+        cached = self._children.get(directory)
+        if cached is not None:
+            return cached
+        paths = self._paths
+        prefix = f"{directory}/" if directory else ""
+        lo = bisect_left(paths, prefix) if prefix else 0
+        hi = bisect_left(paths, directory + _AFTER_SLASH, lo) if prefix else len(paths)
+        start = len(prefix)
+        dirs: list[str] = []
+        files: list[str] = []
+        visible, visible_dirs = self._visible, self._visible_dirs
+        i = lo
+        while i < hi:
+            path = paths[i]
+            slash = path.find("/", start)
+            if slash == -1:
+                if visible is None or path in visible:
+                    files.append(path)
+                i += 1
+            else:
+                sub = path[:slash]
+                if visible_dirs is None or sub in visible_dirs:
+                    dirs.append(sub)
+                i = bisect_left(paths, sub + _AFTER_SLASH, i + 1, hi)
+        dirs.sort()
+        result = (dirs, files)
+        self._children[directory] = result
+        return result
+
+    def is_dir(self, key: str) -> bool:
+        """Whether *key* is a directory of the tree ("" is the root)."""
+        if not key:
+            return True
+        prefix = key + "/"
+        i = bisect_left(self._paths, prefix)
+        return i < len(self._paths) and self._paths[i].startswith(prefix)
+
+    def contains(self, key: str) -> bool:
+        """Whether *key* (a file or directory) is in the tree and not hidden by the filter."""
+        if self.is_dir(key):
+            return self._visible_dirs is None or key in self._visible_dirs or not key
+        i = bisect_left(self._paths, key)
+        found = i < len(self._paths) and self._paths[i] == key
+        return found and (self._visible is None or key in self._visible)
+
+    def set_paths(self, paths: Sequence[str]) -> None:
+        """Replace the (sorted) paths, e.g. when the index is done; keeps expanded directories that remain."""
+        self._paths = paths
+        self._children.clear()
+        if self._visible is not None:
+            self._visible_dirs = _dirs_of(self._visible)
+        self.expanded = {d for d in self.expanded if not d or self.is_dir(d)}
+        self.rebuild()
+
+    def set_filter(self, visible: Collection[str] | None) -> None:
+        """Show only these file paths (and the directories that hold them); None shows everything."""
+        self._visible = set(visible) if visible is not None else None
+        self._visible_dirs = _dirs_of(self._visible) if self._visible is not None else None
+        self._children.clear()
+        self.rebuild()
+
+    # Rows ----------------------------------------------------------------------------------
+
+    def rebuild(self) -> None:
+        """Recompute every visible row from the expanded set."""
+        self.rows = [Row(DIR, "", 0, "")]
+        self._emit("", 1, "", self.rows)
+        self.generation += 1
+
+    def _guide(self, text: str) -> str:
+        return self._guides.setdefault(text, text)
+
+    def _emit(self, directory: str, depth: int, prefix: str, out: list[Row]) -> None:
+        dirs, files = self.children(directory)
+        total = len(dirs) + len(files)
+        branch = self._guide(prefix + _BRANCH)
+        last_guide = self._guide(prefix + _LAST)
+        append = out.append
+        expanded = self.expanded
+        for n, sub in enumerate(dirs, 1):
+            last = n == total
+            append(Row(DIR, sub, depth, last_guide if last else branch))
+            if sub in expanded:
+                self._emit(sub, depth + 1, prefix + (_SPACE if last else _PIPE), out)
+        if files:
+            rows = [Row(FILE, path, depth, branch) for path in files]
+            rows[-1] = Row(FILE, files[-1], depth, last_guide)
+            out.extend(rows)
+
+    def _child_prefix(self, row: Row) -> str:
+        if row.depth == 0:
+            return ""
+        return row.guide[:-3] + (_SPACE if row.guide.endswith(_LAST) else _PIPE)
+
+    def subtree_end(self, index: int) -> int:
+        """The index after the last row below row *index*."""
+        rows = self.rows
+        depth = rows[index].depth
+        end = index + 1
+        while end < len(rows) and rows[end].depth > depth:
+            end += 1
+        return end
+
+    def expand(self, index: int) -> bool:
+        """Expand the directory at row *index*; False when it is a file or already expanded."""
+        row = self.rows[index]
+        if row.kind != DIR or row.key in self.expanded:
+            return False
+        self.expanded.add(row.key)
+        new: list[Row] = []
+        self._emit(row.key, row.depth + 1, self._child_prefix(row), new)
+        self.rows[index + 1 : index + 1] = new
+        self.generation += 1
+        return True
+
+    def collapse(self, index: int) -> bool:
+        """Collapse the directory at row *index* (not the root); False when nothing changed."""
+        row = self.rows[index]
+        if row.kind != DIR or row.key not in self.expanded or not row.key:
+            return False
+        self.expanded.discard(row.key)
+        del self.rows[index + 1 : self.subtree_end(index)]
+        self.generation += 1
+        return True
+
+    def expand_all(self, directory: str = "") -> None:
+        """Expand *directory* and every directory below it."""
+        stack = [directory]
+        while stack:
+            current = stack.pop()
+            self.expanded.add(current)
+            stack.extend(self.children(current)[0])
+        self.rebuild()
+
+    def collapse_all(self) -> None:
+        """Collapse everything but the root."""
+        self.expanded = {""}
+        self.rebuild()
+
+    def reveal(self, key: str) -> int | None:
+        """Expand the directories enclosing *key* and return its row, or None when it is not shown."""
+        if not self.contains(key):
+            return None
+        missing = [d for d in ancestors(key) if d not in self.expanded]
+        if missing:
+            self.expanded.update(missing)
+            self.rebuild()
+        return self.row_of(key)
+
+    def row_of(self, key: str, hint: int = 0) -> int | None:
+        """The row showing *key*, searching from *hint* outwards first."""
+        rows = self.rows
+        if 0 <= hint < len(rows) and rows[hint].key == key:
+            return hint
+        for i, row in enumerate(rows):
+            if row.key == key:
+                return i
+        return None
+
+    def parent_row(self, index: int) -> int | None:
+        """The row of the directory holding row *index*."""
+        depth = self.rows[index].depth
+        for i in range(index - 1, -1, -1):
+            if self.rows[i].depth < depth:
+                return i
+        return None
+
+    def files_in_display_order(self, paths: Collection[str]) -> list[str]:
+        """*paths* sorted in the order the tree shows them (directories before files at each level)."""
+        return sorted(paths, key=lambda p: display_key(p, False))
+
+
+def _dirs_of(paths: Collection[str]) -> set[str]:
+    dirs: set[str] = set()
+    for path in paths:
+        directory = parent_of(path)
+        while directory not in dirs:
+            dirs.add(directory)
+            if not directory:
+                break
+            directory = parent_of(directory)
+    return dirs

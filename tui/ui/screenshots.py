@@ -1,0 +1,102 @@
+"""Regenerate the README's screenshots: SVGs drawn by lictree itself, so they cannot go stale.
+
+    python3 -m tui.ui.screenshots [--kernel KERNEL_TREE] [--out screenshots]
+
+Without --kernel, $LICTREE_KERNEL_TREE is used if set; the kernel picture is skipped when there
+is no kernel tree. The verdict cache is kept in a temporary directory, and nothing is written in
+the trees.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+
+from textual.pilot import Pilot
+
+from tui.cli import demo_tree
+from tui.ui.lictree_app import LictreeApp
+
+SIZE = (150, 42)
+Steps = Callable[[Pilot], Awaitable[None]]
+
+
+async def settle(pilot: Pilot, timeout: float = 60.0) -> None:
+    """Wait until the index is loaded and the detail pane shows the cursor's row."""
+    app = pilot.app
+    assert isinstance(app, LictreeApp)
+    waited = 0.0
+    while waited < timeout:
+        await pilot.pause(0.05)
+        waited += 0.05
+        row = app.tree.cursor_row
+        if (app.data.ready and row is not None and app.detail.shown_key == row.key
+                and app.detail.shown_generation == app.data.generation):
+            await pilot.pause()
+            return
+    raise TimeoutError("lictree did not settle")
+
+
+def select(path: str) -> Steps:
+    async def steps(pilot: Pilot) -> None:
+        assert isinstance(pilot.app, LictreeApp)
+        pilot.app.tree.select_path(path)
+        await settle(pilot)
+
+    return steps
+
+
+async def open_help(pilot: Pilot) -> None:
+    await pilot.press("question_mark")
+    await pilot.pause(0.2)
+
+
+def keys(*pressed: str) -> Steps:
+    async def steps(pilot: Pilot) -> None:
+        await pilot.press(*pressed)
+        await settle(pilot)
+
+    return steps
+
+
+async def shoot(root: str, path: str, steps: Steps | None, theme: str | None = None) -> None:
+    app = LictreeApp(root, theme=theme)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        if steps is not None:
+            await steps(pilot)
+        directory, name = os.path.split(os.path.abspath(path))
+        app.save_screenshot(filename=name, path=directory)
+    print(f"wrote {path}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python3 -m tui.ui.screenshots", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--kernel", default=os.environ.get("LICTREE_KERNEL_TREE"), help="a Linux kernel tree")
+    parser.add_argument("--out", default="screenshots", help="where to write the SVGs (default: screenshots/)")
+    args = parser.parse_args(argv)
+    os.makedirs(args.out, exist_ok=True)
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="lictree-screenshots-")
+    demo = demo_tree()
+    shots: list[tuple[str, str, Steps | None, str | None]] = [
+        (demo, "demo-invalid-file.svg", select("drivers/misc/typo.c"), None),
+        (demo, "demo-untagged-nearer-licence.svg", select("lib/demo-lib/crc.c"), "light"),
+        (demo, "demo-expanded-okabe-ito.svg", keys("e", "n", "n"), "okabe-ito"),
+        (demo, "help.svg", open_help, None),
+    ]
+    if args.kernel and os.path.isdir(args.kernel):
+        shots.append((args.kernel, "kernel-problem.svg", keys("n"), None))
+        shots.append((args.kernel, "kernel-jffs2-licence.svg", select("fs/jffs2/compr.c"), None))
+    else:
+        print("no kernel tree (--kernel or $LICTREE_KERNEL_TREE): kernel screenshots skipped", file=sys.stderr)
+    for root, name, steps, theme in shots:
+        asyncio.run(shoot(root, os.path.join(args.out, name), steps, theme))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

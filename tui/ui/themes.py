@@ -1,0 +1,182 @@
+"""Themes: ``themes/*.toml`` files, each a Textual ``Theme`` plus a license palette.
+
+The files ship inside the package as ``tui.themes`` (pyproject maps the top-level ``themes/``
+folder there); in a source checkout or an editable install they are read from ``themes/`` itself.
+Users may add their own in ``$XDG_CONFIG_HOME/lictree/themes/``. A broken file is reported,
+never fatal.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from importlib.abc import Traversable
+from pathlib import Path
+
+from textual.theme import Theme
+
+from tui.core.evaluate import STATUSES
+from tui.core.expressions import structure_lines
+
+DEFAULT_THEME = "dark"
+#: Glyph colours: one per status, "findings" (valid but with findings) and "pending" (not read yet).
+STATUS_KEYS = (*STATUSES, "findings", "pending")
+_THEME_FIELDS = ("primary", "secondary", "warning", "error", "success", "accent", "foreground",
+                 "background", "surface", "panel", "boost", "dark", "luminosity_spread", "text_alpha")
+
+
+def normalize_id(license_id: str) -> str:
+    """The palette key of a license id: upper case, ``-only`` dropped, ``-or-later`` spelled ``+``."""
+    key = license_id.upper()
+    if key.endswith("-ONLY"):
+        return key[:-5]
+    if key.endswith("-OR-LATER"):
+        return key[:-9] + "+"
+    return key
+
+
+@lru_cache(maxsize=1024)
+def expression_shape(expression: str) -> tuple[tuple[str, ...], bool]:
+    """The license ids of *expression* in order, and whether it offers a choice (has OR)."""
+    lines = structure_lines(expression)
+    ids = tuple(text for _depth, kind, text in lines if kind == "id")
+    return ids, any(kind == "op" and text == "OR" for _depth, kind, text in lines)
+
+
+@dataclass(slots=True)
+class Palette:
+    """Colours for statuses and licenses; every colour is a CSS-style string such as ``#6CB6FF``."""
+
+    status: dict[str, str]
+    licenses: dict[str, str] = field(default_factory=dict)
+    dual: str = ""
+    other: tuple[str, ...] = ()
+
+    def license_colour(self, expression: str) -> str:
+        """The colour of an expression: "dual" when it has OR, else its first license id's colour."""
+        ids, dual = expression_shape(expression)
+        if dual and self.dual:
+            return self.dual
+        key = normalize_id(ids[0]) if ids else expression.upper()
+        colour = self.licenses.get(key)
+        if colour:
+            return colour
+        if self.other:
+            return self.other[zlib.crc32(key.encode()) % len(self.other)]
+        return self.status["valid"]
+
+
+@dataclass(slots=True)
+class ThemeSpec:
+    """One loaded theme file."""
+
+    theme: Theme
+    palette: Palette
+    description: str
+    source: str
+
+
+class ThemeError(ValueError):
+    """A theme file that cannot be used: the message names the file and the problem."""
+
+
+def parse_theme(text: str, source: str) -> ThemeSpec:
+    """A ThemeSpec from the text of a theme file; ThemeError when something is missing or wrong."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ThemeError(f"{source}: not valid TOML: {exc}") from None
+    table = data.get("theme")
+    if not isinstance(table, dict) or not table.get("name") or not table.get("primary"):
+        raise ThemeError(f"{source}: needs a [theme] table with at least name and primary")
+    unknown = set(table) - {*_THEME_FIELDS, "name", "variables"}
+    if unknown:
+        raise ThemeError(f"{source}: unknown [theme] keys: {', '.join(sorted(unknown))}")
+    theme = Theme(
+        name=str(table["name"]),
+        variables={str(k): str(v) for k, v in table.get("variables", {}).items()},
+        **{k: table[k] for k in _THEME_FIELDS if k in table},
+    )
+    status = data.get("status", {})
+    missing = [key for key in STATUS_KEYS if key not in status]
+    if missing:
+        raise ThemeError(f"{source}: [status] lacks {', '.join(missing)}")
+    licenses = data.get("licenses", {})
+    other = licenses.get("other", [])
+    if isinstance(other, str):
+        other = [other]
+    palette = Palette(
+        status={key: str(status[key]) for key in STATUS_KEYS},
+        licenses={normalize_id(k): str(v) for k, v in licenses.items() if k not in ("dual", "other")},
+        dual=str(licenses.get("dual", "")),
+        other=tuple(str(c) for c in other),
+    )
+    _check_colours(theme, palette, source)
+    return ThemeSpec(theme, palette, str(data.get("description", "")), source)
+
+
+def _check_colours(theme: Theme, palette: Palette, source: str) -> None:
+    from textual.color import Color, ColorParseError
+
+    colours = [*palette.status.values(), *palette.licenses.values(), *palette.other]
+    colours += [c for c in (palette.dual, theme.primary, theme.background, theme.foreground) if c]
+    for colour in colours:
+        try:
+            Color.parse(colour)
+        except ColorParseError:
+            raise ThemeError(f"{source}: not a colour: {colour!r}") from None
+    try:
+        theme.to_color_system().generate()
+    except Exception as exc:  # Textual raises several kinds for a bad theme
+        raise ThemeError(f"{source}: {exc}") from None
+
+
+def theme_dirs() -> list[Traversable]:
+    """Where theme files are looked for, in order (later files of the same name win)."""
+    dirs: list[Traversable] = []
+    try:
+        dirs.append(resources.files("tui.themes"))
+    except ModuleNotFoundError:
+        dirs.append(Path(__file__).resolve().parents[2] / "themes")
+    config = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    dirs.append(Path(config) / "lictree" / "themes")
+    return dirs
+
+
+def load_themes(dirs: Iterable[Traversable] | None = None) -> tuple[dict[str, ThemeSpec], list[str]]:
+    """Every theme that loads (by name), and one message for each file that does not."""
+    specs: dict[str, ThemeSpec] = {}
+    errors: list[str] = []
+    for directory in theme_dirs() if dirs is None else dirs:
+        try:
+            entries = sorted(directory.iterdir(), key=lambda entry: entry.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if not entry.name.endswith(".toml"):
+                continue
+            try:
+                spec = parse_theme(entry.read_text(encoding="utf-8"), str(entry))
+            except (ThemeError, OSError, UnicodeDecodeError) as exc:
+                errors.append(str(exc))
+                continue
+            specs[spec.theme.name] = spec
+    return specs, errors
+
+
+def fallback_palette(specs: dict[str, ThemeSpec], dark: bool) -> Palette:
+    """The palette to use with a theme that has none (a Textual built-in theme)."""
+    preferred = DEFAULT_THEME if dark else "light"
+    if preferred in specs:
+        return specs[preferred].palette
+    for spec in specs.values():
+        if spec.theme.dark == dark:
+            return spec.palette
+    status = {key: ("#888888" if key in ("excluded", "pending") else "#CCCCCC" if dark else "#333333")
+              for key in STATUS_KEYS}
+    return Palette(status)

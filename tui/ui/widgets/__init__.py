@@ -1,0 +1,1 @@
+"""The UI's widgets, one a module."""
