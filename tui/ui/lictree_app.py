@@ -63,7 +63,7 @@ class LictreeApp(App[int]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help"),
-        Binding("t", "pick_theme", "Theme"),
+        Binding("t", "pick_theme", "Theme", show=False),
         Binding("d", "toggle_detail", "Detail pane", show=False),
         Binding("q", "quit", "Quit"),
     ]

@@ -61,8 +61,8 @@ class LicenseTree(ScrollView, can_focus=True):
         Binding("pageup,ctrl+b", "page_up", "Page up", show=False),
         Binding("pagedown,ctrl+f", "page_down", "Page down", show=False),
         Binding("asterisk", "expand_subtree", "Expand below", show=False),
-        Binding("e", "expand_all", "Expand all"),
-        Binding("c", "collapse_all", "Collapse all"),
+        Binding("e", "expand_all", "Expand all", show=False),
+        Binding("c", "collapse_all", "Collapse all", show=False),
         Binding("n", "next_problem", "Next problem"),
         Binding("N", "previous_problem", "Prev problem", show=False),
     ]
