@@ -11,7 +11,9 @@ Prints, for each app at 160x48 (headless):
   threads) around Pilot's press + pause, median and p95 over --keys presses. Pilot's wall time is
   mostly its own idle polling and is not used. For lictree also "key + detail": the cost of a key
   after which the detail pane is rebuilt (what a key costs when the cursor then rests);
-- peak RSS of the app's process (ru_maxrss) at the end.
+- peak RSS of the app's process (ru_maxrss) at the end;
+- for reference, `lictree check` on a cold cache (the core's whole index without any UI).
+The machine is shared: the load average at the start and end is printed with the figures.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ SIZE = (160, 48)
 GOALS = {"first": 0.5, "colours_cold": 1.5, "key_vs_floor": 2.0, "key_vs_naive": 0.5, "rss": 120.0}
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-
+sys.path.insert(0, HERE)
+from _measure import run_measured  # noqa: E402
 
 # Children: one app per process --------------------------------------------------------------
 
@@ -216,8 +219,12 @@ def main() -> int:
     cache = tempfile.mkdtemp(prefix="lictree-bench-ui-")
     env = {**os.environ, "XDG_CACHE_HOME": cache}
     try:
-        cold, warm, floor_launch = [], [], []
+        cold, warm, floor_launch, check = [], [], [], []
+        load = os.getloadavg()[0]
         for _ in range(args.repeat):
+            shutil.rmtree(os.path.join(cache, "lictree"), ignore_errors=True)
+            check.append(run_measured([sys.executable, "-m", "tui.cli", "check", tree, "--fail-on", "never"],
+                                      cwd=REPO, env=env)[0])
             shutil.rmtree(os.path.join(cache, "lictree"), ignore_errors=True)
             cold.append(spawn("lictree", tree, env, 0, True))
             warm.append(spawn("lictree", tree, env, 0, True))
@@ -234,7 +241,10 @@ def main() -> int:
     ms = 1000
     floor_key = statistics.median(floor["keys"])
     naive_key = statistics.median(naive["keys"])
-    print(f"tree: {tree}  ({SIZE[0]}x{SIZE[1]}, headless; launches: median of {args.repeat}; {args.keys} keys)")
+    print(f"tree: {tree}  ({SIZE[0]}x{SIZE[1]}, headless; launches: median of {args.repeat}; {args.keys} keys; "
+          f"load average {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end, {os.cpu_count()} cores)")
+    print(f"reference: `lictree check` on a cold cache (the core's whole index, no UI): "
+          f"{statistics.median(check):.3f} s")
     print(f"{'':<22}{'first usable s':>15}{'all colours s':>15}{'rows':>8}{'key med ms':>12}{'key p95 ms':>12}"
           f"{'peak MB':>9}")
     print(f"{'floor (2-row app)':<22}{med(floor_launch, 'first'):>15.3f}{'':>15}{2:>8}"

@@ -250,3 +250,26 @@ async def test_d_hides_the_detail_pane_and_the_tree_takes_the_width():
         await pilot.press("d", "j")
         await settle(pilot)
         assert app.detail.display and app.detail.shown_key == app.tree.cursor_row.key
+
+
+@run_async
+async def test_an_index_refresh_keeps_the_cursor_and_what_is_open(tmp_path):
+    # What a file watcher will do: refresh the index, then hand the tree the new paths.
+    root = write_tree(tmp_path, {"a/x.c": "// SPDX-License-Identifier: MIT\n", "b/y.c": "int y;\n"})
+    app = LictreeApp(str(root))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.tree.select_path("b/y.c")
+        await settle(pilot)
+        (root / "a" / "new.c").write_text("// SPDX-License-Identifier: GPL-2.0-onyl\n")
+        (root / "b" / "y.c").write_text("// SPDX-License-Identifier: MIT\n")
+        index = app.data.index
+        index.refresh(["a/new.c", "b/y.c"])
+        app.data.index_changed()
+        app.tree.set_paths(index.paths)
+        app.tree.data_changed()
+        await settle(pilot)
+        assert app.tree.cursor_row.key == "b/y.c" and "b" in app.tree.model.expanded
+        assert app.detail.text().startswith("b/y.c\n✓ valid  MIT")
+        await pilot.press("n")
+        assert app.tree.cursor_row.key == "a/new.c"  # the new problem is found, its directory opened

@@ -102,6 +102,12 @@ class TreeData:
             return None
         return FileState(index.status[i], index.exprs[i], index.lines[i], index.findings.get(path, ()))
 
+    def index_changed(self) -> None:
+        """The index was updated in place (``LicenseIndex.refresh``, e.g. by a file watcher)."""
+        self._problems = None
+        self._license_files = None
+        self.generation += 1
+
     def set_counted(self) -> None:
         """The index's directory counts are computed (in the worker, so never on the UI thread)."""
         self.counted = True

@@ -2,7 +2,7 @@
 
 The tree's files, listed before Textual started, are on the first frame; indexing runs in a thread
 worker, verdicts colour the tree as batches arrive, and directory counts follow the finished
-index. The detail pane is rebuilt in another worker shortly after the cursor stops, so holding a
+index. The detail pane is rebuilt in another worker once the cursor rests on a row, so holding a
 cursor key stays cheap.
 """
 
@@ -21,7 +21,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
@@ -37,9 +36,6 @@ from tui.ui.themes import DEFAULT_THEME, Palette, ThemeSpec, fallback_palette, l
 from tui.ui.widgets.detail_pane import DetailPane
 from tui.ui.widgets.license_tree import LicenseTree
 
-#: Seconds the cursor must rest on a row before the detail pane is rebuilt for it (a held key
-#: repeats every ~30 ms, so the pane is not rebuilt for every row passed over).
-DETAIL_DELAY = 0.12
 #: Seconds between redraws while verdicts arrive.
 PROGRESS_EVERY = 0.3
 
@@ -63,7 +59,7 @@ class LictreeApp(App[int]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help"),
-        Binding("t", "pick_theme", "Theme"),
+        Binding("t", "pick_theme", "Theme", show=False),
         Binding("d", "toggle_detail", "Detail pane", show=False),
         Binding("q", "quit", "Quit"),
     ]
@@ -89,7 +85,6 @@ class LictreeApp(App[int]):
         self.crash_error: BaseException | None = None
         self._paths = paths
         self._listed = 0
-        self._detail_timer: Timer | None = None
         self._progress_due = False
         self._detail_row: Row | None = None
         self.theme_specs, self.theme_errors = themes if themes is not None else load_themes()
@@ -238,16 +233,6 @@ class LictreeApp(App[int]):
     @on(LicenseTree.Highlighted)
     def handle_highlighted(self, message: LicenseTree.Highlighted) -> None:
         self._detail_row = message.row
-        timer = self._detail_timer
-        if timer is None:
-            # One paused repeating timer, restarted on each move: cheaper than a new timer a key.
-            timer = self._detail_timer = self.set_interval(DETAIL_DELAY, self._detail_due, name="detail", pause=True)
-        timer.reset()
-        timer.resume()
-
-    def _detail_due(self) -> None:
-        if self._detail_timer is not None:
-            self._detail_timer.pause()
         self._start_detail()
 
     def _start_detail(self) -> None:

@@ -22,6 +22,7 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 
 from tui.core.evaluate import EXCLUDED, INVALID, UNREADABLE, UNTAGGED, VALID
 from tui.core.index import DirStats
@@ -31,6 +32,9 @@ from tui.ui.model import DIR, Row, TreeModel, display_key
 from tui.ui.themes import Palette
 
 BAR_CELLS = 8
+#: Seconds the cursor must rest on a row before Highlighted is posted (a held key repeats every
+#: ~30 ms, so the detail pane is not rebuilt for each row passed over).
+REST_DELAY = 0.12
 #: A space, the bar, a space and the count of problems ("✗ 12,345").
 STATS_WIDTH = 1 + BAR_CELLS + 9
 _STATUS_WORDS = {UNTAGGED: "untagged", UNREADABLE: "unreadable", EXCLUDED: "excluded"}
@@ -61,8 +65,8 @@ class LicenseTree(ScrollView, can_focus=True):
         Binding("pageup,ctrl+b", "page_up", "Page up", show=False),
         Binding("pagedown,ctrl+f", "page_down", "Page down", show=False),
         Binding("asterisk", "expand_subtree", "Expand below", show=False),
-        Binding("e", "expand_all", "Expand all"),
-        Binding("c", "collapse_all", "Collapse all"),
+        Binding("e", "expand_all", "Expand all", show=False),
+        Binding("c", "collapse_all", "Collapse all", show=False),
         Binding("n", "next_problem", "Next problem"),
         Binding("N", "previous_problem", "Prev problem", show=False),
     ]
@@ -95,7 +99,10 @@ class LicenseTree(ScrollView, can_focus=True):
 
     @dataclass
     class Highlighted(Message):
-        """The cursor moved to another row (or the row under it changed)."""
+        """The cursor rested on a row for ``REST_DELAY`` s (or the row under it changed).
+
+        Not posted for every row a held key passes over: a key press only restarts a timer.
+        """
 
         tree: LicenseTree
         row: Row
@@ -124,6 +131,7 @@ class LicenseTree(ScrollView, can_focus=True):
         self._styles: _Styles | None = None
         self._license_styles: dict[str, Style] = {}
         self._highlighted: Row | None = None
+        self._rest_timer: Timer | None = None
 
     # Public API ------------------------------------------------------------------------------
 
@@ -152,9 +160,9 @@ class LicenseTree(ScrollView, can_focus=True):
         """Verdicts arrived or changed: redraw what is on screen (and say the cursor's row changed)."""
         self._strips.clear()
         self.refresh()
-        row = self.cursor_row
-        if announce and row is not None:
-            self.post_message(self.Highlighted(self, row))
+        if announce:
+            self._highlighted = None
+            self._rest_timer_restart()
 
     def select_path(self, key: str, center: bool = True) -> bool:
         """Reveal *key* (a file or directory), move the cursor to it; False when it is not in the tree."""
@@ -178,8 +186,22 @@ class LicenseTree(ScrollView, can_focus=True):
             self.refresh_line(previous)
             self.refresh_line(index)
         self._scroll_to_row(index, center)
-        row = rows[index]
-        if row != self._highlighted:
+        if rows[index] != self._highlighted:
+            self._rest_timer_restart()
+
+    def _rest_timer_restart(self) -> None:
+        timer = self._rest_timer
+        if timer is None:
+            # One paused repeating timer, restarted on each move: cheaper than a new timer a key.
+            timer = self._rest_timer = self.set_interval(REST_DELAY, self._rested, name="cursor-rest", pause=True)
+        timer.reset()
+        timer.resume()
+
+    def _rested(self) -> None:
+        if self._rest_timer is not None:
+            self._rest_timer.pause()
+        row = self.cursor_row
+        if row is not None and row != self._highlighted:
             self._highlighted = row
             self.post_message(self.Highlighted(self, row))
 
