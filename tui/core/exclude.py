@@ -6,6 +6,7 @@ import fnmatch
 import hashlib
 import os
 import re
+import stat
 
 EXCLUDE_FILE = "scripts/spdxexclude"
 
@@ -50,10 +51,14 @@ class ExcludeRules:
     def load(cls, root: str) -> ExcludeRules:
         path = os.path.join(root, EXCLUDE_FILE)
         try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                return cls(handle.read(1 << 20).splitlines())
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                return cls()  # a FIFO or device here would block or have side effects when opened
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            with open(fd, "rb") as handle:
+                data = handle.read(1 << 20) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
         except OSError:
             return cls()
+        return cls(data.decode("utf-8", errors="replace").splitlines())
 
     def excluded(self, path: str) -> bool:
         if self._regex is not None and self._regex.match(path) is not None:

@@ -383,6 +383,14 @@ def _init_worker(ctx: Context) -> None:
     _worker_ctx = ctx
 
 
+def _init_pool_worker(ctx: Context) -> None:
+    """A pool worker leaves Ctrl-C to the main process, which stops the pool (no worker tracebacks)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _init_worker(ctx)
+
+
 def _read_job(job: tuple) -> Chunk:
     """Worker: ("git", raw records, dirty) or ("paths", paths, keys, symlinks) -> a Chunk."""
     ctx = _worker_ctx
@@ -559,9 +567,13 @@ def _run_jobs(ctx: Context, jobs: list[tuple], workers: int | None, total: int) 
         _init_worker(ctx)
         yield from map(_read_job, jobs)
         return
-    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_init_worker, initargs=(ctx,))
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_init_pool_worker, initargs=(ctx,))
     try:
         yield from pool.imap(_read_job, jobs)
-    finally:
+    except BaseException:  # Ctrl-C, or the caller stopped early: the queued jobs must not be waited for
+        pool.terminate()
+        raise
+    else:
         pool.close()
+    finally:
         pool.join()
