@@ -275,3 +275,13 @@ def test_corpus_case(capsys: pytest.CaptureFixture, tmp_path: Path, build: Calla
     if not expect:
         assert run.lines == [run.lines[-1]] and run.lines[-1].startswith("0 files:") and run.code == 0
 
+
+
+def test_junk_after_a_tag_gives_a_message_of_one_readable_line(capsys, tmp_path: Path):
+    root = write_tree(tmp_path / "tree", {})
+    put(root, "junk.txt", b"// SPDX-License-Identifier: MIT $" + b"x" * 200_000 + b"\n")
+    run = check_tree(capsys, root)
+    assert run.status("junk.txt") == "invalid"
+    (line,) = [line for line in run.lines if line.startswith("junk.txt:")]
+    assert line.startswith("junk.txt:1: error LT101 Invalid token: $xxxx") and "..." in line
+    assert len(line) < 300

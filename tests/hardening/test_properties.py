@@ -14,6 +14,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.hardening.conftest import json_strings
 from tui.cli import demo_tree
 from tui.core.catalog import KNOWN_TAGS, load_catalog, parse_license_file
 from tui.core.expressions import KnownIds, validate
@@ -244,5 +245,6 @@ def test_check_on_a_random_tree_never_raises_and_prints_only_printable_text(lice
         shutil.rmtree(root)
     assert doc == again
     assert all(printable(line) == line for line in lines)
+    assert all(printable(text) == text for text in json_strings(doc))
     assert len(doc["files"]) == len(index) >= len({n for n, _c in files})
     assert Path(doc["root"]).name.startswith("lictree-prop-")
