@@ -13,6 +13,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from tests.hardening.conftest import json_strings
 from tui.cli import demo_tree
@@ -22,6 +23,8 @@ from tui.core.headers import MAX_LINES, TAG_BYTES, extract_header
 from tui.core.index import build_index
 from tui.core.report import FindingFilter, check_json, format_text, printable
 
+# Hypothesis' caches go to /tmp, not to .hypothesis/ in the repository (which pytest would then warn about).
+set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "lictree-hypothesis"))
 #: LICTREE_EXAMPLES=4000 for a long hunt (about 2 minutes); the default keeps the suite fast.
 EXAMPLES = int(os.environ.get("LICTREE_EXAMPLES", "200"))
 FAST = settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])

@@ -327,3 +327,43 @@ def test_real_permissions_as_nobody():
     assert "locked:1: warning LT001 cannot list directory: Permission denied" in lines
     assert not [line for line in lines if line.startswith("a.c:")]  # valid: no finding
     assert lines[-1].startswith("7 files: ") and ", 1 unreadable," in lines[-1]  # locked/b.c is not counted
+
+
+# Files lictree reads besides the scan (LICENSES/, COPYING, spdxexclude) stay inside the tree too -----
+
+
+def test_license_copying_and_exclude_files_are_not_followed_out_of_the_tree(capsys, monkeypatch, tmp_path: Path):
+    """A symlink to /proc/kmsg there would block forever and consume the kernel log; to a plain file
+    outside, it would let a tarball define licenses from elsewhere."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "Evil").write_text("Valid-License-Identifier: Evil\nLicense-Text:\nevil\n")
+    (outside / "exclude").write_text("/a.c\n")
+    (outside / "COPYING").write_text("SPDX-License-Identifier: MIT\n")
+    root = write_tree(tmp_path / "t", {"a.c": "// SPDX-License-Identifier: Evil\n", "b.c": "int x;\n"},
+                      licenses=False)
+    write_tree(root, {})
+    (root / "COPYING").unlink()
+    os.symlink(outside / "Evil", root / "LICENSES/preferred/Evil")
+    os.symlink(outside / "COPYING", root / "COPYING")
+    (root / "scripts").mkdir()
+    os.symlink(outside / "exclude", root / "scripts/spdxexclude")
+    opened: list[str] = []
+    real_os_open, real_open = os.open, builtins.open
+
+    def spy_os_open(path, *args, **kwargs):
+        opened.append(os.path.realpath(os.fsdecode(path)))
+        return real_os_open(path, *args, **kwargs)
+
+    def spy_open(file, *args, **kwargs):
+        if isinstance(file, (str, bytes, os.PathLike)):
+            opened.append(os.path.realpath(os.fsdecode(file)))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", spy_os_open)
+    monkeypatch.setattr(builtins, "open", spy_open)
+    run = check_tree(capsys, root)
+    assert not [p for p in opened if p.startswith(str(outside))], "a file outside the tree was opened"
+    assert run.status("a.c") == "invalid"  # Evil is not a license of this tree
+    assert "symlink to outside the tree: not followed" in run.messages("LICENSES/preferred/Evil")
+    assert "no COPYING default" in run.messages("b.c")[0]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-import os
 import re
-import stat
+
+from tui.core.catalog import read_tree_file
 
 EXCLUDE_FILE = "scripts/spdxexclude"
 
@@ -49,14 +49,8 @@ class ExcludeRules:
 
     @classmethod
     def load(cls, root: str) -> ExcludeRules:
-        path = os.path.join(root, EXCLUDE_FILE)
-        try:
-            if not stat.S_ISREG(os.stat(path).st_mode):
-                return cls()  # a FIFO or device here would block or have side effects when opened
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-            with open(fd, "rb") as handle:
-                data = handle.read(1 << 20) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
-        except OSError:
+        data, _error = read_tree_file(root, EXCLUDE_FILE, 1 << 20)  # the scan reports a file it cannot read
+        if data is None:
             return cls()
         return cls(data.decode("utf-8", errors="replace").splitlines())
 
