@@ -26,6 +26,8 @@ from tui.core.scan import VANISHED, Listing, parse_records, read_facts, start_li
 POOL_THRESHOLD = 4000
 CHUNK = 2000
 
+#: Why a symlink to a directory is in ``skipped``.
+DIR_LINK = "symlink to a directory: not followed"
 #: progress(batch, done, total): called with each batch of (path, outcome) as files are read.
 ProgressFn = Callable[[list[tuple[str, Outcome]], int, int], None]
 
@@ -339,7 +341,8 @@ class LicenseIndex:
         root_real = os.path.realpath(self.root)
         for path in paths:
             full = os.path.join(self.root, path)
-            if not os.path.lexists(full) or (os.path.isdir(full) and not os.path.islink(full)):
+            self._note_dir_link(path, os.path.islink(full) and os.path.isdir(full))
+            if not os.path.lexists(full) or os.path.isdir(full):  # a symlink to a directory is not followed
                 if self.remove(path):
                     removed.append(path)
                 continue
@@ -351,6 +354,15 @@ class LicenseIndex:
             self.put(path, outcome)
             updated.append(path)
         return updated, removed
+
+
+    def _note_dir_link(self, path: str, is_dir_link: bool) -> None:
+        """Keep ``skipped`` as a fresh scan would list it: symlinks to directories are named, not read."""
+        entry = (path, DIR_LINK)
+        if is_dir_link and entry not in self.skipped:
+            self.skipped.append(entry)
+        elif not is_dir_link and entry in self.skipped:
+            self.skipped.remove(entry)
 
 
 def _evaluate_one(ctx: Context, path: str, trusted: bool, root_real: str) -> Outcome | None:
@@ -421,7 +433,7 @@ def _read_job(job: tuple) -> Chunk:
     interned: dict[str | None, str | None] = {}
     for path, key in entries:
         if path in symlinks and os.path.isdir(os.path.join(root, path)):
-            skipped.append((path, "symlink to a directory: not followed"))
+            skipped.append((path, DIR_LINK))
             continue
         if not key:
             key = stat_key(root, path, path in symlinks)
