@@ -136,3 +136,11 @@ def test_a_bad_root_from_a_process(tmp_path: Path):
     proc = cli("check", str(tmp_path / "nope\nnope"))
     assert proc.returncode == 2 and proc.stdout == b""
     assert proc.stderr.decode() == f"lictree: {tmp_path}/nope\\x0anope: no such file or directory\n"
+
+
+def test_a_root_whose_name_is_not_utf8_nor_printable(capsys, tmp_path: Path):
+    root = os.path.join(os.fsencode(tmp_path), b"tree-\xff-\x1b[7m-\nx")
+    os.mkdir(root)
+    put(Path(os.fsdecode(root)), "a.c", b"// SPDX-License-Identifier: MIT\n")
+    run = check_tree(capsys, root)
+    assert run.doc["root"].endswith("tree-\\xff-\\x1b[7m-\\x0ax") and run.status("a.c") == "valid"
