@@ -355,7 +355,6 @@ class LicenseIndex:
             updated.append(path)
         return updated, removed
 
-
     def _note_dir_link(self, path: str, is_dir_link: bool) -> None:
         """Keep ``skipped`` as a fresh scan would list it: symlinks to directories are named, not read."""
         entry = (path, DIR_LINK)
