@@ -82,18 +82,30 @@ def _tree_path(args: argparse.Namespace) -> str:
 
 
 def _fail(message: str) -> int:
-    print(f"lictree: {message}", file=sys.stderr)
+    from tui.core.report import printable
+
+    print(f"lictree: {printable(message)}", file=sys.stderr)
     return EXIT_USAGE
+
+
+def _tolerant_output() -> None:
+    """Names the terminal's encoding cannot show come out as escapes instead of a UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    _tolerant_output()
     try:
         if argv and argv[0] in SUBCOMMANDS:
             args = build_parser().parse_args(argv)
             return {"check": run_check, "export": run_export, "rules": run_rules}[args.command](args)
         return run_ui(build_ui_parser().parse_args(argv))
     except KeyboardInterrupt:
+        print("lictree: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # Output piped into `head`: stop quietly, and keep Python from complaining at exit.

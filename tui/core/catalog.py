@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 
 #: The header tags the kernel's LICENSES/ files use, in the order they appear.
@@ -108,12 +109,33 @@ class Catalog:
         return entry.license_class if entry else None
 
 
-def _read_text(path: str) -> tuple[str | None, str | None]:
+def read_tree_file(root: str, rel: str, limit: int) -> tuple[bytes | None, str | None]:
+    """The first *limit* bytes of a regular file of the tree, or (None, why not).
+
+    As in the scan, symlinks are not followed out of the tree and FIFOs and devices are not opened:
+    a LICENSES/ file or COPYING linked to /proc/kmsg would block forever and consume the kernel log.
+    """
+    path = os.path.join(root, rel)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(_MAX_LICENSE_FILE)
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            real, root_real = os.path.realpath(path), os.path.realpath(root)
+            if not real.startswith(root_real.rstrip(os.sep) + os.sep):
+                return None, "symlink to outside the tree: not followed"
+            st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return None, "not a regular file: not opened"
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        with open(fd, "rb") as handle:
+            return handle.read(limit), None
     except OSError as exc:
         return None, f"cannot read: {exc.strerror or exc}"
+
+
+def _read_text(root: str, rel: str) -> tuple[str | None, str | None]:
+    data, error = read_tree_file(root, rel, _MAX_LICENSE_FILE)
+    if data is None:
+        return None, error
     if b"\0" in data[:8192]:
         return None, "binary file (NUL bytes), not a license text"
     return data.decode("utf-8", errors="replace"), None
@@ -187,7 +209,7 @@ def read_copying_default(root: str) -> tuple[str | None, str | None]:
         path = os.path.join(root, name)
         if not os.path.isfile(path):
             continue
-        text, _error = _read_text(path)
+        text, _error = _read_text(root, name)
         if text is None:
             return None, name
         head = text[:20000]
@@ -218,7 +240,7 @@ def load_catalog(root: str) -> Catalog:
                 rel = f"{rel_dir}/{name}"
                 if name.startswith(".") or not os.path.isfile(path):
                     continue
-                text, error = _read_text(path)
+                text, error = _read_text(root, rel)
                 digest.update(rel.encode("utf-8", "surrogateescape") + b"\0")
                 if text is None:
                     catalog.problems.append(CatalogProblem(rel, 1, "LIC001", error or "unreadable"))

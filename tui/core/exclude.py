@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-import os
 import re
+
+from tui.core.catalog import read_tree_file
 
 EXCLUDE_FILE = "scripts/spdxexclude"
 
@@ -48,12 +49,10 @@ class ExcludeRules:
 
     @classmethod
     def load(cls, root: str) -> ExcludeRules:
-        path = os.path.join(root, EXCLUDE_FILE)
-        try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                return cls(handle.read(1 << 20).splitlines())
-        except OSError:
+        data, _error = read_tree_file(root, EXCLUDE_FILE, 1 << 20)  # the scan reports a file it cannot read
+        if data is None:
             return cls()
+        return cls(data.decode("utf-8", errors="replace").splitlines())
 
     def excluded(self, path: str) -> bool:
         if self._regex is not None and self._regex.match(path) is not None:

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 _TOKEN_RE = re.compile(r"[ \t]*+(?:(\()|(\))|([A-Za-z.0-9\-+]+)|(.))", re.DOTALL)
 _RESERVED = ("AND", "OR", "WITH")
+#: How much of an offending token a message quotes (spdxcheck quotes the whole rest of the line).
+MAX_TOKEN_SHOWN = 100
 
 
 @dataclass(slots=True, frozen=True)
@@ -36,9 +38,13 @@ class Verdict:
 
     @property
     def error(self) -> str | None:
+        """The message a user reads; a token longer than a line (junk after a tag) is cut."""
         if self.valid:
             return None
-        return f"{self.message}: {self.token}" if self.token else self.message
+        if not self.token:
+            return self.message
+        token = self.token if len(self.token) <= MAX_TOKEN_SHOWN else self.token[:MAX_TOKEN_SHOWN] + "..."
+        return f"{self.message}: {token}"
 
 
 class _Fail(Exception):

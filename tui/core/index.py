@@ -27,6 +27,8 @@ from tui.core.scan import VANISHED, Listing, parse_records, read_facts, start_li
 POOL_THRESHOLD = 4000
 CHUNK = 2000
 
+#: Why a symlink to a directory is in ``skipped``.
+DIR_LINK = "symlink to a directory: not followed"
 #: progress(batch, done, total): called with each batch of (path, outcome) as files are read.
 ProgressFn = Callable[[list[tuple[str, Outcome]], int, int], None]
 
@@ -347,6 +349,15 @@ class LicenseIndex:
         self.lines = array("I", (row[3] for row in rows))
         self._positions = None
 
+    def _note_dir_link(self, path: str, is_dir_link: bool) -> None:
+        """Keep ``skipped`` as a fresh scan would list it: symlinks to directories are named, not read."""
+        entry = (path, DIR_LINK)
+        if is_dir_link and entry not in self.skipped:
+            self.skipped.append(entry)
+        elif not is_dir_link and entry in self.skipped:
+            self.skipped.remove(entry)
+
+
     def read(self, paths: Iterable[str], workers: int | None = None) -> dict[str, Outcome | None]:
         """Read *paths* from disk again: path -> outcome, or None when it is no longer a file.
 
@@ -356,9 +367,8 @@ class LicenseIndex:
         todo: list[str] = []
         for path in dict.fromkeys(paths):
             full = os.path.join(self.root, path)
-            if not os.path.lexists(full) or (os.path.isdir(full) and not os.path.islink(full)):
-                out[path] = None
-            elif os.path.islink(full) and os.path.isdir(full):
+            self._note_dir_link(path, os.path.islink(full) and os.path.isdir(full))
+            if not os.path.lexists(full) or os.path.isdir(full):  # a symlink to a directory is not followed
                 out[path] = None
             else:
                 todo.append(path)
@@ -459,6 +469,14 @@ def _init_worker(ctx: Context, chdir: bool = False) -> None:
         _worker_root = ""
 
 
+def _init_pool_worker(ctx: Context) -> None:
+    """A pool worker leaves Ctrl-C to the main process, which stops the pool (no worker tracebacks)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _init_worker(ctx, chdir=True)
+
+
 def _read_job(job: tuple) -> Chunk:
     """Worker: ("git", raw records, dirty) or ("paths", paths, keys, symlinks) -> a Chunk."""
     ctx = _worker_ctx
@@ -490,7 +508,7 @@ def _read_job(job: tuple) -> Chunk:
     interned: dict[str | None, str | None] = {}
     for path, key in entries:
         if path in symlinks and os.path.isdir(os.path.join(root, path)):
-            skipped.append((path, "symlink to a directory: not followed"))
+            skipped.append((path, DIR_LINK))
             continue
         if not key:
             key = stat_key(root, path, path in symlinks)
@@ -640,9 +658,13 @@ def _run_jobs(ctx: Context, jobs: list[tuple], workers: int | None, total: int) 
         _init_worker(ctx)
         yield from map(_read_job, jobs)
         return
-    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_init_worker, initargs=(ctx, True))
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_init_pool_worker, initargs=(ctx,))
     try:
         yield from pool.imap(_read_job, jobs)
-    finally:
+    except BaseException:  # Ctrl-C, or the caller stopped early: the queued jobs must not be waited for
+        pool.terminate()
+        raise
+    else:
         pool.close()
+    finally:
         pool.join()

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tui.core.evaluate import INVALID, STATUSES, UNREADABLE, VALID
+from tui.core.scan import CANNOT_LIST
 
 if TYPE_CHECKING:
     from tui.core.catalog import Catalog
@@ -568,6 +569,7 @@ def summarize(index: LicenseIndex, positions: Iterable[int] | None = None,
         "licenses": dict(licenses.most_common()),
         "classes": {c: classes[c] for c in CLASSES if classes[c]},
         "rule_files": dict(sorted(rule_files.items())),
+        "not_scanned": sum(1 for _path, why in index.skipped if not why.startswith(CANNOT_LIST)),
         "directories": [
             {"path": d, "files": dir_files.get(d, 0), "problems": p, "with_findings": f} for d, (p, f) in ranked
         ],

@@ -8,16 +8,19 @@ from collections.abc import Iterator
 from tui import __version__
 from tui.core.evaluate import STATUSES, Record
 from tui.core.index import LicenseIndex
-from tui.core.rules import Finding
+from tui.core.rules import UNREADABLE, Finding
+from tui.core.scan import CANNOT_LIST
 
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 FAIL_ON = ("error", "warning", "never")
 
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+#: C0/C1 controls, line/paragraph separators, bidi controls (which reorder what a terminal shows:
+#: "Trojan Source") and lone surrogates (bytes of a name that were not UTF-8).
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def printable(text: str) -> str:
-    """*text* with control characters, escapes and undecodable bytes shown as ``\\xNN``."""
+    """*text* with control characters, escapes, bidi controls and undecodable bytes shown as ``\\xNN``."""
 
     def escape(match: re.Match[str]) -> str:
         char = match.group()
@@ -47,10 +50,22 @@ class FindingFilter:
         return tuple(f for f in findings if self.keep(f))
 
 
+def unlisted_findings(index: LicenseIndex) -> dict[str, tuple[Finding, ...]]:
+    """An LT001 finding for each directory that could not be listed: its files are unknown, not absent."""
+    return {path: (UNREADABLE.finding(None, why),) for path, why in index.skipped if why.startswith(CANNOT_LIST)}
+
+
+def not_scanned(index: LicenseIndex) -> list[tuple[str, str]]:
+    """What was left out on purpose (symlinks to directories, git submodules), with why."""
+    return [(path, why) for path, why in index.skipped if not why.startswith(CANNOT_LIST)]
+
+
 def iter_findings(index: LicenseIndex, keep: FindingFilter) -> Iterator[tuple[str, Finding]]:
-    """(path, finding) for every kept finding, in path order."""
-    for path in sorted(index.findings):
-        for finding in keep.apply(index.findings[path]):
+    """(path, finding) for every kept finding, in path order (directories that could not be listed too)."""
+    unlisted = unlisted_findings(index)
+    findings = {**index.findings, **unlisted} if unlisted else index.findings
+    for path in sorted(findings):
+        for finding in keep.apply(findings[path]):
             yield path, finding
 
 
@@ -71,6 +86,7 @@ def summary_counts(index: LicenseIndex, keep: FindingFilter) -> dict:
         rules[finding.rule] = rules.get(finding.rule, 0) + 1
     summary["findings"] = severities
     summary["rules"] = dict(sorted(rules.items()))
+    summary["not_scanned"] = len(not_scanned(index))
     return summary
 
 
@@ -86,32 +102,47 @@ def summary_line(summary: dict) -> str:
     statuses = summary["statuses"]
     findings = summary["findings"]
     parts = ", ".join(f"{statuses.get(s, 0)} {s}" for s in STATUSES)
-    return (
+    line = (
         f"{summary['files']} files: {parts}; "
         f"{findings['error']} errors, {findings['warning']} warnings, {findings['info']} info "
         f"(ids checked against {summary['licenses_from']})"
     )
+    if summary.get("not_scanned"):
+        line += f"; {summary['not_scanned']} not scanned: symlinks to directories, git submodules (see --format json)"
+    return line
+
+
+def _finding_json(finding: Finding) -> dict:
+    return {"rule": finding.rule, "severity": finding.severity, "line": finding.line,
+            "message": printable(finding.message)}
 
 
 def file_json(record: Record, keep: FindingFilter) -> dict:
+    """One file's entry; text from the tree (path, expression, messages) goes through ``printable``."""
     return {
-        "path": record.path,
-        "expression": record.expression,
+        "path": printable(record.path),
+        "expression": None if record.expression is None else printable(record.expression),
         "line": record.line,
         "status": record.status,
         "licenses": list(record.licenses),
-        "findings": [
-            {"rule": f.rule, "severity": f.severity, "line": f.line, "message": f.message}
-            for f in keep.apply(record.findings)
-        ],
+        "findings": [_finding_json(f) for f in keep.apply(record.findings)],
     }
 
 
 def check_json(index: LicenseIndex, keep: FindingFilter) -> dict:
     """The JSON document of `lictree check --format json` (keys are a stable contract)."""
+    summary = summary_counts(index, keep)
+    summary["expressions"] = {printable(e): n for e, n in summary["expressions"].items()}
+    if summary.get("copying_default"):
+        summary["copying_default"] = printable(summary["copying_default"])
+    unlisted = unlisted_findings(index)
+    skipped = [{"path": printable(path), "reason": printable(why),
+                "findings": [_finding_json(f) for f in keep.apply(unlisted.get(path, ()))]}
+               for path, why in index.skipped]
     return {
         "tool": {"name": "lictree", "version": __version__},
-        "root": index.root,
-        "summary": summary_counts(index, keep),
+        "root": printable(index.root),
+        "summary": summary,
         "files": [file_json(record, keep) for record in index],
+        "skipped": skipped,
     }

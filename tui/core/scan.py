@@ -27,7 +27,16 @@ BODY_SUFFIXES = (".c",)
 _MODULE_LICENSE_RE = re.compile(rb'MODULE_LICENSE\s*\(\s*"([^"\n]*)"\s*\)')
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_GIT_ENV = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+#: Set by git hooks (or a user) to point git at another repository: the tree alone must decide.
+_GIT_REDIRECTS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR")
+
+
+def _git_env(root: str) -> dict[str, str]:
+    """git's environment: no lock files, and no discovery above *root* (a broken .git must not
+    make git answer for an enclosing repository)."""
+    env = {k: v for k, v in os.environ.items() if k not in _GIT_REDIRECTS}
+    env.update(GIT_OPTIONAL_LOCKS="0", LC_ALL="C", GIT_CEILING_DIRECTORIES=os.path.dirname(os.path.realpath(root)))
+    return env
 
 
 class Facts(NamedTuple):
@@ -48,6 +57,8 @@ class Facts(NamedTuple):
 
 #: A file that was listed but is gone when read: not part of the tree any more.
 VANISHED = Facts(None, error="vanished during the scan")
+#: How ``Listing.skipped`` starts the reason of a directory that could not be listed (its files are unknown).
+CANNOT_LIST = "cannot list directory"
 
 
 def _module_licenses(data: bytes, at: int) -> tuple[tuple[int, str], ...]:
@@ -143,13 +154,13 @@ def parse_records(records: list[bytes], dirty: frozenset[bytes]) -> list[tuple[s
     return out
 
 
-def _git(root: str, *args: str) -> subprocess.Popen:
+def _git(root: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     return subprocess.Popen(
         ["git", "-C", root, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         stdin=subprocess.DEVNULL,
-        env=_GIT_ENV,
+        env=env if env is not None else _git_env(root),
     )
 
 
@@ -157,13 +168,16 @@ def start_listing(root: str) -> Callable[[], Listing]:
     """Start listing *root* in the background (git runs while the caller does other work)."""
     procs: list[subprocess.Popen] | None = None
     if os.path.exists(os.path.join(root, ".git")):
+        env = _git_env(root)
+        procs = []
         try:
-            procs = [
-                _git(root, "ls-files", "-s", "-z"),
-                _git(root, "diff-files", "--name-only", "-z"),
-                _git(root, "ls-files", "-o", "--exclude-standard", "-z"),
-            ]
-        except OSError:
+            for args in (("ls-files", "-s", "-z"), ("diff-files", "--name-only", "-z"),
+                         ("ls-files", "-o", "--exclude-standard", "-z")):
+                procs.append(_git(root, *args, env=env))
+        except OSError:  # no git on PATH: walk the directory
+            for proc in procs:
+                proc.kill()
+                proc.wait()
             procs = None
 
     def finish() -> Listing:
@@ -210,14 +224,15 @@ def list_scandir(root: str) -> Listing:
             with os.scandir(os.path.join(root, rel_dir) if rel_dir else root) as it:
                 items = list(it)
         except OSError as exc:
-            listing.skipped.append((rel_dir or ".", f"cannot list directory: {exc.strerror or exc}"))
+            listing.skipped.append((rel_dir or ".", f"{CANNOT_LIST}: {exc.strerror or exc}"))
             continue
         for item in items:
             rel = f"{rel_dir}/{item.name}" if rel_dir else item.name
             try:
+                if item.name == ".git":
+                    continue  # git's own data (a directory, or a file pointing at one), as git ls-files
                 if item.is_dir(follow_symlinks=False):
-                    if item.name != ".git":
-                        stack.append(rel)
+                    stack.append(rel)
                     continue
                 if item.is_symlink():
                     listing.symlinks.add(rel)
@@ -305,7 +320,7 @@ def read_facts(root: str, rel: str, trusted: bool = False, root_real: str | None
         head = os.read(fd, HEAD_BYTES)
         if len(head) == HEAD_BYTES and head.count(b"\n") < MAX_LINES:
             while len(head) < MAX_HEAD_BYTES and head.count(b"\n") < MAX_LINES:
-                more = os.read(fd, HEAD_BYTES * 4)
+                more = os.read(fd, min(HEAD_BYTES * 4, MAX_HEAD_BYTES - len(head)))
                 if not more:
                     break
                 head += more

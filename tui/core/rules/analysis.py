@@ -69,6 +69,10 @@ class Analysis(NamedTuple):
         return None if self.tree is None else _render(self.tree, top=True)
 
 
+#: Expressions longer than this many tokens are not analysed (the longest in 6.12 has 13).
+MAX_TOKENS = 200
+
+
 def tokens(expression: str) -> list[str]:
     return _TOKEN_RE.findall(expression)
 
@@ -96,16 +100,18 @@ def analyse(expression: str) -> Analysis:
     for ops in stack:
         if len(ops) > 1:
             levels.append(tuple(ops))
-    try:
-        tree = _Parser(toks).parse()
-    except _ParseError:
-        tree = None
     leaves: tuple[Leaf, ...] = ()
     choices: tuple[frozenset[str], ...] | None = None
-    if tree is not None:
-        leaves = tuple(_leaves(tree))
-        expanded = _choices(tree)
-        choices = tuple(dict.fromkeys(expanded)) if expanded is not None else None
+    tree = None
+    if len(toks) <= MAX_TOKENS:  # a junk tag of thousands of words is not worth a structure (nor a deep recursion)
+        try:
+            tree = _Parser(toks).parse()
+            if tree is not None:
+                leaves = tuple(_leaves(tree))
+                expanded = _choices(tree)
+                choices = tuple(dict.fromkeys(expanded)) if expanded is not None else None
+        except (_ParseError, RecursionError):
+            tree, leaves, choices = None, (), None
     return Analysis(tree, tuple(levels), tuple(dict.fromkeys(lowercase)), leaves, choices)
 
 
