@@ -229,6 +229,23 @@ def _make_term(key: str, value: str, quoted: bool, negated: bool, start: int, of
 # Matching -------------------------------------------------------------------------------------
 
 
+def same_expression(expression: str) -> str:
+    """What ``expr:`` compares: the expression with case and runs of blanks ignored."""
+    return " ".join(expression.split()).upper()
+
+
+def spellings(counts: dict[str, int]) -> list[tuple[str, int, list[str]]]:
+    """Counts per expression (``summarize``'s) grouped as ``expr:`` matches them: (the most used
+    spelling, the files of every spelling, the other spellings), most files first."""
+    groups: dict[str, list] = {}
+    for expression, n in counts.items():
+        group = groups.setdefault(same_expression(expression), [expression, 0, []])
+        group[1] += n
+        if group[0] != expression:
+            group[2].append(expression)
+    return sorted(((e, n, others) for e, n, others in groups.values()), key=lambda g: -g[1])
+
+
 def expression_ids(expression: str) -> tuple[str, ...]:
     """The ids written in an expression (valid or not), without operators."""
     return tuple(t for t in _ID_RE.findall(expression) if t.upper() not in _OPERATORS)
@@ -436,7 +453,7 @@ def _matching_expressions(item: Term, index: LicenseIndex) -> set[str]:
     distinct = {e for e in set(index.exprs) if e is not None}
     if item.key == "expr":
         wanted = {v.upper() for v in item.values}
-        return {e for e in distinct if " ".join(e.split()).upper() in wanted}
+        return {e for e in distinct if same_expression(e) in wanted}
     if item.key == "class":
         wanted = set(item.values)
         return {e for e in distinct if any(catalog.class_of(i) in wanted for i in expression_ids(e))}
