@@ -9,7 +9,7 @@ import pytest
 from tui.cli import demo_tree
 from tui.core.index import build_index
 from tui.core.query import QueryError, parse_query, replace_last_word
-from tui.ui.filtering import TreeFilter, narrows
+from tui.ui.filtering import APPLIED, KEPT, LEFT_OUT, UNFINISHED, TreeFilter, narrows
 from tui.ui.model import DIR, FILE, TreeModel
 
 NAMES = ["a", "a-b", "a.c", "b", "Z", "x_y", "d.h", "é"]
@@ -98,13 +98,18 @@ def test_matches_reused_while_typing_equal_fresh_matches(demo_index):
         texts.extend(query[: i + 1] for i in range(len(query)))
         texts.extend(query[:i] for i in range(len(query) - 1, 0, -rng.randint(1, 4)))
     for text in texts:
-        if not tree_filter.apply(demo_index, text):
-            continue
+        tree_filter.apply(demo_index, text)
+        if tree_filter.state in (UNFINISHED, KEPT):
+            continue  # the previous result stays
         try:
             query = parse_query(text)
-        except QueryError:  # applied without the word being typed
-            assert tree_filter.without_last_word
-            query = parse_query(replace_last_word(text, ""))
+            assert tree_filter.state == APPLIED
+        except QueryError:
+            assert tree_filter.state == LEFT_OUT
+            try:
+                query = parse_query(replace_last_word(text, ""))
+            except QueryError:
+                query = parse_query("")
         expected = query.matches(demo_index) if query else None
         got = tree_filter.positions
         assert got == expected, text
@@ -126,3 +131,24 @@ def test_matches_reused_while_typing_equal_fresh_matches(demo_index):
 ])
 def test_a_query_counts_as_narrower_only_when_it_is(old, new, narrower):
     assert narrows(parse_query(old), parse_query(new)) is narrower
+
+
+def test_a_word_on_its_way_to_a_key_or_an_id_leaves_the_tree_as_it_was(demo_index):
+    tree_filter = TreeFilter()
+    states = []
+    for text in ["s", "st", "status", "status:", "status:i", "status:invalid", "status:invalid l", "status:invalid lic",
+                 "status:invalid license:M", "status:invalid license:MIT", "status:invalid license:MIT z"]:
+        tree_filter.apply(demo_index, text)
+        states.append((tree_filter.state, tree_filter.result.count if tree_filter.result else None))
+    assert states == [
+        (UNFINISHED, None), (UNFINISHED, None), (UNFINISHED, None), (UNFINISHED, None), (UNFINISHED, None),
+        (APPLIED, 4), (UNFINISHED, 4), (UNFINISHED, 4), (UNFINISHED, 4),
+        (APPLIED, 2),  # MIT WITH Linux-syscall-note, GPL-2.0 OR MIT OR BSD-3-Clause
+        (APPLIED, 0),  # z: free text, no key starts with it
+    ]
+    tree_filter.apply(demo_index, "rule:LT1")  # a prefix of rule ids is a query of its own
+    assert tree_filter.state == APPLIED and tree_filter.result.count == 9
+    tree_filter.apply(demo_index, "path:drivers/m")
+    assert tree_filter.state == UNFINISHED
+    tree_filter.apply(demo_index, "path:drivers/misc")
+    assert tree_filter.state == APPLIED and tree_filter.result.count == 6

@@ -1,17 +1,20 @@
 """The tree's filter: a query typed live, its matches, and the mask the tree narrows to.
 
-Parsing and matching are ``tui.core.query``'s. A query that cannot be read is applied without the
-word being typed when that is where it goes wrong (``status:`` is on its way to ``status:valid``),
-else the last result stays. When the new query can only narrow the previous one (a longer word,
-one more term), it is matched among the previous matches only. No Textual import.
+Parsing, matching and completion are ``tui.core.query``'s. While the last word is on its way to
+one of its completions (``st`` to ``status:``, ``license:M`` to ``license:MIT``) the tree stays as it
+was, rather than flashing through what ``st`` as free text would match; a last word that cannot
+be read is left out; an error before it keeps the last result. When the new query can only
+narrow the previous one (a longer word, one more term), it is matched among the previous
+matches only. No Textual import.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tui.core.index import LicenseIndex
-from tui.core.query import Query, QueryError, Term, parse_query, replace_last_word
+from tui.core.query import Query, QueryError, Term, complete, parse_query, replace_last_word
 
 
 @dataclass(frozen=True)
@@ -27,16 +30,22 @@ class Narrowed:
         return len(self.positions)
 
 
+#: How the text was applied: in full; its last word is still being typed (the previous result
+#: stays); its last word cannot be read (applied without it); or it cannot be read before its
+#: last word (the previous result stays).
+APPLIED, UNFINISHED, LEFT_OUT, KEPT = "applied", "unfinished", "left out", "kept"
+
+
 class TreeFilter:
     """The active query of one index: ``apply(text)`` parses and matches, reusing what it can."""
 
-    def __init__(self) -> None:
+    def __init__(self, completions: Callable[[LicenseIndex, str], list[str]] | None = None) -> None:
         self.text = ""
-        #: The last query that parsed, and what it selects (None: no filter).
+        #: The query applied last, and what it selects (None: no filter).
         self.result: Narrowed | None = None
         self.error: QueryError | None = None
-        #: The result leaves out the last word, where the query cannot be read (yet).
-        self.without_last_word = False
+        self.state = APPLIED
+        self._completions = completions or (lambda index, text: complete(text, index.catalog, index))
         self._index: LicenseIndex | None = None
 
     @property
@@ -51,37 +60,61 @@ class TreeFilter:
         """The index changed (a new index, or files re-read): the next ``apply`` matches afresh."""
         self._index = None
 
-    def apply(self, index: LicenseIndex, text: str) -> bool:
-        """Filter *index* by *text* (empty: no filter). When it cannot be read, ``error`` says why and
-        the result is of the text without its last word if the error is there, else the previous
-        one (then False is returned)."""
+    def clear(self) -> None:
+        self.text, self.result, self.error, self.state = "", None, None, APPLIED
+
+    def apply(self, index: LicenseIndex, text: str) -> None:
+        """Filter *index* by *text* (empty: no filter); ``state`` says how (see APPLIED and the
+        others), ``error`` why the text cannot be read."""
         self.text = text
-        self.without_last_word = False
+        head = replace_last_word(text, "")
         try:
-            query = parse_query(text)
+            query: Query | None = parse_query(text)
             self.error = None
         except QueryError as exc:
-            self.error = exc
-            head = replace_last_word(text, "")
-            if exc.offset < len(head):
-                return False
+            self.error, query = exc, None
+        current = self.result is None or self._index is index  # what the tree shows can stay
+        if current and self.unfinished(index, text):
+            self.state = UNFINISHED
+            return
+        if query is None:
+            assert self.error is not None
+            if self.error.offset < len(head) and current:
+                self.state = KEPT
+                return
             try:
                 query = parse_query(head)
             except QueryError:
-                return False
-            self.without_last_word = True
+                query = parse_query("")  # nothing before the last word reads: no filter
+            self.state = LEFT_OUT
+        else:
+            self.state = APPLIED
+        self._set(index, query)
+
+    def unfinished(self, index: LicenseIndex, text: str) -> bool:
+        """Whether the last word is on its way to one of its completions (``s`` to ``status:``,
+        ``license:M`` to ``license:MIT``) rather than a word of its own."""
+        if not text or text[-1].isspace():
+            return False
+        word = text[len(replace_last_word(text, "")):]
+        if word.lstrip("-").lower().startswith("rule:"):
+            return False  # rule ids are matched by prefix: rule:LT1 is a query of its own
+        choices = self._completions(index, text)
+        folded = word.lower().rstrip("/")
+        return bool(choices) and all(c.lower().rstrip("/") != folded for c in choices)
+
+    def _set(self, index: LicenseIndex, query: Query) -> None:
         if not query:
             self.result = None
             self._index = index
-            return True
+            return
         previous = self.result if self._index is index else None
         if previous is not None and [_identity(t) for t in previous.query.terms] == [_identity(t) for t in query.terms]:
-            return True  # the same query (blanks or quoting aside)
+            return  # the same query (blanks or quoting aside)
         candidates = previous.positions if previous is not None and narrows(previous.query, query) else None
         positions = query.matches(index, candidates)
         self.result = Narrowed(query, positions, _mask(len(index.paths), positions))
         self._index = index
-        return True
 
 
 def _identity(term: Term) -> tuple:

@@ -104,11 +104,12 @@ class LictreeApp(App[int]):
         self._detail_timer: Timer | None = None
         self._progress_due = False
         self._detail_row: Row | None = None
-        self.filter = TreeFilter()
+        self.filter = TreeFilter(lambda _index, text: self._completions(text))
         #: CPU seconds from a changed query to the narrowed tree, one a query (the benchmark reads them).
         self.filter_costs: list[float] = []
         self._filter_due: float | None = None
         self._export_format = "json"
+        self._completion_memo: tuple[str, object, list[str]] | None = None
         self.theme_specs, self.theme_errors = themes if themes is not None else load_themes()
         for spec in self.theme_specs.values():
             self.register_theme(spec.theme)
@@ -310,8 +311,13 @@ class LictreeApp(App[int]):
         return self.query_one(FilterBar)
 
     def _completions(self, text: str) -> list[str]:
+        """Completions of the last word (asked by the bar, its suggester and the filter: made once)."""
         index = self.data.index
-        return complete(text, index.catalog if index is not None else None, index)
+        memo = self._completion_memo
+        if memo is None or memo[0] != text or memo[1] is not index:
+            found = complete(text, index.catalog if index is not None else None, index)
+            memo = self._completion_memo = (text, index, found)
+        return memo[2]
 
     def action_filter(self) -> None:
         """Open the filter bar (holding the query in force, to edit it)."""
@@ -348,7 +354,7 @@ class LictreeApp(App[int]):
             return
         before = self.filter.result
         self.filter.apply(index, bar.text)
-        bar.show_error(self.filter.error, self.filter.without_last_word)
+        bar.show_state(self.filter.state, self.filter.error)
         result = self.filter.result
         if result is not before or self.tree.model.filtered != (result is not None):
             self.tree.narrow(result.mask if result is not None else None)
@@ -377,10 +383,9 @@ class LictreeApp(App[int]):
         bar = self.filter_bar
         bar.close()
         bar.input.value = ""
-        bar.show_error(None)
-        if self.filter.active or self.tree.model.filtered:
-            self.filter.text = ""
-            self.filter.result = None
+        self.filter.clear()
+        bar.show_state(self.filter.state, None)
+        if self.tree.model.filtered:
             self.tree.narrow(None)
         self.tree.focus()
 

@@ -29,6 +29,7 @@ from textual.widgets import Input, Static
 
 from tui.core.query import QueryError, replace_last_word
 from tui.core.report import printable
+from tui.ui.filtering import APPLIED, KEPT, LEFT_OUT, UNFINISHED
 
 #: The query language, for the help screen: (term, what it matches).
 QUERY_HELP: list[tuple[str, str]] = [
@@ -150,13 +151,11 @@ class FilterBar(Widget):
         super().__init__(id=id)
         self.completions_of = completions
         self.highlighter = QueryHighlighter()
-        self._completion_cache: tuple[str, list[str]] = ("\0", [])
         #: (text before the first Tab, its completions, the one now in the text) while Tab cycles.
         self._cycle: tuple[str, list[str], int] | None = None
         self._count: Content = Content("")
         self._error: QueryError | None = None
-        self._unfinished = False
-        self._left_out = False
+        self._state = APPLIED
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="filter-line"):
@@ -211,28 +210,24 @@ class FilterBar(Widget):
         self.input.cursor_position = len(text)
 
     def show_count(self, count: int | None, total: int) -> None:
-        """The files matching the query that reads (None: no query, or the index is not ready)."""
+        """The files the tree shows (None: no filter, or no index yet with *total* 0)."""
         if count is None:
             self._count = Content.styled("all files" if total else "waiting for the index…", "$text-muted")
         elif count == 0:
             self._count = Content.styled("no file matches", "$text-warning")
         else:
             self._count = Content.assemble((f"{count:,}", "bold"), f" of {total:,} files")
-        if total and self._error is not None and not self._left_out:
+        if total and self._state == KEPT:
             self._count = Content.assemble(("still ", "$text-muted"), self._count)
         self.query_one("#filter-count", Static).update(self._count, layout=False)
 
-    def show_error(self, error: QueryError | None, left_out: bool = False) -> None:
-        """Say why the query cannot be read (None: it can): the tree leaves out the last word when
-        *left_out*, else keeps its last filter.
+    def show_state(self, state: str, error: QueryError | None) -> None:
+        """How the tree took the query (``tui.ui.filtering.APPLIED`` ...) and why it cannot be read.
 
-        While the last word can still be completed (``status:u``, ``license:``) it is only unfinished:
-        the completions are shown instead, and the query is not marked in red.
+        An unfinished last word (``status:u``, ``license:``) shows its completions, not an error.
         """
-        unfinished = error is not None and left_out and bool(self._choices(self.input.value))
-        self._error = None if unfinished else error
-        self._left_out = left_out
-        self._unfinished = unfinished
+        self._state = state
+        self._error = None if state in (APPLIED, UNFINISHED) else error
         self.highlighter.error_offset = self._error.offset if self._error is not None else None
         self.input.set_class(self._error is not None, "-invalid")
         self.input.refresh()
@@ -246,12 +241,8 @@ class FilterBar(Widget):
     # Completion ------------------------------------------------------------------------------
 
     def completions(self, text: str) -> list[str]:
-        """Completions of the last word of *text* (asked by the suggester and the hint line: made once)."""
-        cached_text, cached = self._completion_cache
-        if cached_text != text:
-            cached = self.completions_of(text) if text and not text[-1].isspace() else []
-            self._completion_cache = (text, cached)
-        return cached
+        """Completions of the last word of *text* (none after a blank)."""
+        return self.completions_of(text) if text and not text[-1].isspace() else []
 
     def action_complete(self, step: int) -> None:
         """Tab: put the next completion in place of the word being typed (again: the one after)."""
@@ -303,7 +294,7 @@ class FilterBar(Widget):
         hint = self.query_one("#filter-hint", Static)
         error = self._error
         if error is not None:
-            effect = "left out until it reads" if self._left_out else "the tree keeps the last filter"
+            effect = "left out until it reads" if self._state == LEFT_OUT else "the tree keeps the last filter"
             hint.update(Content.assemble(("✗ ", "$text-error bold"), (printable(error.message), "$text-error"),
                                          (f"  (column {error.column}; {effect})", "$text-muted")), layout=False)
             return
