@@ -111,6 +111,13 @@ async def test_escape_clears_the_filter_keeps_the_cursor_on_its_file_and_restore
         assert set(app.tree.model.expanded) == before_open
         assert len(shown_files(app)) == len([p for p in app.data.index.paths
                                              if all(d in before_open for d in ancestors(p))])
+        # From the top, a filter puts the cursor on its first file; Esc leaves it there, in the whole tree.
+        await pilot.press("home")
+        await type_query(pilot, "rule:LT300")
+        assert app.tree.cursor_row.key == "include/uapi/linux/nonote.h"
+        await pilot.press("enter", "escape")
+        assert not app.tree.model.filtered and app.tree.cursor_row.key == "include/uapi/linux/nonote.h"
+        assert {"include/uapi/linux/demo.h", "drivers/misc/typo.c", "kernel/fork.c"} <= set(shown_files(app))
 
 
 @run_async

@@ -149,8 +149,9 @@ class LicenseTree(ScrollView, can_focus=True):
     def narrow(self, mask: bytearray | None) -> None:
         """Show only the files set in *mask* (None: all), every directory holding one open.
 
-        The cursor goes back to the row the user chose before narrowing began, when it is shown
-        (typing a query passes through narrower ones that hide it), else to the first file shown.
+        Narrowed, the cursor goes back to the row the user chose before narrowing began when it
+        is shown (a query being typed passes through narrower ones that hide it), else to the
+        first file shown; cleared, it stays on its row, its directories opened.
         """
         row = self.cursor_row
         key = row.key if row is not None else ""
@@ -158,15 +159,19 @@ class LicenseTree(ScrollView, can_focus=True):
         if key != placed:  # the user moved since the last narrowing: the cursor's row is the anchor
             anchor = key
         self.model.narrow(mask)
+        if mask is None:
+            self._anchor = ("", None)
+            if key and not self.model.is_dir(key):
+                self.model.reveal(key)
+            self._rows_changed(key)
+            return
         rows = self.model.rows
-        if self.model.contains(anchor):
-            if mask is None and anchor and not self.model.is_dir(anchor):
-                self.model.reveal(anchor)
+        if anchor and self.model.contains(anchor):
             target = anchor
         else:
             target = rows[next((i for i, r in enumerate(rows) if r.kind != DIR), 0)].key
         self._rows_changed(target)
-        self._anchor = (anchor, target) if mask is not None else ("", None)
+        self._anchor = (anchor, target)
 
     def set_palette(self, palette: Palette) -> None:
         self.palette = palette
