@@ -97,8 +97,9 @@ class TreeFilter:
         if not text or text[-1].isspace():
             return False
         word = text[len(replace_last_word(text, "")):]
-        if word.lstrip("-").lower().startswith("rule:"):
-            return False  # rule ids are matched by prefix: rule:LT1 is a query of its own
+        key = word.lstrip("-").partition(":")[0].lower() if ":" in word else None
+        if key == "rule" or (key == "path" and word.endswith("/")):
+            return False  # rule:LT1 (rule ids match by prefix) and path:drivers/ are queries of their own
         choices = self._completions(index, text)
         folded = word.lower().rstrip("/")
         return bool(choices) and all(c.lower().rstrip("/") != folded for c in choices)
