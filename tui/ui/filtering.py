@@ -114,8 +114,16 @@ class TreeFilter:
             return  # the same query (blanks or quoting aside)
         candidates = previous.positions if previous is not None and narrows(previous.query, query) else None
         positions = query.matches(index, candidates)
-        self.result = Narrowed(query, positions, _mask(len(index.paths), positions))
+        if previous is not None and positions == previous.positions:  # rule:L to rule:LT: the same files
+            self.result = Narrowed(query, previous.positions, previous.mask)
+        else:
+            self.result = Narrowed(query, positions, _mask(len(index.paths), positions))
         self._index = index
+
+    @property
+    def mask(self) -> bytearray | None:
+        """What the tree shows (None: every file); the same object while the files are the same."""
+        return self.result.mask if self.result is not None else None
 
 
 def _identity(term: Term) -> tuple:

@@ -355,12 +355,12 @@ class LictreeApp(App[int]):
         if index is None:
             bar.show_count(None, 0)
             return
-        before = self.filter.result
+        before = self.filter.mask
         self.filter.apply(index, bar.text)
         bar.show_state(self.filter.state, self.filter.error)
         result = self.filter.result
-        if result is not before or self.tree.model.filtered != (result is not None):
-            self.tree.narrow(result.mask if result is not None else None)
+        if self.filter.mask is not before or self.tree.model.filtered != (result is not None):
+            self.tree.narrow(self.filter.mask)
         bar.show_count(result.count if result is not None else None, len(index))
         if started is not None:
             self.filter_costs.append((bar.text, time.thread_time() - started))
