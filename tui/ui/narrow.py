@@ -11,6 +11,7 @@ No Textual import.
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left
 from collections.abc import Sequence
 from itertools import compress
@@ -35,8 +36,8 @@ class FullTree:
         #: Per row: its file's position in ``paths``, or ``n + k`` for the k-th directory.
         self.select: list[int] = [n]
         #: Per row: the row of its directory (-1 for the root) and the row after its subtree.
-        self.parent: list[int] = [-1]
-        self.end: list[int] = [0]
+        self.parent = array("i", [-1])
+        self.end = array("i", [0])
         #: Per directory (k): its key, its row, and its run [lo, hi) of ``paths``.
         self.dir_keys: list[str] = [""]
         self.dir_rows: list[int] = [0]
@@ -47,7 +48,8 @@ class FullTree:
         self._blanked: dict[int, dict[str, str]] = {}
         positions = {p: i for i, p in enumerate(paths)}
         self._fill((0, "", 1), children, {}, positions)
-        self._pick = itemgetter(*self.select) if len(self.select) > 1 else lambda seq: (seq[self.select[0]],)
+        select = self.select
+        self._pick = itemgetter(*select) if len(select) > 1 else lambda seq: (seq[select[0]],)
 
     def _fill(self, item: tuple[int, str, int], children, guides: dict[str, str],  # noqa: ANN001
               positions: dict[str, int]) -> None:
