@@ -230,6 +230,23 @@ def _make_term(key: str, value: str, quoted: bool, negated: bool, start: int, of
 # Matching -------------------------------------------------------------------------------------
 
 
+def same_expression(expression: str) -> str:
+    """What ``expr:`` compares: the expression with case and runs of blanks ignored."""
+    return " ".join(expression.split()).upper()
+
+
+def spellings(counts: dict[str, int]) -> list[tuple[str, int, list[str]]]:
+    """Counts per expression (``summarize``'s) grouped as ``expr:`` matches them: (the most used
+    spelling, the files of every spelling, the other spellings), most files first."""
+    groups: dict[str, list] = {}
+    for expression, n in counts.items():
+        group = groups.setdefault(same_expression(expression), [expression, 0, []])
+        group[1] += n
+        if group[0] != expression:
+            group[2].append(expression)
+    return sorted(((e, n, others) for e, n, others in groups.values()), key=lambda g: -g[1])
+
+
 def expression_ids(expression: str) -> tuple[str, ...]:
     """The ids written in an expression (valid or not), without operators."""
     return tuple(t for t in _ID_RE.findall(expression) if t.upper() not in _OPERATORS)
@@ -327,9 +344,7 @@ def _apply(item: Term, index: LicenseIndex, selected: list[int] | None) -> list[
         hits: set[int] | list[int] = _literal_paths(paths, item.values)
         return _combine(hits, item.negated, selected, len(paths))
     if item.key == "rule":
-        wanted = item.values
-        found = [index.position(p) for p, fs in index.findings.items() if any(f.rule.startswith(wanted) for f in fs)]
-        return _combine({i for i in found if i is not None}, item.negated, selected, len(paths))
+        return _combine(_rule_positions(index, item.values), item.negated, selected, len(paths))
     keep = not item.negated
     rows: Iterable[int] = range(len(paths)) if selected is None else selected
     if item.key == "status":
@@ -340,14 +355,53 @@ def _apply(item: Term, index: LicenseIndex, selected: list[int] | None) -> list[
         good = _matching_expressions(item, index)
         exprs = index.exprs
         return [i for i in rows if (exprs[i] in good) is keep]
+    if item.key == "ext" and not any("." in v for v in item.values):
+        wanted = set(item.values)
+        extensions = _extension_of(paths)
+        return [i for i in rows if (extensions[i] in wanted) is keep]
     if item.key == "ext":
         suffixes = tuple("." + v for v in item.values)
         dotfiles = tuple("/." + v for v in item.values)
-        return [i for i in rows if _has_ext(paths[i], suffixes, dotfiles) is keep]
+        hits = [i for i in rows if paths[i].endswith(suffixes)]
+        # a dot-file (".h" alone) has no extension: checked only among the hits
+        odd = {i for i in hits if not _has_ext(paths[i], suffixes, dotfiles)} if any(
+            paths[i].endswith(dotfiles) or paths[i] in suffixes for i in hits) else set()
+        if keep:
+            return [i for i in hits if i not in odd] if odd else hits
+        hit_set = set(hits) - odd
+        return [i for i in rows if i not in hit_set]
     if item.key == "path":
         return _glob_rows(item, paths, selected)
     needle = item.values[0].lower()
-    return [i for i in rows if (needle in paths[i].lower()) is keep]
+    lowered = _lowered(paths)
+    if keep:
+        return [i for i in rows if needle in lowered[i]]
+    return [i for i in rows if needle not in lowered[i]]
+
+
+_LOWERED: list = [None, []]
+
+
+def _lowered(paths: Sequence[str]) -> list[str]:
+    """The paths in lower case, kept for the last list of paths seen (an index's list of paths is
+    replaced, never changed in place, when files come and go)."""
+    if _LOWERED[0] is not paths or len(_LOWERED[1]) != len(paths):
+        _LOWERED[0], _LOWERED[1] = paths, [p.lower() for p in paths]
+    return _LOWERED[1]
+
+
+def _rule_positions(index: LicenseIndex, prefixes: tuple[str, ...]) -> set[int]:
+    """Positions of the files with a finding whose rule id starts with one of *prefixes*."""
+    hits: set[int] = set()
+    position = index.position
+    for path, found in index.findings.items():
+        for finding in found:
+            if finding.rule.startswith(prefixes):
+                i = position(path)
+                if i is not None:
+                    hits.add(i)
+                break
+    return hits
 
 
 def _has_ext(path: str, suffixes: tuple[str, ...], dotfiles: tuple[str, ...]) -> bool:
@@ -400,7 +454,7 @@ def _matching_expressions(item: Term, index: LicenseIndex) -> set[str]:
     distinct = {e for e in set(index.exprs) if e is not None}
     if item.key == "expr":
         wanted = {v.upper() for v in item.values}
-        return {e for e in distinct if " ".join(e.split()).upper() in wanted}
+        return {e for e in distinct if same_expression(e) in wanted}
     if item.key == "class":
         wanted = set(item.values)
         return {e for e in distinct if any(catalog.class_of(i) in wanted for i in expression_ids(e))}
@@ -471,13 +525,37 @@ def _values_for(key: str, partial: str, catalog: Catalog | None, index: LicenseI
     if index is None:
         return []
     if key == "ext":
-        exts = Counter(p.rpartition("/")[2].rpartition(".")[2] for p in index.paths if "." in p.rpartition("/")[2])
-        return [e for e, _n in exts.most_common() if e and not e.startswith("/")]
+        return _extensions(index.paths)
     if key == "path":
         return _path_children(index.paths, partial)
     if key == "expr":
         return sorted({e for e in set(index.exprs) if e})
     return []
+
+
+_EXTENSION_OF: list = [None, []]
+_EXTENSIONS: list = [None, []]
+
+
+def _extension_of(paths: Sequence[str]) -> list[str]:
+    """Each path's extension ("" for none; a dot-file such as ".h" has none), kept for the last list
+    of paths seen."""
+    if _EXTENSION_OF[0] is not paths or len(_EXTENSION_OF[1]) != len(paths):
+        out = []
+        for path in paths:
+            name = path.rpartition("/")[2]
+            stem, dot, ext = name.rpartition(".")
+            out.append(ext if dot and stem else "")
+        _EXTENSION_OF[0], _EXTENSION_OF[1] = paths, out
+    return _EXTENSION_OF[1]
+
+
+def _extensions(paths: Sequence[str]) -> list[str]:
+    """File extensions, most used first (kept for the last list of paths seen)."""
+    if _EXTENSIONS[0] is not paths:
+        exts = Counter(_extension_of(paths))
+        _EXTENSIONS[0], _EXTENSIONS[1] = paths, [e for e, _n in exts.most_common() if e]
+    return _EXTENSIONS[1]
 
 
 def _path_children(paths: Sequence[str], partial: str) -> list[str]:

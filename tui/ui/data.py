@@ -70,6 +70,7 @@ class TreeData:
         self.total = 0
         self.generation = 0
         self._problems: list[tuple[tuple, str]] | None = None
+        self._with_findings: list[tuple[tuple, str]] | None = None
         self._license_files: dict[str, list[str]] | None = None
 
     @property
@@ -89,6 +90,7 @@ class TreeData:
         self.pending = {}
         self.done = self.total = len(index)
         self._problems = None
+        self._with_findings = None
         self._license_files = None
         self.generation += 1
 
@@ -134,3 +136,10 @@ class TreeData:
                         found.append(path)
             self._problems = sorted((display_key(p, False), p) for p in found)
         return self._problems
+
+    def with_findings(self) -> list[tuple[tuple, str]]:
+        """(display key, path) of every file with a finding of any severity, in tree order."""
+        if self._with_findings is None:
+            found = self.index.findings if self.index is not None else {}
+            self._with_findings = sorted((display_key(p, False), p) for p, fs in found.items() if fs)
+        return self._with_findings

@@ -20,7 +20,7 @@ from tui.ui.themes import Palette
 _KEY_NAMES = {
     "up": "↑", "down": "↓", "left": "←", "right": "→", "enter": "Enter", "space": "Space",
     "home": "Home", "end": "End", "pageup": "PgUp", "pagedown": "PgDn", "asterisk": "*",
-    "question_mark": "?", "escape": "Esc", "tab": "Tab", "shift+tab": "Shift+Tab",
+    "question_mark": "?", "slash": "/", "escape": "Esc", "tab": "Tab", "shift+tab": "Shift+Tab",
 }
 
 

@@ -8,6 +8,7 @@ cursor key stays cheap.
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections.abc import Iterable, Sequence
@@ -24,16 +25,23 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
+from tui.core import export
 from tui.core.index import TreeError, build_index
 from tui.core.preview import read_head
+from tui.core.query import complete
+from tui.core.report import printable
 from tui.ui import messages
 from tui.ui.crash import crash_message, save_crash_report
 from tui.ui.data import TreeData
 from tui.ui.detail import describe_directory, describe_file
+from tui.ui.export_screen import ExportRequest, ExportScreen
+from tui.ui.filtering import TreeFilter
 from tui.ui.help_screen import HelpScreen, binding_rows, help_content
 from tui.ui.model import DIR, Row
+from tui.ui.summary_screen import SummaryScreen
 from tui.ui.themes import DEFAULT_THEME, Palette, ThemeSpec, fallback_palette, load_themes
 from tui.ui.widgets.detail_pane import DetailPane
+from tui.ui.widgets.filter_bar import QUERY_HELP, FilterBar
 from tui.ui.widgets.license_tree import LicenseTree
 
 #: Seconds between redraws while verdicts arrive.
@@ -58,6 +66,10 @@ class LictreeApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter"),
+        Binding("s", "summary", "Summary"),
+        Binding("x", "export", "Export"),
+        Binding("escape", "clear_filter", "Clear filter"),
         Binding("question_mark", "help", "Help"),
         Binding("t", "pick_theme", "Theme", show=False),
         Binding("d", "toggle_detail", "Detail pane", show=False),
@@ -87,6 +99,13 @@ class LictreeApp(App[int]):
         self._listed = 0
         self._progress_due = False
         self._detail_row: Row | None = None
+        self.filter = TreeFilter(lambda _index, text: self._completions(text))
+        #: (query, CPU seconds of the UI thread from its change to the narrowed tree), one a change (the
+        #: benchmark reads them; thread time, so a detail pane being built meanwhile does not count).
+        self.filter_costs: list[tuple[str, float]] = []
+        self._filter_due: float | None = None
+        self._export_format = "json"
+        self._completion_memo: tuple[str, object, list[str]] | None = None
         self.theme_specs, self.theme_errors = themes if themes is not None else load_themes()
         for spec in self.theme_specs.values():
             self.register_theme(spec.theme)
@@ -107,6 +126,7 @@ class LictreeApp(App[int]):
                 self._paths = None  # the index brings its own list; do not keep two
             yield tree
             yield DetailPane(id="detail")
+        yield FilterBar(self._completions, id="filter")
         yield Footer()
 
     @property
@@ -185,12 +205,14 @@ class LictreeApp(App[int]):
         if self.tree.model.paths is not index.paths:
             self.tree.set_paths(index.paths)
         self.tree.data_changed(announce=False)
+        self.refresh_filter()
         self._set_summary(Content.styled(f"{len(index):,} files read, counting per directory…", "$text-muted"))
         self._mark("first_rows")
 
     @on(messages.IndexReady)
     def handle_index_ready(self, message: messages.IndexReady) -> None:
         self.data.set_counted()
+        freeze_long_lived()
         self.tree.data_changed()
         self._set_summary(self._summary_content())
         self._mark("all_colours")
@@ -268,6 +290,162 @@ class LictreeApp(App[int]):
         self.save_screenshot(filename=name, path=directory)
         self.exit(0)
 
+    # Filter, summary and export ----------------------------------------------------------------
+
+    @property
+    def filter_bar(self) -> FilterBar:
+        return self.query_one(FilterBar)
+
+    def _completions(self, text: str) -> list[str]:
+        """Completions of the last word (asked by the bar, its suggester and the filter: made once)."""
+        index = self.data.index
+        memo = self._completion_memo
+        if memo is None or memo[0] != text or memo[1] is not index:
+            found = complete(text, index.catalog if index is not None else None, index)
+            memo = self._completion_memo = (text, index, found)
+        return memo[2]
+
+    def action_filter(self) -> None:
+        """Open the filter bar (holding the query in force, to edit it)."""
+        self.filter_bar.open()
+        if self.data.index is None:
+            self.filter_bar.show_count(None, 0)
+        self._prepare_filter(self.tree.model.paths)
+
+    # A description, or Textual would describe the worker with repr() of its arguments: 87k paths.
+    @work(thread=True, exclusive=True, group="full-tree", name="full tree", description="full tree",
+          exit_on_error=True)
+    def _prepare_filter(self, paths: Sequence[str]) -> None:
+        """Lay out the fully expanded tree that filters narrow (once per path list) before the first key."""
+        from tui.ui.narrow import FullTree
+
+        model = self.tree.model
+        if model.has_full_tree():
+            return
+        full = FullTree(paths)
+        self.call_from_thread(model.adopt, full)
+        self.call_from_thread(freeze_long_lived)
+
+    @on(FilterBar.Changed)
+    def handle_filter_changed(self, message: FilterBar.Changed) -> None:
+        # Keys already queued (a paste, fast typing) are handled before the filter runs, once.
+        if self._filter_due is None:
+            self._filter_due = time.thread_time()
+            self.call_later(self._apply_filter)
+
+    def _apply_filter(self) -> None:
+        started, self._filter_due = self._filter_due, None
+        index = self.data.index
+        bar = self.filter_bar
+        if index is None:
+            bar.show_count(None, 0)
+            return
+        before = self.filter.mask
+        self.filter.apply(index, bar.text)
+        bar.show_state(self.filter.state, self.filter.error)
+        result = self.filter.result
+        if self.filter.mask is not before or self.tree.model.filtered != (result is not None):
+            self.tree.narrow(self.filter.mask)
+        bar.show_count(result.count if result is not None else None, len(index))
+        if started is not None:
+            self.filter_costs.append((bar.text, time.thread_time() - started))
+
+    def refresh_filter(self) -> None:
+        """Match the query again: the index was built, or files changed."""
+        self.filter.reset()
+        if self.filter.active or self.filter_bar.text:
+            self.call_later(self._apply_filter)
+
+    @on(FilterBar.Submitted)
+    def handle_filter_submitted(self, message: FilterBar.Submitted) -> None:
+        if not message.text.strip():
+            self.filter_bar.close()
+        self.tree.focus()
+
+    @on(FilterBar.Cleared)
+    def handle_filter_cleared(self, message: FilterBar.Cleared) -> None:
+        self.action_clear_filter()
+
+    def action_clear_filter(self) -> None:
+        """Drop the filter: every file again, the cursor on the same row, the bar closed."""
+        bar = self.filter_bar
+        bar.close()
+        bar.input.value = ""
+        self.filter.clear()
+        bar.show_state(self.filter.state, None)
+        if self.tree.model.filtered:
+            self.tree.narrow(None)
+        self.tree.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("filter", "summary", "export", "clear_filter") and self.screen is not self.screen_stack[0]:
+            return False  # they act on the tree's screen
+        if action == "clear_filter":
+            return self.filter.active or self.filter_bar.shown
+        return True
+
+    def action_summary(self) -> None:
+        """Counts of the files shown, by status, class, license, expression, rule and directory."""
+        index = self.data.index
+        if index is None:
+            self.notify("Still indexing: the summary is ready once every file is read.", timeout=3)
+            return
+        result = self.filter.result
+        screen = SummaryScreen(index, result.positions if result else None, result.query.text if result else None,
+                               self.palette)
+        self.push_screen(screen, self._summary_chosen)
+
+    def _summary_chosen(self, term: str | None) -> None:
+        """A summary row was chosen: add its term to the filter, so the tree shows the files it counts."""
+        if not term:
+            return
+        result = self.filter.result
+        text = f"{result.query.text.strip()} {term}" if result is not None else term
+        self.filter_bar.set_text(text.strip())
+        self.tree.focus()
+
+    def action_export(self) -> None:
+        """Write a report of the files shown (the filter's, or all) in a format the user picks."""
+        index = self.data.index
+        if index is None:
+            self.notify("Still indexing: export once every file is read.", timeout=3)
+            return
+        result = self.filter.result
+        files = result.count if result is not None else len(index)
+        screen = ExportScreen(index, files, result.query.text if result else None, self._export_format)
+        self.push_screen(screen, self._export_chosen)
+
+    def _export_chosen(self, request: ExportRequest | None) -> None:
+        index = self.data.index
+        if request is None or index is None:
+            return
+        self._export_format = request.fmt
+        result = self.filter.result
+        positions = result.positions if result is not None else None
+        files = len(positions) if positions is not None else len(index)
+        self.notify(f"Writing the {request.fmt} report of {files:,} files…", title="Export", timeout=3)
+        self._write_export(index, request, positions, result.query.text if result is not None else None)
+
+    @work(thread=True, group="export", name="export", description="export", exit_on_error=False)
+    def _write_export(self, index: object, request: ExportRequest, positions: list[int] | None,
+                      query: str | None) -> None:
+        files = len(positions) if positions is not None else len(index)  # type: ignore[arg-type]
+        try:
+            export.write(index, request.fmt, request.path, positions=positions, query=query)  # type: ignore[arg-type]
+        except export.ExportError as exc:
+            self.call_from_thread(self.notify, f"Nothing was written: {exc}", title="Export failed",
+                                  severity="error", timeout=12)
+            return
+        except Exception as exc:  # a bug: say so and keep the report, but keep the UI running
+            report = save_crash_report(exc, self.root, "exporting a report")
+            self.call_from_thread(self.notify, crash_message(exc, report), title="Export failed",
+                                  severity="error", timeout=20)
+            return
+        size = os.path.getsize(request.path)
+        shown = printable(request.path)
+        self.call_from_thread(self.notify, f"Wrote the {request.fmt} report of {files:,} files to {shown} "
+                              f"({_size(size)}).", title="Exported", timeout=8)
+
     # Themes ----------------------------------------------------------------------------------
 
     def _theme_changed(self, _theme: object) -> None:
@@ -284,6 +462,14 @@ class LictreeApp(App[int]):
     def action_help(self) -> None:
         groups = [
             ("Tree", binding_rows(LicenseTree.BINDINGS)),
+            ("Filter bar", [
+                *binding_rows([b for b in FilterBar.BINDINGS if b.key != "shift+tab"]),
+                ("Enter", "keep the filter and go back to the tree"),
+                ("→", "take the grey completion"),
+                ("n N", "with a filter: the next / previous problem among the files"),
+                ("", "shown; when none has one, the next file with a finding"),
+            ]),
+            ("Query language", QUERY_HELP),
             ("Everywhere", [
                 *binding_rows(self.BINDINGS),
                 ("Tab", "switch between the tree and the detail pane"),
@@ -328,6 +514,13 @@ class LictreeApp(App[int]):
                                 tree.action_next_problem)
             yield SystemCommand("Previous problem", "Go to the previous file with a problem",
                                 tree.action_previous_problem)
+            yield SystemCommand("Filter", "Narrow the tree to the files a query matches (/)", self.action_filter)
+            if self.filter.active:
+                yield SystemCommand("Clear filter", "Show every file again (Esc)", self.action_clear_filter)
+            yield SystemCommand("Summary", "Counts per status, class, license, expression, rule and directory of "
+                                "the files shown (s)", self.action_summary)
+            yield SystemCommand("Export", "Write a report of the files shown: json, csv, md, html, spdx, sarif (x)",
+                                self.action_export)
         yield SystemCommand("Help: keys, glyphs and colours", "Show the help screen", self.action_help)
         yield SystemCommand("Toggle detail pane", "Hide or show the detail pane", self.action_toggle_detail)
         for name, spec in sorted(self.theme_specs.items()):
@@ -345,3 +538,19 @@ class LictreeApp(App[int]):
         self.crash_report = save_crash_report(error, self.root, "running the terminal UI")
         self._exit_renderables.append(Text(crash_message(error, self.crash_report)))
         self._close_messages_no_wait()
+
+
+def freeze_long_lived() -> None:
+    """Move what exists now (the index, the tree's rows) out of the garbage collector's generations:
+    a full collection over a kernel tree's objects costs tens of ms, and would land on keystrokes."""
+    gc.collect()
+    gc.freeze()
+
+
+def _size(size: int) -> str:
+    """1234567 -> "1.2 MB"."""
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:,} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size} GB"

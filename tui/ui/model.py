@@ -11,7 +11,11 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Collection, Iterator, Sequence
-from typing import NamedTuple
+from itertools import compress
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from tui.ui.narrow import FullTree
 
 DIR, FILE = 0, 1
 _AFTER_SLASH = chr(ord("/") + 1)  # "d/" + anything sorts before "d" + _AFTER_SLASH
@@ -58,8 +62,11 @@ class TreeModel:
 
     def __init__(self, paths: Sequence[str] = ()) -> None:
         self._paths: Sequence[str] = paths
-        self._visible: set[str] | None = None
-        self._visible_dirs: set[str] | None = None
+        #: The filter: byte i is 1 when the file at position i is shown (None: every file is).
+        self._mask: bytearray | None = None
+        #: What was expanded before ``narrow`` expanded the directories holding matches.
+        self._expanded_before: set[str] | None = None
+        self._full: FullTree | None = None
         self._children: dict[str, tuple[list[str], list[str]]] = {}
         self._guides: dict[str, str] = {}
         self.expanded: set[str] = {""}
@@ -85,20 +92,21 @@ class TreeModel:
         start = len(prefix)
         dirs: list[str] = []
         files: list[str] = []
-        visible, visible_dirs = self._visible, self._visible_dirs
+        mask = self._mask
         i = lo
         while i < hi:
             path = paths[i]
             slash = path.find("/", start)
             if slash == -1:
-                if visible is None or path in visible:
+                if mask is None or mask[i]:
                     files.append(path)
                 i += 1
             else:
                 sub = path[:slash]
-                if visible_dirs is None or sub in visible_dirs:
+                after = bisect_left(paths, sub + _AFTER_SLASH, i + 1, hi)
+                if mask is None or mask.find(1, i, after) != -1:
                     dirs.append(sub)
-                i = bisect_left(paths, sub + _AFTER_SLASH, i + 1, hi)
+                i = after
         dirs.sort()
         result = (dirs, files)
         self._children[directory] = result
@@ -114,27 +122,80 @@ class TreeModel:
 
     def contains(self, key: str) -> bool:
         """Whether *key* (a file or directory) is in the tree and not hidden by the filter."""
+        paths, mask = self._paths, self._mask
         if self.is_dir(key):
-            return self._visible_dirs is None or key in self._visible_dirs or not key
-        i = bisect_left(self._paths, key)
-        found = i < len(self._paths) and self._paths[i] == key
-        return found and (self._visible is None or key in self._visible)
+            if mask is None or not key:
+                return True
+            lo = bisect_left(paths, key + "/")
+            return mask.find(1, lo, bisect_left(paths, key + _AFTER_SLASH, lo)) != -1
+        i = bisect_left(paths, key)
+        found = i < len(paths) and paths[i] == key
+        return found and (mask is None or bool(mask[i]))
 
     def set_paths(self, paths: Sequence[str]) -> None:
         """Replace the (sorted) paths, e.g. when the index is done; keeps expanded directories that remain."""
+        if self._mask is not None:
+            self._mask = _mask_of(paths, compress(self._paths, self._mask))
         self._paths = paths
         self._children.clear()
-        if self._visible is not None:
-            self._visible_dirs = _dirs_of(self._visible)
+        self._full = None
         self.expanded = {d for d in self.expanded if not d or self.is_dir(d)}
         self.rebuild()
 
     def set_filter(self, visible: Collection[str] | None) -> None:
         """Show only these file paths (and the directories that hold them); None shows everything."""
-        self._visible = set(visible) if visible is not None else None
-        self._visible_dirs = _dirs_of(self._visible) if self._visible is not None else None
+        self._mask = _mask_of(self._paths, visible) if visible is not None else None
         self._children.clear()
         self.rebuild()
+
+    @property
+    def filtered(self) -> bool:
+        return self._mask is not None
+
+    def narrow(self, mask: bytearray | None) -> None:
+        """Show only the files whose positions are set in *mask*, every directory holding one expanded;
+        None shows every file again with the directories that were expanded before narrowing.
+
+        Built from the fully expanded tree (made once per path list), so it costs a few
+        milliseconds for a kernel tree, as a filter typed live needs.
+        """
+        if mask is None:
+            if self._mask is None:
+                return
+            self._mask = None
+            self._children.clear()
+            if self._expanded_before is not None:
+                self.expanded = self._expanded_before
+                self._expanded_before = None
+            self.rebuild()
+            return
+        if len(mask) != len(self._paths):
+            raise ValueError(f"mask of {len(mask)} for {len(self._paths)} paths")
+        if self._expanded_before is None:
+            self._expanded_before = set(self.expanded)
+        self._mask = mask
+        self._children.clear()
+        rows, dirs = self.full_tree().narrow(mask)
+        self.rows = rows
+        self.expanded = set(dirs)
+        self.generation += 1
+
+    def full_tree(self) -> FullTree:
+        """Every row of the tree with all directories expanded and no filter (made once per path list;
+        ``FullTree(model.paths)`` can be made in a thread beforehand and given to ``adopt``)."""
+        if self._full is None or self._full.paths is not self._paths:
+            from tui.ui.narrow import FullTree
+
+            self._full = FullTree(self._paths)
+        return self._full
+
+    def has_full_tree(self) -> bool:
+        return self._full is not None and self._full.paths is self._paths
+
+    def adopt(self, full: FullTree) -> None:
+        """Use *full*, made elsewhere, when it is of the current paths."""
+        if full.paths is self._paths:
+            self._full = full
 
     # Rows ----------------------------------------------------------------------------------
 
@@ -247,13 +308,11 @@ class TreeModel:
         return sorted(paths, key=lambda p: display_key(p, False))
 
 
-def _dirs_of(paths: Collection[str]) -> set[str]:
-    dirs: set[str] = set()
-    for path in paths:
-        directory = parent_of(path)
-        while directory not in dirs:
-            dirs.add(directory)
-            if not directory:
-                break
-            directory = parent_of(directory)
-    return dirs
+def _mask_of(paths: Sequence[str], visible: Iterator[str] | Collection[str]) -> bytearray:
+    """The filter mask of *paths* showing the paths in *visible* (those not in *paths* are ignored)."""
+    mask = bytearray(len(paths))
+    for path in visible:
+        i = bisect_left(paths, path)
+        if i < len(paths) and paths[i] == path:
+            mask[i] = 1
+    return mask

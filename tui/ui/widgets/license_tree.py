@@ -132,6 +132,8 @@ class LicenseTree(ScrollView, can_focus=True):
         self._license_styles: dict[str, Style] = {}
         self._highlighted: Row | None = None
         self._rest_timer: Timer | None = None
+        #: (the row the user chose before narrowing, the row narrowing put the cursor on).
+        self._anchor: tuple[str, str | None] = ("", None)
 
     # Public API ------------------------------------------------------------------------------
 
@@ -151,6 +153,33 @@ class LicenseTree(ScrollView, can_focus=True):
         key = self.cursor_row.key if self.cursor_row else ""
         self.model.set_filter(visible)
         self._rows_changed(key)
+
+    def narrow(self, mask: bytearray | None) -> None:
+        """Show only the files set in *mask* (None: all), every directory holding one open.
+
+        Narrowed, the cursor goes back to the row the user chose before narrowing began when it
+        is shown (a query being typed passes through narrower ones that hide it), else to the
+        first file shown; cleared, it stays on its row, its directories opened.
+        """
+        row = self.cursor_row
+        key = row.key if row is not None else ""
+        anchor, placed = self._anchor
+        if key != placed:  # the user moved since the last narrowing: the cursor's row is the anchor
+            anchor = key
+        self.model.narrow(mask)
+        if mask is None:
+            self._anchor = ("", None)
+            if key and not self.model.is_dir(key):
+                self.model.reveal(key)
+            self._rows_changed(key)
+            return
+        rows = self.model.rows
+        if anchor and self.model.contains(anchor):
+            target = anchor
+        else:
+            target = rows[next((i for i, r in enumerate(rows) if r.kind != DIR), 0)].key
+        self._rows_changed(target)
+        self._anchor = (anchor, target)
 
     def set_palette(self, palette: Palette) -> None:
         self.palette = palette
@@ -472,8 +501,16 @@ class LicenseTree(ScrollView, can_focus=True):
             self.notify("Still indexing: problems are known once it is done.", timeout=3)
             return
         problems = self.data.problems()
+        model = self.model
+        if model.filtered:
+            problems = [item for item in problems if model.contains(item[1])]
+            if not problems:
+                problems = [item for item in self.data.with_findings() if model.contains(item[1])]
+                if problems:
+                    self.notify("No problems among the files shown: going to files with findings.", timeout=3)
         if not problems:
-            self.notify("No problems in this tree.", timeout=3)
+            self.notify("No findings among the files shown." if model.filtered else "No problems in this tree.",
+                        timeout=3)
             return
         row = self.cursor_row
         here = display_key(row.key, row.kind == DIR) if row is not None else ()
