@@ -373,3 +373,23 @@ async def test_new_keys_are_in_the_footer_the_help_and_the_command_palette():
                       "status:untagged", "rule:LT1", "path:drivers/net", "ext:h", "-status:valid",
                       "n N", "the next file with a finding"):
             assert words in text, words
+
+
+@run_async
+async def test_the_filter_follows_files_that_change(demo_copy):
+    """What a watcher does: re-read changed files in the index, then refresh_filter()."""
+    app = LictreeApp(str(demo_copy))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_query(pilot, "status:untagged")
+        await pilot.press("enter")
+        assert shown_files(app) == ["kernel/printk.c", "lib/demo-lib/LICENCE", "lib/demo-lib/crc.c"]
+        (demo_copy / "kernel" / "printk.c").write_text("// SPDX-License-Identifier: GPL-2.0\nint p;\n")
+        (demo_copy / "kernel" / "new.c").write_text("int n;\n")
+        app.data.index.refresh(["kernel/printk.c", "kernel/new.c"])
+        app.refresh_filter()
+        await pilot.pause()
+        assert shown_files(app) == ["kernel/new.c", "lib/demo-lib/LICENCE", "lib/demo-lib/crc.c"]
+        assert count_text(app) == "3 of 50 files"
+        await pilot.press("escape")
+        assert app.tree.select_path("kernel/printk.c")

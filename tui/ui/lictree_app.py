@@ -359,6 +359,9 @@ class LictreeApp(App[int]):
         if index is None:
             bar.show_count(None, 0)
             return
+        if self.tree.model.paths is not index.paths:  # files came or went and the tree has not heard yet
+            self.filter.reset()
+            self.tree.set_paths(index.paths)
         before = self.filter.mask
         self.filter.apply(index, bar.text)
         bar.show_state(self.filter.state, self.filter.error)
