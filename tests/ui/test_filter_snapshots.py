@@ -30,7 +30,7 @@ def test_filter_bar_with_a_query(snap_compare):
     assert snap_compare(LictreeApp(demo_tree()), terminal_size=SIZE, run_before=filtered)
 
 
-def test_filter_bar_with_an_unreadable_last_word(snap_compare):
+def test_filter_bar_with_an_error_the_tree_keeps_its_filter(snap_compare):
     async def error(pilot):
         await settle(pilot)
         await _type(pilot, "path:drivers class:nope")

@@ -154,3 +154,16 @@ def test_a_word_on_its_way_to_a_key_or_an_id_leaves_the_tree_as_it_was(demo_inde
     assert tree_filter.state == APPLIED and tree_filter.result.count == 13
     tree_filter.apply(demo_index, "path:drivers/misc")
     assert tree_filter.state == APPLIED and tree_filter.result.count == 6
+
+
+def test_a_query_that_cannot_be_read_keeps_the_result_unless_the_index_changed_under_it(demo_index):
+    tree_filter = TreeFilter()
+    tree_filter.apply(demo_index, "ext:h")
+    kept = tree_filter.result
+    tree_filter.apply(demo_index, "ext:h status:ux")
+    assert tree_filter.state == KEPT and tree_filter.result is kept
+    assert tree_filter.error.message.startswith("unknown status 'ux'") and tree_filter.error.column == 14
+    tree_filter.reset()  # files changed: the old matches are no longer valid
+    tree_filter.apply(demo_index, "ext:h status:ux")
+    assert tree_filter.state == LEFT_OUT and tree_filter.result is not kept
+    assert tree_filter.positions == kept.positions

@@ -390,6 +390,13 @@ def _lowered(paths: Sequence[str]) -> list[str]:
     return _LOWERED[1]
 
 
+def prepare(index: LicenseIndex) -> None:
+    """Make now what matching and completion keep per list of paths (lower-case paths, extensions),
+    e.g. in a worker before a filter is typed, so no keystroke pays for it."""
+    _lowered(index.paths)
+    _extensions(index.paths)
+
+
 def _rule_positions(index: LicenseIndex, prefixes: tuple[str, ...]) -> set[int]:
     """Positions of the files with a finding whose rule id starts with one of *prefixes*."""
     hits: set[int] = set()

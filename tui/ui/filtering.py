@@ -2,10 +2,9 @@
 
 Parsing, matching and completion are ``tui.core.query``'s. While the last word is on its way to
 one of its completions (``st`` to ``status:``, ``license:M`` to ``license:MIT``) the tree stays as it
-was, rather than flashing through what ``st`` as free text would match; a last word that cannot
-be read is left out; an error before it keeps the last result. When the new query can only
-narrow the previous one (a longer word, one more term), it is matched among the previous
-matches only. No Textual import.
+was, rather than flashing through what ``st`` as free text would match; a query that cannot be
+read keeps the last result too. When the new query can only narrow the previous one (a longer
+word, one more term), it is matched among the previous matches only. No Textual import.
 """
 
 from __future__ import annotations
@@ -31,8 +30,8 @@ class Narrowed:
 
 
 #: How the text was applied: in full; its last word is still being typed (the previous result
-#: stays); its last word cannot be read (applied without it); or it cannot be read before its
-#: last word (the previous result stays).
+#: stays); it cannot be read (the previous result stays); or it cannot be read and the index
+#: changed under it (applied without its last word).
 APPLIED, UNFINISHED, LEFT_OUT, KEPT = "applied", "unfinished", "left out", "kept"
 
 
@@ -78,11 +77,10 @@ class TreeFilter:
             self.state = UNFINISHED
             return
         if query is None:
-            assert self.error is not None
-            if self.error.offset < len(head) and current:
+            if current:
                 self.state = KEPT
                 return
-            try:
+            try:  # the index changed under a query that does not read: what reads of it
                 query = parse_query(head)
             except QueryError:
                 query = parse_query("")  # nothing before the last word reads: no filter

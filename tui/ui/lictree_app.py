@@ -29,6 +29,7 @@ from tui.core import export
 from tui.core.index import TreeError, build_index
 from tui.core.preview import read_head
 from tui.core.query import complete
+from tui.core.query import prepare as prepare_queries
 from tui.core.report import printable
 from tui.ui import messages
 from tui.ui.crash import crash_message, save_crash_report
@@ -323,6 +324,9 @@ class LictreeApp(App[int]):
         if model.has_full_tree():
             return
         full = FullTree(paths)
+        index = self.data.index
+        if index is not None and index.paths is paths:
+            prepare_queries(index)
         self.call_from_thread(model.adopt, full)
         self.call_from_thread(freeze_long_lived)
 
@@ -340,6 +344,9 @@ class LictreeApp(App[int]):
         if index is None:
             bar.show_count(None, 0)
             return
+        if self.tree.model.paths is not index.paths:  # files came or went and the tree has not heard yet
+            self.filter.reset()
+            self.tree.set_paths(index.paths)
         before = self.filter.mask
         self.filter.apply(index, bar.text)
         bar.show_state(self.filter.state, self.filter.error)
