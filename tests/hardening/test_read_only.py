@@ -1,21 +1,28 @@
 """Nothing is ever written inside the scanned tree, by any command: content, mtimes and entries stay.
 
-Adding a command is one line in COMMANDS. TODO when they land: `export` (each format, with -o
-outside the tree), the UI with the watcher (`--screenshot` outside the tree), `check --watch`.
+Adding a command is one line in COMMANDS. `export` runs in every format (-o outside the tree), the UI
+is driven with Pilot (expand all, move, open the detail pane), `check --watch` runs as a process
+stopped with SIGINT. The UI has no file watcher yet: when it gets one, this test covers it as is.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import snapshot_tree
 from tests.core.test_index import git
+from tests.ui.helpers import run_async, settle
 from tui.cli import main
+from tui.core.export import FORMATS
+from tui.ui.lictree_app import LictreeApp
+from tui.ui.model import FILE
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -26,11 +33,13 @@ COMMANDS = [
     ["check", "{tree}", "--no-cache"],
     ["check", "{tree}", "--format", "json", "--no-cache"],
     ["check", "{tree}", "--fail-on", "warning", "--select", "LT1"],
+    *(["export", "{tree}", "--format", fmt, "-o", "{out}/report" + ext] for fmt, ext in FORMATS.items()),
 ]
 
 
-def _argv(template: list[str], tree: Path) -> list[str]:
-    return [arg.replace("{tree}", str(tree)) for arg in template]
+def _argv(template: list[str], tree: Path, out: Path | None = None) -> list[str]:
+    out = out if out is not None else tree.parent / "out"
+    return [arg.replace("{tree}", str(tree)).replace("{out}", str(out)) for arg in template]
 
 
 @pytest.fixture(params=["plain", "git"])
@@ -48,12 +57,17 @@ def tree(request: pytest.FixtureRequest, demo_copy: Path) -> Path:
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=[" ".join(c[:1] + c[2:]) for c in COMMANDS])
-def test_nothing_is_written_in_the_tree(capsys, tree: Path, command: list[str]):
+def test_nothing_is_written_in_the_tree(capsys, tmp_path: Path, tree: Path, command: list[str]):
+    out = tmp_path / "out"
+    out.mkdir()
     before = snapshot_tree(tree)
     for _ in range(2):
-        assert main(_argv(command, tree)) in (0, 1)
+        assert main(_argv(command, tree, out)) in (0, 1)
         assert "Traceback" not in capsys.readouterr().err
     assert snapshot_tree(tree) == before
+    if command[0] == "export":
+        (report,) = out.iterdir()
+        assert report.stat().st_size > 0
 
 
 def test_a_cache_dir_inside_the_tree_is_not_used(capsys, monkeypatch, tree: Path):
@@ -73,4 +87,48 @@ def test_nothing_is_written_by_a_separate_process(tree: Path):
         proc = subprocess.run([sys.executable, "-m", "tui.cli", *_argv(command, tree)], cwd=tree,
                               capture_output=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
         assert proc.returncode in (0, 1) and b"Traceback" not in proc.stderr
+    assert snapshot_tree(tree) == before
+
+
+@run_async
+async def test_the_ui_writes_nothing_in_the_tree(tree: Path):
+    before = snapshot_tree(tree)
+    app = LictreeApp(str(tree))
+    opened = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        for _ in range(12):
+            await pilot.press("j", "j", "j")
+            await settle(pilot)
+            if app.tree.cursor_row.kind == FILE:
+                opened.append(app.tree.cursor_row.key)
+        await pilot.press("G")
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await pilot.press("q")
+    assert app.return_code == 0 and app.crash_error is None
+    assert len(opened) >= 5, opened  # the detail pane was built for several files
+    assert snapshot_tree(tree) == before
+
+
+def test_check_watch_writes_nothing_in_the_tree(tree: Path):
+    before = snapshot_tree(tree)
+    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "check", str(tree), "--watch"], cwd=tree.parent,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith(b"watching "):
+                break
+        time.sleep(2)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode in (0, 1), err
+    assert b"Traceback" not in err
     assert snapshot_tree(tree) == before
