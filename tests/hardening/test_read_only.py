@@ -119,9 +119,8 @@ def test_check_watch_writes_nothing_in_the_tree(tree: Path):
                             env={**os.environ, "PYTHONPATH": str(REPO)})
     try:
         assert proc.stdout is not None
-        for line in proc.stdout:
-            if line.startswith(b"watching "):
-                break
+        watching = any(line.startswith(b"watching ") for line in proc.stdout)  # stops at that line
+        assert watching and proc.poll() is None
         time.sleep(2)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
