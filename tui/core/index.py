@@ -69,6 +69,12 @@ class DirStats:
         if is_problem(status, findings):
             self.problems += sign
 
+    def copy(self) -> DirStats:
+        statuses, licenses = Counter(), Counter()
+        dict.update(statuses, self.statuses)  # dict's own update: Counter's adds up one key at a time
+        dict.update(licenses, self.licenses)
+        return DirStats(self.files, statuses, licenses, self.problems, self.findings)
+
     def merge(self, other: DirStats) -> None:
         self.files += other.files
         self.statuses.update(other.statuses)
@@ -334,6 +340,27 @@ class LicenseIndex:
                 for path in [p for p, stats in dirs.items() if p and stats.files <= 0]:
                     del dirs[path]
         return updated, removed
+
+    def copy(self) -> LicenseIndex:
+        """A copy to ``apply`` changes to while other threads keep reading this one (10 ms on 6.12).
+
+        Columns changed in place are copied; ``paths`` and the position table are shared, since
+        ``apply`` replaces them rather than changing them; directory counts are copied.
+        """
+        new = LicenseIndex(self.root, self.ctx)
+        new.method = self.method
+        new.paths = self.paths
+        new.status = bytearray(self.status)
+        new.exprs = list(self.exprs)
+        new.lines = array("I", self.lines)
+        new.findings = dict(self.findings)
+        new.skipped = list(self.skipped)
+        new.read_count, new.cached_count = self.read_count, self.cached_count
+        new._positions = self._positions
+        new._interned = dict(self._interned)
+        if self._dirs is not None:
+            new._dirs = {path: stats.copy() for path, stats in self._dirs.items()}
+        return new
 
     def _merge(self, added: dict[str, Outcome], removed: set[str]) -> None:
         keep = [i for i, path in enumerate(self.paths) if path not in removed] if removed else range(len(self.paths))

@@ -92,6 +92,13 @@ class TreeData:
         self._license_files = None
         self.generation += 1
 
+    def replace_index(self, index: LicenseIndex) -> None:
+        """Files changed on disk: *index* (with its directory counts) replaces the current one."""
+        self.index = index
+        self._problems = None
+        self._license_files = None
+        self.generation += 1
+
     def file(self, path: str) -> FileState | None:
         index = self.index
         if index is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import deque
 from collections.abc import Iterable, Sequence
 from functools import partial
 from typing import ClassVar
@@ -34,6 +35,7 @@ from tui.ui.detail import describe_directory, describe_file
 from tui.ui.help_screen import HelpScreen, binding_rows, help_content
 from tui.ui.model import DIR, Row
 from tui.ui.themes import DEFAULT_THEME, Palette, ThemeSpec, fallback_palette, load_themes
+from tui.ui.watcher import TreeWatcher
 from tui.ui.widgets.detail_pane import DetailPane
 from tui.ui.widgets.license_tree import LicenseTree
 
@@ -42,6 +44,9 @@ from tui.ui.widgets.license_tree import LicenseTree
 DETAIL_DELAY = 0.12
 #: Seconds between redraws while verdicts arrive.
 PROGRESS_EVERY = 0.3
+#: Files changed up to this many seconds before the app started are read again once watching starts
+#: (file times are coarse, and the listing starts before the app).
+WATCH_SLACK = 2.0
 
 
 def progress_content(done: int, total: int, cells: int = 24) -> Content:
@@ -77,6 +82,7 @@ class LictreeApp(App[int]):
         paths: Sequence[str] | None = None,
         screenshot: str | None = None,
         themes: tuple[dict[str, ThemeSpec], list[str]] | None = None,
+        watch: bool = True,
     ) -> None:
         super().__init__()
         self.root = os.path.abspath(root)
@@ -92,6 +98,13 @@ class LictreeApp(App[int]):
         self._detail_timer: Timer | None = None
         self._progress_due = False
         self._detail_row: Row | None = None
+        #: Follow changes on disk (``--no-watch`` turns it off); never while taking a screenshot.
+        self.watch = watch and not screenshot
+        self._watch_since = time.time() - WATCH_SLACK
+        #: The watches are in place and what changed while indexing has been read again.
+        self.watching = False
+        #: (received, applied, redrawn, changed files) of the last updates, ``perf_counter`` times.
+        self.watch_log: deque[tuple[float, float, float, list[str]]] = deque(maxlen=100)
         self.theme_specs, self.theme_errors = themes if themes is not None else load_themes()
         for spec in self.theme_specs.values():
             self.register_theme(spec.theme)
@@ -199,6 +212,35 @@ class LictreeApp(App[int]):
         self.tree.data_changed()
         self._set_summary(self._summary_content())
         self._mark("all_colours")
+        if self.watch:
+            watcher = TreeWatcher(self, message.index, self._watch_since)
+            self.run_worker(watcher.run(), group="watch", name="watch", exclusive=True, exit_on_error=False)
+
+    @on(TreeWatcher.Changed)
+    def handle_files_changed(self, message: TreeWatcher.Changed) -> None:
+        """Files changed on disk: swap in the new index, redraw what changed, refresh the detail pane in place."""
+        changes = message.changes
+        self.data.replace_index(changes.index)
+        affected = None if changes.catalog_changed else changes.affected()
+        self.tree.files_changed(changes.index.paths, changes.added, changes.removed, affected)
+        self._set_summary(self._summary_content())
+        row = self.tree.cursor_row
+        if row is not None:
+            self._detail_row = row
+            self._start_detail()
+        self.call_after_refresh(self._log_redrawn, message.received, message.applied, changes.changed)
+
+    def _log_redrawn(self, received: float, applied: float, changed: list[str]) -> None:
+        self.watch_log.append((received, applied, time.perf_counter(), changed))
+
+    @on(TreeWatcher.Started)
+    def handle_watch_started(self, message: TreeWatcher.Started) -> None:
+        self.watching = True
+
+    @on(TreeWatcher.Failed)
+    def handle_watch_failed(self, message: TreeWatcher.Failed) -> None:
+        self.watching = False
+        self.notify(message.message, title="Not following changes", severity="warning", timeout=10)
 
     @on(messages.IndexFailed)
     def handle_index_failed(self, message: messages.IndexFailed) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import Counter
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -27,7 +28,7 @@ from tui.core.evaluate import EXCLUDED, INVALID, UNREADABLE, UNTAGGED, VALID
 from tui.core.index import DirStats
 from tui.core.report import printable
 from tui.ui.data import PENDING, TreeData, glyph_for
-from tui.ui.model import DIR, Row, TreeModel, display_key
+from tui.ui.model import DIR, KEEP, Row, TreeModel, ancestors, display_key
 from tui.ui.themes import Palette
 
 BAR_CELLS = 8
@@ -124,6 +125,8 @@ class LicenseTree(ScrollView, can_focus=True):
         self._styles: _Styles | None = None
         self._license_styles: dict[str, Style] = {}
         self._highlighted: Row | None = None
+        #: Set by a filter: its visible files recomputed on the current index, after files changed on disk.
+        self.refilter: Callable[[], Collection[str] | None] | None = None
 
     # Public API ------------------------------------------------------------------------------
 
@@ -143,6 +146,68 @@ class LicenseTree(ScrollView, can_focus=True):
         key = self.cursor_row.key if self.cursor_row else ""
         self.model.set_filter(visible)
         self._rows_changed(key)
+
+    def files_changed(self, paths: list[str], added: Collection[str], removed: Collection[str],
+                      affected: Collection[str] | None) -> None:
+        """Files changed on disk (``paths`` is the new list): redraw the rows of *affected* keys (None: all).
+
+        The cursor stays on its row (or moves to the next entry, or the nearest directory left, when
+        its row is gone), the cursor keeps its line on screen, and what is expanded stays expanded.
+        A filter re-applies itself through ``refilter``.
+        """
+        model = self.model
+        old_rows = model.rows[:]
+        old_cursor, top = self.cursor, self.scroll_offset.y
+        height = self.scrollable_content_region.height
+        visible = self.refilter() if self.refilter is not None else KEEP
+        rows_changed = model.update(paths, added, removed, visible)
+        if affected is None:
+            self._strips.clear()
+        else:
+            for key in [k for k in self._strips.keys() if k[0].key in affected]:
+                self._strips.discard(key)
+        if not rows_changed:
+            rows = model.rows
+            for y in range(top, min(top + height, len(rows))):
+                if affected is None or rows[y].key in affected:
+                    self.refresh_line(y)
+            return
+        self._update_virtual_size()
+        self.cursor = self._cursor_after(old_rows, old_cursor)
+        if top <= old_cursor < top + height:
+            self.scroll_to(y=max(0, self.cursor - (old_cursor - top)), animate=False, immediate=True)
+        elif top < len(old_rows):
+            anchor = old_rows[top]
+            index = model.row_index(anchor.key, anchor.kind == DIR)
+            if index is not None:
+                self.scroll_to(y=index, animate=False, immediate=True)
+        self.refresh()
+        self.move_cursor(self.cursor)
+
+    def _cursor_after(self, old_rows: list[Row], old_cursor: int) -> int:
+        """Where the cursor goes after the rows changed: its row, else the next entry of its directory,
+        else the previous one, else the nearest enclosing directory still shown."""
+        model = self.model
+        if not 0 <= old_cursor < len(old_rows):
+            return 0
+        row = old_rows[old_cursor]
+        index = model.row_index(row.key, row.kind == DIR)
+        if index is not None:
+            return index
+        for step in (1, -1):
+            j = old_cursor + step
+            while 0 <= j < len(old_rows) and old_rows[j].depth >= row.depth:
+                other = old_rows[j]
+                if other.depth == row.depth:
+                    index = model.row_index(other.key, other.kind == DIR)
+                    if index is not None:
+                        return index
+                j += step
+        for directory in reversed(list(ancestors(row.key))):
+            index = model.row_index(directory, True)
+            if index is not None:
+                return index
+        return 0
 
     def set_palette(self, palette: Palette) -> None:
         self.palette = palette

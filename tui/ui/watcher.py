@@ -1,0 +1,217 @@
+"""Following the tree on disk: files changed in an editor, a checkout or a shell are read again.
+
+The watches themselves live in a child process (``watch_process``: watchfiles holds the GIL while
+it sets them up, 0.4 s on Linux 6.12). Its batches of changed paths reach ``TreeWatcher.run``, a
+Textual async worker, and are applied in a thread (``tui.core.watch.apply_changes``) to a copy of
+the index, so the UI goes on drawing from the old one; the new index and what really changed
+reach the app as a ``TreeWatcher.Changed`` message. Batches that arrive while one is being
+applied are merged into the next, so a storm of changes becomes a few updates.
+
+The watcher starts once the first index is complete; what changed before its watches were in
+place (while the tree was being indexed) is found with ``changed_since`` and applied first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from textual.message import Message
+from textual.message_pump import MessagePump
+
+from tui.core.index import LicenseIndex
+from tui.core.watch import apply_changes, changed_since
+from tui.ui.crash import save_crash_report
+
+#: The longest batch line the child may send (paths of a checkout of the whole tree fit).
+LINE_LIMIT = 1 << 28
+
+
+@dataclass(slots=True)
+class Changes:
+    """What one batch changed: the new index, and the files whose row must be redrawn."""
+
+    index: LicenseIndex
+    #: Files added, or whose status, tag, tag line or findings changed.
+    changed: list[str]
+    added: list[str]
+    removed: list[str]
+    #: LICENSES/, COPYING or spdxexclude changed: every file's detail may say something else.
+    catalog_changed: bool
+
+    def affected(self) -> set[str]:
+        """The changed and removed files and every directory holding one (their counts changed)."""
+        found: set[str] = set()
+        for path in (*self.changed, *self.removed):
+            found.add(path)
+            directory = path.rpartition("/")[0]
+            while directory not in found:
+                found.add(directory)
+                if not directory:
+                    break
+                directory = directory.rpartition("/")[0]
+        return found
+
+
+def _outcome(index: LicenseIndex, i: int, path: str) -> tuple:
+    return index.status[i], index.exprs[i], index.lines[i], index.findings.get(path, ())
+
+
+def apply_batch(index: LicenseIndex, paths: Iterable[str], since: float | None = None) -> Changes | None:
+    """Apply changed *paths* to a copy of *index* (blocking: file I/O); None when nothing really changed.
+
+    *since*: also re-read what changed on disk since then (the catch-up when watching starts).
+    """
+    todo = set(paths)
+    if since is not None:
+        todo |= changed_since(index, since)
+    if not todo:
+        return None
+    new = index.copy()
+    update = apply_changes(new, todo, workers=None)
+    changed: list[str] = []
+    added: list[str] = []
+    for path in update.updated:
+        i = index.position(path)
+        if i is None:
+            added.append(path)
+            changed.append(path)
+        else:
+            j = new.position(path)
+            if j is not None and _outcome(index, i, path) != _outcome(new, j, path):
+                changed.append(path)
+    catalog_changed = update.context_changed and new.ctx.fingerprint != index.ctx.fingerprint
+    if not (changed or update.removed or catalog_changed):
+        return None
+    new.position("")  # the position table, built here rather than on the UI's first lookup
+    new.dirs()
+    return Changes(new, changed, added, update.removed, catalog_changed)
+
+
+def _decode(lines: list[bytes]) -> set[str]:
+    paths: set[str] = set()
+    for line in lines:
+        paths.update(json.loads(line)["paths"])
+    return paths
+
+
+def _child_env() -> dict[str, str]:
+    """The environment of the watch process, with this copy of ``tui`` first on its path."""
+    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
+    return env
+
+
+class TreeWatcher:
+    """Watches one tree for *target* (the app): runs the watch process and applies its batches."""
+
+    @dataclass
+    class Changed(Message):
+        """Files changed on disk; ``received`` and ``applied`` are ``perf_counter`` times of the batch."""
+
+        changes: Changes
+        received: float
+        applied: float
+
+    @dataclass
+    class Started(Message):
+        """The watches are in place and what changed while indexing has been caught up on."""
+
+    @dataclass
+    class Failed(Message):
+        """Watching stopped (or never started); ``message`` is one sentence for the user."""
+
+        message: str
+
+    def __init__(self, target: MessagePump, index: LicenseIndex, since: float | None) -> None:
+        self.target = target
+        self.index = index
+        self.root = index.root
+        self._since = since
+        self._pending: list[bytes] = []
+        self._first_arrival = 0.0
+        self._arrived = asyncio.Event()
+        self._ready = False
+        self._error: str | None = None
+        self._ended = False
+
+    async def run(self) -> None:
+        """The worker's body: until cancelled, or until the watch process fails."""
+        try:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "tui.ui.watch_process", self.root,
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+                env=_child_env(), limit=LINE_LIMIT,
+            )
+        except OSError as exc:
+            self.target.post_message(self.Failed(f"cannot start the file watcher: {exc.strerror or exc}"))
+            return
+        assert process.stdout is not None
+        reader = asyncio.create_task(self._read(process.stdout))
+        try:
+            await self._apply_batches()
+        finally:
+            reader.cancel()
+            await _stop(process)
+
+    async def _read(self, stdout: asyncio.StreamReader) -> None:
+        while line := await stdout.readline():
+            if line.startswith(b'{"paths"'):
+                if not self._pending:
+                    self._first_arrival = time.perf_counter()
+                self._pending.append(line)
+            else:
+                message = json.loads(line)
+                self._ready = self._ready or bool(message.get("ready"))
+                self._error = message.get("error", self._error)
+            self._arrived.set()
+        self._ended = True
+        self._arrived.set()
+
+    async def _apply_batches(self) -> None:
+        while True:
+            await self._arrived.wait()
+            self._arrived.clear()
+            if self._error is not None or (self._ended and not self._pending):
+                reason = self._error or "the watch process ended"
+                self.target.post_message(self.Failed(f"not following changes on disk: {reason}"))
+                return
+            if not self._ready:
+                continue
+            lines, self._pending = self._pending, []
+            received = self._first_arrival if lines else time.perf_counter()
+            since, self._since = self._since, None
+            try:
+                changes = await asyncio.to_thread(self._apply, lines, since)
+            except Exception as exc:  # a bug: say so once and stop, rather than show a stale tree as current
+                report = save_crash_report(exc, self.root, "applying changes on disk")
+                where = f"; a report was saved to {report}" if report else ""
+                self.target.post_message(self.Failed(f"not following changes on disk any more: internal error "
+                                                     f"({type(exc).__name__}: {exc}){where}"))
+                return
+            if changes is not None:
+                self.index = changes.index
+                self.target.post_message(self.Changed(changes, received, time.perf_counter()))
+            if since is not None:
+                self.target.post_message(self.Started())
+
+    def _apply(self, lines: list[bytes], since: float | None) -> Changes | None:
+        return apply_batch(self.index, _decode(lines), since)
+
+
+async def _stop(process: asyncio.subprocess.Process) -> None:
+    """End the watch process: closing its stdin asks it to stop; it is killed if it does not."""
+    if process.returncode is None:
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            await asyncio.wait_for(process.wait(), 1.0)
+        except (TimeoutError, asyncio.CancelledError):
+            process.kill()
+            await process.wait()
