@@ -43,3 +43,13 @@ def test_changed_since_finds_edits_additions_deletions_and_renames_but_not_old_f
     apply_changes(index, found)
     fresh = build_index(str(demo_copy), use_cache=False)
     assert (index.paths, index.status, index.exprs) == (fresh.paths, fresh.status, fresh.exprs)
+
+
+def test_paths_reported_through_a_symlinked_directory_are_not_indexed(demo_copy: Path):
+    (demo_copy / "scripts/linked").symlink_to("../drivers/net")
+    index = build_index(str(demo_copy))
+    (demo_copy / "drivers/net/foo.c").write_text("// SPDX-License-Identifier: MIT\n")
+    apply_changes(index, ["drivers/net/foo.c", "scripts/linked/foo.c", "scripts/linked"])
+    assert index.verdict("scripts/linked/foo.c") is None and index.verdict("drivers/net/foo.c") == "valid"
+    fresh = build_index(str(demo_copy), use_cache=False)
+    assert (index.paths, index.status, index.exprs) == (fresh.paths, fresh.status, fresh.exprs)

@@ -109,7 +109,10 @@ def apply_changes(index: LicenseIndex, rel_paths: Iterable[str], workers: int | 
     update = Update()
     to_read: set[str] = set()
     gone: set[str] = set()
+    linked: dict[str, bool] = {}
     for rel in rel_paths:
+        if _under_symlink(root, rel, linked):
+            continue  # watchers follow symlinked directories; the index does not
         if rel.startswith(CONTEXT_PREFIXES) or rel in CONTEXT_FILES or rel == "LICENSES":
             update.context_changed = True
         full = os.path.join(root, rel)
@@ -130,6 +133,20 @@ def apply_changes(index: LicenseIndex, rel_paths: Iterable[str], workers: int | 
     changes.update(dict.fromkeys(gone))
     update.updated, update.removed = index.apply(changes)
     return update
+
+
+def _under_symlink(root: str, rel: str, seen: dict[str, bool]) -> bool:
+    """Whether a directory on the way to *rel* is a symlink (*seen* remembers directories across calls)."""
+    directory = rel.rpartition("/")[0]
+    below: list[str] = []
+    while directory and directory not in seen:
+        below.append(directory)
+        directory = directory.rpartition("/")[0]
+    linked = seen.get(directory, False) if directory else False
+    for current in reversed(below):
+        linked = linked or os.path.islink(os.path.join(root, current))
+        seen[current] = linked
+    return linked
 
 
 def _indexed_under(index: LicenseIndex, rel_dir: str) -> list[str]:
