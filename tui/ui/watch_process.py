@@ -6,15 +6,22 @@ which in the app's process would freeze the UI, even from a thread. No Textual i
 
 Lines written: ``{"ready": true}`` once the watches are in place (changes from then on are
 reported), ``{"paths": [...]}`` for each batch (tree-relative, without .git/ and lictree's cache),
-``{"error": "..."}`` before exiting when watching is impossible. It exits when its stdin closes,
-so it never outlives the app.
+``{"rescan": T}`` after a storm (see below), ``{"error": "..."}`` before exiting when watching is
+impossible. It exits when its stdin closes, so it never outlives the app.
+
+A storm (a checkout, a build) can overflow the kernel's inotify queue, and watchfiles drops that
+news silently: events are lost, and a directory created then may never be watched. So once a
+storm is over, the watches are set up again and ``{"rescan": T}`` asks the app to re-read what
+changed on disk since time T (``time.time()``), just before the storm began.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
+import time
 
 #: A batch is sent once nothing has changed for STEP_MS, or at the latest DEBOUNCE_MS after it began:
 #: an edit is reported within 50-100 ms, a checkout of thousands of files in a few batches.
@@ -22,6 +29,10 @@ STEP_MS = 50
 DEBOUNCE_MS = 800
 #: How often watchfiles wakes up when nothing happens (its first wake-up also says it is ready).
 TIMEOUT_MS = 250
+#: A batch of this many changes (.git/ included) is a storm: rescan once it is over.
+STORM_CHANGES = 1000
+#: Seconds added before a storm's start, for coarse file times.
+SLACK = 1.0
 
 
 def _emit(message: dict) -> None:
@@ -32,7 +43,7 @@ def _emit(message: dict) -> None:
 def _stop_on_eof(stop: threading.Event) -> None:
     """Stop when the app closes our stdin (or dies)."""
     try:
-        while sys.stdin.buffer.read(4096):
+        while os.read(0, 4096):  # the raw fd: a buffered stdin's lock would abort the exit
             pass
     except OSError:
         pass
@@ -51,17 +62,32 @@ def main(argv: list[str] | None = None) -> int:
 
     stop = threading.Event()
     threading.Thread(target=_stop_on_eof, args=(stop,), daemon=True).start()
-    ready = False
+    keep = watch_filter(root)
+    storm_since: float | None = None
     try:
-        for changes in watchfiles.watch(root, watch_filter=watch_filter(root), debounce=DEBOUNCE_MS, step=STEP_MS,
-                                        rust_timeout=TIMEOUT_MS, yield_on_timeout=True, stop_event=stop,
-                                        raise_interrupt=False):
-            if not ready:
-                ready = True
-                _emit({"ready": True})
-            paths = relative_paths(root, changes)
-            if paths:
-                _emit({"paths": sorted(paths)})
+        while not stop.is_set():
+            ready = restart = False
+            since = time.time() - SLACK  # every change of the next batch happens after this
+            for changes in watchfiles.watch(root, watch_filter=None, debounce=DEBOUNCE_MS, step=STEP_MS,
+                                            rust_timeout=TIMEOUT_MS, yield_on_timeout=True, stop_event=stop,
+                                            raise_interrupt=False):
+                batch_since, since = since, time.time() - SLACK
+                if not ready:
+                    ready = True
+                    _emit({"ready": True})
+                    if storm_since is not None:
+                        _emit({"rescan": storm_since})
+                        storm_since = None
+                if len(changes) >= STORM_CHANGES and storm_since is None:
+                    storm_since = batch_since
+                paths = relative_paths(root, [(change, path) for change, path in changes if keep(change, path)])
+                if paths:
+                    _emit({"paths": sorted(paths)})
+                if not changes and storm_since is not None:
+                    restart = True
+                    break
+            if not restart:
+                break
     except BrokenPipeError:
         return 0
     except Exception as exc:  # watchfiles' errors (no such tree, too many watches) end up here

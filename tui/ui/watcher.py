@@ -8,7 +8,8 @@ reach the app as a ``TreeWatcher.Changed`` message. Batches that arrive while on
 applied are merged into the next, so a storm of changes becomes a few updates.
 
 The watcher starts once the first index is complete; what changed before its watches were in
-place (while the tree was being indexed) is found with ``changed_since`` and applied first.
+place (while the tree was being indexed) is found with ``changed_since`` and applied first. After
+a storm, which may have overflowed the kernel's queue of events, the same catch-up runs again.
 """
 
 from __future__ import annotations
@@ -170,36 +171,42 @@ class TreeWatcher:
                 message = json.loads(line)
                 self._ready = self._ready or bool(message.get("ready"))
                 self._error = message.get("error", self._error)
+                if "rescan" in message:  # after a storm: re-read what changed since it began
+                    since = float(message["rescan"])
+                    self._since = since if self._since is None else min(self._since, since)
             self._arrived.set()
         self._ended = True
         self._arrived.set()
 
     async def _apply_batches(self) -> None:
+        started = False
         while True:
             await self._arrived.wait()
             self._arrived.clear()
-            if self._error is not None or (self._ended and not self._pending):
+            if self._ready and (self._pending or self._since is not None):
+                lines, self._pending = self._pending, []
+                received = self._first_arrival if lines else time.perf_counter()
+                since, self._since = self._since, None
+                try:
+                    changes = await asyncio.to_thread(self._apply, lines, since)
+                except Exception as exc:  # a bug: say so and stop, rather than show a stale tree as current
+                    report = save_crash_report(exc, self.root, "applying changes on disk")
+                    where = f"; a report was saved to {report}" if report else ""
+                    self.target.post_message(self.Failed(f"not following changes on disk any more: internal error "
+                                                         f"({type(exc).__name__}: {exc}){where}"))
+                    return
+                if changes is not None:
+                    self.index = changes.index
+                    self.target.post_message(self.Changed(changes, received, time.perf_counter()))
+                if not started:
+                    started = True
+                    self.target.post_message(self.Started())
+                if self._pending or self._since is not None or self._ended:
+                    self._arrived.set()
+            elif self._error is not None or self._ended:
                 reason = self._error or "the watch process ended"
                 self.target.post_message(self.Failed(f"not following changes on disk: {reason}"))
                 return
-            if not self._ready:
-                continue
-            lines, self._pending = self._pending, []
-            received = self._first_arrival if lines else time.perf_counter()
-            since, self._since = self._since, None
-            try:
-                changes = await asyncio.to_thread(self._apply, lines, since)
-            except Exception as exc:  # a bug: say so once and stop, rather than show a stale tree as current
-                report = save_crash_report(exc, self.root, "applying changes on disk")
-                where = f"; a report was saved to {report}" if report else ""
-                self.target.post_message(self.Failed(f"not following changes on disk any more: internal error "
-                                                     f"({type(exc).__name__}: {exc}){where}"))
-                return
-            if changes is not None:
-                self.index = changes.index
-                self.target.post_message(self.Changed(changes, received, time.perf_counter()))
-            if since is not None:
-                self.target.post_message(self.Started())
 
     def _apply(self, lines: list[bytes], since: float | None) -> Changes | None:
         return apply_batch(self.index, _decode(lines), since)
