@@ -24,6 +24,10 @@ def test_changes_applied_to_a_copy_leave_the_original_as_it_was(demo_copy: Path)
     assert after == before
     assert index.verdict("kernel/fork.c") == "valid" and index.verdict("drivers/net/foo.c") == "valid"
 
+    counts = {path: (s.files, +s.statuses, +s.licenses, s.problems) for path, s in copy.dirs().items()}
+    apply_changes(index, ["kernel/fork.c", "kernel/new.c", "LICENSES/preferred/MIT"])  # the original, later
+    assert {path: (s.files, +s.statuses, +s.licenses, s.problems) for path, s in copy.dirs().items()} == counts
+
 
 def test_changed_since_finds_edits_additions_deletions_and_renames_but_not_old_files(demo_copy: Path):
     index = build_index(str(demo_copy))
