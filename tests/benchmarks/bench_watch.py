@@ -137,8 +137,8 @@ async def wait_until(condition, timeout: float, what: str) -> None:
         await asyncio.sleep(0.005)
 
 
-async def measure_edits(app, pilot, tree: str, count: int) -> list[tuple[float, float, float]]:
-    """(write->received, received->applied, applied->redrawn) of *count* edits, each of a row on screen."""
+async def measure_edits(app, pilot, tree: str, count: int) -> list[tuple[float, ...]]:
+    """The stages (see ``WatchTiming``) of *count* edits, each of a file whose row is on screen."""
     index = app.data.index
     candidates = []
     for path in index.paths:
@@ -158,14 +158,16 @@ async def measure_edits(app, pilot, tree: str, count: int) -> list[tuple[float, 
             handle.write(data)
 
         def shown(p: str = path, t: float = written) -> tuple | None:
-            return next((e for e in app.watch_log if e[2] > t and p in e[3]), None)
+            return next((e for e in app.watch_log if e.redrawn > t and p in e.changed), None)
 
         await wait_until(shown, 10, f"{path} redrawn")
-        received, applied, redrawn, _changed = shown()
+        timing = shown()
         row = app.tree.render_line(app.tree.cursor - app.tree.scroll_offset.y).text
         if "✗" not in row:
             raise SystemExit(f"the row of {path} does not show the new verdict: {row!r}")
-        times.append((received - written, applied - received, redrawn - applied))
+        times.append((timing.received - written, timing.applied - timing.received,
+                      timing.handling - timing.applied, timing.handled - timing.handling,
+                      timing.redrawn - timing.handled))
     return times
 
 
@@ -177,18 +179,18 @@ async def storm(app, stalls: Stalls, argv: list[str], stdin: bytes, cwd: str, qu
     await proc.communicate(stdin)
     written = time.perf_counter()
     while True:
-        entries = [e for e in app.watch_log if e[0] >= started]
-        last = max([written, *(e[2] for e in entries)])
+        entries = [e for e in app.watch_log if e.received >= started]
+        last = max([written, *(e.redrawn for e in entries)])
         if time.perf_counter() - last > quiet:
             break
         await asyncio.sleep(0.05)
-    entries = [e for e in app.watch_log if e[0] >= started]
+    entries = [e for e in app.watch_log if e.received >= started]
     worst = stalls.worst  # up to `quiet` seconds of idle after the last update are included
     return {
         "writer": written - started,
         "batches": len(entries),
-        "changed": sum(len(e[3]) for e in entries),
-        "consistent": (max(e[2] for e in entries) - started) if entries else float("nan"),
+        "changed": sum(len(e.changed) for e in entries),
+        "consistent": (max(e.redrawn for e in entries) - started) if entries else float("nan"),
         "stall": worst,
     }
 
@@ -216,7 +218,8 @@ async def run(tree: str, edits: int, storm_size: int) -> None:
               f"{GOALS['edit'] * 1000:.0f} ms):")
         print(f"  median {statistics.median(total) * 1000:6.1f} ms   p95 {p95(total) * 1000:6.1f} ms   "
               f"max {max(total) * 1000:6.1f} ms")
-        for n, name in enumerate(("write -> batch received", "received -> applied", "applied -> redrawn")):
+        for n, name in enumerate(("write -> batch received", "received -> applied", "applied -> handled",
+                                  "handling the update", "handled -> redrawn")):
             part = [t[n] for t in times]
             print(f"  {name:<24} median {statistics.median(part) * 1000:6.1f} ms   p95 {p95(part) * 1000:6.1f} ms")
         await asyncio.sleep(0.5)

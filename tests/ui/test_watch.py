@@ -177,7 +177,7 @@ async def test_a_save_by_rename_is_one_change_and_its_temporary_file_never_shows
         temporary.write_text("// SPDX-License-Identifier: MIT\n" + target.read_text())
         os.replace(temporary, target)
         await landed(pilot, lambda: app.data.index.verdict("lib/demo-lib/crc.c") == "valid", "the save")
-        assert [entry[3] for entry in list(app.watch_log)[logged:]] == [["lib/demo-lib/crc.c"]]
+        assert [entry.changed for entry in list(app.watch_log)[logged:]] == [["lib/demo-lib/crc.c"]]
         assert not any(".tmp" in row.key for row in app.tree.model.rows)
         assert app.tree.cursor_row.key == "lib/demo-lib/crc.c"
         assert app.detail.text().startswith("lib/demo-lib/crc.c\n✓ valid  MIT")

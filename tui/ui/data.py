@@ -94,9 +94,10 @@ class TreeData:
 
     def replace_index(self, index: LicenseIndex) -> None:
         """Files changed on disk: *index* (with its directory counts) replaces the current one."""
+        if self.index is None or index.paths is not self.index.paths:
+            self._license_files = None  # made from the paths alone: kept while no file came or went
         self.index = index
         self._problems = None
-        self._license_files = None
         self.generation += 1
 
     def file(self, path: str) -> FileState | None:

@@ -35,7 +35,7 @@ from tui.ui.detail import describe_directory, describe_file
 from tui.ui.help_screen import HelpScreen, binding_rows, help_content
 from tui.ui.model import DIR, Row
 from tui.ui.themes import DEFAULT_THEME, Palette, ThemeSpec, fallback_palette, load_themes
-from tui.ui.watcher import TreeWatcher
+from tui.ui.watcher import TreeWatcher, WatchTiming
 from tui.ui.widgets.detail_pane import DetailPane
 from tui.ui.widgets.license_tree import LicenseTree
 
@@ -103,8 +103,8 @@ class LictreeApp(App[int]):
         self._watch_since = time.time() - WATCH_SLACK
         #: The watches are in place and what changed while indexing has been read again.
         self.watching = False
-        #: (received, applied, redrawn, changed files) of the last updates, ``perf_counter`` times.
-        self.watch_log: deque[tuple[float, float, float, list[str]]] = deque(maxlen=100)
+        #: When the last updates from the watcher were received, applied and redrawn.
+        self.watch_log: deque[WatchTiming] = deque(maxlen=100)
         self.theme_specs, self.theme_errors = themes if themes is not None else load_themes()
         for spec in self.theme_specs.values():
             self.register_theme(spec.theme)
@@ -219,6 +219,7 @@ class LictreeApp(App[int]):
     @on(TreeWatcher.Changed)
     def handle_files_changed(self, message: TreeWatcher.Changed) -> None:
         """Files changed on disk: swap in the new index, redraw what changed, refresh the detail pane in place."""
+        handling = time.perf_counter()
         changes = message.changes
         self.data.replace_index(changes.index)
         affected = None if changes.catalog_changed else changes.affected()
@@ -226,12 +227,12 @@ class LictreeApp(App[int]):
         self._set_summary(self._summary_content())
         row = self.tree.cursor_row
         if row is not None:
-            self._detail_row = row
-            self._start_detail()
-        self.call_after_refresh(self._log_redrawn, message.received, message.applied, changes.changed)
+            self._schedule_detail(row)  # in place, once a storm of updates lets up
+        timing = (message.received, message.applied, handling, time.perf_counter())
+        self.call_after_refresh(self._log_redrawn, timing, changes.changed)
 
-    def _log_redrawn(self, received: float, applied: float, changed: list[str]) -> None:
-        self.watch_log.append((received, applied, time.perf_counter(), changed))
+    def _log_redrawn(self, timing: tuple[float, float, float, float], changed: list[str]) -> None:
+        self.watch_log.append(WatchTiming(*timing, time.perf_counter(), changed))
 
     @on(TreeWatcher.Started)
     def handle_watch_started(self, message: TreeWatcher.Started) -> None:
@@ -279,7 +280,11 @@ class LictreeApp(App[int]):
 
     @on(LicenseTree.Highlighted)
     def handle_highlighted(self, message: LicenseTree.Highlighted) -> None:
-        self._detail_row = message.row
+        self._schedule_detail(message.row)
+
+    def _schedule_detail(self, row: Row) -> None:
+        """Rebuild the detail pane for *row* once the cursor (or a storm of changes) rests DETAIL_DELAY."""
+        self._detail_row = row
         timer = self._detail_timer
         if timer is None:
             # One paused repeating timer, restarted on each move: cheaper than a new timer a key.

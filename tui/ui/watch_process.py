@@ -24,8 +24,8 @@ import threading
 import time
 
 #: A batch is sent once nothing has changed for STEP_MS, or at the latest DEBOUNCE_MS after it began:
-#: an edit is reported within 50-100 ms, a checkout of thousands of files in a few batches.
-STEP_MS = 50
+#: an edit is reported within 25-50 ms, a checkout of thousands of files in a few batches.
+STEP_MS = 25
 DEBOUNCE_MS = 800
 #: How often watchfiles wakes up when nothing happens (its first wake-up also says it is ready).
 TIMEOUT_MS = 250

@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from textual.message import Message
 from textual.message_pump import MessagePump
@@ -107,6 +108,18 @@ def _child_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
     return env
+
+
+class WatchTiming(NamedTuple):
+    """When one update was received from the watch process, applied, handled by the app and on screen
+    (``perf_counter`` times), and the files it changed."""
+
+    received: float
+    applied: float
+    handling: float
+    handled: float
+    redrawn: float
+    changed: list[str]
 
 
 class TreeWatcher:
