@@ -254,22 +254,29 @@ async def test_a_storm_of_a_thousand_files_is_batched_and_ends_equal_to_a_fresh_
 
 
 @run_async
-async def test_a_file_added_above_keeps_the_cursor_on_its_line_of_the_screen(demo_copy: Path):
+async def test_files_added_above_the_cursor_keep_the_top_row_and_the_cursor_on_their_rows(demo_copy: Path):
     app = LictreeApp(str(demo_copy))
     async with app.run_test(size=(140, 24)) as pilot:
         await start(pilot)
         await pilot.press("e")
         assert app.tree.select_path("lib/demo-lib/crc.c")
         await settle(pilot)
-        screen_line = app.tree.cursor - app.tree.scroll_offset.y
-        assert app.tree.scroll_offset.y > 0
-        write(demo_copy / "drivers/gpu/aaa.c", "// SPDX-License-Identifier: GPL-2.0\n")
-        write(demo_copy / "drivers/gpu/new/b.c", "// SPDX-License-Identifier: GPL-2.0\n")
-        await landed(pilot, lambda: app.data.index.verdict("drivers/gpu/new/b.c") == "valid", "the new files")
-        assert app.tree.cursor_row.key == "lib/demo-lib/crc.c"
-        assert app.tree.cursor - app.tree.scroll_offset.y == screen_line
-        assert app.tree.model.row_index("drivers/gpu/new", True) is not None  # shown, not expanded
-        assert "drivers/gpu/new" not in app.tree.model.expanded
+        top = app.tree.scroll_offset.y
+        top_key, line = app.tree.model.rows[top].key, app.tree.cursor - top
+        assert top > 0 and "drivers/gpu" < top_key < "kernel"
+        write(demo_copy / "drivers/gpu/aaa.c", "// SPDX-License-Identifier: GPL-2.0\n")  # above the pane
+        await landed(pilot, lambda: app.data.index.verdict("drivers/gpu/aaa.c") == "valid", "aaa.c")
+        assert app.tree.model.rows[app.tree.scroll_offset.y].key == top_key
+        assert app.tree.cursor_row.key == "lib/demo-lib/crc.c" and app.tree.cursor - app.tree.scroll_offset.y == line
+
+        shown = [row.key for row in app.tree.model.rows[app.tree.scroll_offset.y : app.tree.cursor]]
+        assert "kernel/fork.c" in shown
+        write(demo_copy / "kernel/new/b.c", "// SPDX-License-Identifier: GPL-2.0\n")  # in the pane, above
+        await landed(pilot, lambda: app.data.index.verdict("kernel/new/b.c") == "valid", "b.c")
+        assert app.tree.model.rows[app.tree.scroll_offset.y].key == top_key  # the pane did not scroll
+        assert app.tree.cursor_row.key == "lib/demo-lib/crc.c" and app.tree.cursor - app.tree.scroll_offset.y == line + 1
+        assert app.tree.model.row_index("kernel/new", True) is not None  # shown, not expanded
+        assert "kernel/new" not in app.tree.model.expanded
         assert_same_as_fresh(app)
 
 

@@ -152,8 +152,8 @@ class LicenseTree(ScrollView, can_focus=True):
         """Files changed on disk (``paths`` is the new list): redraw the rows of *affected* keys (None: all).
 
         The cursor stays on its row (or moves to the next entry, or the nearest directory left, when
-        its row is gone), the cursor keeps its line on screen, and what is expanded stays expanded.
-        A filter re-applies itself through ``refilter``.
+        its row is gone), the row at the top of the pane stays there, and what is expanded stays
+        expanded. A filter re-applies itself through ``refilter``.
         """
         model = self.model
         old_rows = model.rows[:]
@@ -173,29 +173,28 @@ class LicenseTree(ScrollView, can_focus=True):
                     self.refresh_line(y)
             return
         self._update_virtual_size()
-        self.cursor = self._cursor_after(old_rows, old_cursor)
-        if top <= old_cursor < top + height:
-            self.scroll_to(y=max(0, self.cursor - (old_cursor - top)), animate=False, immediate=True)
-        elif top < len(old_rows):
-            anchor = old_rows[top]
-            index = model.row_index(anchor.key, anchor.kind == DIR)
-            if index is not None:
-                self.scroll_to(y=index, animate=False, immediate=True)
+        self.cursor = self._surviving_row(old_rows, old_cursor)
+        new_top = self._surviving_row(old_rows, top) if top else 0
+        if self.cursor < new_top:
+            new_top = self.cursor
+        elif height > 0 and self.cursor >= new_top + height:
+            new_top = self.cursor - height + 1
+        self.scroll_to(y=new_top, animate=False, immediate=True)
         self.refresh()
         self.move_cursor(self.cursor)
 
-    def _cursor_after(self, old_rows: list[Row], old_cursor: int) -> int:
-        """Where the cursor goes after the rows changed: its row, else the next entry of its directory,
-        else the previous one, else the nearest enclosing directory still shown."""
+    def _surviving_row(self, old_rows: list[Row], old_index: int) -> int:
+        """Where the row at *old_index* of *old_rows* is now; when it is gone, the next entry of its
+        directory, else the previous one, else the nearest enclosing directory still shown."""
         model = self.model
-        if not 0 <= old_cursor < len(old_rows):
+        if not 0 <= old_index < len(old_rows):
             return 0
-        row = old_rows[old_cursor]
+        row = old_rows[old_index]
         index = model.row_index(row.key, row.kind == DIR)
         if index is not None:
             return index
         for step in (1, -1):
-            j = old_cursor + step
+            j = old_index + step
             while 0 <= j < len(old_rows) and old_rows[j].depth >= row.depth:
                 other = old_rows[j]
                 if other.depth == row.depth:
