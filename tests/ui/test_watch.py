@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.style import Style
 
 from tui.core.index import build_index
-from tui.ui import lictree_app
+from tui.ui import lictree_app, watcher
 from tui.ui.lictree_app import LictreeApp
 from tui.ui.model import DIR
 
@@ -322,6 +322,27 @@ async def test_changes_made_while_indexing_are_caught_up_once_watching_starts(de
         assert app.data.index.exprs[app.data.index.position("kernel/fork.c")] == "MIT"
         assert app.data.index.verdict("kernel/late.c") == "untagged"
         assert_same_as_fresh(app)
+
+
+@run_async
+async def test_a_slow_update_says_so_in_the_status_line_until_it_is_done(demo_copy: Path, monkeypatch):
+    real = watcher.apply_batch
+
+    def slow(*args, **kwargs):
+        time.sleep(1.0)
+        return real(*args, **kwargs)
+
+    app = LictreeApp(str(demo_copy))
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        summary = app.query_one("#summary")
+        assert "reading changes" not in str(summary.content)
+        monkeypatch.setattr(watcher, "apply_batch", slow)
+        (demo_copy / "kernel/fork.c").write_text("int x;\n")
+        await wait_for(pilot, lambda: "· reading changes…" in str(summary.content), "the busy note")
+        await landed(pilot, lambda: app.data.index.verdict("kernel/fork.c") == "untagged", "the edit")
+        await wait_for(pilot, lambda: "reading changes" not in str(summary.content), "the note to go")
+        assert str(summary.content).startswith(f"{len(app.data.index)} files")
 
 
 @run_async

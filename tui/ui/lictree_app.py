@@ -44,6 +44,8 @@ from tui.ui.widgets.license_tree import LicenseTree
 DETAIL_DELAY = 0.12
 #: Seconds between redraws while verdicts arrive.
 PROGRESS_EVERY = 0.3
+#: Seconds an update from the watcher may take before the status line says changes are being read.
+BUSY_AFTER = 0.3
 #: Files changed up to this many seconds before the app started are read again once watching starts
 #: (file times are coarse, and the listing starts before the app).
 WATCH_SLACK = 2.0
@@ -103,6 +105,7 @@ class LictreeApp(App[int]):
         self._watch_since = time.time() - WATCH_SLACK
         #: The watches are in place and what changed while indexing has been read again.
         self.watching = False
+        self._busy_timer: Timer | None = None
         #: When the last updates from the watcher were received, applied and redrawn.
         self.watch_log: deque[WatchTiming] = deque(maxlen=100)
         self.theme_specs, self.theme_errors = themes if themes is not None else load_themes()
@@ -233,6 +236,21 @@ class LictreeApp(App[int]):
 
     def _log_redrawn(self, timing: tuple[float, float, float, float], changed: list[str]) -> None:
         self.watch_log.append(WatchTiming(*timing, time.perf_counter(), changed))
+
+    @on(TreeWatcher.Busy)
+    def handle_watch_busy(self, message: TreeWatcher.Busy) -> None:
+        """Say "reading changes…" in the status line while a long update (a LICENSES/ edit, a storm) runs."""
+        if self._busy_timer is not None:
+            self._busy_timer.stop()
+            self._busy_timer = None
+        if message.busy:
+            self._busy_timer = self.set_timer(BUSY_AFTER, partial(self._show_busy, True), name="busy")
+        elif self.data.ready:
+            self._show_busy(False)
+
+    def _show_busy(self, busy: bool) -> None:
+        summary = self._summary_content()
+        self._set_summary(Content.assemble(summary, ("  · reading changes…", "$text-muted")) if busy else summary)
 
     @on(TreeWatcher.Started)
     def handle_watch_started(self, message: TreeWatcher.Started) -> None:

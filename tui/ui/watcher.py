@@ -134,6 +134,12 @@ class TreeWatcher:
         applied: float
 
     @dataclass
+    class Busy(Message):
+        """Changes reported by the watch process are being read (``busy``), or are done with."""
+
+        busy: bool
+
+    @dataclass
     class Started(Message):
         """The watches are in place and what changed while indexing has been caught up on."""
 
@@ -200,6 +206,8 @@ class TreeWatcher:
                 lines, self._pending = self._pending, []
                 received = self._first_arrival if lines else time.perf_counter()
                 since, self._since = self._since, None
+                if lines:
+                    self.target.post_message(self.Busy(True))
                 try:
                     changes = await asyncio.to_thread(self._apply, lines, since)
                 except Exception as exc:  # a bug: say so and stop, rather than show a stale tree as current
@@ -211,6 +219,8 @@ class TreeWatcher:
                 if changes is not None:
                     self.index = changes.index
                     self.target.post_message(self.Changed(changes, received, time.perf_counter()))
+                if lines:
+                    self.target.post_message(self.Busy(False))
                 if not started:
                     started = True
                     self.target.post_message(self.Started())
