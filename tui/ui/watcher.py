@@ -18,10 +18,12 @@ import asyncio
 import json
 import os
 import sys
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
+from functools import partial
+from typing import NamedTuple, TypeVar
 
 from textual.message import Message
 from textual.message_pump import MessagePump
@@ -29,6 +31,8 @@ from textual.message_pump import MessagePump
 from tui.core.index import LicenseIndex
 from tui.core.watch import apply_changes, changed_since
 from tui.ui.crash import save_crash_report
+
+T = TypeVar("T")
 
 #: The longest batch line the child may send (paths of a checkout of the whole tree fit).
 LINE_LIMIT = 1 << 28
@@ -209,7 +213,7 @@ class TreeWatcher:
                 if lines:
                     self.target.post_message(self.Busy(True))
                 try:
-                    changes = await asyncio.to_thread(self._apply, lines, since)
+                    changes = await _in_daemon_thread(self._apply, lines, since)
                 except Exception as exc:  # a bug: say so and stop, rather than show a stale tree as current
                     report = save_crash_report(exc, self.root, "applying changes on disk")
                     where = f"; a report was saved to {report}" if report else ""
@@ -233,6 +237,31 @@ class TreeWatcher:
 
     def _apply(self, lines: list[bytes], since: float | None) -> Changes | None:
         return apply_batch(self.index, _decode(lines), since)
+
+
+async def _in_daemon_thread(function: Callable[..., T], *args: object) -> T:
+    """``asyncio.to_thread`` in a daemon thread: quitting mid-update does not wait for it to end."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(outcome: Callable[[], None]) -> None:
+        if not future.done():
+            outcome()
+
+    def run() -> None:
+        try:
+            result = function(*args)
+        except BaseException as exc:
+            outcome = partial(future.set_exception, exc)
+        else:
+            outcome = partial(future.set_result, result)
+        try:
+            loop.call_soon_threadsafe(settle, outcome)
+        except RuntimeError:
+            pass  # the loop is closed: the app has quit
+
+    threading.Thread(target=run, name="lictree-watch-apply", daemon=True).start()
+    return await future
 
 
 async def _stop(process: asyncio.subprocess.Process) -> None:
