@@ -7,11 +7,13 @@ Copies KERNEL_TREE to a temporary directory (removed at the end), opens lictree 
 - edit to redrawn: from the write of a file whose row is on screen to the screen refresh that shows
   its new verdict (in-app perf_counter times), median and p95 over --edits edits, split into
   write -> batch received from the watch process -> applied (in a thread) -> redrawn;
+- the longest event-loop stall (lateness of a 10 ms timer inside the app) from the index being
+  ready until the watcher runs (its process set up, what changed since the start caught up);
 - two storms: --storm files rewritten by another process (every 10th tag made invalid), then
-  ``git checkout -- .`` putting them back (a real checkout of as many files): batches, the longest
-  event-loop stall (lateness of a 10 ms timer inside the app) during the storm and while idle, the
-  time from the storm's start until the index is consistent again, and a check that the index then
-  equals a fresh ``build_index`` of the tree;
+  ``git checkout -- .`` putting them back (a real checkout of as many files); then LICENSES/preferred/MIT
+  deleted and put back (every file using MIT, every invalid and untagged file is read again): batches,
+  the longest stall during each and while idle, the time from its start until the index is
+  consistent again, and a check that the index then equals a fresh ``build_index`` of the tree;
 - RSS of the app's process and of the watch process, before and after;
 - for scale, what re-checking costs without a watcher: spdxcheck.py and a warm ``lictree check``.
 """
@@ -172,17 +174,18 @@ async def measure_edits(app, pilot, tree: str, count: int) -> list[tuple[float, 
 
 
 async def storm(app, stalls: Stalls, argv: list[str], stdin: bytes, cwd: str, quiet: float = 2.0) -> dict:
-    """Run a storm in another process; wait until no update came for *quiet* seconds after it ended."""
+    """Run a storm in another process; wait until the app was idle for *quiet* seconds after it ended."""
     stalls.reset()
     started = time.perf_counter()
     proc = await asyncio.create_subprocess_exec(*argv, cwd=cwd, stdin=asyncio.subprocess.PIPE)
     await proc.communicate(stdin)
     written = time.perf_counter()
-    while True:
+    last = written
+    while time.perf_counter() - last < quiet:
+        if app.watch_busy:
+            last = time.perf_counter()
         entries = [e for e in app.watch_log if e.received >= started]
-        last = max([written, *(e.redrawn for e in entries)])
-        if time.perf_counter() - last > quiet:
-            break
+        last = max([last, *(e.redrawn for e in entries)])
         await asyncio.sleep(0.05)
     entries = [e for e in app.watch_log if e.received >= started]
     worst = stalls.worst  # up to `quiet` seconds of idle after the last update are included
@@ -202,10 +205,14 @@ async def run(tree: str, edits: int, storm_size: int) -> None:
     stalls = Stalls()
     async with app.run_test(size=SIZE) as pilot:
         started = time.perf_counter()
-        await wait_until(lambda: app.watching, 600, "the watcher")
-        print(f"indexed and watching after {time.perf_counter() - started:.1f} s "
-              f"({len(app.data.index):,} files, cold index)")
+        await wait_until(lambda: app.data.ready, 600, "the index")
+        ready = time.perf_counter()
         app.set_interval(TICK, stalls.tick, name="stall-probe")
+        stalls.reset()
+        await wait_until(lambda: app.watching, 600, "the watcher")
+        print(f"indexed after {ready - started:.1f} s ({len(app.data.index):,} files, cold); watching "
+              f"{time.perf_counter() - ready:.2f} s later (watch process set up, changes since the start "
+              f"caught up), longest stall meanwhile {stalls.worst * 1000:.0f} ms")
         await asyncio.sleep(1.0)
         rss_before, child_before = rss_mb(), rss_mb(watch_process_pid() or 0)
         stalls.reset()
@@ -240,6 +247,13 @@ async def run(tree: str, edits: int, storm_size: int) -> None:
         fresh = await asyncio.to_thread(same_as_fresh, app.data.index)
         print(f"{'git checkout -- . (puts them back)':<34} {checkout['writer']:8.2f} {checkout['batches']:7} "
               f"{checkout['changed']:8,} {checkout['stall'] * 1000:8.1f} {checkout['consistent']:12.2f}  {fresh}")
+
+        for name, change in (("LICENSES/preferred/MIT deleted", ["rm", "LICENSES/preferred/MIT"]),
+                             ("... and put back (git checkout)", ["git", "checkout", "--", "LICENSES/preferred/MIT"])):
+            result = await storm(app, stalls, change, b"", tree)
+            fresh = await asyncio.to_thread(same_as_fresh, app.data.index)
+            print(f"{name:<34} {result['writer']:8.2f} {result['batches']:7} {result['changed']:8,} "
+                  f"{result['stall'] * 1000:8.1f} {result['consistent']:12.2f}  {fresh}")
 
         rss_after, child_after = rss_mb(), rss_mb(watch_process_pid() or 0)
         print(f"\nRSS: app {rss_before:.0f} MB before, {rss_after:.0f} MB after; "

@@ -57,3 +57,19 @@ def test_paths_reported_through_a_symlinked_directory_are_not_indexed(demo_copy:
     assert index.verdict("scripts/linked/foo.c") is None and index.verdict("drivers/net/foo.c") == "valid"
     fresh = build_index(str(demo_copy), use_cache=False)
     assert (index.paths, index.status, index.exprs) == (fresh.paths, fresh.status, fresh.exprs)
+
+
+def test_a_deleted_excluded_file_of_a_git_tree_is_gone_from_a_fresh_index_as_from_an_updated_one(demo_copy: Path):
+    import subprocess
+
+    git = ["git", "-C", str(demo_copy), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "demo"], check=True)
+    index = build_index(str(demo_copy))
+    assert index.method == "git" and index.verdict("LICENSES/preferred/MIT") == "excluded"
+    (demo_copy / "LICENSES/preferred/MIT").unlink()
+    apply_changes(index, ["LICENSES/preferred/MIT"])
+    fresh = build_index(str(demo_copy), use_cache=False)
+    assert fresh.verdict("LICENSES/preferred/MIT") is None and index.verdict("LICENSES/preferred/MIT") is None
+    assert (index.paths, index.status, index.exprs) == (fresh.paths, fresh.status, fresh.exprs)

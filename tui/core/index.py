@@ -463,6 +463,8 @@ def _evaluate_one(ctx: Context, path: str, trusted: bool, root_real: str, base: 
     chdir'ed to the root).
     """
     if ctx.exclude.excluded(path):
+        if not trusted and not os.path.lexists(os.path.join(ctx.root if base is None else base, path)):
+            return None  # listed by git, deleted since: gone, as read_facts would say
         return ctx.evaluate(path, None)
     facts = read_facts(ctx.root if base is None else base, path, trusted, root_real)
     if facts is VANISHED:

@@ -105,6 +105,9 @@ class LictreeApp(App[int]):
         self._watch_since = time.time() - WATCH_SLACK
         #: The watches are in place and what changed while indexing has been read again.
         self.watching = False
+        self.watcher: TreeWatcher | None = None
+        #: Changes reported on disk are being read.
+        self.watch_busy = False
         self._busy_timer: Timer | None = None
         #: When the last updates from the watcher were received, applied and redrawn.
         self.watch_log: deque[WatchTiming] = deque(maxlen=100)
@@ -216,15 +219,17 @@ class LictreeApp(App[int]):
         self._set_summary(self._summary_content())
         self._mark("all_colours")
         if self.watch:
-            watcher = TreeWatcher(self, message.index, self._watch_since)
-            self.run_worker(watcher.run(), group="watch", name="watch", exclusive=True, exit_on_error=False)
+            self.watcher = TreeWatcher(self, message.index, self._watch_since)
+            self.run_worker(self.watcher.run(), group="watch", name="watch", exclusive=True, exit_on_error=False)
 
     @on(TreeWatcher.Changed)
     def handle_files_changed(self, message: TreeWatcher.Changed) -> None:
         """Files changed on disk: swap in the new index, redraw what changed, refresh the detail pane in place."""
         handling = time.perf_counter()
         changes = message.changes
-        self.data.replace_index(changes.index)
+        assert self.watcher is not None
+        # The replaced index is freed in the watcher's thread: freeing 87k files' columns takes a while.
+        self.watcher.let_go(self.data.replace_index(changes.index, (*changes.added, *changes.removed)))
         affected = None if changes.catalog_changed else changes.affected()
         self.tree.files_changed(changes.index.paths, changes.added, changes.removed, affected)
         self._set_summary(self._summary_content())
@@ -240,6 +245,7 @@ class LictreeApp(App[int]):
     @on(TreeWatcher.Busy)
     def handle_watch_busy(self, message: TreeWatcher.Busy) -> None:
         """Say "reading changes…" in the status line while a long update (a LICENSES/ edit, a storm) runs."""
+        self.watch_busy = message.busy
         if self._busy_timer is not None:
             self._busy_timer.stop()
             self._busy_timer = None

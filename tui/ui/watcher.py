@@ -17,12 +17,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import queue
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import partial
 from typing import NamedTuple, TypeVar
 
 from textual.message import Message
@@ -126,6 +126,64 @@ class WatchTiming(NamedTuple):
     changed: list[str]
 
 
+def _nothing(*_args: object) -> None:
+    """A job whose arguments are dropped in the background thread."""
+
+
+class Background:
+    """One daemon thread running jobs in turn. Handing it a job never waits, unlike starting a thread
+    (which blocks the UI until the new thread has run while another holds the GIL); being a daemon,
+    it never delays quitting."""
+
+    def __init__(self, name: str) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Callable[..., object], tuple, Callable[..., None] | None] | None] = (
+            queue.SimpleQueue())
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, function: Callable[..., object], *args: object,
+               done: Callable[[object, BaseException | None], None] | None = None) -> None:
+        self._jobs.put((function, args, done))
+
+    async def call(self, function: Callable[..., T], *args: object) -> T:
+        """Run *function* in the thread and wait for its result, without blocking the event loop."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+
+        def settle(result: T, error: BaseException | None) -> None:
+            if future.done():
+                return
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result)
+
+        def done(result: object, error: BaseException | None) -> None:
+            try:
+                loop.call_soon_threadsafe(settle, result, error)
+            except RuntimeError:
+                pass  # the loop is closed: the app has quit
+
+        self.submit(function, *args, done=done)
+        return await future
+
+    def close(self) -> None:
+        self._jobs.put(None)
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            function, args, done = job
+            del job
+            try:
+                result, error = function(*args), None
+            except BaseException as exc:
+                result, error = None, exc
+            del function, args
+            if done is not None:
+                done(result, error)
+            del done, result, error
+
+
 class TreeWatcher:
     """Watches one tree for *target* (the app): runs the watch process and applies its batches."""
 
@@ -164,6 +222,11 @@ class TreeWatcher:
         self._ready = False
         self._error: str | None = None
         self._ended = False
+        self._background = Background("lictree-watch")
+
+    def let_go(self, index: LicenseIndex | None) -> None:
+        """Drop *index* (replaced by a newer one) in the watcher's thread: freeing it takes the UI's a while."""
+        self._background.submit(_nothing, index)
 
     async def run(self) -> None:
         """The worker's body: until cancelled, or until the watch process fails."""
@@ -182,6 +245,7 @@ class TreeWatcher:
             await self._apply_batches()
         finally:
             reader.cancel()
+            self._background.close()
             await _stop(process)
 
     async def _read(self, stdout: asyncio.StreamReader) -> None:
@@ -213,7 +277,7 @@ class TreeWatcher:
                 if lines:
                     self.target.post_message(self.Busy(True))
                 try:
-                    changes = await _in_daemon_thread(self._apply, lines, since)
+                    changes = await self._background.call(self._apply, lines, since)
                 except Exception as exc:  # a bug: say so and stop, rather than show a stale tree as current
                     report = save_crash_report(exc, self.root, "applying changes on disk")
                     where = f"; a report was saved to {report}" if report else ""
@@ -237,31 +301,6 @@ class TreeWatcher:
 
     def _apply(self, lines: list[bytes], since: float | None) -> Changes | None:
         return apply_batch(self.index, _decode(lines), since)
-
-
-async def _in_daemon_thread(function: Callable[..., T], *args: object) -> T:
-    """``asyncio.to_thread`` in a daemon thread: quitting mid-update does not wait for it to end."""
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[T] = loop.create_future()
-
-    def settle(outcome: Callable[[], None]) -> None:
-        if not future.done():
-            outcome()
-
-    def run() -> None:
-        try:
-            result = function(*args)
-        except BaseException as exc:
-            outcome = partial(future.set_exception, exc)
-        else:
-            outcome = partial(future.set_result, result)
-        try:
-            loop.call_soon_threadsafe(settle, outcome)
-        except RuntimeError:
-            pass  # the loop is closed: the app has quit
-
-    threading.Thread(target=run, name="lictree-watch-apply", daemon=True).start()
-    return await future
 
 
 async def _stop(process: asyncio.subprocess.Process) -> None:
