@@ -369,7 +369,7 @@ def test_the_no_watch_option_reaches_the_app(demo_copy: Path, monkeypatch):
     seen = {}
 
     def run(self, *args, **kwargs):
-        seen["watch"] = self.watch
+        seen["watch"] = self.watch_files
 
     monkeypatch.setattr(LictreeApp, "run", run)
     assert main([str(demo_copy), "--no-watch"]) == 0 and seen["watch"] is False

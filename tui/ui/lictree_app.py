@@ -101,7 +101,7 @@ class LictreeApp(App[int]):
         self._progress_due = False
         self._detail_row: Row | None = None
         #: Follow changes on disk (``--no-watch`` turns it off); never while taking a screenshot.
-        self.watch = watch and not screenshot
+        self.watch_files = watch and not screenshot
         self._watch_since = time.time() - WATCH_SLACK
         #: The watches are in place and what changed while indexing has been read again.
         self.watching = False
@@ -218,7 +218,7 @@ class LictreeApp(App[int]):
         self.tree.data_changed()
         self._set_summary(self._summary_content())
         self._mark("all_colours")
-        if self.watch:
+        if self.watch_files:
             self.watcher = TreeWatcher(self, message.index, self._watch_since)
             self.run_worker(self.watcher.run(), group="watch", name="watch", exclusive=True, exit_on_error=False)
 
