@@ -346,6 +346,20 @@ async def test_a_slow_update_says_so_in_the_status_line_until_it_is_done(demo_co
 
 
 @run_async
+async def test_a_watcher_that_cannot_start_is_a_notification_and_the_tree_stays_usable(demo_copy: Path, monkeypatch):
+    monkeypatch.setattr(watcher, "WATCH_COMMAND", (str(demo_copy / "no-such-python"),))
+    app = LictreeApp(str(demo_copy))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await wait_for(pilot, lambda: len(app.screen.query("Toast")) > 0, "the notification")
+        toast = str(app.screen.query_one("Toast").render())
+        assert "Not following changes" in toast and "cannot start the file watcher" in toast
+        assert not app.watching
+        await pilot.press("j")
+        assert app.tree.cursor_row.key == "Documentation"
+
+
+@run_async
 async def test_no_watch_leaves_the_tree_as_it_was_read(demo_copy: Path):
     watched = LictreeApp(str(demo_copy))
     async with watched.run_test(size=SIZE) as pilot:

@@ -265,7 +265,7 @@ class LictreeApp(App[int]):
     @on(TreeWatcher.Failed)
     def handle_watch_failed(self, message: TreeWatcher.Failed) -> None:
         self.watching = False
-        self.notify(message.message, title="Not following changes", severity="warning", timeout=10)
+        self.notify(message.message, title="Not following changes", severity="warning", timeout=10, markup=False)
 
     @on(messages.IndexFailed)
     def handle_index_failed(self, message: messages.IndexFailed) -> None:

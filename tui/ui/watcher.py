@@ -34,6 +34,8 @@ from tui.ui.crash import save_crash_report
 
 T = TypeVar("T")
 
+#: The watch process, run with the tree's path.
+WATCH_COMMAND = (sys.executable, "-m", "tui.ui.watch_process")
 #: The longest batch line the child may send (paths of a checkout of the whole tree fit).
 LINE_LIMIT = 1 << 28
 
@@ -222,17 +224,18 @@ class TreeWatcher:
         self._ready = False
         self._error: str | None = None
         self._ended = False
-        self._background = Background("lictree-watch")
+        self._background: Background | None = None
 
     def let_go(self, index: LicenseIndex | None) -> None:
         """Drop *index* (replaced by a newer one) in the watcher's thread: freeing it takes the UI's a while."""
-        self._background.submit(_nothing, index)
+        if self._background is not None:
+            self._background.submit(_nothing, index)
 
     async def run(self) -> None:
         """The worker's body: until cancelled, or until the watch process fails."""
         try:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "tui.ui.watch_process", self.root,
+                *WATCH_COMMAND, self.root,
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
                 env=_child_env(), limit=LINE_LIMIT,
             )
@@ -241,11 +244,13 @@ class TreeWatcher:
             return
         assert process.stdout is not None
         reader = asyncio.create_task(self._read(process.stdout))
+        self._background = background = Background("lictree-watch")
         try:
-            await self._apply_batches()
+            await self._apply_batches(background)
         finally:
             reader.cancel()
-            self._background.close()
+            self._background = None
+            background.close()
             await _stop(process)
 
     async def _read(self, stdout: asyncio.StreamReader) -> None:
@@ -255,7 +260,10 @@ class TreeWatcher:
                     self._first_arrival = time.perf_counter()
                 self._pending.append(line)
             else:
-                message = json.loads(line)
+                try:
+                    message = json.loads(line)
+                except ValueError:
+                    message = {"error": f"unexpected output from the watch process: {line[:80]!r}"}
                 self._ready = self._ready or bool(message.get("ready"))
                 self._error = message.get("error", self._error)
                 if "rescan" in message:  # after a storm: re-read what changed since it began
@@ -265,7 +273,7 @@ class TreeWatcher:
         self._ended = True
         self._arrived.set()
 
-    async def _apply_batches(self) -> None:
+    async def _apply_batches(self, background: Background) -> None:
         started = False
         while True:
             await self._arrived.wait()
@@ -277,7 +285,7 @@ class TreeWatcher:
                 if lines:
                     self.target.post_message(self.Busy(True))
                 try:
-                    changes = await self._background.call(self._apply, lines, since)
+                    changes = await background.call(self._apply, lines, since)
                 except Exception as exc:  # a bug: say so and stop, rather than show a stale tree as current
                     report = save_crash_report(exc, self.root, "applying changes on disk")
                     where = f"; a report was saved to {report}" if report else ""
