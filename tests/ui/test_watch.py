@@ -165,6 +165,25 @@ async def test_added_deleted_and_renamed_files_take_their_sorted_place_and_the_c
 
 
 @run_async
+async def test_the_detail_pane_is_rebuilt_only_when_what_it_shows_changed(demo_copy: Path):
+    app = LictreeApp(str(demo_copy))
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        assert app.tree.select_path("drivers/net/foo.c")
+        await settle(pilot)
+        built = []
+        build = app._build_detail
+        app._build_detail = lambda row, *args: (built.append(row.key), build(row, *args))
+        (demo_copy / "kernel/fork.c").write_text("int x;\n")
+        await landed(pilot, lambda: app.data.index.verdict("kernel/fork.c") == "untagged", "the edit elsewhere")
+        assert built == []
+        assert "drivers/net/COPYING" not in app.detail.text()
+        write(demo_copy / "drivers/net/COPYING", "SPDX-License-Identifier: MIT\n")
+        await landed(pilot, lambda: app.data.index.get("drivers/net/COPYING") is not None, "a nearer COPYING")
+        assert built == ["drivers/net/foo.c"] and "drivers/net/COPYING" in app.detail.text()
+
+
+@run_async
 async def test_a_save_by_rename_is_one_change_and_its_temporary_file_never_shows(demo_copy: Path):
     app = LictreeApp(str(demo_copy))
     async with app.run_test(size=SIZE) as pilot:

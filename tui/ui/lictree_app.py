@@ -26,6 +26,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
+from tui.core.copying import is_license_file
 from tui.core.index import TreeError, build_index
 from tui.core.preview import read_head
 from tui.ui import messages
@@ -234,8 +235,12 @@ class LictreeApp(App[int]):
         self.tree.files_changed(changes.index.paths, changes.added, changes.removed, affected)
         self._set_summary(self._summary_content())
         row = self.tree.cursor_row
+        copying = any(map(is_license_file, (*changes.changed, *changes.removed)))  # shown in every file's detail
         if row is not None:
-            self._schedule_detail(row)  # in place, once a storm of updates lets up
+            if affected is None or row.key in affected or copying:
+                self._schedule_detail(row)  # in place, once a storm of updates lets up
+            elif self.detail.shown_key == row.key:
+                self.detail.shown_generation = self.data.generation  # what it shows did not change
         timing = (message.received, message.applied, handling, time.perf_counter())
         self.call_after_refresh(self._log_redrawn, timing, changes.changed)
 
