@@ -36,6 +36,9 @@ T = TypeVar("T")
 
 #: The watch process, run with the tree's path.
 WATCH_COMMAND = (sys.executable, "-m", "tui.ui.watch_process")
+#: While a batch is applied, the GIL is handed back to the UI's thread within this many seconds
+#: (Python's default is 5 ms, which the event loop may wait each time it comes back from I/O).
+SWITCH_INTERVAL = 0.001
 #: The longest batch line the child may send (paths of a checkout of the whole tree fit).
 LINE_LIMIT = 1 << 28
 
@@ -308,7 +311,12 @@ class TreeWatcher:
                 return
 
     def _apply(self, lines: list[bytes], since: float | None) -> Changes | None:
-        return apply_batch(self.index, _decode(lines), since)
+        previous = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL)
+        try:
+            return apply_batch(self.index, _decode(lines), since)
+        finally:
+            sys.setswitchinterval(previous)
 
 
 async def _stop(process: asyncio.subprocess.Process) -> None:
