@@ -54,3 +54,8 @@ def run_async(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., N
         asyncio.run(test(*args, **kwargs))
 
     return wrapper
+
+
+async def workers_done(app: LictreeApp) -> None:
+    """Wait for the app's workers to finish, but for the watcher's (which runs until the app quits)."""
+    await app.workers.wait_for_complete([worker for worker in app.workers if worker.group != "watch"])
