@@ -156,7 +156,7 @@ def bench_app(tree: str) -> None:
     from tui.ui.app import listed_paths, start_listing_early
     from tui.ui.lictree_app import LictreeApp
 
-    app = LictreeApp(tree, paths=listed_paths(start_listing_early(tree)))
+    app = LictreeApp(tree, paths=listed_paths(start_listing_early(tree)), watch=False)
     keys: list[float] = []
     typed: list[str] = []
     escapes: list[float] = []

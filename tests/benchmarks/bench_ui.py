@@ -62,7 +62,7 @@ def child_lictree(tree: str, t0: float, keys: int, launch_only: bool) -> dict:
     listing = start_listing_early(tree)  # as `lictree PATH` does: git starts before Textual loads
     from tui.ui.lictree_app import LictreeApp
 
-    app = LictreeApp(tree, paths=listed_paths(listing))
+    app = LictreeApp(tree, paths=listed_paths(listing), watch=False)
     result: dict = {}
 
     async def run() -> None:

@@ -54,3 +54,10 @@ def run_async(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., N
         asyncio.run(test(*args, **kwargs))
 
     return wrapper
+
+
+async def workers_done(app: LictreeApp) -> None:
+    """Wait for the app's workers to finish, but for the watcher's (which runs until the app quits)."""
+    workers = [worker for worker in app.workers if worker.group != "watch"]
+    if workers:  # an empty list would mean every worker to wait_for_complete
+        await app.workers.wait_for_complete(workers)

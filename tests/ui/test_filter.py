@@ -18,7 +18,7 @@ from tui.ui.model import DIR, FILE, ancestors
 from tui.ui.summary_screen import SummaryScreen
 
 from ..conftest import snapshot_tree
-from .helpers import run_async, screen_rows, settle
+from .helpers import run_async, screen_rows, settle, workers_done
 
 SIZE = (140, 44)
 
@@ -290,7 +290,7 @@ async def test_export_from_the_ui_writes_the_filtered_report_outside_the_tree(tm
         await pilot.press("down")  # csv: the default name follows the format
         assert field.value == str(tmp_path / "linux-demo-licenses.csv")
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         with open(tmp_path / "linux-demo-licenses.csv", newline="", encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
@@ -309,7 +309,7 @@ async def test_export_from_the_ui_writes_the_filtered_report_outside_the_tree(tm
         os.mkdir(tmp_path / "out")
         field.value = str(tmp_path / "out" / "report.json")
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         document = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
         assert document["filter"] == "path:drivers/misc"
@@ -346,7 +346,7 @@ async def test_a_failed_export_is_a_plain_sentence(tmp_path, monkeypatch):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("x", "enter")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         errors = [n for n in app._notifications if n.severity == "error"]
         assert [n.message for n in errors] == ["Nothing was written: cannot write report.json: No space left on device"]

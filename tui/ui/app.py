@@ -85,7 +85,7 @@ def _run(args: argparse.Namespace, root: str, use_cache: bool, listing) -> int: 
         if not os.path.isdir(directory):
             return _fail(f"--screenshot: no such directory: {directory}")
     app = LictreeApp(root, theme=theme, use_cache=use_cache, paths=listed_paths(listing), screenshot=screenshot,
-                     themes=themes)
+                     themes=themes, watch=not getattr(args, "no_watch", False))
     if screenshot:
         app.run(headless=True, size=SCREENSHOT_SIZE)
     else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from tui.core.copying import license_files
+from tui.core.copying import is_license_file, license_files
 from tui.core.evaluate import EXCLUDED, INVALID, STATUSES, UNREADABLE, UNTAGGED, Outcome
 from tui.core.index import DirStats, LicenseIndex, is_problem
 from tui.core.rules import Finding
@@ -93,6 +93,19 @@ class TreeData:
         self._with_findings = None
         self._license_files = None
         self.generation += 1
+
+    def replace_index(self, index: LicenseIndex, came_and_went: Iterable[str] = ()) -> LicenseIndex | None:
+        """Files changed on disk: *index* (with its directory counts) replaces the current one, which
+        is returned (for the caller to let go of elsewhere: freeing 87k files' columns takes a while).
+
+        *came_and_went*: the files added and removed; the map of COPYING files is kept unless one is among them.
+        """
+        if any(is_license_file(path) for path in came_and_went):
+            self._license_files = None
+        old, self.index = self.index, index
+        self._problems = None
+        self.generation += 1
+        return old
 
     def file(self, path: str) -> FileState | None:
         index = self.index

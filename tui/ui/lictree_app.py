@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import os
 import time
+from collections import deque
 from collections.abc import Iterable, Sequence
 from functools import partial
 from typing import ClassVar
@@ -22,10 +23,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from tui.core import export
+from tui.core.copying import is_license_file
 from tui.core.index import TreeError, build_index
 from tui.core.preview import read_head
 from tui.core.query import complete
@@ -41,12 +44,20 @@ from tui.ui.help_screen import HelpScreen, binding_rows, help_content
 from tui.ui.model import DIR, Row
 from tui.ui.summary_screen import SummaryScreen
 from tui.ui.themes import DEFAULT_THEME, Palette, ThemeSpec, fallback_palette, load_themes
+from tui.ui.watcher import TreeWatcher, WatchTiming
 from tui.ui.widgets.detail_pane import DetailPane
 from tui.ui.widgets.filter_bar import QUERY_HELP, FilterBar
 from tui.ui.widgets.license_tree import LicenseTree
 
+#: Seconds a storm of changes on disk must rest before the detail pane is rebuilt for the cursor's row.
+DETAIL_DELAY = 0.12
 #: Seconds between redraws while verdicts arrive.
 PROGRESS_EVERY = 0.3
+#: Seconds an update from the watcher may take before the status line says changes are being read.
+BUSY_AFTER = 0.3
+#: Files changed up to this many seconds before the app started are read again once watching starts
+#: (file times are coarse, and the listing starts before the app).
+WATCH_SLACK = 2.0
 
 
 def progress_content(done: int, total: int, cells: int = 24) -> Content:
@@ -86,6 +97,7 @@ class LictreeApp(App[int]):
         paths: Sequence[str] | None = None,
         screenshot: str | None = None,
         themes: tuple[dict[str, ThemeSpec], list[str]] | None = None,
+        watch: bool = True,
     ) -> None:
         super().__init__()
         self.root = os.path.abspath(root)
@@ -100,6 +112,7 @@ class LictreeApp(App[int]):
         self._listed = 0
         self._progress_due = False
         self._detail_row: Row | None = None
+        self._detail_timer: Timer | None = None
         self.filter = TreeFilter(lambda _index, text: self._completions(text))
         #: (query, CPU seconds of the UI thread from its change to the narrowed tree), one a change (the
         #: benchmark reads them; thread time, so a detail pane being built meanwhile does not count).
@@ -107,6 +120,17 @@ class LictreeApp(App[int]):
         self._filter_due: float | None = None
         self._export_format = "json"
         self._completion_memo: tuple[str, object, list[str]] | None = None
+        #: Follow changes on disk (``--no-watch`` turns it off); never while taking a screenshot.
+        self.watch_files = watch and not screenshot
+        self._watch_since = time.time() - WATCH_SLACK
+        #: The watches are in place and what changed while indexing has been read again.
+        self.watching = False
+        self.watcher: TreeWatcher | None = None
+        #: Changes reported on disk are being read.
+        self.watch_busy = False
+        self._busy_timer: Timer | None = None
+        #: When the last updates from the watcher were received, applied and redrawn.
+        self.watch_log: deque[WatchTiming] = deque(maxlen=100)
         self.theme_specs, self.theme_errors = themes if themes is not None else load_themes()
         for spec in self.theme_specs.values():
             self.register_theme(spec.theme)
@@ -217,6 +241,59 @@ class LictreeApp(App[int]):
         self.tree.data_changed()
         self._set_summary(self._summary_content())
         self._mark("all_colours")
+        if self.watch_files:
+            self.watcher = TreeWatcher(self, message.index, self._watch_since)
+            self.run_worker(self.watcher.run(), group="watch", name="watch", exclusive=True, exit_on_error=False)
+
+    @on(TreeWatcher.Changed)
+    def handle_files_changed(self, message: TreeWatcher.Changed) -> None:
+        """Files changed on disk: swap in the new index, redraw what changed, refresh the detail pane in place."""
+        handling = time.perf_counter()
+        changes = message.changes
+        assert self.watcher is not None
+        # The replaced index is freed in the watcher's thread: freeing 87k files' columns takes a while.
+        self.watcher.let_go(self.data.replace_index(changes.index, (*changes.added, *changes.removed)))
+        affected = None if changes.catalog_changed else changes.affected()
+        self.tree.files_changed(changes.index.paths, changes.added, changes.removed, affected)
+        self.refresh_filter()  # an active filter matches the changed files again and narrows the tree to them
+        self._set_summary(self._summary_content())
+        row = self.tree.cursor_row
+        copying = any(map(is_license_file, (*changes.changed, *changes.removed)))  # shown in every file's detail
+        if row is not None:
+            if affected is None or row.key in affected or copying:
+                self._schedule_detail(row)  # in place, once a storm of updates lets up
+            elif self.detail.shown_key == row.key:
+                self.detail.shown_generation = self.data.generation  # what it shows did not change
+        timing = (message.received, message.applied, handling, time.perf_counter())
+        self.call_after_refresh(self._log_redrawn, timing, changes.changed)
+
+    def _log_redrawn(self, timing: tuple[float, float, float, float], changed: list[str]) -> None:
+        self.watch_log.append(WatchTiming(*timing, time.perf_counter(), changed))
+
+    @on(TreeWatcher.Busy)
+    def handle_watch_busy(self, message: TreeWatcher.Busy) -> None:
+        """Say "reading changes…" in the status line while a long update (a LICENSES/ edit, a storm) runs."""
+        self.watch_busy = message.busy
+        if self._busy_timer is not None:
+            self._busy_timer.stop()
+            self._busy_timer = None
+        if message.busy:
+            self._busy_timer = self.set_timer(BUSY_AFTER, partial(self._show_busy, True), name="busy")
+        elif self.data.ready:
+            self._show_busy(False)
+
+    def _show_busy(self, busy: bool) -> None:
+        summary = self._summary_content()
+        self._set_summary(Content.assemble(summary, ("  · reading changes…", "$text-muted")) if busy else summary)
+
+    @on(TreeWatcher.Started)
+    def handle_watch_started(self, message: TreeWatcher.Started) -> None:
+        self.watching = True
+
+    @on(TreeWatcher.Failed)
+    def handle_watch_failed(self, message: TreeWatcher.Failed) -> None:
+        self.watching = False
+        self.notify(message.message, title="Not following changes", severity="warning", timeout=10, markup=False)
 
     @on(messages.IndexFailed)
     def handle_index_failed(self, message: messages.IndexFailed) -> None:
@@ -256,6 +333,22 @@ class LictreeApp(App[int]):
     @on(LicenseTree.Highlighted)
     def handle_highlighted(self, message: LicenseTree.Highlighted) -> None:
         self._detail_row = message.row
+        self._start_detail()
+
+    def _schedule_detail(self, row: Row) -> None:
+        """Rebuild the detail pane for *row* once a storm of changes on disk rests DETAIL_DELAY (the tree
+        already waits for the cursor to rest before posting Highlighted)."""
+        self._detail_row = row
+        timer = self._detail_timer
+        if timer is None:
+            # One paused repeating timer, restarted on each move: cheaper than a new timer a key.
+            timer = self._detail_timer = self.set_interval(DETAIL_DELAY, self._detail_due, name="detail", pause=True)
+        timer.reset()
+        timer.resume()
+
+    def _detail_due(self) -> None:
+        if self._detail_timer is not None:
+            self._detail_timer.pause()
         self._start_detail()
 
     def _start_detail(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Collection, Iterator, Sequence
+from enum import Enum
 from itertools import compress
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -20,6 +21,15 @@ if TYPE_CHECKING:
 DIR, FILE = 0, 1
 _AFTER_SLASH = chr(ord("/") + 1)  # "d/" + anything sorts before "d" + _AFTER_SLASH
 _BRANCH, _LAST, _PIPE, _SPACE = "├─ ", "└─ ", "│  ", "   "
+
+
+class Keep(Enum):
+    """``KEEP``: leave the filter's set as it is (``TreeModel.update``)."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
 
 
 class Row(NamedTuple):
@@ -141,6 +151,67 @@ class TreeModel:
         self._full = None
         self.expanded = {d for d in self.expanded if not d or self.is_dir(d)}
         self.rebuild()
+
+    def update(self, paths: Sequence[str], added: Collection[str], removed: Collection[str],
+               visible: Collection[str] | Keep | None = KEEP) -> bool:
+        """Files came and went on disk: *paths* is the new sorted list. Returns whether rows changed.
+
+        Only the shown, expanded directories whose entries changed have their rows re-made; every
+        other row, and every expanded directory that remains, stays. *visible* is the filter's set
+        for the new paths (a filter re-run after the change); by default the filter's set is kept,
+        less the removed files.
+        """
+        touched = {*added, *removed}
+        old_paths, mask = self._paths, self._mask
+        if paths is not old_paths:
+            self._full = None
+        if visible is not KEEP:
+            if (visible is None) != (mask is None):
+                self._paths = paths
+                self.set_filter(visible)
+                return True
+            if visible is not None and mask is not None:
+                new = set(visible)
+                touched |= set(compress(old_paths, mask)) ^ new
+                self._mask = _mask_of(paths, new)
+        elif mask is not None and (added or removed):
+            self._mask = _mask_of(paths, compress(old_paths, mask))
+        self._paths = paths
+        if not touched:
+            return False
+        dirs = _dirs_of(touched)
+        before = {d: self._children.pop(d) for d in dirs if d in self._children}
+        self.expanded -= {d for d in dirs if d and d in self.expanded and not self.is_dir(d)}
+        redo = sorted((d for d in before if d in self.expanded and self.children(d) != before[d]),
+                      key=lambda d: d.count("/") if d else -1)
+        starts: list[int] = []
+        done: set[str] = set()
+        for directory in redo:
+            if any(a in done for a in ancestors(directory)):
+                continue  # re-made with an enclosing directory
+            index = self.row_index(directory, True)
+            if index is not None:
+                starts.append(index)
+                done.add(directory)
+        for index in sorted(starts, reverse=True):
+            row = self.rows[index]
+            new_rows: list[Row] = []
+            if row.key in self.expanded:
+                self._emit(row.key, row.depth + 1, self._child_prefix(row), new_rows)
+            self.rows[index + 1 : self.subtree_end(index)] = new_rows
+        if starts:
+            self.generation += 1
+        return bool(starts)
+
+    def row_index(self, key: str, is_dir: bool) -> int | None:
+        """The row showing *key*, found by bisection (rows are in ``display_key`` order), or None."""
+        if not key:
+            return 0 if self.rows else None
+        rows = self.rows
+        i = bisect_left(rows, display_key(key, is_dir), key=_row_order)
+        if i < len(rows) and rows[i].key == key and (rows[i].kind == DIR) == is_dir:
+            return i
+        return None
 
     def set_filter(self, visible: Collection[str] | None) -> None:
         """Show only these file paths (and the directories that hold them); None shows everything."""
@@ -316,3 +387,19 @@ def _mask_of(paths: Sequence[str], visible: Iterator[str] | Collection[str]) -> 
         if i < len(paths) and paths[i] == path:
             mask[i] = 1
     return mask
+
+
+def _row_order(row: Row) -> tuple:
+    return display_key(row.key, row.kind == DIR)
+
+
+def _dirs_of(paths: Collection[str]) -> set[str]:
+    dirs: set[str] = set()
+    for path in paths:
+        directory = parent_of(path)
+        while directory not in dirs:
+            dirs.add(directory)
+            if not directory:
+                break
+            directory = parent_of(directory)
+    return dirs

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import Counter
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -28,7 +29,7 @@ from tui.core.evaluate import EXCLUDED, INVALID, UNREADABLE, UNTAGGED, VALID
 from tui.core.index import DirStats
 from tui.core.report import printable
 from tui.ui.data import PENDING, TreeData, glyph_for
-from tui.ui.model import DIR, Row, TreeModel, display_key
+from tui.ui.model import DIR, KEEP, Row, TreeModel, ancestors, display_key
 from tui.ui.themes import Palette
 
 BAR_CELLS = 8
@@ -134,6 +135,8 @@ class LicenseTree(ScrollView, can_focus=True):
         self._rest_timer: Timer | None = None
         #: (the row the user chose before narrowing, the row narrowing put the cursor on).
         self._anchor: tuple[str, str | None] = ("", None)
+        #: Set by a filter: its visible files recomputed on the current index, after files changed on disk.
+        self.refilter: Callable[[], Collection[str] | None] | None = None
 
     # Public API ------------------------------------------------------------------------------
 
@@ -180,6 +183,68 @@ class LicenseTree(ScrollView, can_focus=True):
             target = rows[next((i for i, r in enumerate(rows) if r.kind != DIR), 0)].key
         self._rows_changed(target)
         self._anchor = (anchor, target)
+
+    def files_changed(self, paths: list[str], added: Collection[str], removed: Collection[str],
+                      affected: Collection[str] | None) -> None:
+        """Files changed on disk (``paths`` is the new list): redraw the rows of *affected* keys (None: all).
+
+        The cursor stays on its row (or moves to the next entry, or the nearest directory left, when
+        its row is gone), the row at the top of the pane stays there, and what is expanded stays
+        expanded. A filter's mask follows the new paths (less the files removed); ``refilter``, when
+        set, gives the filter's files afresh (the app instead calls its ``refresh_filter`` after this).
+        """
+        model = self.model
+        old_rows = model.rows[:]
+        old_cursor, top = self.cursor, self.scroll_offset.y
+        height = self.scrollable_content_region.height
+        visible = self.refilter() if self.refilter is not None else KEEP
+        rows_changed = model.update(paths, added, removed, visible)
+        if affected is None:
+            self._strips.clear()
+        else:
+            for key in [k for k in self._strips.keys() if k[0].key in affected]:
+                self._strips.discard(key)
+        if not rows_changed:
+            rows = model.rows
+            for y in range(top, min(top + height, len(rows))):
+                if affected is None or rows[y].key in affected:
+                    self.refresh_line(y)
+            return
+        self._update_virtual_size()
+        self.cursor = self._surviving_row(old_rows, old_cursor)
+        new_top = self._surviving_row(old_rows, top) if top else 0
+        if self.cursor < new_top:
+            new_top = self.cursor
+        elif height > 0 and self.cursor >= new_top + height:
+            new_top = self.cursor - height + 1
+        self.scroll_to(y=new_top, animate=False, immediate=True)
+        self.refresh()
+        self.move_cursor(self.cursor)
+
+    def _surviving_row(self, old_rows: list[Row], old_index: int) -> int:
+        """Where the row at *old_index* of *old_rows* is now; when it is gone, the next entry of its
+        directory, else the previous one, else the nearest enclosing directory still shown."""
+        model = self.model
+        if not 0 <= old_index < len(old_rows):
+            return 0
+        row = old_rows[old_index]
+        index = model.row_index(row.key, row.kind == DIR)
+        if index is not None:
+            return index
+        for step in (1, -1):
+            j = old_index + step
+            while 0 <= j < len(old_rows) and old_rows[j].depth >= row.depth:
+                other = old_rows[j]
+                if other.depth == row.depth:
+                    index = model.row_index(other.key, other.kind == DIR)
+                    if index is not None:
+                        return index
+                j += step
+        for directory in reversed(list(ancestors(row.key))):
+            index = model.row_index(directory, True)
+            if index is not None:
+                return index
+        return 0
 
     def set_palette(self, palette: Palette) -> None:
         self.palette = palette
