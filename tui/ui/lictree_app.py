@@ -3,7 +3,8 @@
 The tree's files, listed before Textual started, are on the first frame; indexing runs in a thread
 worker, verdicts colour the tree as batches arrive, and directory counts follow the finished
 index. The detail pane is rebuilt in another worker shortly after the cursor stops, so holding a
-cursor key stays cheap.
+cursor key stays cheap. Once the index is complete, a ``TreeWatcher`` follows the files on disk
+(unless ``--no-watch``): each update swaps in a new index and redraws only the rows it changed.
 """
 
 from __future__ import annotations
