@@ -14,6 +14,8 @@ Copies KERNEL_TREE to a temporary directory (removed at the end), opens lictree 
   deleted and put back (every file using MIT, every invalid and untagged file is read again): batches,
   the longest stall during each and while idle, the time from its start until the index is
   consistent again, and a check that the index then equals a fresh ``build_index`` of the tree;
+- with every directory expanded, files added at the top, in a big directory and in a new one:
+  write to redrawn and the longest stall;
 - RSS of the app's process and of the watch process, before and after;
 - for scale, what re-checking costs without a watcher: spdxcheck.py and a warm ``lictree check``.
 """
@@ -36,6 +38,8 @@ sys.path.insert(0, REPO)
 sys.path.insert(0, HERE)
 
 from _measure import run_measured  # noqa: E402
+
+from tui.ui.watcher import WatchTiming  # noqa: E402
 
 SIZE = (160, 48)
 TICK = 0.01
@@ -173,6 +177,31 @@ async def measure_edits(app, pilot, tree: str, count: int) -> list[tuple[float, 
     return times
 
 
+async def measure_adds(app, tree: str, stalls: Stalls, count: int) -> tuple[list[float], float]:
+    """Write to redrawn of *count* new files (at the top, in a big directory, in a new directory), with
+    every directory expanded; and the longest stall meanwhile."""
+    places = ("added-{n}.c", "drivers/net/added-{n}.c", "drivers/added-dir-{n}/x.c")
+    times = []
+    stalls.reset()
+    for n in range(count):
+        path = places[n % len(places)].format(n=n)
+        full = os.path.join(tree, path)
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        written = time.perf_counter()
+        with open(full, "w") as handle:
+            handle.write("// SPDX-License-Identifier: GPL-2.0\n")
+
+        def shown(p: str = path, t: float = written) -> WatchTiming | None:
+            return next((e for e in app.watch_log if e.redrawn > t and p in e.changed), None)
+
+        await wait_until(shown, 10, f"{path} shown")
+        if app.tree.model.row_index(path, False) is None and app.tree.model.row_index(path.rpartition("/")[0], True) is None:
+            raise SystemExit(f"{path} has no row")
+        times.append(shown().redrawn - written)
+        await asyncio.sleep(0.1)
+    return times, stalls.worst
+
+
 async def storm(app, stalls: Stalls, argv: list[str], stdin: bytes, cwd: str, quiet: float = 2.0) -> dict:
     """Run a storm in another process; wait until the app was idle for *quiet* seconds after it ended."""
     stalls.reset()
@@ -255,6 +284,14 @@ async def run(tree: str, edits: int, storm_size: int) -> None:
             print(f"{name:<34} {result['writer']:8.2f} {result['batches']:7} {result['changed']:8,} "
                   f"{result['stall'] * 1000:8.1f} {result['consistent']:12.2f}  {fresh}")
 
+        await pilot.press("e")
+        await asyncio.sleep(1.0)
+        rows = len(app.tree.model.rows)
+        adds, add_stall = await measure_adds(app, tree, stalls, 15)
+        print(f"\nfiles added with every directory expanded ({rows:,} rows): write to redrawn median "
+              f"{statistics.median(adds) * 1000:.1f} ms, max {max(adds) * 1000:.1f} ms; longest stall "
+              f"{add_stall * 1000:.1f} ms")
+
         rss_after, child_after = rss_mb(), rss_mb(watch_process_pid() or 0)
         print(f"\nRSS: app {rss_before:.0f} MB before, {rss_after:.0f} MB after; "
               f"watch process {child_before:.0f} MB before, {child_after:.0f} MB after")
@@ -273,6 +310,15 @@ def main() -> None:
         subprocess.run(["cp", "-a", args.tree, tree], check=True)
         # The copy's files have new inodes and ctimes: let git re-hash them once, not in the checkout below.
         subprocess.run(["git", "-C", tree, "update-index", "-q", "--refresh"], check=False)
+        # Debian's linux-source ignores every untracked file ("/*"): drop that (committed, so that the
+        # checkout below keeps it), so that added files show.
+        gitignore = os.path.join(tree, ".gitignore")
+        with open(gitignore) as handle:
+            rules = handle.read()
+        with open(gitignore, "w") as handle:
+            handle.write(rules.replace("\n/*\n!/debian/\n", "\n"))
+        subprocess.run(["git", "-C", tree, "-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit",
+                        "-qm", "show untracked files", ".gitignore"], check=True)
         env = {**os.environ, "XDG_CACHE_HOME": os.path.join(scratch, "cache")}
         os.environ["XDG_CACHE_HOME"] = env["XDG_CACHE_HOME"]
         spdxcheck = run_measured([sys.executable, "scripts/spdxcheck.py"], cwd=tree, env=env)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from tui.core.exclude import EXCLUDE_FILE
 from tui.core.rules import Finding
 from tui.core.scan import VANISHED, Listing, parse_records, read_facts, start_listing, stat_key
 
+#: Up to this many files added or removed at once are inserted in place rather than merged in one pass.
+SMALL_MERGE = 64
 #: Below this many files to read, a process pool costs more than it saves.
 POOL_THRESHOLD = 4000
 CHUNK = 2000
@@ -377,6 +380,9 @@ class LicenseIndex:
         return new
 
     def _merge(self, added: dict[str, Outcome], removed: set[str]) -> None:
+        if len(added) + len(removed) <= SMALL_MERGE:
+            self._splice(added, removed)
+            return
         keep = [i for i, path in enumerate(self.paths) if path not in removed] if removed else range(len(self.paths))
         rows = [(self.paths[i], self.status[i], self.exprs[i], self.lines[i]) for i in keep]
         rows.extend((p, o.status, self._intern(o.expression), o.line) for p, o in added.items())
@@ -396,6 +402,22 @@ class LicenseIndex:
         elif not is_dir_link and entry in self.skipped:
             self.skipped.remove(entry)
 
+    def _splice(self, added: dict[str, Outcome], removed: set[str]) -> None:
+        """``_merge`` for a few files (an editor's save): insert and delete in place, found by bisection."""
+        paths = list(self.paths)  # may be shared with a copy (``copy``); the other columns are this index's own
+        status, exprs, lines = self.status, self.exprs, self.lines
+        for path in removed:
+            i = bisect_left(paths, path)
+            if i < len(paths) and paths[i] == path:
+                del paths[i], status[i], exprs[i], lines[i]
+        for path, outcome in added.items():
+            i = bisect_left(paths, path)
+            paths.insert(i, path)
+            status.insert(i, outcome.status)
+            exprs.insert(i, self._intern(outcome.expression))
+            lines.insert(i, outcome.line)
+        self.paths = paths
+        self._positions = None
 
     def read(self, paths: Iterable[str], workers: int | None = None) -> dict[str, Outcome | None]:
         """Read *paths* from disk again: path -> outcome, or None when it is no longer a file.

@@ -242,6 +242,9 @@ class LictreeApp(App[int]):
         self._set_summary(self._summary_content())
         self._mark("all_colours")
         if self.watch_files:
+            # The index lives as long as the app: out of the collector's way, the collections that a storm
+            # of updates sets off (holding the GIL, so stalling the UI) take a few ms, not 30-250.
+            gc.freeze()
             self.watcher = TreeWatcher(self, message.index, self._watch_since)
             self.run_worker(self.watcher.run(), group="watch", name="watch", exclusive=True, exit_on_error=False)
 

@@ -9,7 +9,7 @@ No Textual import: the model is tested on its own.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterator, Sequence
 from enum import Enum
 from itertools import compress
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 DIR, FILE = 0, 1
 _AFTER_SLASH = chr(ord("/") + 1)  # "d/" + anything sorts before "d" + _AFTER_SLASH
 _BRANCH, _LAST, _PIPE, _SPACE = "├─ ", "└─ ", "│  ", "   "
+_PAST = (2, "")  # sorts after every part of a display key: the end of a directory's rows
 
 
 class Keep(Enum):
@@ -195,10 +196,10 @@ class TreeModel:
                 done.add(directory)
         for index in sorted(starts, reverse=True):
             row = self.rows[index]
+            end = self.subtree_end(index)
             new_rows: list[Row] = []
-            if row.key in self.expanded:
-                self._emit(row.key, row.depth + 1, self._child_prefix(row), new_rows)
-            self.rows[index + 1 : self.subtree_end(index)] = new_rows
+            self._remake(row.key, row.depth + 1, self._child_prefix(row), new_rows, index + 1, end, dirs)
+            self.rows[index + 1 : end] = new_rows
         if starts:
             self.generation += 1
         return bool(starts)
@@ -295,6 +296,41 @@ class TreeModel:
             rows = [Row(FILE, path, depth, branch) for path in files]
             rows[-1] = Row(FILE, files[-1], depth, last_guide)
             out.extend(rows)
+
+    def _remake(self, directory: str, depth: int, prefix: str, out: list[Row], lo: int, hi: int,
+                affected: set[str]) -> None:
+        """``_emit`` for a directory whose rows were ``rows[lo:hi]``: the rows of a sub-directory outside
+        *affected* that keeps its place (last entry or not) are copied, not made again."""
+        rows = self.rows
+        before: dict[str, tuple[int, int, bool]] = {}
+        i = lo
+        while i < hi:
+            row = rows[i]
+            end = i + 1
+            if row.kind == DIR:
+                end = bisect_right(rows, (*display_key(row.key, True), _PAST), i + 1, hi, key=_row_order)
+                before[row.key] = (i, end, row.guide.endswith(_LAST))
+            i = end
+        dirs, files = self.children(directory)
+        total = len(dirs) + len(files)
+        branch, last_guide = self._guide(prefix + _BRANCH), self._guide(prefix + _LAST)
+        for n, sub in enumerate(dirs, 1):
+            last = n == total
+            old = before.get(sub)
+            if old is not None and old[2] == last and sub not in affected:
+                out.extend(rows[old[0] : old[1]])
+                continue
+            out.append(Row(DIR, sub, depth, last_guide if last else branch))
+            if sub in self.expanded:
+                sub_prefix = prefix + (_SPACE if last else _PIPE)
+                if old is not None and old[2] == last:
+                    self._remake(sub, depth + 1, sub_prefix, out, old[0] + 1, old[1], affected)
+                else:
+                    self._emit(sub, depth + 1, sub_prefix, out)
+        if files:
+            made = [Row(FILE, path, depth, branch) for path in files]
+            made[-1] = Row(FILE, files[-1], depth, last_guide)
+            out.extend(made)
 
     def _child_prefix(self, row: Row) -> str:
         if row.depth == 0:
