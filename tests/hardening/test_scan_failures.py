@@ -190,20 +190,8 @@ def test_a_file_changed_during_the_scan(capsys, monkeypatch, tmp_path: Path, use
 # Special files are never opened, by any part of lictree --------------------------------------------
 
 
-def test_special_files_are_never_opened_by_any_part_of_check(capsys, monkeypatch, tmp_path: Path):
-    import socket
-
-    root = write_tree(tmp_path / "t", {"a.c": "// SPDX-License-Identifier: MIT\n"})
-    os.makedirs(root / "scripts")
-    specials = [root / "fifo", root / "scripts/spdxexclude", root / "LICENSES/preferred/FIFO", root / "LICENSE"]
-    for path in specials:
-        os.mkfifo(path)
-    os.mknod(root / "zero", stat.S_IFCHR | 0o600, os.makedev(1, 5))
-    specials.append(root / "zero")
-    sock = socket.socket(socket.AF_UNIX)
-    sock.bind(str(root / "sock"))
-    sock.close()
-    specials.append(root / "sock")
+def spy_on_opens(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record the real path of every file opened through os.open or open() from now on."""
     opened: list[str] = []
     real_os_open, real_open = os.open, builtins.open
 
@@ -218,6 +206,24 @@ def test_special_files_are_never_opened_by_any_part_of_check(capsys, monkeypatch
 
     monkeypatch.setattr(os, "open", spy_os_open)
     monkeypatch.setattr(builtins, "open", spy_open)
+    return opened
+
+
+def test_special_files_are_never_opened_by_any_part_of_check(capsys, monkeypatch, tmp_path: Path):
+    import socket
+
+    root = write_tree(tmp_path / "t", {"a.c": "// SPDX-License-Identifier: MIT\n"})
+    os.makedirs(root / "scripts")
+    specials = [root / "fifo", root / "scripts/spdxexclude", root / "LICENSES/preferred/FIFO", root / "LICENSE"]
+    for path in specials:
+        os.mkfifo(path)
+    os.mknod(root / "zero", stat.S_IFCHR | 0o600, os.makedev(1, 5))
+    specials.append(root / "zero")
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(root / "sock"))
+    sock.close()
+    specials.append(root / "sock")
+    opened = spy_on_opens(monkeypatch)
     run = check_tree(capsys, root)
     assert opened, "the spies saw the files being read"
     assert not {str(p) for p in specials} & set(opened)
@@ -349,20 +355,7 @@ def test_license_copying_and_exclude_files_are_not_followed_out_of_the_tree(caps
     os.symlink(outside / "COPYING", root / "COPYING")
     (root / "scripts").mkdir()
     os.symlink(outside / "exclude", root / "scripts/spdxexclude")
-    opened: list[str] = []
-    real_os_open, real_open = os.open, builtins.open
-
-    def spy_os_open(path, *args, **kwargs):
-        opened.append(os.path.realpath(os.fsdecode(path)))
-        return real_os_open(path, *args, **kwargs)
-
-    def spy_open(file, *args, **kwargs):
-        if isinstance(file, (str, bytes, os.PathLike)):
-            opened.append(os.path.realpath(os.fsdecode(file)))
-        return real_open(file, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", spy_os_open)
-    monkeypatch.setattr(builtins, "open", spy_open)
+    opened = spy_on_opens(monkeypatch)
     run = check_tree(capsys, root)
     assert not [p for p in opened if p.startswith(str(outside))], "a file outside the tree was opened"
     assert run.status("a.c") == "invalid"  # Evil is not a license of this tree
