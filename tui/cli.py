@@ -128,7 +128,7 @@ def run_check(args: argparse.Namespace) -> int:
     started = start_listing(root) if os.path.isdir(root) else None
 
     from tui.core.index import TreeError, build_index
-    from tui.core.report import check_json, fails, format_text
+    from tui.core.report import check_json, fails, format_text, kept_findings
 
     try:
         keep = _finding_filter(args)
@@ -151,7 +151,10 @@ def run_check(args: argparse.Namespace) -> int:
         json.dump(sarif_document(index, keep), sys.stdout, indent=1)
         sys.stdout.write("\n")
     else:
-        sys.stdout.writelines(line + "\n" for line in format_text(index, keep))
+        found = kept_findings(index, keep)
+        sys.stdout.write("".join(line + "\n" for line in format_text(index, keep, found)))
+        sys.stdout.flush()
+        return EXIT_FINDINGS if fails(index, keep, args.fail_on, found) else EXIT_OK
     sys.stdout.flush()
     return EXIT_FINDINGS if fails(index, keep, args.fail_on) else EXIT_OK
 

@@ -127,3 +127,18 @@ def test_refresh_updates_counts(demo_copy: Path):
     assert index.dir_stats("kernel").statuses["untagged"] == before  # printk fixed, new.c untagged
     fresh = build_index(str(demo_copy), use_cache=False)
     assert fresh.paths == index.paths and fresh.status == index.status
+
+
+def test_tracked_symlinks_are_found_wherever_git_lists_them(tmp_path: Path):
+    """Tracked symlinks, first in git's order and further on, to a file git ignores: editing that
+    file changes neither the links nor anything git tracks, yet a warm run must see it."""
+    root = write_tree(tmp_path / "t", {".gitignore": "gen/\n", "gen/x.c": "// SPDX-License-Identifier: MIT\n"})
+    os.symlink("gen/x.c", root / "0first.c")
+    os.symlink("gen/x.c", root / "q-middle.c")
+    make_git_tree(root, {})
+    index = build_index(str(root))
+    assert index.verdict("0first.c") == index.verdict("q-middle.c") == "valid"
+    assert index.verdict("gen/x.c") is None  # ignored
+    bump(root / "gen/x.c", "// SPDX-License-Identifier: Nope-1.0\n")
+    again = build_index(str(root))
+    assert again.verdict("0first.c") == again.verdict("q-middle.c") == "invalid"

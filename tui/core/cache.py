@@ -16,7 +16,7 @@ from typing import Any
 
 from tui import __version__
 
-FORMAT = 1
+FORMAT = 2
 
 
 def cache_dir() -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from tui import __version__
 from tui.core.evaluate import STATUSES, Record
@@ -21,6 +21,8 @@ _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u
 
 def printable(text: str) -> str:
     """*text* with control characters, escapes, bidi controls and undecodable bytes shown as ``\\xNN``."""
+    if text.isprintable():  # none of the characters above is printable: the common case costs one call
+        return text
 
     def escape(match: re.Match[str]) -> str:
         char = match.group()
@@ -64,24 +66,41 @@ def iter_findings(index: LicenseIndex, keep: FindingFilter) -> Iterator[tuple[st
     """(path, finding) for every kept finding, in path order (directories that could not be listed too)."""
     unlisted = unlisted_findings(index)
     findings = {**index.findings, **unlisted} if unlisted else index.findings
+    apply = keep.apply
     for path in sorted(findings):
-        for finding in keep.apply(findings[path]):
+        for finding in apply(findings[path]):
             yield path, finding
 
 
-def fails(index: LicenseIndex, keep: FindingFilter, fail_on: str) -> bool:
+def kept_findings(index: LicenseIndex, keep: FindingFilter) -> list[tuple[str, Finding]]:
+    """``iter_findings`` as a list, for callers that go over the findings more than once."""
+    return list(iter_findings(index, keep))
+
+
+def severity_counts(found: Iterable[tuple[str, Finding]]) -> dict[str, int]:
+    counts = {"error": 0, "warning": 0, "info": 0}
+    for _path, finding in found:
+        counts[finding.severity] = counts.get(finding.severity, 0) + 1
+    return counts
+
+
+def fails(index: LicenseIndex, keep: FindingFilter, fail_on: str,
+          found: list[tuple[str, Finding]] | None = None) -> bool:
     """Whether any kept finding reaches the --fail-on severity."""
     if fail_on == "never":
         return False
     limit = SEVERITY_RANK[fail_on]
-    return any(SEVERITY_RANK.get(f.severity, 2) <= limit for _path, f in iter_findings(index, keep))
+    items = iter_findings(index, keep) if found is None else found
+    return any(SEVERITY_RANK.get(f.severity, 2) <= limit for _path, f in items)
 
 
-def summary_counts(index: LicenseIndex, keep: FindingFilter) -> dict:
-    summary = index.summary()
+def summary_counts(index: LicenseIndex, keep: FindingFilter, found: list[tuple[str, Finding]] | None = None) -> dict:
+    """The summary of `check --format json`: counts per status, severity, rule and expression."""
+    summary = index.summary(count_findings=False)
+    items = iter_findings(index, keep) if found is None else found
     severities = {"error": 0, "warning": 0, "info": 0}
     rules: dict[str, int] = {}
-    for _path, finding in iter_findings(index, keep):
+    for _path, finding in items:
         severities[finding.severity] = severities.get(finding.severity, 0) + 1
         rules[finding.rule] = rules.get(finding.rule, 0) + 1
     summary["findings"] = severities
@@ -90,12 +109,20 @@ def summary_counts(index: LicenseIndex, keep: FindingFilter) -> dict:
     return summary
 
 
-def format_text(index: LicenseIndex, keep: FindingFilter) -> Iterator[str]:
+def format_text(index: LicenseIndex, keep: FindingFilter,
+                found: list[tuple[str, Finding]] | None = None) -> Iterator[str]:
     """``path:line: severity rule-id message`` lines, then one summary line."""
-    for path, finding in iter_findings(index, keep):
-        line = finding.line or 1
-        yield f"{printable(path)}:{line}: {finding.severity} {finding.rule} {printable(finding.message)}"
-    yield summary_line(summary_counts(index, keep))
+    items = kept_findings(index, keep) if found is None else found
+    for path, finding in items:
+        yield f"{printable(path)}:{finding.line or 1}: {finding.severity} {finding.rule} {printable(finding.message)}"
+    statuses = index.status_counts()
+    yield summary_line({
+        "files": len(index.paths),
+        "statuses": dict(statuses),
+        "findings": severity_counts(items),
+        "licenses_from": index.ctx.known.source,
+        "not_scanned": len(not_scanned(index)),
+    })
 
 
 def summary_line(summary: dict) -> str:

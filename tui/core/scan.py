@@ -93,13 +93,21 @@ class Listing:
     root: str
     method: str = "scandir"
     signature: str = ""
-    records: list[bytes] = field(default_factory=list)
+    raw: bytes = b""
     dirty: frozenset[bytes] = frozenset()
     extra: list[str] = field(default_factory=list)
     symlinks: set[str] = field(default_factory=set)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     _paths: list[str] | None = None
     _keys: list[str] | None = None
+    _records: list[bytes] | None = None
+
+    @property
+    def records(self) -> list[bytes]:
+        """git's ``ls-files -s -z`` records, split only when someone needs them (not on a cache hit)."""
+        if self._records is None:
+            self._records = self.raw.split(b"\0")[:-1]
+        return self._records
 
     def _parse(self) -> None:
         paths: list[str] = []
@@ -187,6 +195,19 @@ def start_listing(root: str) -> Callable[[], Listing]:
     return finish
 
 
+def _symlink_records(raw: bytes) -> list[bytes]:
+    """The records of symlinks (mode 120000) in ``git ls-files -s -z`` output, without splitting all of it."""
+    found = []
+    at = 0 if raw.startswith(b"120000 ") else raw.find(b"\x00120000 ") + 1 or -1
+    while at >= 0:
+        end = raw.find(b"\0", at)
+        if end < 0:
+            end = len(raw)
+        found.append(raw[at:end])
+        at = raw.find(b"\x00120000 ", end) + 1 or -1
+    return found
+
+
 def _finish_git(root: str, procs: list[subprocess.Popen]) -> Listing | None:
     staged, dirty_raw, others = (proc.communicate()[0] for proc in procs)
     if any(proc.returncode != 0 for proc in procs):
@@ -194,7 +215,7 @@ def _finish_git(root: str, procs: list[subprocess.Popen]) -> Listing | None:
     digest = hashlib.sha1(staged)
     dirty = frozenset(p for p in dirty_raw.split(b"\0") if p)
     extra = [p.decode("utf-8", "surrogateescape") for p in others.split(b"\0") if p]
-    listing = Listing(root, method="git", records=staged.split(b"\0")[:-1], dirty=dirty, extra=extra)
+    listing = Listing(root, method="git", raw=staged, dirty=dirty, extra=extra)
     # Files git does not vouch for enter the signature with their stat, so any edit shows.
     for raw in sorted(dirty):
         path = raw.decode("utf-8", "surrogateescape")
@@ -204,11 +225,10 @@ def _finish_git(root: str, procs: list[subprocess.Popen]) -> Listing | None:
         if os.path.islink(full):
             listing.symlinks.add(path)
         digest.update(b"\2" + path.encode("utf-8", "surrogateescape") + stat_key(root, path, True).encode())
-    for record in listing.records:
-        if record[:6] == b"120000":
-            path = record.partition(b"\t")[2].decode("utf-8", "surrogateescape")
-            listing.symlinks.add(path)
-            digest.update(b"\3" + record + stat_key(root, path, True).encode())
+    for record in _symlink_records(staged):
+        path = record.partition(b"\t")[2].decode("utf-8", "surrogateescape")
+        listing.symlinks.add(path)
+        digest.update(b"\3" + record + stat_key(root, path, True).encode())
     listing.signature = "git:" + digest.hexdigest()
     return listing
 
