@@ -25,3 +25,17 @@ def run_measured(argv: list[str], cwd: str | None = None, env: dict | None = Non
 def median_of(runs: list[tuple[float, float, int, float]]) -> tuple[float, float, float]:
     """(median wall, max peak RSS, median CPU)."""
     return (statistics.median(r[0] for r in runs), max(r[1] for r in runs), statistics.median(r[3] for r in runs))
+
+
+def compile_package() -> None:
+    """Byte-compile tui/ as ``pip install`` does, so that every timed run loads .pyc files.
+
+    With PYTHONDONTWRITEBYTECODE set (as in some sandboxes) an editable install would otherwise
+    compile all of lictree's modules again in every run (~0.1 s of each one).
+    """
+    import sys
+
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(repo, "tui")], check=False,
+                   stdout=subprocess.DEVNULL)
+

@@ -15,7 +15,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from tui.core import cache as cache_mod
 from tui.core.catalog import Catalog
@@ -23,6 +23,9 @@ from tui.core.evaluate import INVALID, STATUSES, UNREADABLE, UNTAGGED, Context, 
 from tui.core.exclude import EXCLUDE_FILE
 from tui.core.rules import Finding
 from tui.core.scan import VANISHED, Listing, parse_records, read_facts, start_listing, stat_key
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import Pool
 
 #: Up to this many files added or removed at once are inserted in place rather than merged in one pass.
 SMALL_MERGE = 64
@@ -267,7 +270,9 @@ class LicenseIndex:
             chunk = Chunk(*(column[1:] for column in chunk[:5]), chunk.findings, chunk.skipped)
         self.paths.extend(chunk.paths)
         self.status.extend(chunk.status)
-        self.exprs.extend(self._intern(e) for e in chunk.exprs)
+        interned = self._interned
+        distinct = {e: interned.setdefault(e, e) for e in set(chunk.exprs)}  # a chunk has a few dozen
+        self.exprs.extend(map(distinct.__getitem__, chunk.exprs))
         self.lines.extend(chunk.lines)
         self.findings.update(chunk.findings)
 
@@ -621,24 +626,32 @@ def build_index(
     ctx = Context(root)
     fingerprint = ctx.fingerprint
     cached = cache_mod.load(root, fingerprint) if use_cache else None
-    listing = finish_listing()
-    index = LicenseIndex(root, ctx, listing)
-    if cached is not None and cached["signature"] == listing.signature:
-        index.load_columns(cached)
-        index.cached_count = len(index.paths)
-        if progress:
-            progress([], len(index.paths), len(index.paths))
-        return index
-    if cached is not None:
-        keys = _fill_partial(index, listing, cached, workers, progress)
-    else:
-        keys = _fill_cold(index, listing, workers, progress)
+    # A cold start of a big git tree: fork the readers while git is still listing.
+    pool = _start_pool(ctx, workers) if cached is None and _looks_big(root) else None
+    try:
+        listing = finish_listing()
+        index = LicenseIndex(root, ctx, listing)
+        if cached is not None and cached["signature"] == listing.signature:
+            index.load_columns(cached)
+            index.cached_count = len(index.paths)
+            if progress:
+                progress([], len(index.paths), len(index.paths))
+            return index
+        if cached is not None:
+            keys = _fill_partial(index, listing, cached, workers, progress)
+        else:
+            keys = _fill_cold(index, listing, workers, progress, pool)
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
     if use_cache:
         cache_mod.save(root, fingerprint, index.columns(keys, listing.signature))
     return index
 
 
-def _fill_cold(index: LicenseIndex, listing: Listing, workers: int | None, progress: ProgressFn | None) -> list[str]:
+def _fill_cold(index: LicenseIndex, listing: Listing, workers: int | None, progress: ProgressFn | None,
+               pool: Pool | None = None) -> list[str]:
     """Read every file; git's raw records go to the workers unparsed."""
     if listing.method == "git":
         records = listing.records
@@ -653,7 +666,7 @@ def _fill_cold(index: LicenseIndex, listing: Listing, workers: int | None, progr
                 for i in range(0, len(paths), CHUNK)]
         total = len(paths)
     keys_out: list[str] = []
-    for chunk in _run_jobs(index.ctx, jobs, workers, total):
+    for chunk in _run_jobs(index.ctx, jobs, workers, total, pool):
         index.extend(chunk)
         keys_out.extend(chunk.keys)
         index.skipped.extend(chunk.skipped)
@@ -722,24 +735,55 @@ def _fill_partial(
     return kept_keys
 
 
-def _run_jobs(ctx: Context, jobs: list[tuple], workers: int | None, total: int) -> Iterator[Chunk]:
-    """Run jobs in a small process pool (in order), or in this process when few files."""
-    if not jobs:
-        return
-    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+def _pool_size(workers: int | None) -> int:
+    return workers if workers is not None else min(2, os.cpu_count() or 1)
+
+
+def _looks_big(root: str) -> bool:
+    """Whether git's index lists enough files for a pool (an entry takes ~70-100 bytes)."""
+    try:
+        return os.stat(os.path.join(root, ".git", "index")).st_size > POOL_THRESHOLD * 100
+    except OSError:
+        return False
+
+
+def _start_pool(ctx: Context, workers: int | None) -> Pool | None:
+    """A pool of forked readers, or None where there is no fork or a single worker was asked for."""
     import multiprocessing
 
-    if workers <= 1 or total < POOL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
-        _init_worker(ctx)
-        yield from map(_read_job, jobs)
+    size = _pool_size(workers)
+    if size <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return multiprocessing.get_context("fork").Pool(size, initializer=_init_pool_worker, initargs=(ctx,))
+
+
+def _run_jobs(ctx: Context, jobs: list[tuple], workers: int | None, total: int,
+              pool: Pool | None = None) -> Iterator[Chunk]:
+    """Run jobs in a small process pool (in order), or in this process when few files.
+
+    *pool*: one started earlier (the caller stops it); otherwise one is started and stopped here.
+    """
+    if not jobs:
         return
-    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_init_pool_worker, initargs=(ctx,))
+    own = pool is None
+    if own:
+        if total < POOL_THRESHOLD:
+            _init_worker(ctx)
+            yield from map(_read_job, jobs)
+            return
+        pool = _start_pool(ctx, workers)
+        if pool is None:
+            _init_worker(ctx)
+            yield from map(_read_job, jobs)
+            return
     try:
         yield from pool.imap(_read_job, jobs)
     except BaseException:  # Ctrl-C, or the caller stopped early: the queued jobs must not be waited for
         pool.terminate()
         raise
     else:
-        pool.close()
+        if own:
+            pool.close()
     finally:
-        pool.join()
+        if own:
+            pool.join()
