@@ -209,13 +209,20 @@ def _symlink_records(raw: bytes) -> list[bytes]:
 
 
 def _finish_git(root: str, procs: list[subprocess.Popen]) -> Listing | None:
-    staged, dirty_raw, others = (proc.communicate()[0] for proc in procs)
+    # git ls-files -s ends first: hash it (and stat tracked symlinks' targets) while diff-files still runs.
+    staged = procs[0].communicate()[0]
+    digest = hashlib.sha1(staged)
+    symlinks: set[str] = set()
+    for record in _symlink_records(staged):
+        path = record.partition(b"\t")[2].decode("utf-8", "surrogateescape")
+        symlinks.add(path)
+        digest.update(b"\3" + record + stat_key(root, path, True).encode())
+    dirty_raw, others = (proc.communicate()[0] for proc in procs[1:])
     if any(proc.returncode != 0 for proc in procs):
         return None
-    digest = hashlib.sha1(staged)
     dirty = frozenset(p for p in dirty_raw.split(b"\0") if p)
     extra = [p.decode("utf-8", "surrogateescape") for p in others.split(b"\0") if p]
-    listing = Listing(root, method="git", raw=staged, dirty=dirty, extra=extra)
+    listing = Listing(root, method="git", raw=staged, dirty=dirty, extra=extra, symlinks=symlinks)
     # Files git does not vouch for enter the signature with their stat, so any edit shows.
     for raw in sorted(dirty):
         path = raw.decode("utf-8", "surrogateescape")
@@ -225,10 +232,6 @@ def _finish_git(root: str, procs: list[subprocess.Popen]) -> Listing | None:
         if os.path.islink(full):
             listing.symlinks.add(path)
         digest.update(b"\2" + path.encode("utf-8", "surrogateescape") + stat_key(root, path, True).encode())
-    for record in _symlink_records(staged):
-        path = record.partition(b"\t")[2].decode("utf-8", "surrogateescape")
-        listing.symlinks.add(path)
-        digest.update(b"\3" + record + stat_key(root, path, True).encode())
     listing.signature = "git:" + digest.hexdigest()
     return listing
 
