@@ -9,13 +9,11 @@ followed only when they stay inside the tree.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import stat
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from tui.core.headers import MAX_LINES, Header, extract_header
@@ -78,7 +76,6 @@ def line_at(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-@dataclass(slots=True)
 class Listing:
     """The files of a tree, in sorted order, and a signature of their state.
 
@@ -88,19 +85,38 @@ class Listing:
 
     ``keys[i]`` is the git blob id of a clean tracked file, or "" when git does not vouch for the
     file (untracked, modified, a symlink, or no git at all): then its stat decides.
+
+    (A plain class, not a dataclass: this module is imported before git is started, so it stays light.)
     """
 
-    root: str
-    method: str = "scandir"
-    signature: str = ""
-    raw: bytes = b""
-    dirty: frozenset[bytes] = frozenset()
-    extra: list[str] = field(default_factory=list)
-    symlinks: set[str] = field(default_factory=set)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    _paths: list[str] | None = None
-    _keys: list[str] | None = None
-    _records: list[bytes] | None = None
+    __slots__ = (
+        "_keys",
+        "_paths",
+        "_records",
+        "dirty",
+        "extra",
+        "method",
+        "raw",
+        "root",
+        "signature",
+        "skipped",
+        "symlinks",
+    )
+
+    def __init__(self, root: str, method: str = "scandir", signature: str = "", raw: bytes = b"",
+                 dirty: frozenset[bytes] = frozenset(), extra: list[str] | None = None,
+                 symlinks: set[str] | None = None, skipped: list[tuple[str, str]] | None = None) -> None:
+        self.root = root
+        self.method = method
+        self.signature = signature
+        self.raw = raw
+        self.dirty = dirty
+        self.extra: list[str] = extra if extra is not None else []
+        self.symlinks: set[str] = symlinks if symlinks is not None else set()
+        self.skipped: list[tuple[str, str]] = skipped if skipped is not None else []
+        self._paths: list[str] | None = None
+        self._keys: list[str] | None = None
+        self._records: list[bytes] | None = None
 
     @property
     def records(self) -> list[bytes]:
@@ -211,6 +227,8 @@ def _symlink_records(raw: bytes) -> list[bytes]:
 def _finish_git(root: str, procs: list[subprocess.Popen]) -> Listing | None:
     # git ls-files -s ends first: hash it (and stat tracked symlinks' targets) while diff-files still runs.
     staged = procs[0].communicate()[0]
+    import hashlib
+
     digest = hashlib.sha1(staged)
     symlinks: set[str] = set()
     for record in _symlink_records(staged):
@@ -265,6 +283,8 @@ def list_scandir(root: str) -> Listing:
     found.sort()
     listing._paths = found
     listing._keys = [stat_key(root, path, path in listing.symlinks) for path in found]
+    import hashlib
+
     digest = hashlib.sha1()
     for path, key in zip(found, listing._keys):
         digest.update(path.encode("utf-8", "surrogateescape") + b"\0" + key.encode() + b"\0")
