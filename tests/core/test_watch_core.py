@@ -142,3 +142,22 @@ def test_check_watch_reprints_findings(demo_copy: Path):
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
     assert b"Traceback" not in proc.stderr.read()
+
+
+def test_untagged_files_are_re_read_only_when_the_copying_default_changes(demo_copy: Path):
+    index = build_index(str(demo_copy))
+    untagged = {p for p in index.paths if index.verdict(p) == "untagged"}
+    assert untagged
+    mit = demo_copy / "LICENSES/preferred/MIT"
+    touch(mit, mit.read_text().replace("Usage-Guide:", "Usage-Guide:\n  (edited)", 1))
+    update = apply_changes(index, ["LICENSES/preferred/MIT"])
+    assert update.context_changed
+    assert not untagged & set(update.updated)
+    same_as_fresh(index)
+    copying = demo_copy / "COPYING"
+    touch(copying, copying.read_text().replace("GPL-2.0 WITH Linux-syscall-note", "GPL-2.0-only", 1))
+    update = apply_changes(index, ["COPYING"])
+    assert untagged <= set(update.updated)
+    path = sorted(untagged)[0]
+    assert "(GPL-2.0-only)" in index.get(path).findings[0].message
+    same_as_fresh(index)

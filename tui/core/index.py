@@ -457,8 +457,8 @@ class LicenseIndex:
         """Re-read LICENSES/, COPYING and spdxexclude; returns the paths whose verdict may change.
 
         Those are files whose expression names an id whose entry changed, every invalid file (an
-        id may have appeared), untagged files (the COPYING default may have changed) and files
-        whose exclusion flipped. The caller re-reads them with ``refresh``.
+        id may have appeared), untagged files when the COPYING default changed (their finding
+        names it) and files whose exclusion flipped. The caller re-reads them with ``refresh``.
         """
         old = self.ctx
         new = Context(self.root)
@@ -466,9 +466,10 @@ class LicenseIndex:
         if new.fingerprint == old.fingerprint:
             return set()
         changed_ids = _changed_ids(old.catalog, new.catalog)
+        reread = (INVALID, UNTAGGED) if old.catalog.copying_default != new.catalog.copying_default else (INVALID,)
         affected: set[str] = set()
         for path, code, expression in zip(self.paths, self.status, self.exprs):
-            if code in (INVALID, UNTAGGED) or old.exclude.excluded(path) != new.exclude.excluded(path):
+            if code in reread or old.exclude.excluded(path) != new.exclude.excluded(path):
                 affected.add(path)
             elif expression is not None and changed_ids & _ids_of(expression):
                 affected.add(path)
