@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
 from importlib import resources
 
@@ -13,6 +14,8 @@ from tui import __version__
 
 SUBCOMMANDS = ("check", "export", "rules")
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+#: `check --watch` re-reads files changed up to this many seconds before it started (coarse file times).
+WATCH_SLACK = 2.0
 
 
 def demo_tree() -> str:
@@ -124,6 +127,7 @@ def run_check(args: argparse.Namespace) -> int:
     from tui.core.scan import start_listing
 
     root = _tree_path(args)
+    started_at = time.time()
     # git starts listing the tree while the rest of lictree is imported.
     started = start_listing(root) if os.path.isdir(root) else None
 
@@ -139,7 +143,7 @@ def run_check(args: argparse.Namespace) -> int:
     except TreeError as exc:
         return _fail(str(exc))
     if args.watch:
-        return watch_check(index, keep, args.fail_on)
+        return watch_check(index, keep, args.fail_on, started_at - WATCH_SLACK)
     if args.format == "json":
         json.dump(check_json(index, keep), sys.stdout, indent=1)
         sys.stdout.write("\n")
@@ -159,30 +163,49 @@ def run_check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if fails(index, keep, args.fail_on) else EXIT_OK
 
 
-def watch_check(index, keep, fail_on: str) -> int:  # noqa: ANN001 - core types imported lazily
-    """`check --watch`: print all findings, then those of each changed file as edits land."""
-    import time
+def _verdict_of(index, path: str) -> tuple | None:  # noqa: ANN001 - LicenseIndex, imported lazily
+    i = index.position(path)
+    return None if i is None else (index.status[i], index.exprs[i], index.lines[i], index.findings.get(path, ()))
 
+
+def watch_check(index, keep, fail_on: str, since: float) -> int:  # noqa: ANN001 - core types imported lazily
+    """`check --watch`: print all findings, then those of each changed file as edits land.
+
+    Files changed since *since* (while the tree was indexed, before the watch began) are caught up
+    on as soon as the watch is set up: watchfiles yields an empty batch after its first timeout.
+    """
     import watchfiles
 
     from tui.core.report import fails, format_text, printable, summary_counts, summary_line
-    from tui.core.watch import apply_changes, relative_paths, watch_filter
+    from tui.core.watch import apply_changes, changed_since, relative_paths, watch_filter
 
     sys.stdout.writelines(line + "\n" for line in format_text(index, keep))
     sys.stdout.write(f"watching {printable(index.root)} for changes (Ctrl-C to stop)\n")
     sys.stdout.flush()
+    caught_up = False
     try:
         for batch in watchfiles.watch(index.root, watch_filter=watch_filter(index.root), step=50, debounce=400,
-                                      raise_interrupt=False):
-            update = apply_changes(index, relative_paths(index.root, batch))
-            if not update.changed:
+                                      raise_interrupt=False, yield_on_timeout=True, rust_timeout=250):
+            todo = relative_paths(index.root, batch)
+            before: dict[str, tuple] = {}
+            if not caught_up:  # only files whose verdict really moved are reported from the catch-up
+                before = {path: _verdict_of(index, path) for path in changed_since(index, since) - todo}
+                todo |= set(before)
+                caught_up = False
+            if not todo:
+                continue
+            fingerprint = index.ctx.fingerprint
+            update = apply_changes(index, todo)
+            updated = [p for p in update.updated if p not in before or _verdict_of(index, p) != before[p]]
+            reloaded = update.context_changed and index.ctx.fingerprint != fingerprint
+            if not (updated or update.removed or reloaded):
                 continue
             stamp = time.strftime("%H:%M:%S")
-            what = f"{len(update.updated)} changed, {len(update.removed)} removed"
-            if update.context_changed:
+            what = f"{len(updated)} changed, {len(update.removed)} removed"
+            if reloaded:
                 what += ", LICENSES/ or COPYING reloaded"
             sys.stdout.write(f"--- {stamp}: {what}\n")
-            for path in sorted(update.updated)[:200]:
+            for path in sorted(updated)[:200]:
                 for finding in keep.apply(index.findings.get(path, ())):
                     sys.stdout.write(f"{printable(path)}:{finding.line or 1}: {finding.severity} {finding.rule} "
                                      f"{printable(finding.message)}\n")

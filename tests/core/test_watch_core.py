@@ -161,3 +161,48 @@ def test_untagged_files_are_re_read_only_when_the_copying_default_changes(demo_c
     path = sorted(untagged)[0]
     assert "(GPL-2.0-only)" in index.get(path).findings[0].message
     same_as_fresh(index)
+
+
+def test_check_watch_catches_up_on_edits_made_while_it_indexed(demo_copy: Path):
+    """An edit that lands after a file was read but before the watch is set up is not an event
+    watchfiles can see: the catch-up after setting up the watch must find it."""
+    import select
+    import signal
+    import sys
+    import textwrap
+    import time
+
+    edited = demo_copy / "kernel/fork.c"
+    script = textwrap.dedent(f"""
+        import os, sys
+        import tui.core.index as index_mod
+        from tui.cli import main
+
+        real = index_mod.build_index
+
+        def build_then_edit(*args, **kwargs):
+            index = real(*args, **kwargs)
+            path = {str(edited)!r}
+            with open(path, "w") as handle:
+                handle.write("// SPDX-License-Identifier: Bogus-3\\n")
+            return index
+
+        index_mod.build_index = build_then_edit
+        sys.exit(main(["check", {str(demo_copy)!r}, "--watch"]))
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=Path(__file__).parents[2])
+    deadline = time.time() + 30
+    seen = b""
+    try:
+        while b"Bogus-3" not in seen and time.time() < deadline:
+            if select.select([proc.stdout], [], [], 0.5)[0]:
+                seen += os.read(proc.stdout.fileno(), 65536)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+    text = seen.decode()
+    assert "kernel/fork.c:1: error LT101 Invalid License ID: Bogus-3" in text
+    catch_up = text.split("watching", 1)[1]
+    assert "1 changed, 0 removed" in catch_up  # only the edited file, not every recently written one
+    assert b"Traceback" not in proc.stderr.read()
