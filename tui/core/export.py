@@ -29,8 +29,7 @@ from urllib.parse import quote
 from tui import __version__
 from tui.core.evaluate import STATUSES
 from tui.core.index import LicenseIndex
-from tui.core.query import summarize
-from tui.core.report import FindingFilter, check_json, file_json, printable, summary_line
+from tui.core.report import FindingFilter, check_json, file_json, printable, summary_counts, summary_line
 from tui.core.rules import RULES, Finding
 
 #: Format name -> the usual file name ending.
@@ -76,7 +75,7 @@ class _Job:
     @property
     def summary(self) -> dict:
         if self._summary is None:
-            self._summary = summarize(self.index, self.positions, self.keep)
+            self._summary = summary_counts(self.index, self.keep, self.positions)
         return self._summary
 
     def findings(self, i: int) -> tuple[Finding, ...]:
@@ -198,7 +197,7 @@ def json_document(index: LicenseIndex, keep: FindingFilter | None = None, positi
             "summary": None,
             "files": [file_json(index.record_at(i), keep) for i in positions],
         }
-    doc["summary"] = summarize(index, positions, keep)
+    doc["summary"] = summary_counts(index, keep, positions)
     doc["filter"] = query
     return doc
 

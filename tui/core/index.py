@@ -180,43 +180,11 @@ class LicenseIndex:
     def status_counts(self) -> Counter:
         return Counter({name: self.status.count(code) for code, name in enumerate(STATUSES)})
 
-    def summary(self, records: Iterable[Record] | None = None, count_findings: bool = True) -> dict:
-        """Counts per status, severity, rule and expression (what check and export print).
+    def summary(self) -> dict:
+        """Counts per status, severity, rule, expression, license and class (``query.summarize``)."""
+        from tui.core.query import summarize
 
-        *count_findings* False leaves the severity and rule counts at zero (for a caller that
-        counts the findings it keeps itself)."""
-        severities = Counter({"error": 0, "warning": 0, "info": 0})
-        rules: Counter = Counter()
-        if records is None:
-            statuses = self.status_counts()
-            files = len(self.paths)
-            all_findings: Iterable[tuple[Finding, ...]] = self.findings.values()
-            named = Counter(e for code, e in zip(self.status, self.exprs) if code == 0)
-        else:
-            statuses = Counter({status: 0 for status in STATUSES})
-            files = 0
-            collected = []
-            named = Counter()
-            for record in records:
-                files += 1
-                statuses[record.status] += 1
-                if record.status == "valid":
-                    named[record.expression] += 1
-                collected.append(record.findings)
-            all_findings = collected
-        for findings in all_findings if count_findings else ():
-            for finding in findings:
-                severities[finding.severity] += 1
-                rules[finding.rule] += 1
-        return {
-            "files": files,
-            "statuses": dict(statuses),
-            "findings": dict(severities),
-            "rules": dict(sorted(rules.items())),
-            "expressions": dict(named.most_common()),
-            "licenses_from": self.ctx.known.source,
-            "copying_default": self.ctx.catalog.copying_default,
-        }
+        return summarize(self)
 
     # Directories -----------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from tui import __version__
 from tui.core.evaluate import STATUSES, Record
@@ -94,18 +94,29 @@ def fails(index: LicenseIndex, keep: FindingFilter, fail_on: str,
     return any(SEVERITY_RANK.get(f.severity, 2) <= limit for _path, f in items)
 
 
-def summary_counts(index: LicenseIndex, keep: FindingFilter, found: list[tuple[str, Finding]] | None = None) -> dict:
-    """The summary of `check --format json`: counts per status, severity, rule and expression."""
-    summary = index.summary(count_findings=False)
-    items = iter_findings(index, keep) if found is None else found
-    severities = {"error": 0, "warning": 0, "info": 0}
-    rules: dict[str, int] = {}
-    for _path, finding in items:
-        severities[finding.severity] = severities.get(finding.severity, 0) + 1
-        rules[finding.rule] = rules.get(finding.rule, 0) + 1
-    summary["findings"] = severities
-    summary["rules"] = dict(sorted(rules.items()))
-    summary["not_scanned"] = len(not_scanned(index))
+def summary_counts(index: LicenseIndex, keep: FindingFilter, positions: Sequence[int] | None = None) -> dict:
+    """The summary of `check --format json` and of exports (of a selection, *positions*): counts per
+    status, severity, rule, expression, license, class and the directories with most problems.
+
+    One implementation (``query.summarize``) counts; here the findings of directories that could not
+    be listed are added and text from the tree is made printable.
+    """
+    from tui.core.query import summarize
+
+    summary = summarize(index, positions, keep)
+    if positions is None:
+        rules = summary["rules"]
+        for findings in unlisted_findings(index).values():
+            for finding in keep.apply(findings):
+                summary["findings"][finding.severity] = summary["findings"].get(finding.severity, 0) + 1
+                rules[finding.rule] = rules.get(finding.rule, 0) + 1
+        summary["rules"] = dict(sorted(rules.items()))
+    for key in ("expressions", "invalid_expressions"):
+        summary[key] = {printable(e): n for e, n in summary[key].items()}
+    if summary.get("copying_default"):
+        summary["copying_default"] = printable(summary["copying_default"])
+    for entry in summary["directories"]:
+        entry["path"] = printable(entry["path"])
     return summary
 
 
@@ -159,9 +170,6 @@ def file_json(record: Record, keep: FindingFilter) -> dict:
 def check_json(index: LicenseIndex, keep: FindingFilter) -> dict:
     """The JSON document of `lictree check --format json` (keys are a stable contract)."""
     summary = summary_counts(index, keep)
-    summary["expressions"] = {printable(e): n for e, n in summary["expressions"].items()}
-    if summary.get("copying_default"):
-        summary["copying_default"] = printable(summary["copying_default"])
     unlisted = unlisted_findings(index)
     skipped = [{"path": printable(path), "reason": printable(why),
                 "findings": [_finding_json(f) for f in keep.apply(unlisted.get(path, ()))]}
