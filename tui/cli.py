@@ -131,15 +131,23 @@ def run_check(args: argparse.Namespace) -> int:
     # git starts listing the tree while the rest of lictree is imported.
     started = start_listing(root) if os.path.isdir(root) else None
 
-    from tui.core.index import TreeError, build_index
+    from tui.core.index import LicenseIndex, TreeError, build_index
     from tui.core.report import check_json, fails, format_text, kept_findings
 
     try:
         keep = _finding_filter(args)
     except ValueError as exc:
         return _fail(str(exc))
+
+    def report(index: LicenseIndex) -> tuple[list, str]:
+        found = kept_findings(index, keep)
+        return found, "".join(line + "\n" for line in format_text(index, keep, found))
+
+    text_report = args.format == "text" and not args.watch
     try:
-        index = build_index(root, use_cache=not args.no_cache, listing=started)
+        # A text report is formatted from the cache while git checks the tree (used if it is unchanged).
+        index = build_index(root, use_cache=not args.no_cache, listing=started,
+                            speculate=report if text_report else None)
     except TreeError as exc:
         return _fail(str(exc))
     if args.watch:
@@ -155,8 +163,8 @@ def run_check(args: argparse.Namespace) -> int:
         json.dump(sarif_document(index, keep), sys.stdout, indent=1)
         sys.stdout.write("\n")
     else:
-        found = kept_findings(index, keep)
-        sys.stdout.write("".join(line + "\n" for line in format_text(index, keep, found)))
+        found, text = index.speculation or report(index)
+        sys.stdout.write(text)
         sys.stdout.flush()
         return EXIT_FINDINGS if fails(index, keep, args.fail_on, found) else EXIT_OK
     sys.stdout.flush()

@@ -102,3 +102,26 @@ class _noop:
 
     def __exit__(self, *exc):
         return False
+
+
+@pytest.mark.parametrize("use_git", [False, True])
+def test_a_warm_run_prints_what_a_cold_run_prints_and_sees_edits(capsys, tmp_path: Path, use_git: bool):
+    """The warm report is formatted from the cache while git runs: it must equal a fresh one, and be
+    dropped when the tree changed meanwhile."""
+    import os
+
+    root = write_tree(tmp_path / "t", {"a.c": "// SPDX-License-Identifier: MIT\n", "b.c": "int x;\n",
+                                       "c.c": "// SPDX-License-Identifier: Nope-1\n"})
+    if use_git:
+        for args in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"]):
+            subprocess.run(["git", "-C", str(root), *args], check=True)
+    fresh = run(capsys, "check", str(root), "--no-cache")
+    cold = run(capsys, "check", str(root))
+    warm = run(capsys, "check", str(root))
+    assert fresh == cold == warm and "c.c:1: error LT101" in warm[1]
+    (root / "c.c").write_text("// SPDX-License-Identifier: GPL-2.0\n")
+    st = (root / "c.c").stat()
+    os.utime(root / "c.c", ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+    edited = run(capsys, "check", str(root))
+    assert edited == run(capsys, "check", str(root), "--no-cache")
+    assert "c.c:1" not in edited[1] and edited[0] == 0

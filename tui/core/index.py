@@ -134,6 +134,8 @@ class LicenseIndex:
         #: After ``copy``, directory counts are shared with the copy: those changed since are copied first.
         self._dirs_owned: set[str] | None = None
         self._interned: dict[str | None, str | None] = {None: None}
+        #: What ``build_index``'s *speculate* made of the cached index, when the tree was unchanged.
+        self.speculation: object = None
 
     # Reading ---------------------------------------------------------------------------------
 
@@ -581,6 +583,7 @@ def build_index(
     workers: int | None = None,
     progress: ProgressFn | None = None,
     listing: Callable[[], Listing] | None = None,
+    speculate: Callable[[LicenseIndex], object] | None = None,
 ) -> LicenseIndex:
     """Index *root*: list its files, reuse cached verdicts of unchanged ones, read the rest.
 
@@ -589,6 +592,9 @@ def build_index(
 
     git runs while the catalog and the cache load; an unchanged tree is recognised by its
     listing's signature and costs no per-file work at all.
+
+    *speculate*: called with the cached index while git still runs (e.g. to format a report);
+    when the tree turns out unchanged its result is the returned index's ``speculation``.
     """
     root = check_root(root)
     finish_listing = listing or start_listing(root)
@@ -597,15 +603,26 @@ def build_index(
     cached = cache_mod.load(root, fingerprint) if use_cache else None
     # A cold start of a big git tree: fork the readers while git is still listing.
     pool = _start_pool(ctx, workers) if cached is None and _looks_big(root) else None
+    provisional = speculation = None
+    if cached is not None and speculate is not None:
+        provisional = LicenseIndex(root, ctx)
+        provisional.load_columns(cached)
+        speculation = speculate(provisional)
     try:
         listing = finish_listing()
-        index = LicenseIndex(root, ctx, listing)
         if cached is not None and cached["signature"] == listing.signature:
-            index.load_columns(cached)
+            if provisional is not None:
+                index = provisional
+                index.method = listing.method
+                index.speculation = speculation
+            else:
+                index = LicenseIndex(root, ctx, listing)
+                index.load_columns(cached)
             index.cached_count = len(index.paths)
             if progress:
                 progress([], len(index.paths), len(index.paths))
             return index
+        index = LicenseIndex(root, ctx, listing)
         if cached is not None:
             keys = _fill_partial(index, listing, cached, workers, progress)
         else:
