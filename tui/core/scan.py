@@ -59,15 +59,20 @@ VANISHED = Facts(None, error="vanished during the scan")
 CANNOT_LIST = "cannot list directory"
 
 
-def _module_licenses(data: bytes, at: int) -> tuple[tuple[int, str], ...]:
-    """(offset, string) of each MODULE_LICENSE("...") from *at* on (bytes.find skips ahead far
-    faster than a regex scan of the whole body)."""
+def _module_licenses(data: bytes, last: int) -> tuple[tuple[int, str], ...]:
+    """(offset, string) of each MODULE_LICENSE("...") up to offset *last* (the last occurrence).
+
+    The body is searched backwards: MODULE_LICENSE sits near the end of a file, and bytes.rfind
+    skips through a body faster than a forward find or a regex scan.
+    """
     found = []
+    at = last
     while at >= 0:
         match = _MODULE_LICENSE_RE.match(data, at)
         if match:
             found.append((at, match.group(1).decode("utf-8", "replace")))
-        at = data.find(b"MODULE_LICENSE", at + 14)
+        at = data.rfind(b"MODULE_LICENSE", 0, at)
+    found.reverse()
     return tuple(found)
 
 
@@ -356,7 +361,7 @@ def read_facts(root: str, rel: str, trusted: bool = False, root_real: str | None
             # C sources: the whole body (MODULE_LICENSE sits near the end), in one read.
             data = os.read(fd, min(os.fstat(fd).st_size, MAX_BODY_BYTES) + 1)
             header = extract_header(data)
-            at = data.find(b"MODULE_LICENSE")
+            at = data.rfind(b"MODULE_LICENSE")
             if at >= 0 and not header.binary:
                 return Facts(header, _module_licenses(data, at), None, len(data), data)
             return Facts(header, (), None, len(data), data)
