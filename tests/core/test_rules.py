@@ -421,6 +421,13 @@ def test_module_license_strings(tmp_path: Path):
     assert "proprietary" in found["bsd.c"][0].message
 
 
+def test_every_module_license_of_a_body_is_checked_in_order(tmp_path: Path):
+    body = (C.format("GPL-2.0-only") + 'MODULE_LICENSE("Dual BSD/GPL");\nMODULE_LICENSE("GPL");\n'
+            + "int x;\n" * 5000 + 'MODULE_LICENSE("Proprietary");\n')
+    found = findings_of(tmp_path, {"many.c": body})
+    assert rules_at(found, "many.c") == [("LT500", 3), ("LT502", 5005)]
+
+
 # LT900-LT905: LICENSES/ ----------------------------------------------------------------------------
 
 
