@@ -57,12 +57,14 @@ async def _key_costs(pilot, keys: list[str]) -> list[float]:
 
 def child_lictree(tree: str, t0: float, keys: int, launch_only: bool) -> dict:
     sys.path.insert(0, REPO)
-    from tui.ui.app import listed_paths, start_listing_early
+    from tui.ui.app import listed_paths, start_indexing_early, start_listing_early
 
-    listing = start_listing_early(tree)  # as `lictree PATH` does: git starts before Textual loads
+    # As `lictree PATH` does: git and the indexing thread start before Textual loads.
+    listing = start_listing_early(tree)
+    indexing = start_indexing_early(tree, True, listing)
     from tui.ui.lictree_app import LictreeApp
 
-    app = LictreeApp(tree, paths=listed_paths(listing), watch=False)
+    app = LictreeApp(tree, paths=listed_paths(listing), watch=False, indexing=indexing)
     result: dict = {}
 
     async def run() -> None:

@@ -1,8 +1,9 @@
 """``lictree [PATH]``: check the tree, list its files, then run the Textual app.
 
-The listing (git ls-files) starts before Textual is imported, so the two overlap and the tree's
-rows are on the app's first frame. Any unexpected exception becomes one sentence on stderr plus a saved crash report;
-Textual restores the terminal on every exit path.
+The listing (git ls-files) and the indexing thread start before Textual is imported, so the three
+overlap: the tree's rows are on the app's first frame and verdicts are arriving by then. Any
+unexpected exception becomes one sentence on stderr plus a saved crash report; Textual restores
+the terminal on every exit path.
 """
 
 from __future__ import annotations
@@ -40,8 +41,9 @@ def run_app(args: argparse.Namespace, root: str) -> int:
                      "give its path, `lictree PATH`, or try `lictree --demo`")
     use_cache = not getattr(args, "no_cache", False)
     listing = start_listing_early(root)
+    indexing = start_indexing_early(root, use_cache, listing)
     try:
-        return _run(args, root, use_cache, listing)
+        return _run(args, root, listing, indexing)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # anything that escaped Textual's own handling
@@ -49,13 +51,23 @@ def run_app(args: argparse.Namespace, root: str) -> int:
 
         print(crash_message(exc, save_crash_report(exc, root, "starting the terminal UI")), file=sys.stderr)
         return EXIT_ERROR
+    finally:
+        indexing.stop()  # the app quit before indexing ended: no need to wait for it
 
 
 def start_listing_early(root: str):  # noqa: ANN201 - Callable[[], Listing], imported lazily
-    """Start git now, while Textual loads; returns what finishes the listing."""
+    """Start git now, while Textual loads; returns what finishes the listing (once, for every caller)."""
     from tui.core.scan import start_listing
+    from tui.ui.indexing import once
 
-    return start_listing(root)
+    return once(start_listing(root))
+
+
+def start_indexing_early(root: str, use_cache: bool, listing):  # noqa: ANN001, ANN201 - lazily imported types
+    """Start indexing *root* now, in a thread, on the listing already started; the app attaches later."""
+    from tui.ui.indexing import Indexing
+
+    return Indexing(root, use_cache=use_cache, listing=listing).start()
 
 
 def listed_paths(finish) -> list[str] | None:  # noqa: ANN001 - Callable[[], Listing]
@@ -66,7 +78,7 @@ def listed_paths(finish) -> list[str] | None:  # noqa: ANN001 - Callable[[], Lis
         return None
 
 
-def _run(args: argparse.Namespace, root: str, use_cache: bool, listing) -> int:  # noqa: ANN001
+def _run(args: argparse.Namespace, root: str, listing, indexing) -> int:  # noqa: ANN001
     from tui.ui.lictree_app import LictreeApp
     from tui.ui.themes import load_themes
 
@@ -84,8 +96,9 @@ def _run(args: argparse.Namespace, root: str, use_cache: bool, listing) -> int: 
         directory = os.path.dirname(os.path.abspath(screenshot))
         if not os.path.isdir(directory):
             return _fail(f"--screenshot: no such directory: {directory}")
-    app = LictreeApp(root, theme=theme, use_cache=use_cache, paths=listed_paths(listing), screenshot=screenshot,
-                     themes=themes, watch=not getattr(args, "no_watch", False))
+    app = LictreeApp(root, theme=theme, use_cache=indexing.use_cache, paths=listed_paths(listing),
+                     screenshot=screenshot, themes=themes, watch=not getattr(args, "no_watch", False),
+                     indexing=indexing)
     if screenshot:
         app.run(headless=True, size=SCREENSHOT_SIZE)
     else:

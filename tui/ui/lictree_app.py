@@ -29,18 +29,18 @@ from textual.worker import get_current_worker
 
 from tui.core import export
 from tui.core.copying import is_license_file
-from tui.core.index import TreeError, build_index
 from tui.core.preview import read_head
 from tui.core.query import complete
 from tui.core.query import prepare as prepare_queries
 from tui.core.report import printable
-from tui.ui import messages
+from tui.ui import indexing, messages
 from tui.ui.crash import crash_message, save_crash_report
 from tui.ui.data import TreeData
 from tui.ui.detail import describe_directory, describe_file
 from tui.ui.export_screen import ExportRequest, ExportScreen
 from tui.ui.filtering import TreeFilter
 from tui.ui.help_screen import HelpScreen, binding_rows, help_content
+from tui.ui.indexing import Indexing
 from tui.ui.model import DIR, Row
 from tui.ui.summary_screen import SummaryScreen
 from tui.ui.themes import DEFAULT_THEME, Palette, ThemeSpec, fallback_palette, load_themes
@@ -98,6 +98,7 @@ class LictreeApp(App[int]):
         screenshot: str | None = None,
         themes: tuple[dict[str, ThemeSpec], list[str]] | None = None,
         watch: bool = True,
+        indexing: Indexing | None = None,
     ) -> None:
         super().__init__()
         self.root = os.path.abspath(root)
@@ -109,6 +110,8 @@ class LictreeApp(App[int]):
         self.crash_report: str | None = None
         self.crash_error: BaseException | None = None
         self._paths = paths
+        #: Indexing started before Textual loaded (``lictree PATH``), else started on mount.
+        self._indexing = indexing
         self._listed = 0
         self._progress_due = False
         self._detail_row: Row | None = None
@@ -181,30 +184,28 @@ class LictreeApp(App[int]):
 
     # Indexing --------------------------------------------------------------------------------
 
-    @work(thread=True, group="index", name="index", exit_on_error=True)
     def _run_index(self) -> None:
-        """Build the index (verdicts arrive in batches), then its directory counts."""
-        worker = get_current_worker()
-        started = time.perf_counter()
+        """Index the tree in its own thread (unless started already); verdicts arrive in batches."""
+        if self._indexing is None:
+            self._indexing = Indexing(self.root, use_cache=self.use_cache).start()
+        self._indexing.attach(self._index_event)
 
-        def progress(batch: list, done: int, total: int) -> None:
-            if not worker.is_cancelled:
-                self.post_message(messages.IndexProgress(batch, done, total))
+    def _index_event(self, event: indexing.Event) -> None:
+        """An event of the indexing thread, as a message to the app (called in that thread)."""
+        if isinstance(event, indexing.Progress):
+            self.post_message(messages.IndexProgress(event.batch, event.done, event.total))
+        elif isinstance(event, indexing.Built):
+            self.timings["indexed"] = time.perf_counter()
+            self.post_message(messages.IndexBuilt(event.index))
+        elif isinstance(event, indexing.Ready):
+            self.timings["counted"] = time.perf_counter()
+            self.post_message(messages.IndexReady(event.index, event.seconds))
+        elif isinstance(event, indexing.Failed):
+            self.post_message(messages.IndexFailed(event.message))
 
-        try:
-            index = build_index(self.root, use_cache=self.use_cache, progress=progress)
-        except TreeError as exc:
-            self.post_message(messages.IndexFailed(str(exc)))
-            return
-        self.timings["indexed"] = time.perf_counter()
-        if worker.is_cancelled:
-            return
-        index.position("")
-        self.post_message(messages.IndexBuilt(index))
-        index.dirs()
-        self.timings["counted"] = time.perf_counter()
-        if not worker.is_cancelled:
-            self.post_message(messages.IndexReady(index, time.perf_counter() - started))
+    def on_unmount(self) -> None:
+        if self._indexing is not None:
+            self._indexing.stop()
 
     @on(messages.IndexProgress)
     def handle_progress(self, message: messages.IndexProgress) -> None:
