@@ -14,8 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tui.core.evaluate import Outcome
-from tui.core.index import LicenseIndex, TreeError, build_index
+from tui.core.index import DirStats, LicenseIndex, TreeError, build_index
 from tui.core.scan import Listing, start_listing
+from tui.ui.data import DirCounter
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,9 +30,11 @@ class Progress:
 
 @dataclass(frozen=True, slots=True)
 class Built:
-    """Every file's verdict is known; directory counts are being computed."""
+    """Every file's verdict is known, and *dirs*, the directory counts, made as verdicts arrived; the
+    index's own directory counts are being computed."""
 
     index: LicenseIndex
+    dirs: dict[str, DirStats]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +121,7 @@ class Indexing:
         self._kept: list[Event] = []
         self._sink: Callable[[Event], object] | None = None
         self._stop = threading.Event()
+        self._counter = DirCounter()
         self._thread = threading.Thread(target=self._run, name="lictree-index")
 
     def start(self) -> Indexing:
@@ -153,13 +157,16 @@ class Indexing:
     def _progress(self, batch: list, done: int, total: int) -> None:
         if self._stop.is_set():
             raise _Stopped
+        self._counter.add(batch)
         self._emit(Progress(batch, done, total))
 
     def _run(self) -> None:
+        with _GC_PAUSE:
+            self._index()
+
+    def _index(self) -> None:
         try:
-            with _GC_PAUSE:
-                index = build_index(self.root, use_cache=self.use_cache, progress=self._progress,
-                                    listing=self.listing)
+            index = build_index(self.root, use_cache=self.use_cache, progress=self._progress, listing=self.listing)
         except _Stopped:
             return
         except TreeError as exc:
@@ -167,8 +174,12 @@ class Indexing:
             return
         if self._stop.is_set():
             return
-        index.position("")  # the map of positions, made here rather than on the first key
-        self._emit(Built(index))
+        counter = self._counter
+        if counter.files != len(index):  # from the cache, in one piece
+            counter = DirCounter()
+            counter.add_columns(index.paths, index.status, index.exprs, index.findings)
+        self._emit(Built(index, counter.totals()))
+        index.position("")  # the map of positions and the index's own counts, made here rather than on a key
         index.dirs()
         if not self._stop.is_set():
             self._emit(Ready(index, time.perf_counter() - self.started))

@@ -196,7 +196,7 @@ class LictreeApp(App[int]):
             self.post_message(messages.IndexProgress(event.batch, event.done, event.total))
         elif isinstance(event, indexing.Built):
             self.timings["indexed"] = time.perf_counter()
-            self.post_message(messages.IndexBuilt(event.index))
+            self.post_message(messages.IndexBuilt(event.index, event.dirs))
         elif isinstance(event, indexing.Ready):
             self.timings["counted"] = time.perf_counter()
             self.post_message(messages.IndexReady(event.index, event.seconds))
@@ -227,21 +227,25 @@ class LictreeApp(App[int]):
     def handle_index_built(self, message: messages.IndexBuilt) -> None:
         """Every file's verdict is known: colour the whole tree; directory counts follow."""
         index = message.index
-        self.data.set_index(index)
+        self.data.set_index(index, message.dirs)
         if self.tree.model.paths is not index.paths:
             self.tree.set_paths(index.paths)
         self.tree.data_changed(announce=False)
         self.refresh_filter()
-        self._set_summary(Content.styled(f"{len(index):,} files read, counting per directory…", "$text-muted"))
         self._mark("first_rows")
+        if self.data.counts_shown:
+            self._set_summary(self._summary_content())
+            self._mark("all_colours")
+        else:
+            self._set_summary(Content.styled(f"{len(index):,} files read, counting per directory…", "$text-muted"))
 
     @on(messages.IndexReady)
     def handle_index_ready(self, message: messages.IndexReady) -> None:
         self.data.set_counted()
-        freeze_long_lived()
-        self.tree.data_changed()
+        self.tree.data_changed()  # the counts shown do not change; the detail pane is made again from the index
         self._set_summary(self._summary_content())
         self._mark("all_colours")
+        self.call_after_refresh(freeze_long_lived)  # after the tree is drawn: it takes a while
         if self.watch_files:
             # The index lives as long as the app: out of the collector's way, the collections that a storm
             # of updates sets off (holding the GIL, so stalling the UI) take a few ms, not 30-250.
@@ -309,7 +313,7 @@ class LictreeApp(App[int]):
         assert index is not None
         counts = index.status_counts()
         palette = self.palette
-        stats = index.dir_stats("")
+        stats = self.data.directory("")
         parts: list[Content | tuple[str, str] | str] = [(f"{len(index):,} files", "bold")]
         for status, glyph in (("valid", "✓"), ("untagged", "○"), ("invalid", "✗"),
                               ("unreadable", "?"), ("excluded", "–")):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from tui.core.evaluate import Outcome
-from tui.core.index import LicenseIndex
+from tui.core.index import DirStats, LicenseIndex
 from tui.ui.detail import Section
 
 
@@ -22,9 +22,11 @@ class IndexProgress(Message):
 
 @dataclass
 class IndexBuilt(Message):
-    """Every file's verdict is known; directory counts are being computed."""
+    """Every file's verdict is known, and ``dirs``, the directory counts made as verdicts arrived (None
+    when there are none); the index's own are being computed."""
 
     index: LicenseIndex
+    dirs: dict[str, DirStats] | None = None
 
 
 @dataclass
