@@ -78,6 +78,8 @@ def child_lictree(tree: str, t0: float, keys: int, launch_only: bool) -> dict:
             result["colours"] = _wall(app.timings["all_colours"]) - t0
             if launch_only:
                 return
+            while not app.data.ready:  # the index's own directory counts, made after all colours are shown
+                await asyncio.sleep(0.01)
             await app.workers.wait_for_complete()
             await pilot.press("e")
             await pilot.pause(0.3)

@@ -10,13 +10,15 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import repeat
+from operator import itemgetter
 from typing import NamedTuple
 
 from tui.core.copying import is_license_file, license_files
 from tui.core.evaluate import EXCLUDED, INVALID, STATUSES, UNREADABLE, UNTAGGED, Outcome
 from tui.core.index import DirStats, LicenseIndex, is_problem
 from tui.core.rules import Finding
-from tui.ui.model import display_key, parent_of
+from tui.ui.model import display_key
 
 
 class Glyph(NamedTuple):
@@ -74,28 +76,29 @@ class DirCounter:
         #: Files counted so far.
         self.files = 0
 
-    def add(self, batch: Iterable[tuple[str, Outcome]]) -> None:
+    def add(self, batch: Sequence[tuple[str, Outcome]]) -> None:
         """Count a batch of (path, outcome) in each file's own directory."""
-        plain: Counter[tuple[str, int, str | None]] = Counter()
-        for path, (status, expression, _line, findings) in batch:
-            if findings:
-                self._stats(path.rpartition("/")[0]).add(status, expression, findings)
-                self.files += 1
-            else:
-                plain[path.rpartition("/")[0], status, expression] += 1
-        self._add_plain(plain)
+        alike = Counter([(path.rpartition("/")[0], outcome[0], outcome[1], outcome[3]) for path, outcome in batch])
+        for (directory, status, expression, findings), count in alike.items():
+            self._stats(directory).add(status, expression, findings, count)  # *count* files alike, in one update
+        self.files += len(batch)
 
     def add_columns(self, paths: Sequence[str], statuses: Sequence[int], exprs: Sequence[str | None],
                     findings: dict[str, tuple[Finding, ...]]) -> None:
         """Count a whole index's columns (a cached index arrives in one piece, without batches)."""
-        self._add_plain(Counter(zip(map(parent_of, paths), statuses, exprs)))
+        parents = map(itemgetter(0), map(str.rpartition, paths, repeat("/")))
+        self._add_plain(Counter(zip(parents, statuses, exprs)))
         positions = {path: i for i, path in enumerate(paths)} if findings else {}
         for path, found in findings.items():
             i = positions.get(path)
             if i is not None and found:
-                stats = self._stats(parent_of(path))
-                stats.add(statuses[i], exprs[i], (), -1)  # counted above as a file without findings
-                stats.add(statuses[i], exprs[i], found)
+                self._with_findings(path, statuses[i], exprs[i], found)
+
+    def _with_findings(self, path: str, status: int, expression: str | None, findings: tuple[Finding, ...]) -> None:
+        """A file counted as one without findings has these: counted again, with them."""
+        stats = self._stats(path.rpartition("/")[0])
+        stats.add(status, expression, (), -1)
+        stats.add(status, expression, findings)
 
     def _add_plain(self, plain: Counter[tuple[str, int, str | None]]) -> None:
         for (directory, status, expression), count in plain.items():

@@ -8,11 +8,13 @@ while Textual loads).
 from __future__ import annotations
 
 import gc
+import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tui.core.cache import cache_path
 from tui.core.evaluate import Outcome
 from tui.core.index import DirStats, LicenseIndex, TreeError, build_index
 from tui.core.scan import Listing, start_listing
@@ -60,11 +62,12 @@ class _Stopped(Exception):
 
 
 class _GcPause:
-    """The cyclic garbage collector is off while any index is being built.
+    """The cyclic garbage collector is off while any index is being built, and while the app starts.
 
-    Indexing allocates ~87,000 records that all live on; the collector would walk the growing heap
-    over and over (~0.2-0.3 s of a kernel tree's cold start, holding the GIL). Nothing made then is
-    garbage in cycles; the app collects once and freezes what lives on when the index is ready.
+    Indexing allocates ~87,000 records that all live on, and so does parsing the listing for the
+    first frame; the collector would walk the growing heap over and over (~0.2-0.3 s of a kernel
+    tree's cold start, holding the GIL). Nothing made then is garbage in cycles; the app collects
+    once and freezes what lives on when the index is ready.
     """
 
     def __init__(self) -> None:
@@ -112,7 +115,10 @@ def once(finish: Callable[[], Listing]) -> Callable[[], Listing]:
 class Indexing:
     """``build_index`` of *root* in a thread; events are kept until someone attaches, then passed on."""
 
-    def __init__(self, root: str, *, use_cache: bool = True, listing: Callable[[], Listing] | None = None) -> None:
+    def __init__(self, root: str, *, use_cache: bool = True, listing: Callable[[], Listing] | None = None,
+                 launching: bool = False) -> None:
+        """*launching*: the app is yet to be imported and drawn; the garbage collector waits until
+        ``drawn`` is called."""
         self.root = root
         self.use_cache = use_cache
         self.listing = listing if listing is not None else once(start_listing(root))
@@ -123,11 +129,28 @@ class Indexing:
         self._stop = threading.Event()
         self._counter = DirCounter()
         self._thread = threading.Thread(target=self._run, name="lictree-index")
+        self._launching = launching
+        if launching:
+            _GC_PAUSE.__enter__()
 
     def start(self) -> Indexing:
-        self.started = time.perf_counter()
-        self._thread.start()
+        """Start the thread (once; later calls do nothing)."""
+        if not self.started:
+            self.started = time.perf_counter()
+            self._thread.start()
         return self
+
+    def drawn(self) -> None:
+        """The app's first frame is drawn: start indexing if it waited for that, collect garbage again."""
+        self.start()
+        if self._launching:
+            self._launching = False
+            _GC_PAUSE.__exit__()
+
+    def cached(self) -> bool:
+        """Whether a cache of the tree's verdicts exists (it may still be stale)."""
+        path = cache_path(self.root) if self.use_cache else None
+        return path is not None and os.path.exists(path)
 
     def attach(self, sink: Callable[[Event], object]) -> None:
         """Send *sink* every event so far, then each one as it comes (from the indexing thread)."""
@@ -140,12 +163,16 @@ class Indexing:
     def stop(self) -> None:
         """Stop as soon as possible (the app quit): no more events, the worker processes end."""
         self._stop.set()
+        if self._launching:
+            self._launching = False
+            _GC_PAUSE.__exit__()
         with self._lock:
             self._sink = None
             self._kept = []
 
     def join(self, timeout: float | None = None) -> None:
-        self._thread.join(timeout)
+        if self.started:
+            self._thread.join(timeout)
 
     def _emit(self, event: Event) -> None:
         with self._lock:

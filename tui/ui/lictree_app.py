@@ -14,7 +14,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Sequence
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -27,7 +27,6 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
-from tui.core import export
 from tui.core.copying import is_license_file
 from tui.core.preview import read_head
 from tui.core.query import complete
@@ -37,17 +36,18 @@ from tui.ui import indexing, messages
 from tui.ui.crash import crash_message, save_crash_report
 from tui.ui.data import TreeData
 from tui.ui.detail import describe_directory, describe_file
-from tui.ui.export_screen import ExportRequest, ExportScreen
 from tui.ui.filtering import TreeFilter
 from tui.ui.help_screen import HelpScreen, binding_rows, help_content
 from tui.ui.indexing import Indexing
 from tui.ui.model import DIR, Row
-from tui.ui.summary_screen import SummaryScreen
 from tui.ui.themes import DEFAULT_THEME, Palette, ThemeSpec, fallback_palette, load_themes
 from tui.ui.watcher import TreeWatcher, WatchTiming
 from tui.ui.widgets.detail_pane import DetailPane
 from tui.ui.widgets.filter_bar import QUERY_HELP, FilterBar
 from tui.ui.widgets.license_tree import LicenseTree
+
+if TYPE_CHECKING:
+    from tui.ui.export_screen import ExportRequest
 
 #: Seconds a storm of changes on disk must rest before the detail pane is rebuilt for the cursor's row.
 DETAIL_DELAY = 0.12
@@ -187,8 +187,9 @@ class LictreeApp(App[int]):
     def _run_index(self) -> None:
         """Index the tree in its own thread (unless started already); verdicts arrive in batches."""
         if self._indexing is None:
-            self._indexing = Indexing(self.root, use_cache=self.use_cache).start()
+            self._indexing = Indexing(self.root, use_cache=self.use_cache)
         self._indexing.attach(self._index_event)
+        self.call_after_refresh(self._indexing.drawn)  # when not started before Textual loaded: once drawn
 
     def _index_event(self, event: indexing.Event) -> None:
         """An event of the indexing thread, as a message to the app (called in that thread)."""
@@ -499,6 +500,8 @@ class LictreeApp(App[int]):
             self.notify("Still indexing: the summary is ready once every file is read.", timeout=3)
             return
         result = self.filter.result
+        from tui.ui.summary_screen import SummaryScreen  # imported when first used, not at launch
+
         screen = SummaryScreen(index, result.positions if result else None, result.query.text if result else None,
                                self.palette)
         self.push_screen(screen, self._summary_chosen)
@@ -520,6 +523,8 @@ class LictreeApp(App[int]):
             return
         result = self.filter.result
         files = result.count if result is not None else len(index)
+        from tui.ui.export_screen import ExportScreen  # imported when first used, not at launch
+
         screen = ExportScreen(index, files, result.query.text if result else None, self._export_format)
         self.push_screen(screen, self._export_chosen)
 
@@ -537,6 +542,8 @@ class LictreeApp(App[int]):
     @work(thread=True, group="export", name="export", description="export", exit_on_error=False)
     def _write_export(self, index: object, request: ExportRequest, positions: list[int] | None,
                       query: str | None) -> None:
+        from tui.core import export
+
         files = len(positions) if positions is not None else len(index)  # type: ignore[arg-type]
         try:
             export.write(index, request.fmt, request.path, positions=positions, query=query)  # type: ignore[arg-type]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from tui.core.evaluate import Outcome
 from tui.core.index import DirStats, LicenseIndex
-from tui.ui.detail import Section
+
+if TYPE_CHECKING:
+    from tui.ui.detail import Section
 
 
 @dataclass
