@@ -60,14 +60,12 @@ async def _key_costs(pilot, keys: list[str]) -> list[float]:
 
 def child_lictree(tree: str, t0: float, keys: int, launch_only: bool) -> dict:
     sys.path.insert(0, REPO)
-    from tui.ui.app import listed_paths, start_indexing_early, start_listing_early
+    from tui.ui.app import listed_paths, start_indexing_early
 
-    # As `lictree PATH` does: git and the indexing thread start before Textual loads.
-    listing = start_listing_early(tree)
-    indexing = start_indexing_early(tree, True, listing)
+    indexing = start_indexing_early(tree, True)  # as `lictree PATH` does: git and indexing start before Textual loads
     from tui.ui.lictree_app import LictreeApp
 
-    app = LictreeApp(tree, paths=listed_paths(listing), watch=False, indexing=indexing)
+    app = LictreeApp(tree, paths=listed_paths(indexing.listing), watch=False, indexing=indexing)
     result: dict = {}
 
     async def run() -> None:

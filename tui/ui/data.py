@@ -112,14 +112,15 @@ class DirCounter:
         return stats
 
     def totals(self) -> dict[str, DirStats]:
-        """Every directory's counts, its sub-directories' included ("" is the root)."""
-        dirs: dict[str, DirStats] = {"": DirStats()}
-        for directory in self._own:
-            while directory not in dirs:
+        """Every directory's counts, its sub-directories' included ("" is the root). The counter is
+        used up: its per-directory counts become the totals, rather than being copied."""
+        dirs, self._own = self._own, {}
+        for directory in list(dirs):
+            directory = directory.rpartition("/")[0] if directory else None
+            while directory is not None and directory not in dirs:
                 dirs[directory] = DirStats()
-                directory = directory.rpartition("/")[0]
-        for directory, stats in self._own.items():
-            dirs[directory].merge(stats)
+                directory = directory.rpartition("/")[0] if directory else None
+        dirs.setdefault("", DirStats())
         for directory in sorted(dirs, key=lambda d: d.count("/") if d else -1, reverse=True):
             if directory:  # deepest first: each adds its complete counts to its parent
                 dirs[directory.rpartition("/")[0]].merge(dirs[directory])

@@ -121,7 +121,8 @@ class Indexing:
         ``drawn`` is called."""
         self.root = root
         self.use_cache = use_cache
-        self.listing = listing if listing is not None else once(start_listing(root))
+        #: What finishes the listing; None once the index is built (it holds ~25 MB for a kernel tree).
+        self.listing: Callable[[], Listing] | None = listing if listing is not None else once(start_listing(root))
         self.started = 0.0
         self._lock = threading.Lock()
         self._kept: list[Event] = []
@@ -199,13 +200,16 @@ class Indexing:
         except TreeError as exc:
             self._emit(Failed(str(exc)))
             return
+        finally:
+            self.listing = None
         if self._stop.is_set():
             return
-        counter = self._counter
+        counter, self._counter = self._counter, DirCounter()
         if counter.files != len(index):  # from the cache, in one piece
             counter = DirCounter()
             counter.add_columns(index.paths, index.status, index.exprs, index.findings)
         self._emit(Built(index, counter.totals()))
+        del counter
         index.position("")  # the map of positions and the index's own counts, made here rather than on a key
         index.dirs()
         if not self._stop.is_set():
