@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from pathlib import Path
+
+import pytest
 
 from tui.cli import demo_tree
 from tui.core.index import DirStats, LicenseIndex, build_index
@@ -142,3 +146,19 @@ def test_a_listing_finished_once_is_shared_by_every_caller(tmp_path):
         thread.join()
     assert len(calls) == 1 and all(r is results[0] for r in results)
     assert "a/b/c/one.c" in results[0].paths
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priority is Linux's")
+def test_the_indexing_thread_yields_the_cpu_to_the_ui_thread(tmp_path, monkeypatch):
+    seen: list[tuple[int, int]] = []
+    real = indexing.build_index
+
+    def noting_priority(*args, **kwargs):
+        seen.append((os.getpriority(os.PRIO_PROCESS, 0), ui_priority))
+        return real(*args, **kwargs)
+
+    ui_priority = os.getpriority(os.PRIO_PROCESS, 0)
+    monkeypatch.setattr(indexing, "build_index", noting_priority)
+    collect(Indexing(str(mixed_tree(tmp_path)), use_cache=False).start())
+    assert seen == [(min(ui_priority + indexing.NICENESS, 19), ui_priority)]
+    assert os.getpriority(os.PRIO_PROCESS, 0) == ui_priority  # this thread's is unchanged

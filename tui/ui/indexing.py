@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +20,9 @@ from tui.core.evaluate import Outcome
 from tui.core.index import DirStats, LicenseIndex, TreeError, build_index
 from tui.core.scan import Listing, start_listing
 from tui.ui.data import DirCounter
+
+#: How much lower the indexing thread's (and its worker processes') CPU priority is than the UI's.
+NICENESS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +193,7 @@ class Indexing:
         self._emit(Progress(batch, done, total))
 
     def _run(self) -> None:
+        _lower_priority()
         with _GC_PAUSE:
             self._index()
 
@@ -214,6 +219,19 @@ class Indexing:
         index.dirs()
         if not self._stop.is_set():
             self._emit(Ready(index, time.perf_counter() - self.started))
+
+
+def _lower_priority() -> None:
+    """Give this thread, and the worker processes it forks, a lower CPU priority than the UI's thread
+    (Linux sets it per thread): on two cores, the workers would otherwise take a third of the CPU
+    that Textual needs to start and draw (first frame 0.64 s instead of 0.52 s on 6.12, all colours
+    no later). The price: while other programs keep every core busy, indexing gets a smaller share."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
+    except OSError:
+        pass
 
 
 def _merged(events: list[Event]) -> list[Event]:
