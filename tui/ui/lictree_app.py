@@ -231,7 +231,8 @@ class LictreeApp(App[int]):
         self.data.set_index(index, message.dirs)
         if self.tree.model.paths is not index.paths:
             self.tree.set_paths(index.paths)
-        self.tree.data_changed(announce=False)
+        # With the directory counts there, the detail pane is made again too (it said "indexing…").
+        self.tree.data_changed(announce=self.data.counts_shown)
         self.refresh_filter()
         self._mark("first_rows")
         if self.data.counts_shown:
