@@ -9,7 +9,7 @@ import pytest
 from tui.cli import demo_tree
 from tui.core import index as index_mod
 from tui.core.index import build_index
-from tui.ui import lictree_app
+from tui.ui import indexing
 from tui.ui.help_screen import HelpScreen
 from tui.ui.lictree_app import LictreeApp
 from tui.ui.model import FILE
@@ -159,13 +159,13 @@ async def test_the_tree_is_usable_before_indexing_ends(monkeypatch, tmp_path):
     release = threading.Event()
     real_build = index_mod.build_index
 
-    def slow_build(path, *, use_cache=True, workers=None, progress=None):
+    def slow_build(path, *, use_cache=True, workers=None, progress=None, listing=None):
         def first_batch_then_wait(batch, done, total):
             progress(batch, done, total)
             release.wait(10)
-        return real_build(path, use_cache=False, workers=1, progress=first_batch_then_wait)
+        return real_build(path, use_cache=False, workers=1, progress=first_batch_then_wait, listing=listing)
 
-    monkeypatch.setattr(lictree_app, "build_index", slow_build)
+    monkeypatch.setattr(indexing, "build_index", slow_build)
     from tui.core.scan import list_files
 
     app = LictreeApp(str(root), paths=list_files(str(root)).paths)

@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.style import Style
 
 from tui.core.index import build_index
-from tui.ui import lictree_app, watcher
+from tui.ui import indexing, watcher
 from tui.ui.lictree_app import LictreeApp
 from tui.ui.model import DIR
 
@@ -325,7 +325,7 @@ async def test_a_filter_re_applies_itself_after_a_change(demo_copy: Path):
 
 @run_async
 async def test_changes_made_while_indexing_are_caught_up_once_watching_starts(demo_copy: Path, monkeypatch):
-    real = lictree_app.build_index
+    real = indexing.build_index
 
     def index_then_edit(*args, **kwargs):
         index = real(*args, **kwargs)
@@ -333,7 +333,7 @@ async def test_changes_made_while_indexing_are_caught_up_once_watching_starts(de
         (demo_copy / "kernel/late.c").write_text("int late;\n")
         return index
 
-    monkeypatch.setattr(lictree_app, "build_index", index_then_edit)
+    monkeypatch.setattr(indexing, "build_index", index_then_edit)
     app = LictreeApp(str(demo_copy))
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot)

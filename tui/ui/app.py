@@ -1,8 +1,9 @@
 """``lictree [PATH]``: check the tree, list its files, then run the Textual app.
 
-The listing (git ls-files) starts before Textual is imported, so the two overlap and the tree's
-rows are on the app's first frame. Any unexpected exception becomes one sentence on stderr plus a saved crash report;
-Textual restores the terminal on every exit path.
+The listing (git ls-files) and the indexing thread start before Textual is imported, so the three
+overlap: the tree's rows are on the app's first frame and verdicts are arriving by then. Any
+unexpected exception becomes one sentence on stderr plus a saved crash report; Textual restores
+the terminal on every exit path.
 """
 
 from __future__ import annotations
@@ -39,9 +40,9 @@ def run_app(args: argparse.Namespace, root: str) -> int:
         return _fail(f"{root} does not look like a source tree (no LICENSES/, COPYING, Makefile or .git): "
                      "give its path, `lictree PATH`, or try `lictree --demo`")
     use_cache = not getattr(args, "no_cache", False)
-    listing = start_listing_early(root)
+    indexing = start_indexing_early(root, use_cache)
     try:
-        return _run(args, root, use_cache, listing)
+        return _run(args, root, indexing)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # anything that escaped Textual's own handling
@@ -49,24 +50,41 @@ def run_app(args: argparse.Namespace, root: str) -> int:
 
         print(crash_message(exc, save_crash_report(exc, root, "starting the terminal UI")), file=sys.stderr)
         return EXIT_ERROR
+    finally:
+        indexing.stop()  # the app quit before indexing ended: no need to wait for it
 
 
 def start_listing_early(root: str):  # noqa: ANN201 - Callable[[], Listing], imported lazily
-    """Start git now, while Textual loads; returns what finishes the listing."""
+    """Start git now, while Textual loads; returns what finishes the listing (once, for every caller)."""
     from tui.core.scan import start_listing
+    from tui.ui.indexing import once
 
-    return start_listing(root)
+    return once(start_listing(root))
 
 
-def listed_paths(finish) -> list[str] | None:  # noqa: ANN001 - Callable[[], Listing]
-    """The sorted paths of a listing started with ``start_listing_early`` (None if it failed)."""
+def start_indexing_early(root: str, use_cache: bool):  # noqa: ANN201 - Indexing, imported lazily
+    """Start git now, and indexing *root* on its listing (``.listing``), in a thread started now unless
+    the tree has a cache: loading one takes ~0.2 s holding the GIL, which would hold up the first
+    frame instead, so the app starts it once that is drawn. Reading files cold takes seconds: it
+    starts at once. (The listing is let go once indexed: keep no other reference to it.)"""
+    from tui.ui.indexing import Indexing
+
+    run = Indexing(root, use_cache=use_cache, listing=start_listing_early(root), launching=True)
+    return run if run.cached() else run.start()
+
+
+def listed_paths(finish) -> list[str] | None:  # noqa: ANN001 - Callable[[], Listing] | None
+    """The sorted paths of a listing started with ``start_listing_early`` (None if it failed, or if
+    indexing is done with it already: then the index is there for the first frame)."""
+    if finish is None:
+        return None
     try:
         return finish().paths
     except OSError:
         return None
 
 
-def _run(args: argparse.Namespace, root: str, use_cache: bool, listing) -> int:  # noqa: ANN001
+def _run(args: argparse.Namespace, root: str, indexing) -> int:  # noqa: ANN001
     from tui.ui.lictree_app import LictreeApp
     from tui.ui.themes import load_themes
 
@@ -84,8 +102,9 @@ def _run(args: argparse.Namespace, root: str, use_cache: bool, listing) -> int: 
         directory = os.path.dirname(os.path.abspath(screenshot))
         if not os.path.isdir(directory):
             return _fail(f"--screenshot: no such directory: {directory}")
-    app = LictreeApp(root, theme=theme, use_cache=use_cache, paths=listed_paths(listing), screenshot=screenshot,
-                     themes=themes, watch=not getattr(args, "no_watch", False))
+    app = LictreeApp(root, theme=theme, use_cache=indexing.use_cache, paths=listed_paths(indexing.listing),
+                     screenshot=screenshot, themes=themes, watch=not getattr(args, "no_watch", False),
+                     indexing=indexing)
     if screenshot:
         app.run(headless=True, size=SCREENSHOT_SIZE)
     else:

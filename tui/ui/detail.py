@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from textual.content import Content
-from textual.highlight import highlight
 
 from tui.core.catalog import Catalog, LicenseEntry
 from tui.core.copying import applicable
@@ -316,6 +315,8 @@ def head_content(path: str, head: Head, state: FileState | None) -> Content:
         if not block:
             return
         code = "\n".join(head.lines[n] for n in block)
+        from textual.highlight import highlight  # pygments: imported with the first file shown, not at launch
+
         highlighted = highlight(code, language=language) if language != "text" else Content(code)
         pieces = highlighted.split("\n", allow_blank=True)
         pieces += [Content("")] * (len(block) - len(pieces))

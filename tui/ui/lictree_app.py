@@ -14,7 +14,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Sequence
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -27,27 +27,27 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
-from tui.core import export
 from tui.core.copying import is_license_file
-from tui.core.index import TreeError, build_index
 from tui.core.preview import read_head
 from tui.core.query import complete
 from tui.core.query import prepare as prepare_queries
 from tui.core.report import printable
-from tui.ui import messages
+from tui.ui import indexing, messages
 from tui.ui.crash import crash_message, save_crash_report
 from tui.ui.data import TreeData
 from tui.ui.detail import describe_directory, describe_file
-from tui.ui.export_screen import ExportRequest, ExportScreen
 from tui.ui.filtering import TreeFilter
 from tui.ui.help_screen import HelpScreen, binding_rows, help_content
+from tui.ui.indexing import Indexing
 from tui.ui.model import DIR, Row
-from tui.ui.summary_screen import SummaryScreen
 from tui.ui.themes import DEFAULT_THEME, Palette, ThemeSpec, fallback_palette, load_themes
 from tui.ui.watcher import TreeWatcher, WatchTiming
 from tui.ui.widgets.detail_pane import DetailPane
 from tui.ui.widgets.filter_bar import QUERY_HELP, FilterBar
 from tui.ui.widgets.license_tree import LicenseTree
+
+if TYPE_CHECKING:
+    from tui.ui.export_screen import ExportRequest
 
 #: Seconds a storm of changes on disk must rest before the detail pane is rebuilt for the cursor's row.
 DETAIL_DELAY = 0.12
@@ -98,6 +98,7 @@ class LictreeApp(App[int]):
         screenshot: str | None = None,
         themes: tuple[dict[str, ThemeSpec], list[str]] | None = None,
         watch: bool = True,
+        indexing: Indexing | None = None,
     ) -> None:
         super().__init__()
         self.root = os.path.abspath(root)
@@ -109,6 +110,8 @@ class LictreeApp(App[int]):
         self.crash_report: str | None = None
         self.crash_error: BaseException | None = None
         self._paths = paths
+        #: Indexing started before Textual loaded (``lictree PATH``), else started on mount.
+        self._indexing = indexing
         self._listed = 0
         self._progress_due = False
         self._detail_row: Row | None = None
@@ -181,30 +184,29 @@ class LictreeApp(App[int]):
 
     # Indexing --------------------------------------------------------------------------------
 
-    @work(thread=True, group="index", name="index", exit_on_error=True)
     def _run_index(self) -> None:
-        """Build the index (verdicts arrive in batches), then its directory counts."""
-        worker = get_current_worker()
-        started = time.perf_counter()
+        """Index the tree in its own thread (unless started already); verdicts arrive in batches."""
+        if self._indexing is None:
+            self._indexing = Indexing(self.root, use_cache=self.use_cache)
+        self._indexing.attach(self._index_event)
+        self.call_after_refresh(self._indexing.drawn)  # when not started before Textual loaded: once drawn
 
-        def progress(batch: list, done: int, total: int) -> None:
-            if not worker.is_cancelled:
-                self.post_message(messages.IndexProgress(batch, done, total))
+    def _index_event(self, event: indexing.Event) -> None:
+        """An event of the indexing thread, as a message to the app (called in that thread)."""
+        if isinstance(event, indexing.Progress):
+            self.post_message(messages.IndexProgress(event.batch, event.done, event.total))
+        elif isinstance(event, indexing.Built):
+            self.timings["indexed"] = time.perf_counter()
+            self.post_message(messages.IndexBuilt(event.index, event.dirs))
+        elif isinstance(event, indexing.Ready):
+            self.timings["counted"] = time.perf_counter()
+            self.post_message(messages.IndexReady(event.index, event.seconds))
+        elif isinstance(event, indexing.Failed):
+            self.post_message(messages.IndexFailed(event.message))
 
-        try:
-            index = build_index(self.root, use_cache=self.use_cache, progress=progress)
-        except TreeError as exc:
-            self.post_message(messages.IndexFailed(str(exc)))
-            return
-        self.timings["indexed"] = time.perf_counter()
-        if worker.is_cancelled:
-            return
-        index.position("")
-        self.post_message(messages.IndexBuilt(index))
-        index.dirs()
-        self.timings["counted"] = time.perf_counter()
-        if not worker.is_cancelled:
-            self.post_message(messages.IndexReady(index, time.perf_counter() - started))
+    def on_unmount(self) -> None:
+        if self._indexing is not None:
+            self._indexing.stop()
 
     @on(messages.IndexProgress)
     def handle_progress(self, message: messages.IndexProgress) -> None:
@@ -226,21 +228,26 @@ class LictreeApp(App[int]):
     def handle_index_built(self, message: messages.IndexBuilt) -> None:
         """Every file's verdict is known: colour the whole tree; directory counts follow."""
         index = message.index
-        self.data.set_index(index)
+        self.data.set_index(index, message.dirs)
         if self.tree.model.paths is not index.paths:
             self.tree.set_paths(index.paths)
-        self.tree.data_changed(announce=False)
+        # With the directory counts there, the detail pane is made again too (it said "indexing…").
+        self.tree.data_changed(announce=self.data.counts_shown)
         self.refresh_filter()
-        self._set_summary(Content.styled(f"{len(index):,} files read, counting per directory…", "$text-muted"))
         self._mark("first_rows")
+        if self.data.counts_shown:
+            self._set_summary(self._summary_content())
+            self._mark("all_colours")
+        else:
+            self._set_summary(Content.styled(f"{len(index):,} files read, counting per directory…", "$text-muted"))
 
     @on(messages.IndexReady)
     def handle_index_ready(self, message: messages.IndexReady) -> None:
         self.data.set_counted()
-        freeze_long_lived()
-        self.tree.data_changed()
+        self.tree.data_changed()  # the counts shown do not change; the detail pane is made again from the index
         self._set_summary(self._summary_content())
         self._mark("all_colours")
+        self.call_after_refresh(freeze_long_lived)  # after the tree is drawn: it takes a while
         if self.watch_files:
             # The index lives as long as the app: out of the collector's way, the collections that a storm
             # of updates sets off (holding the GIL, so stalling the UI) take a few ms, not 30-250.
@@ -308,7 +315,7 @@ class LictreeApp(App[int]):
         assert index is not None
         counts = index.status_counts()
         palette = self.palette
-        stats = index.dir_stats("")
+        stats = self.data.directory("")
         parts: list[Content | tuple[str, str] | str] = [(f"{len(index):,} files", "bold")]
         for status, glyph in (("valid", "✓"), ("untagged", "○"), ("invalid", "✗"),
                               ("unreadable", "?"), ("excluded", "–")):
@@ -494,6 +501,8 @@ class LictreeApp(App[int]):
             self.notify("Still indexing: the summary is ready once every file is read.", timeout=3)
             return
         result = self.filter.result
+        from tui.ui.summary_screen import SummaryScreen  # imported when first used, not at launch
+
         screen = SummaryScreen(index, result.positions if result else None, result.query.text if result else None,
                                self.palette)
         self.push_screen(screen, self._summary_chosen)
@@ -515,6 +524,8 @@ class LictreeApp(App[int]):
             return
         result = self.filter.result
         files = result.count if result is not None else len(index)
+        from tui.ui.export_screen import ExportScreen  # imported when first used, not at launch
+
         screen = ExportScreen(index, files, result.query.text if result else None, self._export_format)
         self.push_screen(screen, self._export_chosen)
 
@@ -532,6 +543,8 @@ class LictreeApp(App[int]):
     @work(thread=True, group="export", name="export", description="export", exit_on_error=False)
     def _write_export(self, index: object, request: ExportRequest, positions: list[int] | None,
                       query: str | None) -> None:
+        from tui.core import export
+
         files = len(positions) if positions is not None else len(index)  # type: ignore[arg-type]
         try:
             export.write(index, request.fmt, request.path, positions=positions, query=query)  # type: ignore[arg-type]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from tui.core.evaluate import Outcome
-from tui.core.index import LicenseIndex
-from tui.ui.detail import Section
+from tui.core.index import DirStats, LicenseIndex
+
+if TYPE_CHECKING:
+    from tui.ui.detail import Section
 
 
 @dataclass
@@ -22,9 +25,11 @@ class IndexProgress(Message):
 
 @dataclass
 class IndexBuilt(Message):
-    """Every file's verdict is known; directory counts are being computed."""
+    """Every file's verdict is known, and ``dirs``, the directory counts made as verdicts arrived (None
+    when there are none); the index's own are being computed."""
 
     index: LicenseIndex
+    dirs: dict[str, DirStats] | None = None
 
 
 @dataclass
