@@ -142,3 +142,21 @@ def test_tracked_symlinks_are_found_wherever_git_lists_them(tmp_path: Path):
     bump(root / "gen/x.c", "// SPDX-License-Identifier: Nope-1.0\n")
     again = build_index(str(root))
     assert again.verdict("0first.c") == again.verdict("q-middle.c") == "invalid"
+
+
+def test_directory_counts_match_a_plain_count_and_ties_go_by_name(demo_copy: Path):
+    from collections import Counter
+
+    index = build_index(str(demo_copy))
+    dirs = index.dirs()
+    for directory, stats in dirs.items():
+        inside = [r for r in index if not directory or r.path.startswith(directory + "/")]
+        assert stats.files == len(inside), directory
+        assert +stats.statuses == Counter(r.status for r in inside), directory
+        assert +stats.licenses == Counter(r.expression for r in inside if r.status == "valid"), directory
+        assert stats.findings == sum(1 for r in inside if r.findings), directory
+        ranked = stats.ranked()
+        assert ranked == sorted(ranked, key=lambda kv: (-kv[1], kv[0]))
+        assert stats.dominant == (ranked[0][0] if ranked else None)
+    assert set(dirs) == {""} | {p.rpartition("/")[0] for p in index.paths} | {
+        p.rsplit("/", k)[0] for p in index.paths for k in range(1, p.count("/") + 1)}

@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from tui.cli import demo_tree
-from tui.core.index import DirStats, LicenseIndex, build_index
+from tui.core.index import DirCounter, DirStats, LicenseIndex, build_index
 from tui.core.scan import start_listing
 from tui.ui import indexing
-from tui.ui.data import DirCounter
 from tui.ui.indexing import Built, Indexing, Progress, Ready, once
 
 from ..conftest import write_tree

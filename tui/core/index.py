@@ -13,8 +13,10 @@ import re
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from tui.core import cache as cache_mod
@@ -90,10 +92,79 @@ class DirStats:
         self.problems += other.problems
         self.findings += other.findings
 
+    def ranked(self) -> list[tuple[str, int]]:
+        """(expression, files) with files > 0, most files first, ties by expression: the same order
+        however the counts were added up."""
+        return sorted(((e, n) for e, n in self.licenses.items() if n > 0), key=lambda kv: (-kv[1], kv[0]))
+
     @property
     def dominant(self) -> str | None:
-        best = self.licenses.most_common(1)
-        return best[0][0] if best and best[0][1] > 0 else None
+        """The expression most files have (ties: the first by name), or None."""
+        top = max(self.licenses.values(), default=0)
+        return min(e for e, n in self.licenses.items() if n == top) if top > 0 else None
+
+
+class DirCounter:
+    """Directory counts, added up batch by batch as verdicts arrive (the UI has them complete as soon as
+    the last file is read) or from a whole index's columns (``LicenseIndex.dirs``).
+
+    Files alike (same directory, status, expression and findings) are counted in one update.
+    """
+
+    def __init__(self) -> None:
+        self._own: dict[str, DirStats] = {}
+        #: Files counted so far.
+        self.files = 0
+
+    def add(self, batch: Sequence[tuple[str, Outcome]]) -> None:
+        """Count a batch of (path, outcome) in each file's own directory."""
+        alike = Counter([(path.rpartition("/")[0], outcome[0], outcome[1], outcome[3]) for path, outcome in batch])
+        for (directory, status, expression, findings), count in alike.items():
+            self._stats(directory).add(status, expression, findings, count)  # *count* files alike, in one update
+        self.files += len(batch)
+
+    def add_columns(self, paths: Sequence[str], statuses: Sequence[int], exprs: Sequence[str | None],
+                    findings: dict[str, tuple[Finding, ...]]) -> None:
+        """Count a whole index's columns (a cached index arrives in one piece, without batches)."""
+        parents = map(itemgetter(0), map(str.rpartition, paths, repeat("/")))
+        self._add_plain(Counter(zip(parents, statuses, exprs)))
+        positions = {path: i for i, path in enumerate(paths)} if findings else {}
+        for path, found in findings.items():
+            i = positions.get(path)
+            if i is not None and found:
+                self._with_findings(path, statuses[i], exprs[i], found)
+
+    def _with_findings(self, path: str, status: int, expression: str | None, findings: tuple[Finding, ...]) -> None:
+        """A file counted as one without findings has these: counted again, with them."""
+        stats = self._stats(path.rpartition("/")[0])
+        stats.add(status, expression, (), -1)
+        stats.add(status, expression, findings)
+
+    def _add_plain(self, plain: Counter[tuple[str, int, str | None]]) -> None:
+        for (directory, status, expression), count in plain.items():
+            self._stats(directory).add(status, expression, (), count)  # *count* files alike, in one update
+            self.files += count
+
+    def _stats(self, directory: str) -> DirStats:
+        stats = self._own.get(directory)
+        if stats is None:
+            stats = self._own[directory] = DirStats()
+        return stats
+
+    def totals(self) -> dict[str, DirStats]:
+        """Every directory's counts, its sub-directories' included ("" is the root). The counter is
+        used up: its per-directory counts become the totals, rather than being copied."""
+        dirs, self._own = self._own, {}
+        for directory in list(dirs):
+            directory = directory.rpartition("/")[0] if directory else None
+            while directory is not None and directory not in dirs:
+                dirs[directory] = DirStats()
+                directory = directory.rpartition("/")[0] if directory else None
+        dirs.setdefault("", DirStats())
+        for directory in sorted(dirs, key=lambda d: d.count("/") if d else -1, reverse=True):
+            if directory:  # deepest first: each adds its complete counts to its parent
+                dirs[directory.rpartition("/")[0]].merge(dirs[directory])
+        return dirs
 
 
 def is_problem(status: int, findings: tuple[Finding, ...]) -> bool:
@@ -191,31 +262,18 @@ class LicenseIndex:
     # Directories -----------------------------------------------------------------------------
 
     def dirs(self) -> dict[str, DirStats]:
-        """Per-directory counts ("" is the root), computed on first use.
-
-        Files are counted into their own directory first (one update a file), then each
-        directory's counts are added to its ancestors (one update a directory and level).
-        """
+        """Per-directory counts ("" is the root), its sub-directories' included; computed on first use."""
         if self._dirs is None:
-            own: dict[str, DirStats] = {}
-            findings = self.findings
-            for path, code, expression in zip(self.paths, self.status, self.exprs):
-                parent = path.rpartition("/")[0]
-                stats = own.get(parent)
-                if stats is None:
-                    stats = own[parent] = DirStats()
-                stats.add(code, expression, findings.get(path, ()) if findings else ())
-            dirs: dict[str, DirStats] = {"": DirStats()}
-            for directory in own:
-                for ancestor in (*parents(directory), directory) if directory else ("",):
-                    if ancestor not in dirs:
-                        dirs[ancestor] = DirStats()
-            for directory, stats in own.items():
-                targets = (*parents(directory), directory) if directory else ("",)
-                for ancestor in targets:
-                    dirs[ancestor].merge(stats)
-            self._dirs = dirs
+            counter = DirCounter()
+            counter.add_columns(self.paths, self.status, self.exprs, self.findings)
+            self._dirs = counter.totals()
         return self._dirs
+
+    def adopt_dirs(self, dirs: dict[str, DirStats]) -> None:
+        """Take directory counts made as this index's verdicts arrived (``DirCounter``), rather than
+        counting them again; they must be the counts of exactly these columns."""
+        self._dirs = dirs
+        self._dirs_owned = None
 
     def dir_stats(self, path: str) -> DirStats | None:
         return self.dirs().get(path)

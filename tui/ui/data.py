@@ -8,10 +8,7 @@ so the tree, the detail pane and the help screen agree. No Textual import.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections import Counter
-from collections.abc import Iterable, Sequence
-from itertools import repeat
-from operator import itemgetter
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from tui.core.copying import is_license_file, license_files
@@ -61,70 +58,6 @@ class FileState(NamedTuple):
     @property
     def status_name(self) -> str:
         return STATUSES[self.status]
-
-
-class DirCounter:
-    """Directory counts added up batch by batch as verdicts arrive, so that they are complete as soon as
-    the last file is read (``LicenseIndex.dirs`` would take another ~0.2 s on a kernel tree then).
-
-    The counts are ``DirStats``, added to with the core's own ``DirStats.add``/``merge``: the same
-    as ``LicenseIndex.dirs()`` gives for the same verdicts.
-    """
-
-    def __init__(self) -> None:
-        self._own: dict[str, DirStats] = {}
-        #: Files counted so far.
-        self.files = 0
-
-    def add(self, batch: Sequence[tuple[str, Outcome]]) -> None:
-        """Count a batch of (path, outcome) in each file's own directory."""
-        alike = Counter([(path.rpartition("/")[0], outcome[0], outcome[1], outcome[3]) for path, outcome in batch])
-        for (directory, status, expression, findings), count in alike.items():
-            self._stats(directory).add(status, expression, findings, count)  # *count* files alike, in one update
-        self.files += len(batch)
-
-    def add_columns(self, paths: Sequence[str], statuses: Sequence[int], exprs: Sequence[str | None],
-                    findings: dict[str, tuple[Finding, ...]]) -> None:
-        """Count a whole index's columns (a cached index arrives in one piece, without batches)."""
-        parents = map(itemgetter(0), map(str.rpartition, paths, repeat("/")))
-        self._add_plain(Counter(zip(parents, statuses, exprs)))
-        positions = {path: i for i, path in enumerate(paths)} if findings else {}
-        for path, found in findings.items():
-            i = positions.get(path)
-            if i is not None and found:
-                self._with_findings(path, statuses[i], exprs[i], found)
-
-    def _with_findings(self, path: str, status: int, expression: str | None, findings: tuple[Finding, ...]) -> None:
-        """A file counted as one without findings has these: counted again, with them."""
-        stats = self._stats(path.rpartition("/")[0])
-        stats.add(status, expression, (), -1)
-        stats.add(status, expression, findings)
-
-    def _add_plain(self, plain: Counter[tuple[str, int, str | None]]) -> None:
-        for (directory, status, expression), count in plain.items():
-            self._stats(directory).add(status, expression, (), count)  # *count* files alike, in one update
-            self.files += count
-
-    def _stats(self, directory: str) -> DirStats:
-        stats = self._own.get(directory)
-        if stats is None:
-            stats = self._own[directory] = DirStats()
-        return stats
-
-    def totals(self) -> dict[str, DirStats]:
-        """Every directory's counts, its sub-directories' included ("" is the root). The counter is
-        used up: its per-directory counts become the totals, rather than being copied."""
-        dirs, self._own = self._own, {}
-        for directory in list(dirs):
-            directory = directory.rpartition("/")[0] if directory else None
-            while directory is not None and directory not in dirs:
-                dirs[directory] = DirStats()
-                directory = directory.rpartition("/")[0] if directory else None
-        dirs.setdefault("", DirStats())
-        for directory in sorted(dirs, key=lambda d: d.count("/") if d else -1, reverse=True):
-            if directory:  # deepest first: each adds its complete counts to its parent
-                dirs[directory.rpartition("/")[0]].merge(dirs[directory])
-        return dirs
 
 
 class TreeData:

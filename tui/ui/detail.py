@@ -395,7 +395,7 @@ def _dir_statuses(stats: DirStats, palette: Palette) -> Content:
 
 
 def _dir_licenses(stats: DirStats, palette: Palette) -> Content:
-    ranked = [(expr, n) for expr, n in stats.licenses.most_common() if n > 0]
+    ranked = stats.ranked()
     if not ranked:
         return Content.styled("No file here has a valid SPDX tag.", MUTED)
     valid = sum(n for _e, n in ranked)

@@ -17,9 +17,8 @@ from dataclasses import dataclass
 
 from tui.core.cache import cache_path
 from tui.core.evaluate import Outcome
-from tui.core.index import DirStats, LicenseIndex, TreeError, build_index
+from tui.core.index import DirCounter, DirStats, LicenseIndex, TreeError, build_index
 from tui.core.scan import Listing, start_listing
-from tui.ui.data import DirCounter
 
 #: How much lower the indexing thread's (and its worker processes') CPU priority is than the UI's.
 NICENESS = 5
@@ -213,10 +212,11 @@ class Indexing:
         if counter.files != len(index):  # from the cache, in one piece
             counter = DirCounter()
             counter.add_columns(index.paths, index.status, index.exprs, index.findings)
-        self._emit(Built(index, counter.totals()))
+        totals = counter.totals()
         del counter
-        index.position("")  # the map of positions and the index's own counts, made here rather than on a key
-        index.dirs()
+        index.adopt_dirs(totals)  # the same counts: not counted a second time
+        self._emit(Built(index, totals))
+        index.position("")  # the map of positions, made here rather than on a key
         if not self._stop.is_set():
             self._emit(Ready(index, time.perf_counter() - self.started))
 

@@ -393,9 +393,8 @@ class LicenseTree(ScrollView, can_focus=True):
         if stats is None or stats.files <= 0:
             return [Segment(" " * STATS_WIDTH, base)]
         shares: Counter[str] = Counter()
-        for expression, count in stats.licenses.items():
-            if count > 0:
-                shares[self.palette.license_colour(expression)] += count
+        for expression, count in stats.ranked():
+            shares[self.palette.license_colour(expression)] += count
         for status in ("untagged", "invalid", "unreadable", "excluded"):
             if stats.statuses.get(status, 0) > 0:
                 shares["status:" + status] += stats.statuses[status]
