@@ -273,3 +273,18 @@ async def test_an_index_refresh_keeps_the_cursor_and_what_is_open(tmp_path):
         assert app.detail.text().startswith("b/y.c\n✓ valid  MIT")
         await pilot.press("n")
         assert app.tree.cursor_row.key == "a/new.c"  # the new problem is found, its directory opened
+
+
+@run_async
+async def test_a_broken_theme_file_is_named_literally(tmp_path, monkeypatch):
+    """The name of a broken user theme is shown as it is: "[bold]" in it is not Rich markup."""
+    themes = tmp_path / "config" / "lictree" / "themes"
+    themes.mkdir(parents=True)
+    (themes / "[bold]broken.toml").write_text("this is not = = toml\n")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    app = LictreeApp(demo_tree())
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.2)
+        shown = " ".join(str(toast.render()).replace("\n", "") for toast in app.screen.query("Toast"))
+        assert "[bold]broken.toml" in shown, shown

@@ -175,7 +175,7 @@ class LictreeApp(App[int]):
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         for error in self.theme_errors:
-            self.notify(error, title="Theme file not loaded", severity="warning", timeout=8)
+            self.notify(error, title="Theme file not loaded", severity="warning", timeout=8, markup=False)
         self.tree.focus()
         if self._listed:
             self._set_summary(Content.styled(f"{self._listed:,} files listed, reading them…", "$text-muted"))
@@ -308,7 +308,7 @@ class LictreeApp(App[int]):
     @on(messages.IndexFailed)
     def handle_index_failed(self, message: messages.IndexFailed) -> None:
         self._set_summary(Content.styled(message.message, "$text-error"))
-        self.notify(message.message, title="Cannot index the tree", severity="error", timeout=10)
+        self.notify(message.message, title="Cannot index the tree", severity="error", timeout=10, markup=False)
 
     def _summary_content(self) -> Content:
         index = self.data.index
