@@ -184,6 +184,12 @@ async def test_the_tree_is_usable_before_indexing_ends(monkeypatch, tmp_path):
                 break
             await pilot.pause(0.02)
         assert str(app.query_one("#summary").content).startswith("reading 14 of 14 files")
+        for _ in range(100):  # a directory's counts wait for the last file; its pane says so, not a stale count
+            if app.detail.shown_key == "d0":
+                break
+            await pilot.pause(0.02)
+        assert "its counts are shown once every file is read" in app.detail.text()
+        assert "files read" not in app.detail.text()
         release.set()
         await settle(pilot)
         assert app.data.ready and str(app.query_one("#summary").content).startswith("14 files  ✓ 11 valid")

@@ -353,7 +353,8 @@ def describe_directory(data: TreeData, palette: Palette, directory: str, root_na
     shown = printable(f"{directory}/" if directory else f"{root_name}/")
     stats = data.directory(directory)
     if stats is None:
-        note = f"indexing… {data.done:,} of {data.total:,} files read" if data.total else "indexing…"
+        # No running count here: the pane is made once, and would show a number the status line has left behind.
+        note = "indexing… its counts are shown once every file is read (progress: the top line)"
         return [Section("title", "", _lines([Content.styled(shown, "bold"), Content.styled(note, MUTED)]))]
     sections = [
         Section("title", "", _lines([Content.styled(shown, "bold"), _dir_summary(stats, palette)])),
