@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -123,13 +124,21 @@ def _finding_filter(args: argparse.Namespace):  # noqa: ANN202 - FindingFilter, 
     return FindingFilter(parse_rule_ids(args.select), parse_rule_ids(args.ignore))
 
 
+def _listing_hint(root: str):  # noqa: ANN202 - scan.ListingHint | None, imported lazily
+    """What the cache remembers of the tree's git index (called while git already runs)."""
+    from tui.core.cache import load_listing_hint
+
+    return load_listing_hint(root)
+
+
 def run_check(args: argparse.Namespace) -> int:
     from tui.core.scan import start_listing
 
     root = _tree_path(args)
     started_at = time.time()
     # git starts listing the tree while the rest of lictree is imported.
-    started = start_listing(root) if os.path.isdir(root) else None
+    hint = None if args.no_cache else functools.partial(_listing_hint, root)
+    started = start_listing(root, hint) if os.path.isdir(root) else None
 
     from tui.core.index import LicenseIndex, TreeError, build_index
     from tui.core.report import check_json, fails, format_text, kept_findings

@@ -125,3 +125,85 @@ def test_a_warm_run_prints_what_a_cold_run_prints_and_sees_edits(capsys, tmp_pat
     edited = run(capsys, "check", str(root))
     assert edited == run(capsys, "check", str(root), "--no-cache")
     assert "c.c:1" not in edited[1] and edited[0] == 0
+
+
+def test_warm_runs_skip_listing_an_unchanged_git_index_and_stay_exact(capsys, tmp_path: Path, monkeypatch):
+    """A warm `check` whose .git/index is unchanged does not run `git ls-files -s`; whatever changes
+    (a tracked file edited, a file added to or removed from the index, an ignored file behind a tracked
+    symlink edited), its report equals a fresh one."""
+    import os
+
+    from tui.core import scan
+
+    root = write_tree(tmp_path / "t", {".gitignore": "gen/\n", "gen/x.c": "// SPDX-License-Identifier: MIT\n",
+                                       "a.c": "// SPDX-License-Identifier: MIT\n", "b.c": "int b;\n"})
+    os.symlink("gen/x.c", root / "link.c")
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t", *args], check=True,
+                       capture_output=True)
+
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-qm", "x")
+    spawned: list[tuple[str, ...]] = []
+    real_git = scan._git
+
+    def spy(root_: str, *args: str, **kwargs):
+        spawned.append(args)
+        return real_git(root_, *args, **kwargs)
+
+    monkeypatch.setattr(scan, "_git", spy)
+
+    def bump(path: Path, text: str) -> None:
+        path.write_text(text)
+        st = path.stat()
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+
+    def same_as_fresh() -> list[tuple[str, ...]]:
+        spawned.clear()
+        warm = run(capsys, "check", str(root))
+        listed = list(spawned)
+        assert warm == run(capsys, "check", str(root), "--no-cache")
+        return listed
+
+    run(capsys, "check", str(root))  # cold: lists the index and remembers its stamp
+    assert ("ls-files", "-s", "-z") not in same_as_fresh()
+    bump(root / "a.c", "// SPDX-License-Identifier: Nope-1\n")  # index unchanged, a tracked file edited:
+    same_as_fresh()  # the tree changed, so the files are listed after all (then, not before diff-files)
+    bump(root / "gen/x.c", "// SPDX-License-Identifier: Nope-2\n")  # behind the tracked symlink
+    same_as_fresh()
+    (root / "c.c").write_text("// SPDX-License-Identifier: GPL-2.0\n")
+    git("add", "c.c")  # the index changes
+    assert ("ls-files", "-s", "-z") in same_as_fresh()
+    git("rm", "-q", "--cached", "b.c")
+    same_as_fresh()
+    assert "link.c:1: error LT101 Invalid License ID: Nope-2" in run(capsys, "check", str(root))[1]
+
+
+def test_a_listing_that_skipped_git_ls_files_walks_the_tree_if_git_fails_later(tmp_path: Path, monkeypatch):
+    from tui.core import scan
+
+    root = write_tree(tmp_path / "t", {"a.c": "// SPDX-License-Identifier: MIT\n"})
+    subprocess.run(["git", "-C", str(root), "init", "-q"], check=True)
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
+    stamp = scan.index_stamp(str(root))
+    listing = scan.start_listing(str(root), lambda: (stamp, []))()
+    assert listing.raw is None and listing.signature.startswith("git:")
+    monkeypatch.setattr(scan, "_git", lambda root_, *args, **kwargs: subprocess.Popen(["false"], stdout=subprocess.PIPE))
+    assert "a.c" in listing.paths and listing.method == "scandir"
+    assert listing.signature == ""  # no cache may trust what was listed this way
+
+
+def test_a_cold_index_on_such_a_listing_has_every_file(tmp_path: Path, monkeypatch):
+    from tui.core import scan
+    from tui.core.index import build_index
+
+    root = write_tree(tmp_path / "t", {"a.c": "// SPDX-License-Identifier: MIT\n", "b.c": "int b;\n"})
+    subprocess.run(["git", "-C", str(root), "init", "-q"], check=True)
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
+    stamp = scan.index_stamp(str(root))
+    listing = scan.start_listing(str(root), lambda: (stamp, []))()
+    monkeypatch.setattr(scan, "_git", lambda root_, *args, **kwargs: subprocess.Popen(["false"], stdout=subprocess.PIPE))
+    index = build_index(str(root), use_cache=False, listing=lambda: listing)
+    assert index.verdict("a.c") == "valid" and index.verdict("b.c") == "untagged"

@@ -16,7 +16,7 @@ from typing import Any
 
 from tui import __version__
 
-FORMAT = 2
+FORMAT = 3
 
 
 def cache_dir() -> str:
@@ -80,3 +80,44 @@ def save(root: str, fingerprint: str, payload: dict[str, Any]) -> bool:
     except OSError:
         return False
     return True
+
+
+def _hint_path(root: str) -> str | None:
+    path = cache_path(root)
+    return None if path is None else path[: -len(".pickle")] + ".listing"
+
+
+def save_listing_hint(root: str, stamp: str, link_records: list[bytes]) -> None:
+    """Remember the stamp of *root*'s .git/index and its tracked symlinks' records (``scan.ListingHint``),
+    so that a later run that finds the index unchanged need not list it again."""
+    path = _hint_path(root)
+    if path is None or not stamp:
+        return
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".lictree-", dir=os.path.dirname(path))
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(stamp.encode() + b"\n" + b"\0".join(link_records))
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError:
+        pass
+
+
+def load_listing_hint(root: str) -> tuple[str, list[bytes]] | None:
+    """What ``save_listing_hint`` remembered of *root*, or None."""
+    path = _hint_path(root)
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(1 << 24)
+    except OSError:
+        return None
+    stamp, newline, links = data.partition(b"\n")
+    if not newline:
+        return None
+    return stamp.decode("ascii", "replace"), (links.split(b"\0") if links else [])

@@ -668,6 +668,8 @@ def build_index(
         speculation = speculate(provisional)
     try:
         listing = finish_listing()
+        if use_cache and listing.raw is not None and listing.index_stamp:
+            cache_mod.save_listing_hint(root, listing.index_stamp, listing.link_records)
         if cached is not None and cached["signature"] == listing.signature:
             if provisional is not None:
                 index = provisional
@@ -697,8 +699,8 @@ def build_index(
 def _fill_cold(index: LicenseIndex, listing: Listing, workers: int | None, progress: ProgressFn | None,
                pool: Pool | None = None) -> list[str]:
     """Read every file; git's raw records go to the workers unparsed."""
+    records = listing.records if listing.method == "git" else []  # (git may be asked only now, and fail)
     if listing.method == "git":
-        records = listing.records
         jobs: list[tuple] = [("git", records[i : i + CHUNK], listing.dirty) for i in range(0, len(records), CHUNK)]
         extra = sorted(listing.extra)
         jobs += [("paths", extra[i : i + CHUNK], [""] * len(extra[i : i + CHUNK]), listing.symlinks)

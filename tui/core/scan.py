@@ -100,6 +100,8 @@ class Listing:
         "_records",
         "dirty",
         "extra",
+        "index_stamp",
+        "link_records",
         "method",
         "raw",
         "root",
@@ -108,7 +110,7 @@ class Listing:
         "symlinks",
     )
 
-    def __init__(self, root: str, method: str = "scandir", signature: str = "", raw: bytes = b"",
+    def __init__(self, root: str, method: str = "scandir", signature: str = "", raw: bytes | None = b"",
                  dirty: frozenset[bytes] = frozenset(), extra: list[str] | None = None,
                  symlinks: set[str] | None = None, skipped: list[tuple[str, str]] | None = None) -> None:
         self.root = root
@@ -122,18 +124,30 @@ class Listing:
         self._paths: list[str] | None = None
         self._keys: list[str] | None = None
         self._records: list[bytes] | None = None
+        #: ``index_stamp`` of .git/index when it was listed ("" if none) and the records of its tracked
+        #: symlinks: what a later run needs to know the index unchanged without ``git ls-files -s``.
+        self.index_stamp = ""
+        self.link_records: list[bytes] = []
 
     @property
     def records(self) -> list[bytes]:
-        """git's ``ls-files -s -z`` records, split only when someone needs them (not on a cache hit)."""
+        """git's ``ls-files -s -z`` records, split only when someone needs them (not on a cache hit).
+
+        When the index was known unchanged, ``git ls-files -s`` was not run at all: it runs now.
+        """
         if self._records is None:
+            if self.raw is None:
+                self.raw = _staged_now(self)
             self._records = self.raw.split(b"\0")[:-1]
         return self._records
 
     def _parse(self) -> None:
+        records = self.records
+        if self._paths is not None:  # git failed when asked late: the tree was walked instead
+            return
         paths: list[str] = []
         keys: list[str] = []
-        for path, key, note in parse_records(self.records, self.dirty):
+        for path, key, note in parse_records(records, self.dirty):
             if note:
                 self.skipped.append((path, note))
                 continue
@@ -193,27 +207,71 @@ def _git(root: str, *args: str, env: dict[str, str] | None = None) -> subprocess
     )
 
 
-def start_listing(root: str) -> Callable[[], Listing]:
-    """Start listing *root* in the background (git runs while the caller does other work)."""
+#: What the cache remembers of a git listing: the stamp of .git/index and its tracked symlinks' records.
+ListingHint = tuple[str, list[bytes]]
+
+
+def index_stamp(root: str) -> str:
+    """Size, mtime, ctime and inode of .git/index ("" when .git is not a directory or has no index).
+
+    git rewrites the index as a new file whenever it changes it, so an equal stamp means the same
+    tracked files and blob ids: ``git ls-files -s`` would print what it printed then.
+    """
+    try:
+        st = os.stat(os.path.join(root, ".git", "index"))
+    except OSError:
+        return ""
+    if not stat.S_ISREG(st.st_mode):
+        return ""
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
+
+
+def start_listing(root: str, hint: Callable[[], ListingHint | None] | None = None) -> Callable[[], Listing]:
+    """Start listing *root* in the background (git runs while the caller does other work).
+
+    *hint*: what the cache remembers of the last listing; when .git/index has not changed since,
+    ``git ls-files -s`` is not run (the signature is the same; the records are listed only if needed).
+    """
     procs: list[subprocess.Popen] | None = None
+    staged: subprocess.Popen | None = None
+    stamp = ""
+    known_links: list[bytes] | None = None
     if os.path.exists(os.path.join(root, ".git")):
         env = _git_env(root)
         procs = []
         try:
-            for args in (("ls-files", "-s", "-z"), ("diff-files", "--name-only", "-z"),
-                         ("ls-files", "-o", "--exclude-standard", "-z")):
+            for args in (("diff-files", "--name-only", "-z"), ("ls-files", "-o", "--exclude-standard", "-z")):
                 procs.append(_git(root, *args, env=env))
+            stamp = index_stamp(root)  # before ls-files -s reads the index: a change after it shows next time
+            known = hint() if hint is not None and stamp else None
+            if known is not None and known[0] == stamp:
+                known_links = known[1]
+            else:
+                staged = _git(root, "ls-files", "-s", "-z", env=env)
         except OSError:  # no git on PATH: walk the directory
-            for proc in procs:
+            for proc in [*procs, *([staged] if staged else [])]:
                 proc.kill()
                 proc.wait()
             procs = None
 
     def finish() -> Listing:
-        listing = _finish_git(root, procs) if procs else None
+        listing = _finish_git(root, procs, staged, stamp, known_links) if procs else None
         return listing or list_scandir(root)
 
     return finish
+
+
+def _staged_now(listing: Listing) -> bytes:
+    """``git ls-files -s -z`` for a listing that skipped it. Should git fail now (it ran a moment ago),
+    the tree is walked instead and the listing's signature dropped, so that no cache trusts it."""
+    proc = _git(listing.root, "ls-files", "-s", "-z")
+    out = proc.communicate()[0]
+    if proc.returncode == 0:
+        return out
+    walked = list_scandir(listing.root)
+    listing.method, listing.signature, listing.dirty, listing.extra = "scandir", "", frozenset(), []
+    listing._paths, listing._keys, listing.symlinks = walked.paths, walked.keys, walked.symlinks
+    return b""
 
 
 def _symlink_records(raw: bytes) -> list[bytes]:
@@ -229,23 +287,35 @@ def _symlink_records(raw: bytes) -> list[bytes]:
     return found
 
 
-def _finish_git(root: str, procs: list[subprocess.Popen]) -> Listing | None:
-    # git ls-files -s ends first: hash it (and stat tracked symlinks' targets) while diff-files still runs.
-    staged = procs[0].communicate()[0]
+def _finish_git(root: str, procs: list[subprocess.Popen], staged_proc: subprocess.Popen | None, stamp: str,
+                known_links: list[bytes] | None) -> Listing | None:
     import hashlib
 
-    digest = hashlib.sha1(staged)
+    staged: bytes | None = None
+    if staged_proc is not None:
+        # git ls-files -s ends first: hash it (and stat tracked symlinks' targets) while diff-files still runs.
+        staged = staged_proc.communicate()[0]
+        if staged_proc.returncode != 0:
+            for proc in procs:
+                proc.communicate()
+            return None
+        links = _symlink_records(staged)
+    else:
+        links = known_links or []
+    # The index is named by its stamp (or, with no stamp to go by, by what it lists).
+    digest = hashlib.sha1(b"index:" + stamp.encode()) if stamp else hashlib.sha1(staged or b"")
     symlinks: set[str] = set()
-    for record in _symlink_records(staged):
+    for record in links:
         path = record.partition(b"\t")[2].decode("utf-8", "surrogateescape")
         symlinks.add(path)
         digest.update(b"\3" + record + stat_key(root, path, True).encode())
-    dirty_raw, others = (proc.communicate()[0] for proc in procs[1:])
+    dirty_raw, others = (proc.communicate()[0] for proc in procs)
     if any(proc.returncode != 0 for proc in procs):
         return None
     dirty = frozenset(p for p in dirty_raw.split(b"\0") if p)
     extra = [p.decode("utf-8", "surrogateescape") for p in others.split(b"\0") if p]
     listing = Listing(root, method="git", raw=staged, dirty=dirty, extra=extra, symlinks=symlinks)
+    listing.index_stamp, listing.link_records = stamp, links
     # Files git does not vouch for enter the signature with their stat, so any edit shows.
     for raw in sorted(dirty):
         path = raw.decode("utf-8", "surrogateescape")
