@@ -141,22 +141,29 @@ def run_check(args: argparse.Namespace) -> int:
     started = start_listing(root, hint) if os.path.isdir(root) else None
 
     from tui.core.index import LicenseIndex, TreeError, build_index
-    from tui.core.report import check_json, fails, format_text, kept_findings
+    from tui.core.report import check_json, fails, format_text, kept_findings, reaches, severity_counts, text_report_key
 
     try:
         keep = _finding_filter(args)
     except ValueError as exc:
         return _fail(str(exc))
 
-    def report(index: LicenseIndex) -> tuple[list, str]:
-        found = kept_findings(index, keep)
-        return found, "".join(line + "\n" for line in format_text(index, keep, found))
-
     text_report = args.format == "text" and not args.watch
+    key = text_report_key(keep) if text_report else ""
+
+    def report(index: LicenseIndex) -> tuple[str, dict[str, int]]:
+        """The text report and its findings per severity: kept with the cache, or formatted now."""
+        known = index.extras.get(key)
+        if known is not None:
+            return known  # type: ignore[return-value]
+        found = kept_findings(index, keep)
+        return "".join(line + "\n" for line in format_text(index, keep, found)), severity_counts(found)
+
     try:
-        # A text report is formatted from the cache while git checks the tree (used if it is unchanged).
+        # A text report is kept with the cache, and looked up (or formatted) while git checks the tree.
         index = build_index(root, use_cache=not args.no_cache, listing=started,
-                            speculate=report if text_report else None)
+                            speculate=report if text_report else None,
+                            remember=(lambda index: {key: report(index)}) if text_report else None)
     except TreeError as exc:
         return _fail(str(exc))
     if args.watch:
@@ -172,10 +179,10 @@ def run_check(args: argparse.Namespace) -> int:
         json.dump(sarif_document(index, keep), sys.stdout, indent=1)
         sys.stdout.write("\n")
     else:
-        found, text = index.speculation or report(index)
+        text, severities = index.speculation or report(index)
         sys.stdout.write(text)
         sys.stdout.flush()
-        return EXIT_FINDINGS if fails(index, keep, args.fail_on, found) else EXIT_OK
+        return EXIT_FINDINGS if reaches(severities, args.fail_on) else EXIT_OK
     sys.stdout.flush()
     return EXIT_FINDINGS if fails(index, keep, args.fail_on) else EXIT_OK
 

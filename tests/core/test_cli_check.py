@@ -119,6 +119,10 @@ def test_a_warm_run_prints_what_a_cold_run_prints_and_sees_edits(capsys, tmp_pat
     cold = run(capsys, "check", str(root))
     warm = run(capsys, "check", str(root))
     assert fresh == cold == warm and "c.c:1: error LT101" in warm[1]
+    selected = run(capsys, "check", str(root), "--select", "LT100")  # the report kept with the cache is not this one
+    assert selected == run(capsys, "check", str(root), "--select", "LT100", "--no-cache")
+    assert "c.c:1" not in selected[1] and "b.c:1: warning LT100" in selected[1] and selected[0] == 0
+    assert run(capsys, "check", str(root), "--fail-on", "warning")[0] == 1
     (root / "c.c").write_text("// SPDX-License-Identifier: GPL-2.0\n")
     st = (root / "c.c").stat()
     os.utime(root / "c.c", ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))

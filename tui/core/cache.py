@@ -16,7 +16,7 @@ from typing import Any
 
 from tui import __version__
 
-FORMAT = 3
+FORMAT = 4
 
 
 def cache_dir() -> str:
@@ -34,7 +34,7 @@ def cache_path(root: str) -> str | None:
     return os.path.join(directory, f"{name}.pickle")
 
 
-PAYLOAD_KEYS = frozenset({"signature", "paths", "keys", "status", "exprs", "lines", "findings", "skipped"})
+PAYLOAD_KEYS = frozenset({"signature", "paths", "keys", "status", "exprs", "lines", "findings", "skipped", "extras"})
 
 
 def load(root: str, fingerprint: str) -> dict[str, Any] | None:

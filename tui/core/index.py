@@ -207,6 +207,9 @@ class LicenseIndex:
         self._interned: dict[str | None, str | None] = {None: None}
         #: What ``build_index``'s *speculate* made of the cached index, when the tree was unchanged.
         self.speculation: object = None
+        #: What ``build_index``'s *remember* derived from this index (a report, say), saved with the
+        #: cache and loaded with it; any later change to the index drops it.
+        self.extras: dict[str, object] = {}
 
     # Reading ---------------------------------------------------------------------------------
 
@@ -325,6 +328,7 @@ class LicenseIndex:
             "lines": self.lines.tobytes(),
             "findings": self.findings,
             "skipped": self.skipped,
+            "extras": self.extras,
         }
 
     def load_columns(self, payload: dict) -> None:
@@ -335,6 +339,7 @@ class LicenseIndex:
         self.lines.frombytes(payload["lines"])
         self.findings = payload["findings"]
         self.skipped = payload["skipped"]
+        self.extras = payload["extras"]
         self._positions = None
 
     def apply(self, changes: dict[str, Outcome | None]) -> tuple[list[str], list[str]]:
@@ -344,6 +349,7 @@ class LicenseIndex:
         storm of 10,000 changed files costs one pass, not 10,000 list insertions. Directory
         counts, once computed, are kept exact. Returns (updated or added paths, removed paths).
         """
+        self.extras = {}
         dirs = self._dirs
         updated: list[str] = []
         removed: list[str] = []
@@ -491,6 +497,7 @@ class LicenseIndex:
         old = self.ctx
         new = Context(self.root)
         self.ctx = new
+        self.extras = {}
         if new.fingerprint == old.fingerprint:
             return set()
         changed_ids = _changed_ids(old.catalog, new.catalog)
@@ -642,6 +649,7 @@ def build_index(
     progress: ProgressFn | None = None,
     listing: Callable[[], Listing] | None = None,
     speculate: Callable[[LicenseIndex], object] | None = None,
+    remember: Callable[[LicenseIndex], dict[str, object]] | None = None,
 ) -> LicenseIndex:
     """Index *root*: list its files, reuse cached verdicts of unchanged ones, read the rest.
 
@@ -653,6 +661,8 @@ def build_index(
 
     *speculate*: called with the cached index while git still runs (e.g. to format a report);
     when the tree turns out unchanged its result is the returned index's ``speculation``.
+    *remember*: called with a freshly read index before it is cached; what it returns is kept as
+    the index's ``extras``, saved and loaded with the cache (a report formatted once, say).
     """
     root = check_root(root)
     finish_listing = listing or start_listing(root)
@@ -691,6 +701,8 @@ def build_index(
         if pool is not None:
             pool.terminate()
             pool.join()
+    if remember is not None:
+        index.extras = remember(index)
     if use_cache:
         cache_mod.save(root, fingerprint, index.columns(keys, listing.signature))
     return index

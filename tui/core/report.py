@@ -84,6 +84,24 @@ def severity_counts(found: Iterable[tuple[str, Finding]]) -> dict[str, int]:
     return counts
 
 
+def text_report_key(keep: FindingFilter) -> str:
+    """What names a text report among an index's ``extras``: this module's code and the rule selection."""
+    import hashlib
+
+    with open(__file__, "rb") as handle:
+        code = hashlib.sha1(handle.read()).hexdigest()[:12]
+    select = ",".join(sorted(keep.select)) if keep.select is not None else "*"
+    return f"text:{code}:{select}:{','.join(sorted(keep.ignore))}"
+
+
+def reaches(severities: dict[str, int], fail_on: str) -> bool:
+    """Whether findings counted per severity reach the --fail-on level."""
+    if fail_on == "never":
+        return False
+    limit = SEVERITY_RANK[fail_on]
+    return any(n and SEVERITY_RANK.get(severity, 2) <= limit for severity, n in severities.items())
+
+
 def fails(index: LicenseIndex, keep: FindingFilter, fail_on: str,
           found: list[tuple[str, Finding]] | None = None) -> bool:
     """Whether any kept finding reaches the --fail-on severity."""
