@@ -131,6 +131,10 @@ def _listing_hint(root: str):  # noqa: ANN202 - scan.ListingHint | None, importe
     return load_listing_hint(root)
 
 
+def _given(value: object) -> object:
+    return value
+
+
 def run_check(args: argparse.Namespace) -> int:
     from tui.core.scan import start_listing
 
@@ -159,9 +163,26 @@ def run_check(args: argparse.Namespace) -> int:
         found = kept_findings(index, keep)
         return "".join(line + "\n" for line in format_text(index, keep, found)), severity_counts(found)
 
+    context = None
+    if text_report and started is not None and not args.no_cache:
+        # The tree unchanged since a report with these rules was kept: print it, without loading the index.
+        from tui.core.cache import load_head
+        from tui.core.evaluate import Context
+
+        context = Context(os.path.abspath(root))  # what build_index's check_root makes of it
+        head = load_head(context.root, context.fingerprint)
+        kept = head["extras"].get(key) if head is not None else None
+        if kept is not None:
+            listing = started()
+            if listing.signature == head["signature"]:
+                text, severities = kept
+                sys.stdout.write(text)
+                sys.stdout.flush()
+                return EXIT_FINDINGS if reaches(severities, args.fail_on) else EXIT_OK
+            started = functools.partial(_given, listing)
     try:
         # A text report is kept with the cache, and looked up (or formatted) while git checks the tree.
-        index = build_index(root, use_cache=not args.no_cache, listing=started,
+        index = build_index(root, use_cache=not args.no_cache, listing=started, context=context,
                             speculate=report if text_report else None,
                             remember=(lambda index: {key: report(index)}) if text_report else None)
     except TreeError as exc:

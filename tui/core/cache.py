@@ -16,7 +16,7 @@ from typing import Any
 
 from tui import __version__
 
-FORMAT = 4
+FORMAT = 5
 
 
 def cache_dir() -> str:
@@ -37,49 +37,90 @@ def cache_path(root: str) -> str | None:
 PAYLOAD_KEYS = frozenset({"signature", "paths", "keys", "status", "exprs", "lines", "findings", "skipped", "extras"})
 
 
-def load(root: str, fingerprint: str) -> dict[str, Any] | None:
-    """The cached index payload of *root*, or None when absent, stale or unreadable."""
-    path = cache_path(root)
-    if path is None:
-        return None
+#: The small part of the payload, in a file of its own: enough for a warm `check` to print a kept report.
+HEAD_KEYS = frozenset({"signature", "skipped", "extras"})
+
+
+def _read(path: str) -> Any:
     enabled = gc.isenabled()
     gc.disable()  # 170k small objects: the collector would double the load time
     try:
         with open(path, "rb") as handle:
-            data = pickle.load(handle)
+            return pickle.load(handle)
     except Exception:  # a missing or corrupt cache is simply a cold start
         return None
     finally:
         if enabled:
             gc.enable()
-    if not isinstance(data, dict) or data.get("meta") != (FORMAT, __version__, os.path.realpath(root), fingerprint):
+
+
+def _meta(root: str, fingerprint: str) -> tuple:
+    return (FORMAT, __version__, os.path.realpath(root), fingerprint)
+
+
+def load_head(root: str, fingerprint: str) -> dict[str, Any] | None:
+    """The head of *root*'s cache (signature, skipped, extras) with the token of its columns, or None."""
+    path = cache_path(root)
+    if path is None:
         return None
-    payload = data.get("payload")
-    if not isinstance(payload, dict) or set(payload) != PAYLOAD_KEYS:
+    data = _read(path)
+    if not isinstance(data, dict) or data.get("meta") != _meta(root, fingerprint):
         return None
-    return payload
+    head = data.get("head")
+    if not isinstance(head, dict) or set(head) != HEAD_KEYS or not isinstance(data.get("token"), str):
+        return None
+    return {**head, "token": data["token"]}
+
+
+def load(root: str, fingerprint: str) -> dict[str, Any] | None:
+    """The cached index payload of *root*, or None when absent, stale or unreadable."""
+    head = load_head(root, fingerprint)
+    path = cache_path(root)
+    if head is None or path is None:
+        return None
+    data = _read(_columns_path(path))
+    if not isinstance(data, dict) or data.get("token") != head["token"]:
+        return None  # the two files are not of the same save
+    columns = data.get("columns")
+    if not isinstance(columns, dict) or set(columns) | HEAD_KEYS != PAYLOAD_KEYS:
+        return None
+    del head["token"]
+    return {**head, **columns}
+
+
+def _columns_path(path: str) -> str:
+    return path[: -len(".pickle")] + ".columns.pickle"
 
 
 def save(root: str, fingerprint: str, payload: dict[str, Any]) -> bool:
-    """Write the cache atomically (temporary file, then rename); False when it could not."""
+    """Write the cache atomically (temporary files, then renames); False when it could not.
+
+    The columns go to a file of their own, written first; the head names them by a token, so a
+    head never goes with the columns of another save."""
     path = cache_path(root)
     if path is None:
         return False
-    directory = os.path.dirname(path)
+    token = os.urandom(8).hex()
+    head = {key: payload[key] for key in HEAD_KEYS}
+    columns = {key: value for key, value in payload.items() if key not in HEAD_KEYS}
     try:
-        os.makedirs(directory, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".lictree-", dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                meta = (FORMAT, __version__, os.path.realpath(root), fingerprint)
-                pickle.dump({"meta": meta, "payload": payload}, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        _write(_columns_path(path), {"token": token, "columns": columns})
+        _write(path, {"meta": _meta(root, fingerprint), "token": token, "head": head})
     except OSError:
         return False
     return True
+
+
+def _write(path: str, data: dict[str, Any]) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".lictree-", dir=os.path.dirname(path))
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
 
 def _hint_path(root: str) -> str | None:

@@ -650,6 +650,7 @@ def build_index(
     listing: Callable[[], Listing] | None = None,
     speculate: Callable[[LicenseIndex], object] | None = None,
     remember: Callable[[LicenseIndex], dict[str, object]] | None = None,
+    context: Context | None = None,
 ) -> LicenseIndex:
     """Index *root*: list its files, reuse cached verdicts of unchanged ones, read the rest.
 
@@ -663,10 +664,11 @@ def build_index(
     when the tree turns out unchanged its result is the returned index's ``speculation``.
     *remember*: called with a freshly read index before it is cached; what it returns is kept as
     the index's ``extras``, saved and loaded with the cache (a report formatted once, say).
+    *context*: the tree's ``Context``, when the caller has made it already.
     """
     root = check_root(root)
     finish_listing = listing or start_listing(root)
-    ctx = Context(root)
+    ctx = context if context is not None else Context(root)
     fingerprint = ctx.fingerprint
     cached = cache_mod.load(root, fingerprint) if use_cache else None
     # A cold start of a big git tree: fork the readers while git is still listing.
