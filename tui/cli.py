@@ -145,26 +145,23 @@ def run_check(args: argparse.Namespace) -> int:
     started = start_listing(root, hint) if os.path.isdir(root) else None
 
     from tui.core.index import LicenseIndex, TreeError, build_index
-    from tui.core.report import check_json, fails, format_text, kept_findings, reaches, severity_counts, text_report_key
+    from tui.core.report import check_json, fails, reaches, text_report, text_report_key
 
     try:
         keep = _finding_filter(args)
     except ValueError as exc:
         return _fail(str(exc))
 
-    text_report = args.format == "text" and not args.watch
-    key = text_report_key(keep) if text_report else ""
+    plain_text = args.format == "text" and not args.watch
+    key = text_report_key(keep) if plain_text else ""
 
     def report(index: LicenseIndex) -> tuple[str, dict[str, int]]:
         """The text report and its findings per severity: kept with the cache, or formatted now."""
         known = index.extras.get(key)
-        if known is not None:
-            return known  # type: ignore[return-value]
-        found = kept_findings(index, keep)
-        return "".join(line + "\n" for line in format_text(index, keep, found)), severity_counts(found)
+        return text_report(index, keep) if known is None else known  # type: ignore[return-value]
 
     context = None
-    if text_report and started is not None and not args.no_cache:
+    if plain_text and started is not None and not args.no_cache:
         # The tree unchanged since a report with these rules was kept: print it, without loading the index.
         from tui.core.cache import load_head
         from tui.core.evaluate import Context
@@ -183,8 +180,8 @@ def run_check(args: argparse.Namespace) -> int:
     try:
         # A text report is kept with the cache, and looked up (or formatted) while git checks the tree.
         index = build_index(root, use_cache=not args.no_cache, listing=started, context=context,
-                            speculate=report if text_report else None,
-                            remember=(lambda index: {key: report(index)}) if text_report else None)
+                            speculate=report if plain_text else None,
+                            remember=(lambda index: {key: report(index)}) if plain_text else None)
     except TreeError as exc:
         return _fail(str(exc))
     if args.watch:

@@ -84,6 +84,12 @@ def severity_counts(found: Iterable[tuple[str, Finding]]) -> dict[str, int]:
     return counts
 
 
+def text_report(index: LicenseIndex, keep: FindingFilter) -> tuple[str, dict[str, int]]:
+    """What `lictree check` prints (every line, newline-ended) and its kept findings per severity."""
+    found = kept_findings(index, keep)
+    return "".join(line + "\n" for line in format_text(index, keep, found)), severity_counts(found)
+
+
 def text_report_key(keep: FindingFilter) -> str:
     """What names a text report among an index's ``extras``: this module's code and the rule selection."""
     import hashlib
