@@ -160,3 +160,19 @@ def test_directory_counts_match_a_plain_count_and_ties_go_by_name(demo_copy: Pat
         assert stats.dominant == (ranked[0][0] if ranked else None)
     assert set(dirs) == {""} | {p.rpartition("/")[0] for p in index.paths} | {
         p.rsplit("/", k)[0] for p in index.paths for k in range(1, p.count("/") + 1)}
+
+
+def test_a_cache_head_never_goes_with_columns_of_another_save(tmp_path: Path):
+    import shutil
+
+    from tui.core import cache
+
+    root = write_tree(tmp_path / "t", {"a.c": "// SPDX-License-Identifier: MIT\n"})
+    build_index(str(root))
+    columns = cache.cache_path(str(root))[: -len(".pickle")] + ".columns.pickle"
+    shutil.copy(columns, tmp_path / "old-columns")
+    bump(root / "a.c", "// SPDX-License-Identifier: Nope-1\n")
+    assert build_index(str(root)).verdict("a.c") == "invalid"  # saved again: a new head and new columns
+    shutil.copy(tmp_path / "old-columns", columns)  # the columns of the first save, with the second head
+    again = build_index(str(root))
+    assert again.read_count == len(again) and again.verdict("a.c") == "invalid"
