@@ -178,9 +178,8 @@ def run_check(args: argparse.Namespace) -> int:
                 return EXIT_FINDINGS if reaches(severities, args.fail_on) else EXIT_OK
             started = functools.partial(_given, listing)
     try:
-        # A text report is kept with the cache, and looked up (or formatted) while git checks the tree.
+        # A text report is kept with the cache (``remember``), for the next run to print.
         index = build_index(root, use_cache=not args.no_cache, listing=started, context=context,
-                            speculate=report if plain_text else None,
                             remember=(lambda index: {key: report(index)}) if plain_text else None)
     except TreeError as exc:
         return _fail(str(exc))
@@ -197,7 +196,7 @@ def run_check(args: argparse.Namespace) -> int:
         json.dump(sarif_document(index, keep), sys.stdout, indent=1)
         sys.stdout.write("\n")
     else:
-        text, severities = index.speculation or report(index)
+        text, severities = report(index)
         sys.stdout.write(text)
         sys.stdout.flush()
         return EXIT_FINDINGS if reaches(severities, args.fail_on) else EXIT_OK

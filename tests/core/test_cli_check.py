@@ -106,8 +106,8 @@ class _noop:
 
 @pytest.mark.parametrize("use_git", [False, True])
 def test_a_warm_run_prints_what_a_cold_run_prints_and_sees_edits(capsys, tmp_path: Path, use_git: bool):
-    """The warm report is formatted from the cache while git runs: it must equal a fresh one, and be
-    dropped when the tree changed meanwhile."""
+    """The warm report is the one kept with the cache: it must equal a fresh one, and be dropped when
+    the tree changed meanwhile."""
     import os
 
     root = write_tree(tmp_path / "t", {"a.c": "// SPDX-License-Identifier: MIT\n", "b.c": "int x;\n",

@@ -205,8 +205,6 @@ class LicenseIndex:
         #: After ``copy``, directory counts are shared with the copy: those changed since are copied first.
         self._dirs_owned: set[str] | None = None
         self._interned: dict[str | None, str | None] = {None: None}
-        #: What ``build_index``'s *speculate* made of the cached index, when the tree was unchanged.
-        self.speculation: object = None
         #: What ``build_index``'s *remember* derived from this index (a report, say), saved with the
         #: cache and loaded with it; any later change to the index drops it.
         self.extras: dict[str, object] = {}
@@ -648,7 +646,6 @@ def build_index(
     workers: int | None = None,
     progress: ProgressFn | None = None,
     listing: Callable[[], Listing] | None = None,
-    speculate: Callable[[LicenseIndex], object] | None = None,
     remember: Callable[[LicenseIndex], dict[str, object]] | None = None,
     context: Context | None = None,
 ) -> LicenseIndex:
@@ -660,8 +657,6 @@ def build_index(
     git runs while the catalog and the cache load; an unchanged tree is recognised by its
     listing's signature and costs no per-file work at all.
 
-    *speculate*: called with the cached index while git still runs (e.g. to format a report);
-    when the tree turns out unchanged its result is the returned index's ``speculation``.
     *remember*: called with a freshly read index before it is cached; what it returns is kept as
     the index's ``extras``, saved and loaded with the cache (a report formatted once, say).
     *context*: the tree's ``Context``, when the caller has made it already.
@@ -673,28 +668,17 @@ def build_index(
     cached = cache_mod.load(root, fingerprint) if use_cache else None
     # A cold start of a big git tree: fork the readers while git is still listing.
     pool = _start_pool(ctx, workers) if cached is None and _looks_big(root) else None
-    provisional = speculation = None
-    if cached is not None and speculate is not None:
-        provisional = LicenseIndex(root, ctx)
-        provisional.load_columns(cached)
-        speculation = speculate(provisional)
     try:
         listing = finish_listing()
         if use_cache and listing.raw is not None and listing.index_stamp:
             cache_mod.save_listing_hint(root, listing.index_stamp, listing.link_records)
+        index = LicenseIndex(root, ctx, listing)
         if cached is not None and cached["signature"] == listing.signature:
-            if provisional is not None:
-                index = provisional
-                index.method = listing.method
-                index.speculation = speculation
-            else:
-                index = LicenseIndex(root, ctx, listing)
-                index.load_columns(cached)
+            index.load_columns(cached)
             index.cached_count = len(index.paths)
             if progress:
                 progress([], len(index.paths), len(index.paths))
             return index
-        index = LicenseIndex(root, ctx, listing)
         if cached is not None:
             keys = _fill_partial(index, listing, cached, workers, progress)
         else:
