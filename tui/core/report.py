@@ -87,7 +87,8 @@ def severity_counts(found: Iterable[tuple[str, Finding]]) -> dict[str, int]:
 def text_report(index: LicenseIndex, keep: FindingFilter) -> tuple[str, dict[str, int]]:
     """What `lictree check` prints (every line, newline-ended) and its kept findings per severity."""
     found = kept_findings(index, keep)
-    return "".join(line + "\n" for line in format_text(index, keep, found)), severity_counts(found)
+    severities = severity_counts(found)
+    return "".join(line + "\n" for line in format_text(index, keep, found, severities)), severities
 
 
 def text_report_key(keep: FindingFilter) -> str:
@@ -108,14 +109,9 @@ def reaches(severities: dict[str, int], fail_on: str) -> bool:
     return any(n and SEVERITY_RANK.get(severity, 2) <= limit for severity, n in severities.items())
 
 
-def fails(index: LicenseIndex, keep: FindingFilter, fail_on: str,
-          found: list[tuple[str, Finding]] | None = None) -> bool:
+def fails(index: LicenseIndex, keep: FindingFilter, fail_on: str) -> bool:
     """Whether any kept finding reaches the --fail-on severity."""
-    if fail_on == "never":
-        return False
-    limit = SEVERITY_RANK[fail_on]
-    items = iter_findings(index, keep) if found is None else found
-    return any(SEVERITY_RANK.get(f.severity, 2) <= limit for _path, f in items)
+    return reaches(severity_counts(iter_findings(index, keep)), fail_on)
 
 
 def summary_counts(index: LicenseIndex, keep: FindingFilter, positions: Sequence[int] | None = None) -> dict:
@@ -144,9 +140,10 @@ def summary_counts(index: LicenseIndex, keep: FindingFilter, positions: Sequence
     return summary
 
 
-def format_text(index: LicenseIndex, keep: FindingFilter,
-                found: list[tuple[str, Finding]] | None = None) -> Iterator[str]:
-    """``path:line: severity rule-id message`` lines, then one summary line."""
+def format_text(index: LicenseIndex, keep: FindingFilter, found: list[tuple[str, Finding]] | None = None,
+                severities: dict[str, int] | None = None) -> Iterator[str]:
+    """``path:line: severity rule-id message`` lines, then one summary line (*found*: the kept
+    findings, and *severities* their counts, when the caller has them)."""
     items = kept_findings(index, keep) if found is None else found
     for path, finding in items:
         yield f"{printable(path)}:{finding.line or 1}: {finding.severity} {finding.rule} {printable(finding.message)}"
@@ -154,7 +151,7 @@ def format_text(index: LicenseIndex, keep: FindingFilter,
     yield summary_line({
         "files": len(index.paths),
         "statuses": dict(statuses),
-        "findings": severity_counts(items),
+        "findings": severity_counts(items) if severities is None else severities,
         "licenses_from": index.ctx.known.source,
         "not_scanned": len(not_scanned(index)),
     })
