@@ -105,18 +105,20 @@ def save(root: str, fingerprint: str, payload: dict[str, Any]) -> bool:
     columns = {key: value for key, value in payload.items() if key not in HEAD_KEYS}
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        _write(_columns_path(path), {"token": token, "columns": columns})
-        _write(path, {"meta": _meta(root, fingerprint), "token": token, "head": head})
+        _write(_columns_path(path), pickle.dumps({"token": token, "columns": columns}, pickle.HIGHEST_PROTOCOL))
+        _write(path, pickle.dumps({"meta": _meta(root, fingerprint), "token": token, "head": head},
+                                  pickle.HIGHEST_PROTOCOL))
     except OSError:
         return False
     return True
 
 
-def _write(path: str, data: dict[str, Any]) -> None:
+def _write(path: str, data: bytes) -> None:
+    """Replace *path* with *data* atomically (a temporary file beside it, then a rename)."""
     fd, tmp = tempfile.mkstemp(prefix=".lictree-", dir=os.path.dirname(path))
     try:
         with os.fdopen(fd, "wb") as handle:
-            pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            handle.write(data)
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
@@ -136,14 +138,7 @@ def save_listing_hint(root: str, stamp: str, link_records: list[bytes]) -> None:
         return
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".lictree-", dir=os.path.dirname(path))
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(stamp.encode() + b"\n" + b"\0".join(link_records))
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        _write(path, stamp.encode() + b"\n" + b"\0".join(link_records))
     except OSError:
         pass
 

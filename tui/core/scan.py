@@ -293,7 +293,7 @@ def _finish_git(root: str, procs: list[subprocess.Popen], staged_proc: subproces
 
     staged: bytes | None = None
     if staged_proc is not None:
-        # git ls-files -s ends first: hash it (and stat tracked symlinks' targets) while diff-files still runs.
+        # git ls-files -s ends first: find its symlinks (and stat their targets) while diff-files still runs.
         staged = staged_proc.communicate()[0]
         if staged_proc.returncode != 0:
             for proc in procs:
