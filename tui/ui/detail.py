@@ -15,7 +15,7 @@ from functools import lru_cache
 from textual.content import Content
 
 from tui.core.catalog import Catalog, LicenseEntry
-from tui.core.copying import applicable
+from tui.core.copying import LicenseFile, applicable
 from tui.core.evaluate import EXCLUDED, INVALID, STATUSES, UNREADABLE, UNTAGGED
 from tui.core.expressions import structure_lines
 from tui.core.index import DirStats
@@ -277,12 +277,18 @@ def _copying(data: TreeData, path: str, state: FileState | None) -> Content:
                 what = "top level: applies to this file, which has no tag"
         else:
             what = f"nearer, in {license_file.directory or '.'}/"
-        out.append(Content.assemble(_plain(license_file.path, "bold"), ("  " + what, MUTED)))
-        if license_file.expression:
-            out.append(Content.assemble(("  SPDX  ", LABEL), _plain(license_file.expression)))
-        elif license_file.excerpt:
-            out.append(Content.assemble(("  “", MUTED), _plain(license_file.excerpt, "italic"), ("”", MUTED)))
+        out.extend(_license_file(license_file, what))
     return _lines(out)
+
+
+def _license_file(license_file: LicenseFile, what: str) -> list[Content]:
+    """A COPYING/LICENSE file's name with *what* it is here, then its SPDX tag or the first words of it."""
+    out = [Content.assemble(_plain(license_file.path, "bold"), ("  " + what, MUTED))]
+    if license_file.expression:
+        out.append(Content.assemble(("  SPDX  ", LABEL), _plain(license_file.expression)))
+    elif license_file.excerpt:
+        out.append(Content.assemble(("  “", MUTED), _plain(license_file.excerpt, "italic"), ("”", MUTED)))
+    return out
 
 
 def _head_title(path: str, head: Head) -> str:
@@ -418,9 +424,5 @@ def _copying_dir(files: list) -> Content:
     out: list[Content] = []
     for license_file in files:
         what = "top level" if license_file.top_level else f"in {license_file.directory}/"
-        out.append(Content.assemble(_plain(license_file.path, "bold"), ("  " + what, MUTED)))
-        if license_file.expression:
-            out.append(Content.assemble(("  SPDX  ", LABEL), _plain(license_file.expression)))
-        elif license_file.excerpt:
-            out.append(Content.assemble(("  “", MUTED), _plain(license_file.excerpt, "italic"), ("”", MUTED)))
+        out.extend(_license_file(license_file, what))
     return _lines(out)
