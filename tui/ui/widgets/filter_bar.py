@@ -116,36 +116,30 @@ class FilterBar(Widget):
     """
 
     @dataclass
-    class Changed(Message):
+    class _BarMessage(Message):
+        """A message from the bar (its ``control``, for ``@on`` selectors)."""
+
+        bar: FilterBar
+
+        @property
+        def control(self) -> FilterBar:
+            return self.bar
+
+    @dataclass
+    class Changed(_BarMessage):
         """The query text changed (as typed: the app parses and matches it)."""
 
-        bar: FilterBar
         text: str
 
-        @property
-        def control(self) -> FilterBar:
-            return self.bar
-
     @dataclass
-    class Submitted(Message):
+    class Submitted(_BarMessage):
         """Enter: keep the filter and go back to the tree."""
 
-        bar: FilterBar
         text: str
 
-        @property
-        def control(self) -> FilterBar:
-            return self.bar
-
     @dataclass
-    class Cleared(Message):
+    class Cleared(_BarMessage):
         """Esc: drop the filter and close the bar."""
-
-        bar: FilterBar
-
-        @property
-        def control(self) -> FilterBar:
-            return self.bar
 
     def __init__(self, completions: Callable[[str], list[str]], *, id: str | None = None) -> None:
         super().__init__(id=id)
