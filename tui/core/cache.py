@@ -12,7 +12,8 @@ import hashlib
 import os
 import pickle
 import tempfile
-from typing import Any
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 from tui import __version__
 
@@ -105,20 +106,23 @@ def save(root: str, fingerprint: str, payload: dict[str, Any]) -> bool:
     columns = {key: value for key, value in payload.items() if key not in HEAD_KEYS}
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        _write(_columns_path(path), pickle.dumps({"token": token, "columns": columns}, pickle.HIGHEST_PROTOCOL))
-        _write(path, pickle.dumps({"meta": _meta(root, fingerprint), "token": token, "head": head},
-                                  pickle.HIGHEST_PROTOCOL))
+        _write(_columns_path(path), _pickled({"token": token, "columns": columns}))
+        _write(path, _pickled({"meta": _meta(root, fingerprint), "token": token, "head": head}))
     except OSError:
         return False
     return True
 
 
-def _write(path: str, data: bytes) -> None:
-    """Replace *path* with *data* atomically (a temporary file beside it, then a rename)."""
+def _pickled(data: dict[str, Any]) -> Callable[[BinaryIO], None]:
+    return lambda handle: pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)  # streamed, not held
+
+
+def _write(path: str, write: Callable[[BinaryIO], None]) -> None:
+    """Replace *path* with what *write* writes, atomically (a temporary file beside it, then a rename)."""
     fd, tmp = tempfile.mkstemp(prefix=".lictree-", dir=os.path.dirname(path))
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            write(handle)
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
@@ -138,7 +142,7 @@ def save_listing_hint(root: str, stamp: str, link_records: list[bytes]) -> None:
         return
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        _write(path, stamp.encode() + b"\n" + b"\0".join(link_records))
+        _write(path, lambda handle: handle.write(stamp.encode() + b"\n" + b"\0".join(link_records)))
     except OSError:
         pass
 
