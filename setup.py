@@ -1,13 +1,19 @@
-"""Package discovery for setuptools; everything else is in pyproject.toml.
+"""Package discovery and the optional C reader for setuptools; everything else is in pyproject.toml.
 
 The top-level themes/ folder is installed as the package ``tui.themes`` so that an installed
 lictree (not only a source checkout) finds its theme files; pyproject.toml cannot express
 "discover tui*, plus this one mapped folder", so it is done here.
+
+``tui.core._fastread`` is the per-file part of a cold scan in C. It is optional: where it cannot
+be compiled (no C compiler), the install goes on and lictree reads files in Python, with the same
+verdicts (tests/core/test_fastread.py compares the two).
 """
 
-from setuptools import find_namespace_packages, setup
+from setuptools import Extension, find_namespace_packages, setup
 
 setup(
     packages=[*find_namespace_packages(include=["tui*"]), "tui.themes"],
     package_dir={"tui.themes": "themes"},
+    ext_modules=[Extension("tui.core._fastread", ["tui/core/_fastread.c"], optional=True,
+                           extra_compile_args=["-O2", "-std=gnu11"])],
 )

@@ -80,3 +80,74 @@ def snapshot_tree(root: Path) -> dict[str, tuple]:
                     digest = hashlib.sha256(handle.read()).hexdigest()
             seen[os.path.relpath(path, root)] = (stat.S_IFMT(st.st_mode), st.st_size, st.st_mtime_ns, digest)
     return seen
+
+
+# The two readers: the C one (tui/core/_fastread.c, built by pip install) and the Python one. ----------
+
+READERS = ["c", "python"]
+
+
+def use_reader(monkeypatch: pytest.MonkeyPatch, reader: str) -> None:
+    """Make the scan read files with *reader* ("c" is skipped where the C reader was not built)."""
+    from tui.core import scan
+
+    if reader == "python":
+        monkeypatch.setattr(scan, "_fastread", None)
+    elif scan._fastread is None:
+        pytest.skip("the C reader is not built here")
+
+
+@pytest.fixture
+def python_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For tests that fake a failing os.open/os.read: the C reader hands any failure to the Python
+    reader, which alone words the finding, so these failures are made where that reader sees them."""
+    use_reader(monkeypatch, "python")
+
+
+@pytest.fixture(params=READERS)
+def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test once with each reader."""
+    use_reader(monkeypatch, request.param)
+    return request.param
+
+
+class OpenWatch:
+    """Every file opened in some directories, by any process (Linux inotify, IN_OPEN): what the
+    spies on os.open cannot see, such as the C reader's opens in the scan's worker processes."""
+
+    IN_OPEN = 0x20
+
+    def __init__(self, *directories: Path) -> None:
+        import ctypes
+
+        self._libc = ctypes.CDLL(None, use_errno=True)
+        self._fd = self._libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+        if self._fd < 0:
+            pytest.skip("inotify is not available")
+        self._dirs: dict[int, Path] = {}
+        for directory in directories:
+            wd = self._libc.inotify_add_watch(self._fd, os.fsencode(directory), self.IN_OPEN)
+            assert wd >= 0, f"cannot watch {directory}"
+            self._dirs[wd] = Path(directory)
+        self.opened: list[Path] = []
+
+    def collect(self) -> list[Path]:
+        """The files opened since the watch began (read, then the watch is closed)."""
+        import struct
+
+        try:
+            while True:
+                try:
+                    data = os.read(self._fd, 1 << 16)
+                except BlockingIOError:
+                    break
+                at = 0
+                while at < len(data):
+                    wd, _mask, _cookie, size = struct.unpack_from("iIII", data, at)
+                    name = data[at + 16 : at + 16 + size].rstrip(b"\0")
+                    if name:
+                        self.opened.append(self._dirs[wd] / os.fsdecode(name))
+                    at += 16 + size
+        finally:
+            os.close(self._fd)
+        return self.opened

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import snapshot_tree, write_tree
+from tests.conftest import OpenWatch, snapshot_tree, write_tree
 from tui.core import scan
 from tui.core.index import build_index
 
@@ -34,7 +34,7 @@ def hostile(tmp_path: Path) -> Path:
     return root
 
 
-def test_hostile_tree_scans_with_a_status_for_every_file(hostile: Path):
+def test_hostile_tree_scans_with_a_status_for_every_file(hostile: Path, reader: str):
     index = build_index(str(hostile), use_cache=False)
     verdict = index.verdict
     assert verdict("latin1.c") == "valid"
@@ -55,7 +55,7 @@ def test_hostile_tree_scans_with_a_status_for_every_file(hostile: Path):
     assert index.catalog.license("MIT") is not None  # and the rest still works
 
 
-def test_special_files_are_never_opened(hostile: Path, monkeypatch: pytest.MonkeyPatch):
+def test_special_files_are_never_opened(hostile: Path, monkeypatch: pytest.MonkeyPatch, reader: str):
     os.mknod(hostile / "null-dev", stat.S_IFCHR | 0o600, os.makedev(1, 3))
     sock = socket.socket(socket.AF_UNIX)
     sock.bind(str(hostile / "sock"))
@@ -67,16 +67,19 @@ def test_special_files_are_never_opened(hostile: Path, monkeypatch: pytest.Monke
         return real_open(path, *args, **kwargs)
 
     monkeypatch.setattr(scan.os, "open", spy)
+    watch = OpenWatch(hostile)  # what the kernel saw opened, whichever reader (and process) opened it
     try:
         index = build_index(str(hostile), use_cache=False, workers=1)
     finally:
         sock.close()
+    seen = {path.name for path in watch.collect()}
     assert "character device" in index.get("null-dev").findings[0].message
     assert "socket" in index.get("sock").findings[0].message
-    assert not {"fifo", "null-dev", "sock", "outside"} & set(opened)
+    assert "latin1.c" in seen, "the watch sees the files being read"
+    assert not {"fifo", "null-dev", "sock", "outside"} & (set(opened) | seen)
 
 
-def test_unreadable_and_vanishing_files(hostile: Path, monkeypatch: pytest.MonkeyPatch):
+def test_unreadable_and_vanishing_files(hostile: Path, monkeypatch: pytest.MonkeyPatch, python_reader: None):
     real_open = os.open
 
     def failing(path, *args, **kwargs):

@@ -98,3 +98,18 @@ def extract_header(head: bytes, max_lines: int = MAX_LINES) -> Header:
         more.append(line_at)
         nxt = head.find(TAG_BYTES, nxt + len(TAG_BYTES), nxt + HEAD_SEARCH)
     return Header(expression, number, text, prefix, shebang, binary, crlf, tuple(more), jinja)
+
+
+_UNTAGGED: dict[int, Header] = {}
+
+
+def header_from(line: bytes | None, number: int, flags: int, more: tuple[int, ...]) -> Header:
+    """The Header of what the C reader found: the raw tag line (None: no tag), its line number,
+    flags (1 shebang, 2 binary, 4 CRLF) and the lines of further tags (see _fastread.c)."""
+    if line is None:
+        header = _UNTAGGED.get(flags)
+        if header is None:
+            header = _UNTAGGED[flags] = Header(None, None, None, "", bool(flags & 1), bool(flags & 2), bool(flags & 4))
+        return header
+    text, expression, prefix, jinja = _tag_line(line)
+    return Header(expression, number, text, prefix, bool(flags & 1), bool(flags & 2), bool(flags & 4), more, jinja)

@@ -20,11 +20,12 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from tui.core import cache as cache_mod
+from tui.core import scan as scan_mod
 from tui.core.catalog import Catalog
 from tui.core.evaluate import INVALID, STATUSES, UNREADABLE, UNTAGGED, Context, Outcome, Record
 from tui.core.exclude import EXCLUDE_FILE
 from tui.core.rules import Finding
-from tui.core.scan import VANISHED, Listing, parse_records, read_facts, start_listing, stat_key
+from tui.core.scan import VANISHED, Listing, parse_records, read_facts, read_raw, start_listing, stat_key
 
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool
@@ -536,11 +537,15 @@ def _evaluate_one(ctx: Context, path: str, trusted: bool, root_real: str, base: 
     *base* is the directory paths are relative to: the root, or "" in a pool worker (which has
     chdir'ed to the root).
     """
+    where = ctx.root if base is None else base
     if ctx.exclude.excluded(path):
-        if not trusted and not os.path.lexists(os.path.join(ctx.root if base is None else base, path)):
+        if not trusted and not os.path.lexists(os.path.join(where, path)):
             return None  # listed by git, deleted since: gone, as read_facts would say
         return ctx.evaluate(path, None)
-    facts = read_facts(ctx.root if base is None else base, path, trusted, root_real)
+    got = read_raw(where, path, trusted)
+    if got is not None:
+        return ctx.evaluate_raw(path, got)
+    facts = read_facts(where, path, trusted, root_real)
     if facts is VANISHED:
         return None
     return ctx.evaluate(path, facts)
@@ -591,16 +596,15 @@ def _read_job(job: tuple) -> Chunk:
     root_real = os.path.realpath(root)
     skipped: list[tuple[str, str]] = []
     if job[0] == "git":
-        triples = parse_records(job[1], job[2])
-        symlinks: set[str] | frozenset[str] = frozenset()
+        records = job[1]
         entries = []
-        for path, key, note in triples:
+        for path, key, note in parse_records(records, job[2]):
             if note:
                 skipped.append((path, note))
             else:
                 entries.append((path, key))
-        link_paths = {r.partition(b"\t")[2] for r in job[1] if r[:6] == b"120000"}
-        symlinks = {p.decode("utf-8", "surrogateescape") for p in link_paths}
+        symlinks = {r.partition(b"\t")[2].decode("utf-8", "surrogateescape") for r in records
+                    if r.startswith(b"120000")}
     else:
         entries = list(zip(job[1], job[2]))
         symlinks = job[3]
@@ -611,15 +615,27 @@ def _read_job(job: tuple) -> Chunk:
     lines: list[int] = []
     findings: dict[str, tuple[Finding, ...]] = {}
     interned: dict[str | None, str | None] = {}
+    excluded = ctx.exclude.excluded
+    evaluate_raw = ctx.evaluate_raw
+    read = scan_mod.fast_reader()
     for path, key in entries:
-        if path in symlinks and os.path.isdir(os.path.join(root, path)):
-            skipped.append((path, DIR_LINK))
-            continue
-        if not key:
-            key = stat_key(root, path, path in symlinks)
-        outcome = _evaluate_one(ctx, path, bool(key) and not key.startswith("s:"), root_real, base)
-        if outcome is None:
-            continue
+        if symlinks and path in symlinks:
+            if os.path.isdir(os.path.join(root, path)):
+                skipped.append((path, DIR_LINK))
+                continue
+            if not key:
+                key = stat_key(root, path, True)
+        elif not key:
+            key = stat_key(root, path)
+        trusted = bool(key) and not key.startswith("s:")
+        # The common case (the C reader took the file) in line; the rest in _evaluate_one.
+        got = read(f"{base}/{path}" if base else path, trusted) if read and not excluded(path) else None
+        if got is not None:
+            outcome = evaluate_raw(path, got)
+        else:
+            outcome = _evaluate_one(ctx, path, trusted, root_real, base)  # type: ignore[assignment]
+            if outcome is None:
+                continue
         paths.append(path)
         keys.append(key)
         status.append(outcome.status)

@@ -16,7 +16,7 @@ import subprocess
 from collections.abc import Callable
 from typing import NamedTuple
 
-from tui.core.headers import MAX_LINES, Header, extract_header
+from tui.core.headers import HEAD_SEARCH, MAX_LINES, Header, extract_header, header_from
 
 HEAD_BYTES = 4096
 MAX_HEAD_BYTES = 1 << 18
@@ -25,6 +25,15 @@ BODY_SUFFIXES = (".c",)
 _MODULE_LICENSE_RE = re.compile(rb'MODULE_LICENSE\s*\(\s*"([^"\n]*)"\s*\)')
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+try:  # the per-file reading in C (optional: read_facts does the same in Python without it)
+    from tui.core import _fastread
+except ImportError:  # pragma: no cover - depends on the install
+    _fastread = None
+else:
+    _fastread.configure(HEAD_BYTES, MAX_HEAD_BYTES, MAX_BODY_BYTES, HEAD_SEARCH, MAX_LINES)
+if os.environ.get("LICTREE_PURE_PYTHON"):
+    _fastread = None
 #: Set by git hooks (or a user) to point git at another repository: the tree alone must decide.
 _GIT_REDIRECTS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR")
 
@@ -402,6 +411,39 @@ def read_facts(root: str, rel: str, trusted: bool = False, root_real: str | None
     *trusted*: git vouches that this is an unchanged regular file, so no lstat is needed first.
     """
     path = f"{root}/{rel}" if root else rel  # workers chdir to the root: shorter lookups
+    if _fastread is not None:
+        got = _fastread.read(path, trusted)
+        if got is not None:  # None: a symlink, a special file or an error, told apart below
+            return facts_from(got)
+    return _read_facts(path, rel, trusted, root, root_real)
+
+
+#: What the C reader gives for a file: (data, raw tag line or None, its line, flags, lines of further
+#: tags, Facts.modules); flags: 1 shebang, 2 binary, 4 CRLF (see _fastread.c).
+Raw = tuple[bytes, bytes | None, int, int, tuple[int, ...], tuple[tuple[int, str], ...]]
+
+
+def fast_reader() -> Callable[[str, bool], Raw | None] | None:
+    """The C reader's ``read(path, trusted)`` (see ``read_raw``), or None where it is not built."""
+    return _fastread.read if _fastread is not None else None
+
+
+def read_raw(root: str, rel: str, trusted: bool = False) -> Raw | None:
+    """The C reader's answer for one file, or None where it leaves the file to ``read_facts``
+    (a symlink, a special file, an error; or no C reader)."""
+    if _fastread is None:
+        return None
+    return _fastread.read(f"{root}/{rel}" if root else rel, trusted)
+
+
+def facts_from(got: Raw) -> Facts:
+    """The Facts of what the C reader found (the same as read_facts would give)."""
+    data, line, number, flags, more, modules = got
+    return Facts(header_from(line, number, flags, more), modules, None, len(data), data)
+
+
+def _read_facts(path: str, rel: str, trusted: bool, root: str, root_real: str | None) -> Facts:
+    """read_facts in Python: every file the C reader leaves, and every file without it."""
     flags = _OPEN_FLAGS
     try:
         if not trusted:

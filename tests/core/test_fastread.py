@@ -1,0 +1,146 @@
+"""The C reader (tui/core/_fastread.c) finds exactly what the Python reader finds, and the outcomes
+Context.evaluate_raw shares between files are those each file would get on its own."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import DEMO, write_tree
+from tui.core import scan
+from tui.core.evaluate import Context
+from tui.core.headers import extract_header, header_from
+from tui.core.index import build_index
+
+fastread = scan._fastread
+needs_c = pytest.mark.skipif(fastread is None, reason="the C reader is not built here")
+
+
+@pytest.mark.skipif(bool(os.environ.get("LICTREE_PURE_PYTHON")), reason="the Python reader was asked for")
+def test_the_c_reader_is_built_by_the_install():
+    """pip install compiles it (optional, so that an install without a compiler still works): a
+    build that silently fell back to Python would lose the cold-scan speed the benchmark reports."""
+    assert fastread is not None, "tui/core/_fastread.c was not compiled: is a C compiler installed?"
+
+
+# Heads and bodies made of the pieces that matter, in any order ----------------------------------
+
+PIECES = [
+    b"\n", b"\r\n", b"\r", b"\0", b"#!", b"#!/bin/sh\n", b"// ", b"/* ", b" */", b"# ", b"{# ", b" #}", b"-->",
+    b"SPDX-License-Identifier:", b"SPDX-License-Identifier: GPL-2.0", b"SPDX-License-Identifier: MIT OR Apache-2.0",
+    b" GPL-2.0 WITH Linux-syscall-note", b"LIST \"", b"\"", b":", b"x" * 700, b"\n" * 14, b"\xff\xfe",
+    b"caf\xc3\xa9", b"MODULE_LICENSE", b"MODULE_LICENSE(\"GPL\")", b"MODULE_LICENSE ( \"Dual BSD/GPL\" )",
+    b"MODULE_LICENSE(\"GPL\n\")", b"MODULE_LICENSE(\"caf\xe9\")", b"(", b")", b" \t",
+]
+blobs = st.lists(st.one_of(st.sampled_from(PIECES), st.binary(max_size=40)), max_size=60).map(b"".join)
+#: Heads longer than one read, with few lines: the reader reads on (up to 15 lines or 256 KB).
+long_blobs = st.tuples(blobs, st.integers(0, 9000), blobs).map(lambda t: t[0] + b"y" * t[1] + t[2])
+
+
+def python_scan(data: bytes) -> tuple:
+    header = extract_header(data)
+    at = data.rfind(b"MODULE_LICENSE")
+    return header, scan._module_licenses(data, at) if at >= 0 else ()
+
+
+@needs_c
+@settings(max_examples=600, deadline=None)
+@given(st.one_of(blobs, long_blobs))
+def test_the_c_search_finds_what_extract_header_finds(data: bytes):
+    line, number, flags, more, modules = fastread.scan(data)
+    assert (header_from(line, number, flags, more), modules) == python_scan(data)
+
+
+NAMES = ["a.c", "a.h", "run.sh", "Makefile", "Kconfig.debug", "x.rst", "b.S", "t.py", "data.bin", ".c", "noext",
+         "include/uapi/linux/a.h", "tools/perf/tests/shell/t.sh", "d.x/Makefile", "m.1", "k.dts"]
+
+
+@needs_c
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.sampled_from(NAMES), data=st.one_of(blobs, long_blobs), trusted=st.booleans())
+def test_the_c_reader_reads_what_the_python_reader_reads(tmp_path: Path, name: str, data: bytes, trusted: bool):
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    got = fastread.read(str(path), trusted)
+    assert got is not None
+    assert scan.facts_from(got) == scan._read_facts(str(path), name, trusted, str(tmp_path), None)
+
+
+@needs_c
+def test_the_c_reader_leaves_what_is_not_a_plain_file_to_python(tmp_path: Path):
+    (tmp_path / "a.c").write_bytes(b"// SPDX-License-Identifier: MIT\n")
+    os.symlink("a.c", tmp_path / "link.c")
+    os.mkfifo(tmp_path / "fifo")
+    assert fastread.read(str(tmp_path / "a.c"), False) is not None
+    assert fastread.read(str(tmp_path / "link.c"), False) is None  # Python checks where it points
+    assert fastread.read(str(tmp_path / "link.c"), True) is None  # never followed
+    assert fastread.read(str(tmp_path / "fifo"), False) is None  # never opened
+    assert fastread.read(str(tmp_path / "gone.c"), True) is None  # Python says it vanished
+    facts = scan.read_facts(str(tmp_path), "link.c")  # and the Python reader does the rest
+    assert facts.header is not None and facts.header.expression == "MIT"
+
+
+_shared: dict[str, Context] = {}
+#: Heads of a few kinds, so that many examples share a tag line (and so an outcome) across names.
+heads = st.builds(
+    lambda shebang, blank, prefix, expr, suffix, tagged, rest: shebang + blank
+    + (prefix + b"SPDX-License-Identifier: " + expr + suffix + b"\n" if tagged else b"") + b"".join(rest),
+    st.sampled_from([b"", b"#!/bin/sh\n"]),
+    st.sampled_from([b"", b"\n", b"# -*- coding: utf-8 -*-\n"]),
+    st.sampled_from([b"// ", b"/* ", b"# ", b".. ", b"", b"<!-- ", b'.\\" ', b" * "]),
+    st.sampled_from([b"GPL-2.0", b"MIT", b"GPL-2.0 WITH Linux-syscall-note", b"GPL-2.0+ OR MIT", b"Foo-1.0",
+                     b"GPL-2.0 OR MIT AND BSD-3-Clause", b"(GPL-2.0", b"GPL-2.0-only OR BSD-2-Clause"]),
+    st.sampled_from([b"", b" */", b" -->"]),
+    st.booleans(),
+    st.lists(st.sampled_from([b"int x;\n", b"// SPDX-License-Identifier: MIT\n", b'MODULE_LICENSE("GPL");\n',
+                              b'MODULE_LICENSE("Dual BSD/GPL");\n', b'MODULE_LICENSE("Proprietary");\n',
+                              b"\n" * 16 + b'MODULE_LICENSE("GPL v2");\n', b'MODULE_LICENSE("Dual MIT/GPL");\n']),
+             max_size=3),
+)
+
+
+@needs_c
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.sampled_from(NAMES), data=st.one_of(heads, heads, blobs))
+def test_a_shared_outcome_is_the_one_the_file_gets_on_its_own(tmp_path_factory, name: str, data: bytes):
+    """One Context for every example, so outcomes are shared across files of other names and contents."""
+    if "ctx" not in _shared:
+        root = write_tree(tmp_path_factory.mktemp("shared"), {})
+        _shared["root"] = root  # type: ignore[assignment]
+        _shared["ctx"] = Context(str(root))
+    ctx, root = _shared["ctx"], _shared["root"]
+    path = Path(root) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    got = fastread.read(str(path), True)
+    assert got is not None
+    assert ctx.evaluate_raw(name, got) == ctx.evaluate(name, scan.facts_from(got))
+
+
+def index_with(reader: str, root: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple]:
+    with monkeypatch.context() as patch:
+        if reader == "python":
+            patch.setattr(scan, "_fastread", None)
+        index = build_index(root, use_cache=False)
+    return {r.path: (r.status, r.expression, r.line, r.findings) for r in index}
+
+
+@needs_c
+def test_both_readers_give_the_demo_tree_the_same_verdicts_and_findings(monkeypatch: pytest.MonkeyPatch):
+    assert index_with("c", str(DEMO), monkeypatch) == index_with("python", str(DEMO), monkeypatch)
+
+
+@needs_c
+@pytest.mark.skipif(not os.environ.get("LICTREE_KERNEL_TREE"), reason="set LICTREE_KERNEL_TREE to a kernel tree")
+def test_both_readers_give_the_kernel_the_same_verdicts_and_findings(monkeypatch: pytest.MonkeyPatch):
+    root = os.environ["LICTREE_KERNEL_TREE"]
+    by_c, by_python = index_with("c", root, monkeypatch), index_with("python", root, monkeypatch)
+    assert len(by_c) > 80_000
+    assert by_c.keys() == by_python.keys()
+    differ = [path for path in by_c if by_c[path] != by_python[path]]
+    assert not differ, differ[:10]

@@ -1,0 +1,443 @@
+/*
+ * tui.core._fastread: the per-file part of a cold scan, in C.
+ *
+ * It does exactly what scan.read_facts and headers.extract_header do in Python for a file that
+ * reads without trouble: open it (never following a symlink), read its head (or the whole body of
+ * a C source), find the first SPDX-License-Identifier line in the first 15 lines and any further
+ * tags, and the last MODULE_LICENSE of a body. Anything unusual (a symlink or a special file, an
+ * error) returns None and the Python code handles the file, so every message stays in one place.
+ *
+ * The module is optional: tui/core/scan.py works without it (tests compare the two on random
+ * heads, on fixtures and on a whole kernel tree). The GIL is released while a file is read and
+ * searched.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef O_NOCTTY
+#define O_NOCTTY 0
+#endif
+#ifndef O_NONBLOCK
+#define O_NONBLOCK 0
+#endif
+
+static const char TAG[] = "SPDX-License-Identifier:";
+#define TAG_LEN ((Py_ssize_t)(sizeof(TAG) - 1))
+static const char MODULE[] = "MODULE_LICENSE";
+#define MODULE_LEN ((Py_ssize_t)(sizeof(MODULE) - 1))
+
+/* Set from Python (scan.py passes its own constants), so the two implementations cannot drift. */
+static Py_ssize_t head_bytes = 4096;
+static Py_ssize_t max_head_bytes = 1 << 18;
+static Py_ssize_t max_body_bytes = 16 << 20;
+static Py_ssize_t head_search = 4096;
+static Py_ssize_t max_lines = 15;
+
+/* bytes.find(needle, start, end) with Python's clamping. */
+static Py_ssize_t
+find(const char *h, Py_ssize_t len, const char *needle, Py_ssize_t nlen, Py_ssize_t start, Py_ssize_t end)
+{
+    if (end > len)
+        end = len;
+    if (start < 0)
+        start = 0;
+    if (end - start < nlen)
+        return -1;
+    const char *hit = memmem(h + start, (size_t)(end - start), needle, (size_t)nlen);
+    return hit ? (Py_ssize_t)(hit - h) : -1;
+}
+
+static Py_ssize_t
+find_byte(const char *h, Py_ssize_t len, char c, Py_ssize_t start, Py_ssize_t end)
+{
+    if (end > len)
+        end = len;
+    if (start < 0)
+        start = 0;
+    if (end <= start)
+        return -1;
+    const char *hit = memchr(h + start, c, (size_t)(end - start));
+    return hit ? (Py_ssize_t)(hit - h) : -1;
+}
+
+static Py_ssize_t
+count_newlines(const char *h, Py_ssize_t len, Py_ssize_t start, Py_ssize_t end)
+{
+    Py_ssize_t n = 0;
+    if (end > len)
+        end = len;
+    while (start < end) {
+        const char *hit = memchr(h + start, '\n', (size_t)(end - start));
+        if (!hit)
+            break;
+        n++;
+        start = (hit - h) + 1;
+    }
+    return n;
+}
+
+#define MAX_MORE 64
+
+typedef struct {
+    int flags; /* 1: shebang, 2: binary, 4: crlf */
+    Py_ssize_t start, end, number;
+    Py_ssize_t more[MAX_MORE];
+    int n_more;
+    int overflow; /* more tags than MAX_MORE: left to the Python reader */
+} scan_result;
+
+/* headers.extract_header, step by step. */
+static void
+scan_head(const char *h, Py_ssize_t len, scan_result *r)
+{
+    r->flags = 0;
+    r->start = -1;
+    r->n_more = 0;
+    r->overflow = 0;
+    if (len >= 2 && h[0] == '#' && h[1] == '!')
+        r->flags |= 1;
+    if (find_byte(h, len, '\0', 0, 1024) >= 0)
+        r->flags |= 2;
+    Py_ssize_t first_nl = find_byte(h, len, '\n', 0, 1024);
+    if (first_nl > 0 && h[first_nl - 1] == '\r')
+        r->flags |= 4;
+    Py_ssize_t pos = find(h, len, TAG, TAG_LEN, 0, head_search);
+    if (pos < 0) {
+        if (len <= head_search || count_newlines(h, len, 0, head_search) >= max_lines)
+            return;
+        pos = find(h, len, TAG, TAG_LEN, 0, len);
+        if (pos < 0)
+            return;
+    }
+    Py_ssize_t number = count_newlines(h, len, 0, pos) + 1;
+    if (number > max_lines)
+        return;
+    Py_ssize_t start = pos;
+    while (start > 0 && h[start - 1] != '\n')
+        start--;
+    Py_ssize_t end = find_byte(h, len, '\n', pos, len);
+    if (end < 0)
+        end = len;
+    r->start = start;
+    r->end = end;
+    r->number = number;
+    Py_ssize_t nxt = find(h, len, TAG, TAG_LEN, end, end + head_search);
+    Py_ssize_t line = number, counted_to = end;
+    while (nxt >= 0) {
+        line += count_newlines(h, len, counted_to, nxt);
+        counted_to = nxt;
+        if (line > max_lines)
+            break;
+        if (r->n_more == MAX_MORE) {
+            r->overflow = 1;
+            break;
+        }
+        r->more[r->n_more++] = line;
+        nxt = find(h, len, TAG, TAG_LEN, nxt + TAG_LEN, nxt + head_search);
+    }
+}
+
+typedef struct {
+    Py_ssize_t offset, start, len;
+} module_match;
+
+typedef struct {
+    module_match *items;
+    Py_ssize_t n, cap;
+    int failed;
+} module_list;
+
+static int
+is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* scan._MODULE_LICENSE_RE at *at*: MODULE_LICENSE\s*\(\s*"([^"\n]*)"\s*\) */
+static int
+match_module(const char *h, Py_ssize_t len, Py_ssize_t at, Py_ssize_t *start, Py_ssize_t *n)
+{
+    Py_ssize_t p = at + MODULE_LEN;
+    while (p < len && is_space(h[p]))
+        p++;
+    if (p >= len || h[p] != '(')
+        return 0;
+    p++;
+    while (p < len && is_space(h[p]))
+        p++;
+    if (p >= len || h[p] != '"')
+        return 0;
+    Py_ssize_t s = ++p;
+    while (p < len && h[p] != '"' && h[p] != '\n')
+        p++;
+    if (p >= len || h[p] != '"')
+        return 0;
+    *start = s;
+    *n = p - s;
+    p++;
+    while (p < len && is_space(h[p]))
+        p++;
+    return p < len && h[p] == ')';
+}
+
+/* Every MODULE_LICENSE("...") of a body, in order (scan._module_licenses). */
+static void
+find_modules(const char *h, Py_ssize_t len, module_list *out)
+{
+    Py_ssize_t from = 0;
+    for (;;) {
+        Py_ssize_t hit = find(h, len, MODULE, MODULE_LEN, from, len);
+        if (hit < 0)
+            return;
+        from = hit + 1;
+        Py_ssize_t start, n;
+        if (!match_module(h, len, hit, &start, &n))
+            continue;
+        if (out->n == out->cap) {
+            Py_ssize_t cap = out->cap ? out->cap * 2 : 4;
+            module_match *items = realloc(out->items, (size_t)cap * sizeof(module_match));
+            if (items == NULL) {
+                out->failed = 1;
+                return;
+            }
+            out->items = items;
+            out->cap = cap;
+        }
+        out->items[out->n].offset = hit;
+        out->items[out->n].start = start;
+        out->items[out->n].len = n;
+        out->n++;
+    }
+}
+
+/* ((offset, string), ...) with the string decoded as scan._module_licenses does. */
+static PyObject *
+modules_tuple(const char *h, module_list *list)
+{
+    PyObject *result = PyTuple_New(list->n);
+    if (result == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < list->n; i++) {
+        module_match *m = &list->items[i];
+        PyObject *item = Py_BuildValue("(nN)", m->offset, PyUnicode_DecodeUTF8(h + m->start, m->len, "replace"));
+        if (item == NULL) {
+            Py_DECREF(result);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(result, i, item);
+    }
+    return result;
+}
+
+static int
+ends_with(const char *s, Py_ssize_t len, const char *suffix)
+{
+    Py_ssize_t n = (Py_ssize_t)strlen(suffix);
+    return len >= n && memcmp(s + len - n, suffix, (size_t)n) == 0;
+}
+
+/* One file, *name* relative to *dirfd*: see read() below. */
+static PyObject *
+read_at(int dirfd, const char *name, int body, int trusted)
+{
+    int fd = -1, failed = 0;
+    struct stat st;
+    Py_ssize_t want = head_bytes;
+
+    Py_BEGIN_ALLOW_THREADS
+    if (!trusted && (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)))
+        failed = 1;
+    if (!failed) {
+        fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+            failed = 1;
+    }
+    if (!failed && body) {
+        if (fstat(fd, &st) != 0)
+            failed = 1;
+        else
+            want = (st.st_size < max_body_bytes ? (Py_ssize_t)st.st_size : max_body_bytes) + 1;
+    }
+    Py_END_ALLOW_THREADS
+    if (failed) {
+        if (fd >= 0)
+            close(fd);
+        Py_RETURN_NONE;
+    }
+
+    PyObject *data = PyBytes_FromStringAndSize(NULL, want);
+    if (data == NULL) {
+        close(fd);
+        return NULL;
+    }
+    Py_ssize_t got = 0;
+    scan_result r;
+    module_list modules = {NULL, 0, 0, 0};
+    for (;;) {
+        ssize_t n;
+        char *buf = PyBytes_AS_STRING(data);
+        int more_needed = 0;
+        Py_BEGIN_ALLOW_THREADS
+        n = read(fd, buf + got, (size_t)(want - got));
+        if (n >= 0) {
+            got += n;
+            /* A head that filled its first read but holds fewer than 15 lines reads on (scan.read_facts). */
+            more_needed = !body && n > 0 && got >= head_bytes && got < max_head_bytes &&
+                          count_newlines(buf, got, 0, got) < max_lines;
+            if (!more_needed) {
+                scan_head(buf, got, &r);
+                if (body && !(r.flags & 2))
+                    find_modules(buf, got, &modules);
+            }
+        }
+        Py_END_ALLOW_THREADS
+        if (n < 0) {
+            close(fd);
+            Py_DECREF(data);
+            free(modules.items);
+            Py_RETURN_NONE;
+        }
+        if (!more_needed)
+            break;
+        Py_ssize_t step = max_head_bytes - got < head_bytes * 4 ? max_head_bytes - got : head_bytes * 4;
+        if (_PyBytes_Resize(&data, got + step) < 0) {
+            close(fd);
+            free(modules.items);
+            return NULL;
+        }
+        want = got + step;
+    }
+    close(fd);
+    if (r.overflow || modules.failed) {
+        Py_DECREF(data);
+        free(modules.items);
+        Py_RETURN_NONE;
+    }
+    if (got != PyBytes_GET_SIZE(data) && _PyBytes_Resize(&data, got) < 0) {
+        free(modules.items);
+        return NULL;
+    }
+
+    const char *h = PyBytes_AS_STRING(data);
+    PyObject *found = modules_tuple(h, &modules);
+    free(modules.items);
+    if (found == NULL) {
+        Py_DECREF(data);
+        return NULL;
+    }
+    PyObject *line = NULL, *more = NULL;
+    if (r.start >= 0) {
+        line = PyBytes_FromStringAndSize(h + r.start, r.end - r.start);
+    } else {
+        line = Py_None;
+        Py_INCREF(line);
+    }
+    more = PyTuple_New(r.n_more);
+    if (line == NULL || more == NULL) {
+        Py_XDECREF(line);
+        Py_XDECREF(more);
+        Py_DECREF(found);
+        Py_DECREF(data);
+        return NULL;
+    }
+    for (int i = 0; i < r.n_more; i++) {
+        PyObject *v = PyLong_FromSsize_t(r.more[i]);
+        if (v == NULL) {
+            Py_DECREF(line);
+            Py_DECREF(more);
+            Py_DECREF(found);
+            Py_DECREF(data);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(more, i, v);
+    }
+    return Py_BuildValue("(NNniNN)", data, line, r.start >= 0 ? r.number : (Py_ssize_t)0, r.flags, more, found);
+}
+
+/* read(path, trusted) -> (data, tag line or None, line, flags, more, modules) or None.
+ *
+ * trusted: git vouches for a clean regular file, so no lstat first. A C source (".c") is read
+ * whole, anything else up to its 15th line. None: the Python reader must handle the file.
+ */
+static PyObject *
+fastread_read(PyObject *self, PyObject *args)
+{
+    PyObject *path_obj = NULL;
+    int trusted = 0;
+    if (!PyArg_ParseTuple(args, "O&p", PyUnicode_FSConverter, &path_obj, &trusted))
+        return NULL;
+    const char *path = PyBytes_AS_STRING(path_obj);
+    PyObject *result = read_at(AT_FDCWD, path, ends_with(path, PyBytes_GET_SIZE(path_obj), ".c"), trusted);
+    Py_DECREF(path_obj);
+    return result;
+}
+
+/* scan(data) -> (tag line or None, line, flags, more, modules): the searches of read() on bytes (for tests). */
+static PyObject *
+fastread_scan(PyObject *self, PyObject *args)
+{
+    Py_buffer view;
+    if (!PyArg_ParseTuple(args, "y*", &view))
+        return NULL;
+    scan_result r;
+    scan_head(view.buf, view.len, &r);
+    if (r.overflow) {
+        PyBuffer_Release(&view);
+        Py_RETURN_NONE;
+    }
+    PyObject *line;
+    if (r.start >= 0)
+        line = PyBytes_FromStringAndSize((const char *)view.buf + r.start, r.end - r.start);
+    else {
+        line = Py_None;
+        Py_INCREF(line);
+    }
+    PyObject *more = PyTuple_New(r.n_more);
+    for (int i = 0; more != NULL && i < r.n_more; i++)
+        PyTuple_SET_ITEM(more, i, PyLong_FromSsize_t(r.more[i]));
+    module_list modules = {NULL, 0, 0, 0};
+    find_modules(view.buf, view.len, &modules);
+    PyObject *found = modules.failed ? PyErr_NoMemory() : modules_tuple(view.buf, &modules);
+    free(modules.items);
+    PyBuffer_Release(&view);
+    if (line == NULL || more == NULL || found == NULL) {
+        Py_XDECREF(line);
+        Py_XDECREF(more);
+        Py_XDECREF(found);
+        return NULL;
+    }
+    return Py_BuildValue("(NniNN)", line, r.start >= 0 ? r.number : (Py_ssize_t)0, r.flags, more, found);
+}
+
+static PyObject *
+fastread_configure(PyObject *self, PyObject *args)
+{
+    if (!PyArg_ParseTuple(args, "nnnnn", &head_bytes, &max_head_bytes, &max_body_bytes, &head_search, &max_lines))
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"read", fastread_read, METH_VARARGS,
+     "read(path, trusted) -> (data, tag line, line, flags, more tags, MODULE_LICENSE strings) or None"},
+    {"scan", fastread_scan, METH_VARARGS, "scan(head) -> (tag line, line, flags, more tags, MODULE_LICENSE strings of a body)"},
+    {"configure", fastread_configure, METH_VARARGS,
+     "configure(head_bytes, max_head_bytes, max_body_bytes, head_search, max_lines)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_fastread", "The per-file part of a cold scan, in C (optional).", -1, methods,
+};
+
+PyMODINIT_FUNC
+PyInit__fastread(void)
+{
+    return PyModule_Create(&module);
+}
