@@ -8,6 +8,7 @@ demand.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 from array import array
@@ -294,8 +295,9 @@ class LicenseIndex:
         if outcome.findings:
             self.findings[path] = outcome.findings
 
-    def extend(self, chunk: Chunk) -> None:
-        """Add a worker's chunk of consecutive files."""
+    def extend(self, chunk: Chunk) -> Chunk:
+        """Add a worker's chunk of consecutive files; returns what was added (an unmerged path's stages
+        may straddle two chunks: its second appearance is dropped)."""
         if self.paths and chunk.paths and chunk.paths[0] == self.paths[-1]:
             chunk = Chunk(*(column[1:] for column in chunk[:5]), chunk.findings, chunk.skipped)
         self.paths.extend(chunk.paths)
@@ -305,6 +307,7 @@ class LicenseIndex:
         self.exprs.extend(map(distinct.__getitem__, chunk.exprs))
         self.lines.extend(chunk.lines)
         self.findings.update(chunk.findings)
+        return chunk
 
     def sort(self, keys: list[str]) -> list[str]:
         """Sort the columns by path (after untracked files were added last); returns keys sorted."""
@@ -584,6 +587,9 @@ def _init_pool_worker(ctx: Context) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # No cyclic GC in a reader: it lives for one scan and makes few cycles, and a collection would walk
+    # (and so copy, page by page) every object it inherited from the main process.
+    gc.disable()
     _init_worker(ctx, chdir=True)
 
 
@@ -596,7 +602,7 @@ def _read_job(job: tuple) -> Chunk:
     root_real = os.path.realpath(root)
     skipped: list[tuple[str, str]] = []
     if job[0] == "git":
-        records = job[1]
+        records = job[1].split(b"\0")[:-1]  # a slice of git's output, cut at record ends (see _git_jobs)
         entries = []
         for path, key, note in parse_records(records, job[2]):
             if note:
@@ -643,7 +649,12 @@ def _read_job(job: tuple) -> Chunk:
         lines.append(outcome.line)
         if outcome.findings:
             findings[path] = outcome.findings
-    return Chunk(paths, keys, bytes(status), exprs, lines, findings, skipped)
+    return Chunk(_joined(paths), _joined(keys), bytes(status), exprs, lines, findings, skipped)  # type: ignore[arg-type]
+
+
+def _unpacked(chunk: Chunk) -> Chunk:
+    """A worker's Chunk as it travels (paths and keys joined: one string to pickle, not 4,000) -> lists."""
+    return chunk._replace(paths=_split(chunk.paths), keys=_split(chunk.keys))  # type: ignore[arg-type]
 
 
 def _joined(strings: list[str]) -> str:
@@ -713,13 +724,13 @@ def build_index(
 def _fill_cold(index: LicenseIndex, listing: Listing, workers: int | None, progress: ProgressFn | None,
                pool: Pool | None = None) -> list[str]:
     """Read every file; git's raw records go to the workers unparsed."""
-    records = listing.records if listing.method == "git" else []  # (git may be asked only now, and fail)
+    raw = listing.staged() if listing.method == "git" else b""  # (git may be asked only now, and fail)
     if listing.method == "git":
-        jobs: list[tuple] = [("git", records[i : i + CHUNK], listing.dirty) for i in range(0, len(records), CHUNK)]
+        jobs: list[tuple] = [("git", piece, listing.dirty) for piece in _git_jobs(raw)]
         extra = sorted(listing.extra)
         jobs += [("paths", extra[i : i + CHUNK], [""] * len(extra[i : i + CHUNK]), listing.symlinks)
                  for i in range(0, len(extra), CHUNK)]
-        total = len(records) + len(extra)
+        total = raw.count(b"\0") + len(extra)
     else:
         paths, keys = listing.paths, listing.keys
         jobs = [("paths", paths[i : i + CHUNK], keys[i : i + CHUNK], listing.symlinks)
@@ -727,7 +738,7 @@ def _fill_cold(index: LicenseIndex, listing: Listing, workers: int | None, progr
         total = len(paths)
     keys_out: list[str] = []
     for chunk in _run_jobs(index.ctx, jobs, workers, total, pool):
-        index.extend(chunk)
+        chunk = index.extend(chunk)
         keys_out.extend(chunk.keys)
         index.skipped.extend(chunk.skipped)
         if progress:
@@ -736,6 +747,22 @@ def _fill_cold(index: LicenseIndex, listing: Listing, workers: int | None, progr
         keys_out = index.sort(keys_out)
     index.read_count = len(index.paths)
     return keys_out
+
+
+def _git_jobs(raw: bytes) -> list[bytes]:
+    """git's ``ls-files -s -z`` output cut into pieces of about CHUNK records, each ending with a
+    record's NUL: the workers split them, and the main process never holds 87,000 records."""
+    count = raw.count(b"\0")
+    if count <= CHUNK:
+        return [raw] if raw else []
+    step = len(raw) * CHUNK // count
+    pieces = []
+    start = 0
+    while start < len(raw):
+        end = raw.find(b"\0", start + step) + 1 or len(raw)
+        pieces.append(raw[start:end])
+        start = end
+    return pieces
 
 
 def _outcomes(chunk: Chunk) -> Iterator[Outcome]:
@@ -829,15 +856,15 @@ def _run_jobs(ctx: Context, jobs: list[tuple], workers: int | None, total: int,
     if own:
         if total < POOL_THRESHOLD:
             _init_worker(ctx)
-            yield from map(_read_job, jobs)
+            yield from map(_unpacked, map(_read_job, jobs))
             return
         pool = _start_pool(ctx, workers)
         if pool is None:
             _init_worker(ctx)
-            yield from map(_read_job, jobs)
+            yield from map(_unpacked, map(_read_job, jobs))
             return
     try:
-        yield from pool.imap(_read_job, jobs)
+        yield from map(_unpacked, pool.imap(_read_job, jobs))
     except BaseException:  # Ctrl-C, or the caller stopped early: the queued jobs must not be waited for
         pool.terminate()
         raise

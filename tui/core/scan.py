@@ -145,10 +145,14 @@ class Listing:
         When the index was known unchanged, ``git ls-files -s`` was not run at all: it runs now.
         """
         if self._records is None:
-            if self.raw is None:
-                self.raw = _staged_now(self)
-            self._records = self.raw.split(b"\0")[:-1]
+            self._records = self.staged().split(b"\0")[:-1]
         return self._records
+
+    def staged(self) -> bytes:
+        """git's ``ls-files -s -z`` output, unsplit (asked now when the index was known unchanged)."""
+        if self.raw is None:
+            self.raw = _staged_now(self)
+        return self.raw
 
     def _parse(self) -> None:
         records = self.records
