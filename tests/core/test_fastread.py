@@ -144,3 +144,37 @@ def test_both_readers_give_the_kernel_the_same_verdicts_and_findings(monkeypatch
     assert by_c.keys() == by_python.keys()
     differ = [path for path in by_c if by_c[path] != by_python[path]]
     assert not differ, differ[:10]
+
+
+@needs_c
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(contents=st.lists(st.one_of(heads, heads, blobs), min_size=1, max_size=3),
+       files=st.lists(st.tuples(st.sampled_from(NAMES), st.integers(0, 2)), min_size=1, max_size=40))
+def test_outcomes_shared_in_batches_are_those_each_file_gets_on_its_own(tmp_path_factory, contents, files):
+    """The C reader's batches share outcomes under keys made from the file name's extension (rules.placement.
+    style_of looks no further): a tree of many files per name, read by both readers, gets the same records."""
+    root = write_tree(tmp_path_factory.mktemp("tree"), {})
+    for i, (name, pick) in enumerate(files):  # a few contents, so that files of other names share them
+        data = contents[pick % len(contents)]
+        folder, _, base = name.rpartition("/")
+        path = root / folder / f"d{i}" / base if folder else root / f"d{i}" / base
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    monkeypatch = pytest.MonkeyPatch()
+    try:
+        assert index_with("c", str(root), monkeypatch) == index_with("python", str(root), monkeypatch)
+    finally:
+        monkeypatch.undo()
+
+
+@needs_c
+@given(st.lists(st.sampled_from(["a", "b.c", "Makefile", "Kconfig.x", "Kbuild", ".c", "x.y", "d.x", "1", "k.dts"]),
+                min_size=1, max_size=3).map("/".join), st.booleans())
+def test_the_c_name_key_decides_what_style_of_decides(path: str, shebang: bool):
+    """Files whose names give the same name_key take the same comment style (so they may share outcomes)."""
+    from tui.core.rules.placement import style_of
+
+    ext, named = fastread.name_key(path)
+    other = ("Makefile" if named else "zz") + (f".{ext.decode()}" if ext or "." in path.rpartition("/")[2][1:] else "")
+    assert fastread.name_key(other) == (ext, named)
+    assert style_of(path, shebang) == style_of(other, shebang)

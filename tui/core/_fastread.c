@@ -408,6 +408,181 @@ fastread_read(PyObject *self, PyObject *args)
     return result;
 }
 
+/* The part of a file's name its comment style depends on (rules.placement.style_of): the extension of
+ * its base name (after a dot that is not its first character), and whether the base name starts with
+ * Makefile, Kconfig or Kbuild (flag 8). */
+static PyObject *
+name_key(const char *path, Py_ssize_t len, int *named)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    Py_ssize_t base_len = len - (base - path);
+    *named = (base_len >= 8 && memcmp(base, "Makefile", 8) == 0) || (base_len >= 7 && memcmp(base, "Kconfig", 7) == 0) ||
+             (base_len >= 6 && memcmp(base, "Kbuild", 6) == 0);
+    const char *dot = NULL;
+    for (const char *p = base + base_len - 1; p > base; p--) {
+        if (*p == '.') {
+            dot = p;
+            break;
+        }
+    }
+    return dot ? PyBytes_FromStringAndSize(dot + 1, base_len - (dot + 1 - base)) : PyBytes_FromStringAndSize("", 0);
+}
+
+/* The key Context shares an outcome under (see Context.evaluate_raw for when that holds), or None. */
+static PyObject *
+share_key(PyObject *raw, const char *rel, Py_ssize_t rel_len, PyObject *rel_obj, PyObject *exempt)
+{
+    PyObject *line = PyTuple_GET_ITEM(raw, 1);
+    Py_ssize_t number = PyLong_AsSsize_t(PyTuple_GET_ITEM(raw, 2));
+    long flags = PyLong_AsLong(PyTuple_GET_ITEM(raw, 3));
+    PyObject *more = PyTuple_GET_ITEM(raw, 4);
+    PyObject *modules = PyTuple_GET_ITEM(raw, 5);
+    if (PyTuple_GET_SIZE(more) != 0)
+        Py_RETURN_NONE;
+    if (!(line == Py_None || number == 1 || (number == 2 && (flags & 1))))
+        Py_RETURN_NONE;
+    if (memmem(rel, (size_t)rel_len, "uapi/", 5) != NULL)
+        Py_RETURN_NONE;
+    int listed = PyDict_Contains(exempt, rel_obj);
+    if (listed != 0)
+        return listed < 0 ? NULL : (Py_INCREF(Py_None), Py_None);
+    int named = 0;
+    PyObject *ext = name_key(rel, rel_len, &named);
+    if (ext == NULL)
+        return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(modules);
+    PyObject *strings = PyTuple_New(n);
+    if (strings == NULL) {
+        Py_DECREF(ext);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *string = PyTuple_GET_ITEM(PyTuple_GET_ITEM(modules, i), 1);
+        Py_INCREF(string);
+        PyTuple_SET_ITEM(strings, i, string);
+    }
+    return Py_BuildValue("(OnlNN)", line, number, flags | (named ? 8 : 0), ext, strings);
+}
+
+/* read_batch(base, paths, flags, shared, exempt) -> a list, for each path:
+ *   the outcome kept in *shared* under the file's key (most files), or
+ *   (key or None, raw): what read() gives, with the key to keep the outcome under (None: not shared), or
+ *   None: the file is left to the Python reader (flags 2: excluded, not read; or read() gave None).
+ * flags: 1 trusted, 2 excluded. *exempt*: paths whose outcome is never shared (LICENSES/ files).
+ * Paths are relative to *base* ("" in a worker that has chdir'ed to the root). */
+static PyObject *
+fastread_read_batch(PyObject *self, PyObject *args)
+{
+    PyObject *base_obj, *paths, *shared, *exempt;
+    Py_buffer flags;
+    if (!PyArg_ParseTuple(args, "O&O!y*O!O!", PyUnicode_FSConverter, &base_obj, &PyList_Type, &paths, &flags,
+                          &PyDict_Type, &shared, &PyDict_Type, &exempt))
+        return NULL;
+    PyObject *results = NULL;
+    char *full = NULL;
+    Py_ssize_t n = PyList_GET_SIZE(paths);
+    if (flags.len != n) {
+        PyErr_SetString(PyExc_ValueError, "read_batch: one flag a path");
+        goto done;
+    }
+    results = PyList_New(n);
+    if (results == NULL)
+        goto done;
+    const char *base = PyBytes_AS_STRING(base_obj);
+    Py_ssize_t base_len = PyBytes_GET_SIZE(base_obj);
+    size_t full_cap = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char flag = ((const unsigned char *)flags.buf)[i];
+        PyObject *rel_obj = PyList_GET_ITEM(paths, i), *item;
+        if (flag & 2) {
+            Py_INCREF(Py_None);
+            PyList_SET_ITEM(results, i, Py_None);
+            continue;
+        }
+        PyObject *rel_bytes = NULL;
+        if (!PyUnicode_FSConverter(rel_obj, &rel_bytes))
+            goto fail;
+        const char *rel = PyBytes_AS_STRING(rel_bytes);
+        Py_ssize_t rel_len = PyBytes_GET_SIZE(rel_bytes);
+        const char *path = rel;
+        if (base_len) {
+            size_t need = (size_t)(base_len + 1 + rel_len + 1);
+            if (need > full_cap) {
+                char *grown = realloc(full, need);
+                if (grown == NULL) {
+                    Py_DECREF(rel_bytes);
+                    PyErr_NoMemory();
+                    goto fail;
+                }
+                full = grown;
+                full_cap = need;
+            }
+            memcpy(full, base, (size_t)base_len);
+            full[base_len] = '/';
+            memcpy(full + base_len + 1, rel, (size_t)rel_len + 1);
+            path = full;
+        }
+        PyObject *raw = read_at(AT_FDCWD, path, ends_with(rel, rel_len, ".c"), flag & 1);
+        if (raw == NULL || raw == Py_None) {
+            Py_DECREF(rel_bytes);
+            if (raw == NULL)
+                goto fail;
+            PyList_SET_ITEM(results, i, raw);
+            continue;
+        }
+        PyObject *key = share_key(raw, rel, rel_len, rel_obj, exempt);
+        Py_DECREF(rel_bytes);
+        if (key == NULL) {
+            Py_DECREF(raw);
+            goto fail;
+        }
+        PyObject *outcome = key == Py_None ? NULL : PyDict_GetItemWithError(shared, key);
+        if (outcome != NULL && outcome != Py_None) {
+            Py_INCREF(outcome);
+            item = outcome;
+            Py_DECREF(key);
+            Py_DECREF(raw);
+        } else if (PyErr_Occurred()) {
+            Py_DECREF(key);
+            Py_DECREF(raw);
+            goto fail;
+        } else {
+            if (outcome == Py_None) {  /* kept as "never shared" */
+                Py_DECREF(key);
+                key = Py_None;
+                Py_INCREF(key);
+            }
+            item = PyTuple_Pack(2, key, raw);
+            Py_DECREF(key);
+            Py_DECREF(raw);
+            if (item == NULL)
+                goto fail;
+        }
+        PyList_SET_ITEM(results, i, item);
+    }
+    goto done;
+fail:
+    Py_CLEAR(results);
+done:
+    free(full);
+    PyBuffer_Release(&flags);
+    Py_DECREF(base_obj);
+    return results;
+}
+
+static PyObject *
+fastread_name_key(PyObject *self, PyObject *args)
+{
+    PyObject *path_obj;
+    if (!PyArg_ParseTuple(args, "O&", PyUnicode_FSConverter, &path_obj))
+        return NULL;
+    int named = 0;
+    PyObject *ext = name_key(PyBytes_AS_STRING(path_obj), PyBytes_GET_SIZE(path_obj), &named);
+    Py_DECREF(path_obj);
+    return ext == NULL ? NULL : Py_BuildValue("(Ni)", ext, named);
+}
+
 /* scan(data) -> (tag line or None, line, flags, more, modules): the searches of read() on bytes (for tests). */
 static PyObject *
 fastread_scan(PyObject *self, PyObject *args)
@@ -456,6 +631,9 @@ fastread_configure(PyObject *self, PyObject *args)
 static PyMethodDef methods[] = {
     {"read", fastread_read, METH_VARARGS,
      "read(path, trusted) -> (data, tag line, line, flags, more tags, MODULE_LICENSE strings) or None"},
+    {"read_batch", fastread_read_batch, METH_VARARGS,
+     "read_batch(base, paths, flags, shared, exempt) -> per path: a shared outcome, (key, raw) or None"},
+    {"name_key", fastread_name_key, METH_VARARGS, "name_key(path) -> (extension, named): what style_of looks at"},
     {"scan", fastread_scan, METH_VARARGS, "scan(head) -> (tag line, line, flags, more tags, MODULE_LICENSE strings of a body)"},
     {"configure", fastread_configure, METH_VARARGS,
      "configure(head_bytes, max_head_bytes, max_body_bytes, head_search, max_lines)"},

@@ -72,8 +72,20 @@ class Context:
         self._missing = (rules_mod.MISSING.finding(None, f"no SPDX-License-Identifier in the first 15 lines; {note}"),)
         self._always, self._tagged, self._modules, self._paths = rules_mod.dispatch()
         self._outcomes: dict[tuple, Outcome | None] = {}
+        #: Outcomes shared by the C reader's batches, under its own keys (see evaluate_shared).
+        self.shared: dict[tuple, Outcome | None] = {}
         #: evaluate_raw's shortcut holds while per-file checks are exactly these (tests may register more).
         self._plain = (self._always, self._tagged, self._modules, self._paths) == _PLAIN_DISPATCH
+
+    @property
+    def shares(self) -> bool:
+        """Whether outcomes may be shared between files: only with the rules they were worked out for."""
+        return self._plain
+
+    @property
+    def exempt(self) -> dict:
+        """Paths whose outcome is never shared (their findings come from LICENSES/ too)."""
+        return self._catalog_findings
 
     @property
     def fingerprint(self) -> str:
@@ -125,6 +137,24 @@ class Context:
             if outcome is not None:
                 return outcome  # type: ignore[return-value]
         return self.evaluate(path, facts_from(got))
+
+    def evaluate_shared(self, path: str, share: tuple | None, got: Raw) -> Outcome:
+        """``evaluate`` for a file the C reader could not match to a shared outcome (_fastread.read_batch):
+        worked out now and kept under *share*, the key the C reader made (None: not shareable).
+
+        The key is evaluate_raw's, with the file name's extension and Makefile/Kconfig/Kbuild prefix in
+        place of the comment style they decide (rules.placement.style_of).
+        """
+        if share is not None:
+            known = self.shared.get(share)
+            if known is not None:  # worked out for an earlier file of the same batch
+                return known
+        outcome = self.evaluate(path, facts_from(got))
+        if share is not None:
+            modules = got[5]
+            shared = not (modules and any(finding.rule in _MODULE_RULES for finding in outcome.findings))
+            self.shared[share] = outcome if shared else None
+        return outcome
 
     def evaluate(self, path: str, facts: Facts | None) -> Outcome:
         """The verdict and findings for one file (facts None: excluded, not read)."""

@@ -20,8 +20,10 @@ def _glob(pattern: str) -> str:
 class ExcludeRules:
     """The patterns of one spdxexclude file; ``excluded(path)`` answers for a tree-relative path.
 
-    spdxcheck.py tries each pattern in turn (~6 us a file on the kernel); here all patterns that
-    look at the whole path are one compiled regex and plain names a set lookup.
+    spdxcheck.py tries each pattern in turn (~6 us a file on the kernel). Here the directory
+    patterns are one regex matched against a file's directory, once for a run of files in the same
+    directory (the scan goes in path order); prefixes are one ``str.startswith``, whole paths and
+    plain names set lookups.
     """
 
     def __init__(self, lines: list[str] | None = None) -> None:
@@ -33,19 +35,29 @@ class ExcludeRules:
         self.fingerprint = hashlib.sha1("\n".join(self.patterns).encode("utf-8", "surrogateescape")).hexdigest()
         self._names: set[str] = set()
         self._dot = False
-        parts: list[str] = []
+        self._paths: set[str] = set()
+        directories: list[str] = []
+        prefixes: list[str] = []
+        globs: list[str] = []
         for line in self.patterns:
             if line == ".*":
                 self._dot = True
             elif line.endswith("/"):
                 pattern = line[:-1]
-                parts.append(rf"(?:{_glob(pattern)})/[^/]*\Z")  # fnmatch(dirname(path), pattern)
-                parts.append(re.escape(pattern))  # or path.startswith(pattern)
+                directories.append(_glob(pattern))  # fnmatch(dirname(path), pattern)
+                prefixes.append(pattern)  # or path.startswith(pattern)
             elif line.startswith("/"):
-                parts.append(rf"(?:{_glob(line[1:])})\Z")
+                if any(char in line for char in "*?["):
+                    globs.append(_glob(line[1:]))  # fnmatch(path, pattern)
+                else:
+                    self._paths.add(line[1:])
             else:
                 self._names.add(line)
-        self._regex = re.compile("|".join(parts), re.S) if parts else None
+        self._directories = re.compile(rf"(?:{'|'.join(directories)})\Z", re.S) if directories else None
+        self._prefixes = tuple(prefixes)
+        self._globs = re.compile(rf"(?:{'|'.join(globs)})\Z", re.S) if globs else None
+        #: The last directory asked about and its answer, as one tuple (threads may share the rules).
+        self._last: tuple[str | None, bool] = (None, False)
 
     @classmethod
     def load(cls, root: str) -> ExcludeRules:
@@ -55,9 +67,22 @@ class ExcludeRules:
         return cls(data.decode("utf-8", errors="replace").splitlines())
 
     def excluded(self, path: str) -> bool:
-        if self._regex is not None and self._regex.match(path) is not None:
+        slash = path.rfind("/")
+        if self._directories is not None:
+            directory = path[:slash] if slash >= 0 else ""
+            last = self._last
+            if last[0] == directory:
+                hit = last[1]
+            else:
+                hit = self._directories.match(directory) is not None
+                self._last = (directory, hit)
+            if hit:
+                return True
+        if self._prefixes and path.startswith(self._prefixes):
+            return True
+        if path in self._paths or (self._globs is not None and self._globs.match(path) is not None):
             return True
         if self._names or self._dot:
-            name = path.rpartition("/")[2]
+            name = path[slash + 1 :]
             return name in self._names or (self._dot and name.startswith("."))
         return False

@@ -36,6 +36,8 @@ SMALL_MERGE = 64
 #: Below this many files to read, a process pool costs more than it saves.
 POOL_THRESHOLD = 4000
 CHUNK = 2000
+#: Files the C reader takes at once (see _batched).
+READ_BATCH = 128
 
 #: Why a symlink to a directory is in ``skipped``.
 DIR_LINK = "symlink to a directory: not followed"
@@ -602,15 +604,13 @@ def _read_job(job: tuple) -> Chunk:
     root_real = os.path.realpath(root)
     skipped: list[tuple[str, str]] = []
     if job[0] == "git":
-        records = job[1].split(b"\0")[:-1]  # a slice of git's output, cut at record ends (see _git_jobs)
+        parsed, symlinks = parse_records(job[1], job[2])  # a piece of git's output (see _git_jobs)
         entries = []
-        for path, key, note in parse_records(records, job[2]):
+        for path, key, note in parsed:
             if note:
                 skipped.append((path, note))
             else:
                 entries.append((path, key))
-        symlinks = {r.partition(b"\t")[2].decode("utf-8", "surrogateescape") for r in records
-                    if r.startswith(b"120000")}
     else:
         entries = list(zip(job[1], job[2]))
         symlinks = job[3]
@@ -621,9 +621,7 @@ def _read_job(job: tuple) -> Chunk:
     lines: list[int] = []
     findings: dict[str, tuple[Finding, ...]] = {}
     interned: dict[str | None, str | None] = {}
-    excluded = ctx.exclude.excluded
-    evaluate_raw = ctx.evaluate_raw
-    read = scan_mod.fast_reader()
+    todo: list[tuple[str, str, bool]] = []
     for path, key in entries:
         if symlinks and path in symlinks:
             if os.path.isdir(os.path.join(root, path)):
@@ -633,12 +631,22 @@ def _read_job(job: tuple) -> Chunk:
                 key = stat_key(root, path, True)
         elif not key:
             key = stat_key(root, path)
-        trusted = bool(key) and not key.startswith("s:")
-        # The common case (the C reader took the file) in line; the rest in _evaluate_one.
-        got = read(f"{base}/{path}" if base else path, trusted) if read and not excluded(path) else None
-        if got is not None:
-            outcome = evaluate_raw(path, got)
-        else:
+        todo.append((path, key, bool(key) and not key.startswith("s:")))
+    read_batch = scan_mod.batch_reader()
+    if read_batch is not None and ctx.shares:
+        # The C reader reads the chunk and finds most files' outcomes among those already worked out.
+        excluded = ctx.exclude.excluded
+        flags = bytes([(2 if excluded(path) else trusted) for path, _key, trusted in todo])
+        names = [item[0] for item in todo]
+        results = _batched(lambda i, j: read_batch(base, names[i:j], flags[i:j], ctx.shared, ctx.exempt), len(todo))
+    else:
+        results = iter([None] * len(todo))
+    for (path, key, trusted), got in zip(todo, results):
+        if type(got) is Outcome:
+            outcome = got
+        elif got is not None:
+            outcome = ctx.evaluate_shared(path, *got)
+        else:  # excluded, or left to the Python reader
             outcome = _evaluate_one(ctx, path, trusted, root_real, base)  # type: ignore[assignment]
             if outcome is None:
                 continue
@@ -650,6 +658,15 @@ def _read_job(job: tuple) -> Chunk:
         if outcome.findings:
             findings[path] = outcome.findings
     return Chunk(_joined(paths), _joined(keys), bytes(status), exprs, lines, findings, skipped)  # type: ignore[arg-type]
+
+
+def _batched(read: Callable[[int, int], list], total: int) -> Iterator:
+    """read(i, j)'s answers for 0..total, asked for in batches as they are consumed: outcomes worked out
+    for one batch are shared with the next, and only a batch's bytes are held at once."""
+    start = 0
+    while start < total:
+        yield from read(start, start + READ_BATCH)
+        start += READ_BATCH
 
 
 def _unpacked(chunk: Chunk) -> Chunk:

@@ -106,7 +106,6 @@ class Listing:
     __slots__ = (
         "_keys",
         "_paths",
-        "_records",
         "dirty",
         "extra",
         "index_stamp",
@@ -132,21 +131,10 @@ class Listing:
         self.skipped: list[tuple[str, str]] = skipped if skipped is not None else []
         self._paths: list[str] | None = None
         self._keys: list[str] | None = None
-        self._records: list[bytes] | None = None
         #: ``index_stamp`` of .git/index when it was listed ("" if none) and the records of its tracked
         #: symlinks: what a later run needs to know the index unchanged without ``git ls-files -s``.
         self.index_stamp = ""
         self.link_records: list[bytes] = []
-
-    @property
-    def records(self) -> list[bytes]:
-        """git's ``ls-files -s -z`` records, split only when someone needs them (not on a cache hit).
-
-        When the index was known unchanged, ``git ls-files -s`` was not run at all: it runs now.
-        """
-        if self._records is None:
-            self._records = self.staged().split(b"\0")[:-1]
-        return self._records
 
     def staged(self) -> bytes:
         """git's ``ls-files -s -z`` output, unsplit (asked now when the index was known unchanged)."""
@@ -155,12 +143,12 @@ class Listing:
         return self.raw
 
     def _parse(self) -> None:
-        records = self.records
+        raw = self.staged()
         if self._paths is not None:  # git failed when asked late: the tree was walked instead
             return
         paths: list[str] = []
         keys: list[str] = []
-        for path, key, note in parse_records(records, self.dirty):
+        for path, key, note in parse_records(raw, self.dirty)[0]:
             if note:
                 self.skipped.append((path, note))
                 continue
@@ -190,24 +178,30 @@ class Listing:
         return self._keys
 
 
-def parse_records(records: list[bytes], dirty: frozenset[bytes]) -> list[tuple[str, str, str]]:
-    """git ``ls-files -s`` records -> (path, key, note); note is why a path is not a file."""
+def parse_records(raw: bytes, dirty: frozenset[bytes]) -> tuple[list[tuple[str, str, str]], set[str]]:
+    """git ``ls-files -s -z`` output (or a piece cut at a record's end) -> ([(path, key, note)], symlinks);
+    note is why a path is not a file. Decoded in one go: a path's bytes decode the same either way."""
+    text = raw.decode("utf-8", "surrogateescape")
+    dirty_paths = {path.decode("utf-8", "surrogateescape") for path in dirty}
     out: list[tuple[str, str, str]] = []
-    previous = b""
-    for record in records:
-        meta, _tab, raw = record.partition(b"\t")
-        if raw == previous:  # an unmerged path appears once per stage
+    links: set[str] = set()
+    previous = None
+    for record in text.split("\0")[:-1] if text.endswith("\0") else text.split("\0"):
+        meta, _tab, path = record.partition("\t")
+        if path == previous:  # an unmerged path appears once per stage
             continue
-        previous = raw
-        path = raw.decode("utf-8", "surrogateescape")
+        previous = path
         mode = meta[:6]
-        if mode == b"160000":
+        if mode == "160000":
             out.append((path, "", "git submodule: not scanned"))
-        elif mode == b"120000" or raw in dirty:
+        elif mode == "120000":
+            links.add(path)
+            out.append((path, "", ""))
+        elif path in dirty_paths:
             out.append((path, "", ""))
         else:
-            out.append((path, meta[7:].partition(b" ")[0].decode(), ""))
-    return out
+            out.append((path, meta[7:].partition(" ")[0], ""))
+    return out, links
 
 
 def _git(root: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
@@ -430,6 +424,11 @@ Raw = tuple[bytes, bytes | None, int, int, tuple[int, ...], tuple[tuple[int, str
 def fast_reader() -> Callable[[str, bool], Raw | None] | None:
     """The C reader's ``read(path, trusted)`` (see ``read_raw``), or None where it is not built."""
     return _fastread.read if _fastread is not None else None
+
+
+def batch_reader() -> Callable[..., list] | None:
+    """The C reader's ``read_batch`` (see index._read_job), or None where it is not built."""
+    return _fastread.read_batch if _fastread is not None else None
 
 
 def read_raw(root: str, rel: str, trusted: bool = False) -> Raw | None:
