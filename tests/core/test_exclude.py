@@ -65,3 +65,12 @@ def test_every_pattern_kind_matches_as_spdxcheck_does(lines: list[str], asked: l
     rules = ExcludeRules(lines)
     for path in sorted(asked):  # in path order, as the scan asks (the last directory is remembered)
         assert rules.excluded(path) == spdxcheck_excluded(rules.patterns, path), (lines, path)
+
+
+@settings(max_examples=800, deadline=None)
+@given(patterns, st.lists(paths, max_size=30), st.lists(st.sampled_from(["[", "]", "[!a]", "*", "?", "x"]), max_size=3))
+def test_a_chunk_of_paths_is_asked_about_as_each_path_would_be(lines: list[str], asked: list[str], odd: list[str]):
+    """excluded_among looks at a path only when it holds some pattern's literal text: never a wrong answer."""
+    rules = ExcludeRules([*lines, "/" + "".join(odd) + "b"] if odd else lines)
+    ordered = sorted(asked)
+    assert rules.excluded_among(ordered) == [spdxcheck_excluded(rules.patterns, path) for path in ordered]

@@ -571,6 +571,167 @@ done:
     return results;
 }
 
+/* parse_git(piece, dirty) -> (paths, keys, flags, special): git's ``ls-files -s -z`` records (a piece cut at
+ * a record's end) as columns, like scan.parse_records: an unmerged path's stages once; keys are blob ids;
+ * flags 1 where git vouches for a clean regular file. *special* lists (position, kind) for Python to look at,
+ * kind 1 a submodule, 2 a symlink, 3 a file in *dirty* (a set of bytes paths); their key stays "". */
+static PyObject *
+fastread_parse_git(PyObject *self, PyObject *args)
+{
+    Py_buffer raw;
+    PyObject *dirty;
+    if (!PyArg_ParseTuple(args, "y*O", &raw, &dirty))
+        return NULL;
+    PyObject *paths = PyList_New(0), *keys = PyList_New(0), *flags = PyByteArray_FromStringAndSize(NULL, 0),
+             *special = PyList_New(0), *empty = PyUnicode_FromStringAndSize("", 0);
+    Py_ssize_t dirty_count = PyObject_Length(dirty);
+    if (dirty_count < 0) {
+        PyBuffer_Release(&raw);
+        return NULL;
+    }
+    int check_dirty = dirty_count > 0;
+    const char *h = raw.buf, *end = h + raw.len, *prev = NULL;
+    Py_ssize_t prev_len = -1;
+    if (!paths || !keys || !flags || !special || !empty)
+        goto fail;
+    while (h < end) {
+        const char *record = h;
+        const char *nul = memchr(record, '\0', (size_t)(end - record));
+        const char *rec_end = nul ? nul : end;
+        h = rec_end + 1;
+        const char *tab = memchr(record, '\t', (size_t)(rec_end - record));
+        if (tab == NULL || tab - record < 8)  /* not a record git writes: leave it */
+            continue;
+        const char *path = tab + 1;
+        Py_ssize_t path_len = rec_end - path;
+        if (prev != NULL && path_len == prev_len && memcmp(path, prev, (size_t)path_len) == 0)
+            continue;  /* an unmerged path appears once per stage */
+        prev = path;
+        prev_len = path_len;
+        PyObject *name = PyUnicode_DecodeUTF8(path, path_len, "surrogateescape");
+        if (name == NULL)
+            goto fail;
+        int plain = 1, kind = 0;
+        if (memcmp(record, "160000", 6) == 0)
+            plain = 0, kind = 1;
+        else if (memcmp(record, "120000", 6) == 0)
+            plain = 0, kind = 2;
+        else if (check_dirty) {
+            PyObject *key_bytes = PyBytes_FromStringAndSize(path, path_len);
+            int hit = key_bytes ? PySet_Contains(dirty, key_bytes) : -1;
+            Py_XDECREF(key_bytes);
+            if (hit < 0) {
+                Py_DECREF(name);
+                goto fail;
+            }
+            plain = !hit;
+            kind = hit ? 3 : 0;
+        }
+        PyObject *key;
+        if (plain) {  /* "<mode> <blob id> <stage>\t<path>" */
+            const char *key_end = memchr(record + 7, ' ', (size_t)(tab - (record + 7)));
+            key = PyUnicode_DecodeASCII(record + 7, (key_end ? key_end : tab) - (record + 7), "strict");
+        } else {
+            key = empty;
+            Py_INCREF(key);
+        }
+        char flag = (char)plain;
+        Py_ssize_t at = PyList_GET_SIZE(paths);
+        int failed = key == NULL || PyList_Append(paths, name) < 0 || PyList_Append(keys, key) < 0 ||
+                     PyByteArray_Resize(flags, at + 1) < 0;
+        Py_DECREF(name);
+        Py_XDECREF(key);
+        if (failed)
+            goto fail;
+        PyByteArray_AS_STRING(flags)[at] = flag;
+        if (!plain) {
+            PyObject *index = Py_BuildValue("(ni)", at, kind);
+            if (index == NULL || PyList_Append(special, index) < 0) {
+                Py_XDECREF(index);
+                goto fail;
+            }
+            Py_DECREF(index);
+        }
+    }
+    PyBuffer_Release(&raw);
+    Py_DECREF(empty);
+    return Py_BuildValue("(NNNN)", paths, keys, flags, special);
+fail:
+    PyBuffer_Release(&raw);
+    Py_XDECREF(paths);
+    Py_XDECREF(keys);
+    Py_XDECREF(flags);
+    Py_XDECREF(special);
+    Py_XDECREF(empty);
+    return NULL;
+}
+
+/* read_columns(base, paths, flags, shared, exempt) -> (status, exprs, lines, findings, pending): read_batch, with
+ * each shared outcome written straight into a chunk's columns (status bytearray, expression and line lists,
+ * findings dict by path). *pending* lists (position, key, raw) for Python to work out (raw None: a file left
+ * to the Python reader); their columns hold placeholders until it does. */
+static PyObject *
+fastread_read_columns(PyObject *self, PyObject *args)
+{
+    PyObject *base, *paths, *flags, *shared, *exempt;
+    if (!PyArg_ParseTuple(args, "OO!OO!O!", &base, &PyList_Type, &paths, &flags, &PyDict_Type, &shared,
+                          &PyDict_Type, &exempt))
+        return NULL;
+    PyObject *batch_args = Py_BuildValue("(OOOOO)", base, paths, flags, shared, exempt);
+    if (batch_args == NULL)
+        return NULL;
+    PyObject *results = fastread_read_batch(self, batch_args);
+    Py_DECREF(batch_args);
+    if (results == NULL)
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(results);
+    PyObject *status = PyByteArray_FromStringAndSize(NULL, n), *exprs = PyList_New(n), *lines = PyList_New(n),
+             *findings = PyDict_New(), *pending = PyList_New(0), *zero = PyLong_FromLong(0);
+    if (!status || !exprs || !lines || !findings || !pending || !zero)
+        goto fail;
+    char *codes = PyByteArray_AS_STRING(status);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *got = PyList_GET_ITEM(results, i);
+        if (PyTuple_Check(got) && PyTuple_GET_SIZE(got) == 4) {  /* an Outcome: (status, expression, line, findings) */
+            codes[i] = (char)PyLong_AsLong(PyTuple_GET_ITEM(got, 0));
+            PyObject *expression = PyTuple_GET_ITEM(got, 1), *line = PyTuple_GET_ITEM(got, 2);
+            PyObject *found = PyTuple_GET_ITEM(got, 3);
+            Py_INCREF(expression);
+            PyList_SET_ITEM(exprs, i, expression);
+            Py_INCREF(line);
+            PyList_SET_ITEM(lines, i, line);
+            if (PyTuple_Check(found) && PyTuple_GET_SIZE(found) > 0 &&
+                PyDict_SetItem(findings, PyList_GET_ITEM(paths, i), found) < 0)
+                goto fail;
+            continue;
+        }
+        codes[i] = 0;
+        Py_INCREF(Py_None);
+        PyList_SET_ITEM(exprs, i, Py_None);
+        Py_INCREF(zero);
+        PyList_SET_ITEM(lines, i, zero);
+        PyObject *item = got == Py_None ? Py_BuildValue("(nOO)", i, Py_None, Py_None)
+                                        : Py_BuildValue("(nOO)", i, PyTuple_GET_ITEM(got, 0), PyTuple_GET_ITEM(got, 1));
+        if (item == NULL || PyList_Append(pending, item) < 0) {
+            Py_XDECREF(item);
+            goto fail;
+        }
+        Py_DECREF(item);
+    }
+    Py_DECREF(results);
+    Py_DECREF(zero);
+    return Py_BuildValue("(NNNNN)", status, exprs, lines, findings, pending);
+fail:
+    Py_DECREF(results);
+    Py_XDECREF(status);
+    Py_XDECREF(exprs);
+    Py_XDECREF(lines);
+    Py_XDECREF(findings);
+    Py_XDECREF(pending);
+    Py_XDECREF(zero);
+    return NULL;
+}
+
 static PyObject *
 fastread_name_key(PyObject *self, PyObject *args)
 {
@@ -631,6 +792,10 @@ fastread_configure(PyObject *self, PyObject *args)
 static PyMethodDef methods[] = {
     {"read", fastread_read, METH_VARARGS,
      "read(path, trusted) -> (data, tag line, line, flags, more tags, MODULE_LICENSE strings) or None"},
+    {"parse_git", fastread_parse_git, METH_VARARGS,
+     "parse_git(piece, dirty) -> (paths, keys, flags, special): ls-files -s -z records as columns"},
+    {"read_columns", fastread_read_columns, METH_VARARGS,
+     "read_columns(base, paths, flags, shared, exempt) -> (status, exprs, lines, findings, pending)"},
     {"read_batch", fastread_read_batch, METH_VARARGS,
      "read_batch(base, paths, flags, shared, exempt) -> per path: a shared outcome, (key, raw) or None"},
     {"name_key", fastread_name_key, METH_VARARGS, "name_key(path) -> (extension, named): what style_of looks at"},

@@ -5,6 +5,8 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import re
+from bisect import bisect_right
+from itertools import accumulate
 
 from tui.core.catalog import read_tree_file
 
@@ -15,6 +17,12 @@ def _glob(pattern: str) -> str:
     """fnmatch's regex for *pattern*, without its ``(?s:`` ... ``)\\Z`` wrapper."""
     translated = fnmatch.translate(pattern)
     return translated[4:-3] if translated.startswith("(?s:") and translated.endswith(")\\Z") else translated
+
+
+def _longest_literal(pattern: str) -> str:
+    """The longest run of *pattern* with no wildcard: text every fnmatch match of it contains (all of
+    it before a ``[``, whose classes are not worth telling apart here)."""
+    return max(re.split(r"[*?]", pattern.partition("[")[0]), key=len)
 
 
 class ExcludeRules:
@@ -58,6 +66,23 @@ class ExcludeRules:
         self._globs = re.compile(rf"(?:{'|'.join(globs)})\Z", re.S) if globs else None
         #: The last directory asked about and its answer, as one tuple (threads may share the rules).
         self._last: tuple[str | None, bool] = (None, False)
+        #: Text every excluded path contains, one list a pattern ("\0" marks where a path starts and ends
+        #: in excluded_among's joined paths); None: a pattern can match any path, so each one is asked about.
+        needles: list[str] | None = []
+        for line in self.patterns:
+            if line == ".*":
+                needles += ["\0.", "/."]
+            elif line.endswith("/"):  # fnmatch(dirname, P) or startswith(P)
+                needles += [_longest_literal(line[:-1]), "\0" + line[:-1]]
+            elif line.startswith("/"):  # fnmatch(path, P)
+                plain = not any(char in line for char in "*?[")
+                needles.append(f"\0{line[1:]}\0" if plain else _longest_literal(line[1:]))
+            else:  # basename == P
+                needles += ["/" + line + "\0", "\0" + line + "\0"]
+            if not all(needles):
+                needles = None
+                break
+        self._needles = needles
 
     @classmethod
     def load(cls, root: str) -> ExcludeRules:
@@ -86,3 +111,26 @@ class ExcludeRules:
             name = path[slash + 1 :]
             return name in self._names or (self._dot and name.startswith("."))
         return False
+
+    def excluded_among(self, paths: list[str]) -> list[bool]:
+        """``excluded`` for each of *paths*, asking only about those that contain some pattern's literal
+        text (searched for in all the paths joined): most of a kernel's files are never looked at one by one."""
+        if not self.patterns:
+            return [False] * len(paths)
+        if self._needles is None:
+            return [self.excluded(path) for path in paths]
+        joined = "\0" + "\0".join(paths) + "\0"
+        candidates: set[int] = set()
+        starts: list[int] | None = None
+        for needle in self._needles:
+            at = joined.find(needle)
+            while at >= 0:
+                if starts is None:  # where each path's "\0" is: found once, and only if needed
+                    starts = [0, *accumulate(len(path) + 1 for path in paths)]
+                candidates.add(bisect_right(starts, at) - 1)  # the path that holds the text (or starts there)
+                at = joined.find(needle, at + 1)
+        answer = [False] * len(paths)
+        for i in candidates:
+            if i < len(paths):
+                answer[i] = self.excluded(paths[i])
+        return answer

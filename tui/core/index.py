@@ -36,7 +36,7 @@ SMALL_MERGE = 64
 #: Below this many files to read, a process pool costs more than it saves.
 POOL_THRESHOLD = 4000
 CHUNK = 2000
-#: Files the C reader takes at once (see _batched).
+#: Files the C reader takes at once: what it works out for one batch is shared with the next.
 READ_BATCH = 128
 
 #: Why a symlink to a directory is in ``skipped``.
@@ -595,16 +595,33 @@ def _init_pool_worker(ctx: Context) -> None:
     _init_worker(ctx, chdir=True)
 
 
-def _read_job(job: tuple) -> Chunk:
-    """Worker: ("git", raw records, dirty) or ("paths", paths, keys, symlinks) -> a Chunk."""
-    ctx = _worker_ctx
-    assert ctx is not None
+def _entries(ctx: Context, job: tuple, skipped: list[tuple[str, str]]) -> tuple[list[str], list[str], bytearray]:
+    """A job's files as columns: paths, keys and flags (1: git vouches for a clean regular file).
+
+    Submodules and symlinks to directories go to *skipped*; symlinks, edited and untracked files get
+    the stat key that stands for them in the cache.
+    """
     root = ctx.root
-    base = _worker_root
-    root_real = os.path.realpath(root)
-    skipped: list[tuple[str, str]] = []
+    parse = scan_mod.git_parser() if job[0] == "git" else None
+    if parse is not None:
+        paths, keys, flags, special = parse(job[1], job[2])  # a piece of git's output (see _git_jobs)
+        drop = set()
+        for i, kind in special:  # few: submodules (1), symlinks (2), edited files (3)
+            path = paths[i]
+            if kind == 1:
+                skipped.append((path, "git submodule: not scanned"))
+                drop.add(i)
+            elif kind == 2 and os.path.isdir(os.path.join(root, path)):
+                skipped.append((path, DIR_LINK))
+                drop.add(i)
+            else:
+                keys[i] = stat_key(root, path, kind == 2)
+        if drop:
+            kept = [i for i in range(len(paths)) if i not in drop]
+            paths, keys, flags = [paths[i] for i in kept], [keys[i] for i in kept], bytearray(flags[i] for i in kept)
+        return paths, keys, flags
     if job[0] == "git":
-        parsed, symlinks = parse_records(job[1], job[2])  # a piece of git's output (see _git_jobs)
+        parsed, symlinks = parse_records(job[1], job[2])
         entries = []
         for path, key, note in parsed:
             if note:
@@ -614,14 +631,7 @@ def _read_job(job: tuple) -> Chunk:
     else:
         entries = list(zip(job[1], job[2]))
         symlinks = job[3]
-    paths: list[str] = []
-    keys: list[str] = []
-    status = bytearray()
-    exprs: list[str | None] = []
-    lines: list[int] = []
-    findings: dict[str, tuple[Finding, ...]] = {}
-    interned: dict[str | None, str | None] = {}
-    todo: list[tuple[str, str, bool]] = []
+    paths, keys, flags = [], [], bytearray()
     for path, key in entries:
         if symlinks and path in symlinks:
             if os.path.isdir(os.path.join(root, path)):
@@ -631,42 +641,73 @@ def _read_job(job: tuple) -> Chunk:
                 key = stat_key(root, path, True)
         elif not key:
             key = stat_key(root, path)
-        todo.append((path, key, bool(key) and not key.startswith("s:")))
-    read_batch = scan_mod.batch_reader()
-    if read_batch is not None and ctx.shares:
-        # The C reader reads the chunk and finds most files' outcomes among those already worked out.
-        excluded = ctx.exclude.excluded
-        flags = bytes([(2 if excluded(path) else trusted) for path, _key, trusted in todo])
-        names = [item[0] for item in todo]
-        results = _batched(lambda i, j: read_batch(base, names[i:j], flags[i:j], ctx.shared, ctx.exempt), len(todo))
-    else:
-        results = iter([None] * len(todo))
-    for (path, key, trusted), got in zip(todo, results):
-        if type(got) is Outcome:
-            outcome = got
-        elif got is not None:
-            outcome = ctx.evaluate_shared(path, *got)
-        else:  # excluded, or left to the Python reader
-            outcome = _evaluate_one(ctx, path, trusted, root_real, base)  # type: ignore[assignment]
-            if outcome is None:
-                continue
         paths.append(path)
         keys.append(key)
-        status.append(outcome.status)
-        exprs.append(interned.setdefault(outcome.expression, outcome.expression))
-        lines.append(outcome.line)
-        if outcome.findings:
-            findings[path] = outcome.findings
+        flags.append(bool(key) and not key.startswith("s:"))
+    return paths, keys, flags
+
+
+def _read_job(job: tuple) -> Chunk:
+    """Worker: ("git", a piece of git's output, dirty) or ("paths", paths, keys, symlinks) -> a Chunk."""
+    ctx = _worker_ctx
+    assert ctx is not None
+    base = _worker_root
+    root_real = os.path.realpath(ctx.root)
+    skipped: list[tuple[str, str]] = []
+    paths, keys, flags = _entries(ctx, job, skipped)
+    excluded = ctx.exclude.excluded_among(paths)
+    if any(excluded):
+        for i, out in enumerate(excluded):
+            if out:
+                flags[i] |= 2
+    status = bytearray()
+    exprs: list[str | None] = []
+    lines: list[int] = []
+    findings: dict[str, tuple[Finding, ...]] = {}
+    gone: set[int] = set()
+    read_columns = scan_mod.column_reader()
+    if read_columns is not None and ctx.shares:
+        # The C reader reads the files and writes the outcomes it finds among those already worked out
+        # straight into the columns; the rest are worked out here, and shared with the next batches.
+        for start in range(0, len(paths), READ_BATCH):
+            end = start + READ_BATCH
+            codes, texts, numbers, found, pending = read_columns(base, paths[start:end], bytes(flags[start:end]),
+                                                                 ctx.shared, ctx.exempt)
+            for i, share, got in pending:
+                path = paths[start + i]
+                if got is not None:
+                    outcome = ctx.evaluate_shared(path, share, got)
+                else:  # excluded, or left to the Python reader
+                    outcome = _evaluate_one(ctx, path, bool(flags[start + i] & 1), root_real, base)
+                    if outcome is None:
+                        gone.add(start + i)
+                        continue
+                codes[i], texts[i], numbers[i] = outcome.status, outcome.expression, outcome.line
+                if outcome.findings:
+                    found[path] = outcome.findings
+            status += codes
+            exprs += texts
+            lines += numbers
+            findings.update(found)
+    else:
+        for i, path in enumerate(paths):
+            outcome = _evaluate_one(ctx, path, bool(flags[i] & 1), root_real, base)
+            if outcome is None:
+                gone.add(i)
+                status.append(0)
+                exprs.append(None)
+                lines.append(0)
+                continue
+            status.append(outcome.status)
+            exprs.append(outcome.expression)
+            lines.append(outcome.line)
+            if outcome.findings:
+                findings[path] = outcome.findings
+    if gone:  # vanished since they were listed
+        kept = [i for i in range(len(paths)) if i not in gone]
+        paths, keys = [paths[i] for i in kept], [keys[i] for i in kept]
+        status, exprs, lines = bytearray(status[i] for i in kept), [exprs[i] for i in kept], [lines[i] for i in kept]
     return Chunk(_joined(paths), _joined(keys), bytes(status), exprs, lines, findings, skipped)  # type: ignore[arg-type]
-
-
-def _batched(read: Callable[[int, int], list], total: int) -> Iterator:
-    """read(i, j)'s answers for 0..total, asked for in batches as they are consumed: outcomes worked out
-    for one batch are shared with the next, and only a batch's bytes are held at once."""
-    start = 0
-    while start < total:
-        yield from read(start, start + READ_BATCH)
-        start += READ_BATCH
 
 
 def _unpacked(chunk: Chunk) -> Chunk:

@@ -426,9 +426,14 @@ def fast_reader() -> Callable[[str, bool], Raw | None] | None:
     return _fastread.read if _fastread is not None else None
 
 
-def batch_reader() -> Callable[..., list] | None:
-    """The C reader's ``read_batch`` (see index._read_job), or None where it is not built."""
-    return _fastread.read_batch if _fastread is not None else None
+def column_reader() -> Callable[..., tuple] | None:
+    """The C reader's ``read_columns`` (see index._read_job), or None where it is not built."""
+    return _fastread.read_columns if _fastread is not None else None
+
+
+def git_parser() -> Callable[[bytes, frozenset[bytes]], tuple] | None:
+    """The C ``parse_git`` (``parse_records`` as columns, see index._entries), or None where it is not built."""
+    return _fastread.parse_git if _fastread is not None else None
 
 
 def read_raw(root: str, rel: str, trusted: bool = False) -> Raw | None:
