@@ -211,3 +211,24 @@ def test_a_cold_index_on_such_a_listing_has_every_file(tmp_path: Path, monkeypat
     monkeypatch.setattr(scan, "_git", lambda root_, *args, **kwargs: subprocess.Popen(["false"], stdout=subprocess.PIPE))
     index = build_index(str(root), use_cache=False, listing=lambda: listing)
     assert index.verdict("a.c") == "valid" and index.verdict("b.c") == "untagged"
+
+
+@pytest.mark.parametrize("select, ignore", [(None, None), ("LT100", None), (None, "LT100,LT2")])
+def test_the_text_report_is_the_lines_of_format_text(tmp_path: Path, select, ignore):
+    """text_report formats each shared finding once: the same text as format_text's line by line."""
+    from tui.core.index import build_index
+    from tui.core.report import FindingFilter, format_text, text_report
+    from tui.core.rules import parse_rule_ids
+
+    root = write_tree(tmp_path / "t", {
+        "a.c": "int x;\n", "b.c": "int y;\n", "bad\x1b[31m.c": "/* SPDX-License-Identifier: GPL-2.0 */\n",
+        "c.h": "// SPDX-License-Identifier: Nope-1.0\n", "d/e.c": "// SPDX-License-Identifier: MIT\n",
+    })
+    index = build_index(str(root), use_cache=False)
+    keep = FindingFilter(parse_rule_ids(select), parse_rule_ids(ignore))
+    text, severities = text_report(index, keep)
+    lines = list(format_text(index, keep))
+    assert text == "".join(line + "\n" for line in lines)
+    if select is None and ignore is None:  # a name from the tree is escaped, never sent raw to a terminal
+        assert "bad\\x1b[31m.c" in text and "\x1b" not in text
+    assert sum(severities.values()) == len(lines) - 1

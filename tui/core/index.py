@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 SMALL_MERGE = 64
 #: Below this many files to read, a process pool costs more than it saves.
 POOL_THRESHOLD = 4000
-CHUNK = 2000
+CHUNK = 1000
 #: Files the C reader takes at once: what it works out for one batch is shared with the next.
 READ_BATCH = 128
 

@@ -85,10 +85,26 @@ def severity_counts(found: Iterable[tuple[str, Finding]]) -> dict[str, int]:
 
 
 def text_report(index: LicenseIndex, keep: FindingFilter) -> tuple[str, dict[str, int]]:
-    """What `lictree check` prints (every line, newline-ended) and its kept findings per severity."""
-    found = kept_findings(index, keep)
-    severities = severity_counts(found)
-    return "".join(line + "\n" for line in format_text(index, keep, found, severities)), severities
+    """What `lictree check` prints (every line, newline-ended) and its kept findings per severity.
+
+    The lines are those of ``format_text``; findings are shared between files (the same untagged
+    warning on 15,000 of them), so each one's part of the line is formatted once.
+    """
+    severities = {"error": 0, "warning": 0, "info": 0}
+    lines: list[str] = []
+    tails: dict[int, tuple[str, Finding]] = {}  # id -> (text, the finding, kept alive so the id stays its own)
+    shown_for, shown = None, ""
+    for path, finding in iter_findings(index, keep):
+        if path is not shown_for:
+            shown_for, shown = path, printable(path)
+        tail = tails.get(id(finding))
+        if tail is None:
+            text = f"{finding.line or 1}: {finding.severity} {finding.rule} {printable(finding.message)}\n"
+            tail = tails[id(finding)] = (text, finding)
+        lines.append(f"{shown}:{tail[0]}")
+        severities[finding.severity] = severities.get(finding.severity, 0) + 1
+    lines.append(_summary_of(index, severities) + "\n")
+    return "".join(lines), severities
 
 
 def text_report_key(keep: FindingFilter) -> str:
@@ -147,11 +163,14 @@ def format_text(index: LicenseIndex, keep: FindingFilter, found: list[tuple[str,
     items = kept_findings(index, keep) if found is None else found
     for path, finding in items:
         yield f"{printable(path)}:{finding.line or 1}: {finding.severity} {finding.rule} {printable(finding.message)}"
-    statuses = index.status_counts()
-    yield summary_line({
+    yield _summary_of(index, severity_counts(items) if severities is None else severities)
+
+
+def _summary_of(index: LicenseIndex, severities: dict[str, int]) -> str:
+    return summary_line({
         "files": len(index.paths),
-        "statuses": dict(statuses),
-        "findings": severity_counts(items) if severities is None else severities,
+        "statuses": dict(index.status_counts()),
+        "findings": severities,
         "licenses_from": index.ctx.known.source,
         "not_scanned": len(not_scanned(index)),
     })
