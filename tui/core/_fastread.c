@@ -272,122 +272,134 @@ ends_with(const char *s, Py_ssize_t len, const char *suffix)
     return len >= n && memcmp(s + len - n, suffix, (size_t)n) == 0;
 }
 
-/* One file, *name* relative to *dirfd*: see read() below. */
-static PyObject *
-read_at(int dirfd, const char *name, int body, int trusted)
+/* A buffer reused from file to file, and what reading one file into it found. */
+typedef struct {
+    char *buf;
+    Py_ssize_t cap, got;
+    scan_result r;
+    module_list modules;
+} reading;
+
+static void
+reading_free(reading *f)
 {
-    int fd = -1, failed = 0;
+    free(f->buf);
+    free(f->modules.items);
+}
+
+/* Make room for *want* bytes (the GIL need not be held). */
+static int
+reserve(reading *f, Py_ssize_t want)
+{
+    if (want <= f->cap)
+        return 0;
+    Py_ssize_t cap = f->cap ? f->cap : 16384;
+    while (cap < want)
+        cap *= 2;
+    char *grown = realloc(f->buf, (size_t)cap);
+    if (grown == NULL)
+        return -1;
+    f->buf = grown;
+    f->cap = cap;
+    return 0;
+}
+
+/* Read one file, *name* relative to *dirfd*, into f->buf and search it: 0 done, 1 left to the Python
+ * reader (a symlink, a special file, an error, too many tags), -1 out of memory (exception set). A C
+ * source (*body*) is read whole, anything else up to its 15th line (scan.read_facts). */
+static int
+read_into(int dirfd, const char *name, int body, int trusted, reading *f)
+{
+    int fd = -1, outcome = 0;
     struct stat st;
     Py_ssize_t want = head_bytes;
-
+    f->got = 0;
+    f->modules.n = 0;
+    f->modules.failed = 0;
     Py_BEGIN_ALLOW_THREADS
     if (!trusted && (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)))
-        failed = 1;
-    if (!failed) {
+        outcome = 1;
+    if (outcome == 0) {
         fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
-            failed = 1;
+            outcome = 1;
     }
-    if (!failed && body) {
+    if (outcome == 0 && body) {
         if (fstat(fd, &st) != 0)
-            failed = 1;
+            outcome = 1;
         else
             want = (st.st_size < max_body_bytes ? (Py_ssize_t)st.st_size : max_body_bytes) + 1;
     }
-    Py_END_ALLOW_THREADS
-    if (failed) {
-        if (fd >= 0)
-            close(fd);
-        Py_RETURN_NONE;
-    }
-
-    PyObject *data = PyBytes_FromStringAndSize(NULL, want);
-    if (data == NULL) {
-        close(fd);
-        return NULL;
-    }
-    Py_ssize_t got = 0;
-    scan_result r;
-    module_list modules = {NULL, 0, 0, 0};
-    for (;;) {
-        ssize_t n;
-        char *buf = PyBytes_AS_STRING(data);
-        int more_needed = 0;
-        Py_BEGIN_ALLOW_THREADS
-        n = read(fd, buf + got, (size_t)(want - got));
-        if (n >= 0) {
-            got += n;
-            /* A head that filled its first read but holds fewer than 15 lines reads on (scan.read_facts). */
-            more_needed = !body && n > 0 && got >= head_bytes && got < max_head_bytes &&
-                          count_newlines(buf, got, 0, got) < max_lines;
-            if (!more_needed) {
-                scan_head(buf, got, &r);
-                if (body && !(r.flags & 2))
-                    find_modules(buf, got, &modules);
-            }
-        }
-        Py_END_ALLOW_THREADS
-        if (n < 0) {
-            close(fd);
-            Py_DECREF(data);
-            free(modules.items);
-            Py_RETURN_NONE;
-        }
-        if (!more_needed)
+    while (outcome == 0) {
+        if (reserve(f, want) < 0) {
+            outcome = -1;
             break;
-        Py_ssize_t step = max_head_bytes - got < head_bytes * 4 ? max_head_bytes - got : head_bytes * 4;
-        if (_PyBytes_Resize(&data, got + step) < 0) {
-            close(fd);
-            free(modules.items);
-            return NULL;
         }
-        want = got + step;
+        ssize_t n = read(fd, f->buf + f->got, (size_t)(want - f->got));
+        if (n < 0) {
+            outcome = 1;
+            break;
+        }
+        f->got += n;
+        /* A head that filled its first read but holds fewer than 15 lines reads on (scan.read_facts). */
+        if (!body && n > 0 && f->got >= head_bytes && f->got < max_head_bytes &&
+            count_newlines(f->buf, f->got, 0, f->got) < max_lines) {
+            want = f->got + (max_head_bytes - f->got < head_bytes * 4 ? max_head_bytes - f->got : head_bytes * 4);
+            continue;
+        }
+        scan_head(f->buf, f->got, &f->r);
+        if (body && !(f->r.flags & 2))
+            find_modules(f->buf, f->got, &f->modules);
+        if (f->r.overflow)
+            outcome = 1;
+        else if (f->modules.failed)
+            outcome = -1;
+        break;
     }
-    close(fd);
-    if (r.overflow || modules.failed) {
-        Py_DECREF(data);
-        free(modules.items);
-        Py_RETURN_NONE;
-    }
-    if (got != PyBytes_GET_SIZE(data) && _PyBytes_Resize(&data, got) < 0) {
-        free(modules.items);
-        return NULL;
-    }
+    if (fd >= 0)
+        close(fd);
+    Py_END_ALLOW_THREADS
+    if (outcome < 0)
+        PyErr_NoMemory();
+    return outcome;
+}
 
-    const char *h = PyBytes_AS_STRING(data);
-    PyObject *found = modules_tuple(h, &modules);
-    free(modules.items);
-    if (found == NULL) {
-        Py_DECREF(data);
-        return NULL;
-    }
-    PyObject *line = NULL, *more = NULL;
-    if (r.start >= 0) {
-        line = PyBytes_FromStringAndSize(h + r.start, r.end - r.start);
-    } else {
-        line = Py_None;
-        Py_INCREF(line);
-    }
-    more = PyTuple_New(r.n_more);
-    if (line == NULL || more == NULL) {
-        Py_XDECREF(line);
-        Py_XDECREF(more);
-        Py_DECREF(found);
-        Py_DECREF(data);
-        return NULL;
-    }
-    for (int i = 0; i < r.n_more; i++) {
-        PyObject *v = PyLong_FromSsize_t(r.more[i]);
-        if (v == NULL) {
-            Py_DECREF(line);
-            Py_DECREF(more);
-            Py_DECREF(found);
-            Py_DECREF(data);
-            return NULL;
-        }
+/* What read() returns for a file read into *f*: (data, tag line or None, line, flags, more, modules). */
+static PyObject *
+raw_tuple(reading *f)
+{
+    const char *h = f->buf;
+    scan_result *r = &f->r;
+    PyObject *data = PyBytes_FromStringAndSize(h, f->got);
+    PyObject *found = data ? modules_tuple(h, &f->modules) : NULL;
+    PyObject *line = r->start >= 0 ? PyBytes_FromStringAndSize(h + r->start, r->end - r->start) : Py_NewRef(Py_None);
+    PyObject *more = PyTuple_New(r->n_more);
+    if (data == NULL || found == NULL || line == NULL || more == NULL)
+        goto fail;
+    for (int i = 0; i < r->n_more; i++) {
+        PyObject *v = PyLong_FromSsize_t(r->more[i]);
+        if (v == NULL)
+            goto fail;
         PyTuple_SET_ITEM(more, i, v);
     }
-    return Py_BuildValue("(NNniNN)", data, line, r.start >= 0 ? r.number : (Py_ssize_t)0, r.flags, more, found);
+    return Py_BuildValue("(NNniNN)", data, line, r->start >= 0 ? r->number : (Py_ssize_t)0, r->flags, more, found);
+fail:
+    Py_XDECREF(data);
+    Py_XDECREF(found);
+    Py_XDECREF(line);
+    Py_XDECREF(more);
+    return NULL;
+}
+
+/* One file: the raw tuple, or None (see read_into). */
+static PyObject *
+read_at(int dirfd, const char *name, int body, int trusted)
+{
+    reading f = {0};
+    int outcome = read_into(dirfd, name, body, trusted, &f);
+    PyObject *result = outcome < 0 ? NULL : outcome > 0 ? Py_NewRef(Py_None) : raw_tuple(&f);
+    reading_free(&f);
+    return result;
 }
 
 /* read(path, trusted) -> (data, tag line or None, line, flags, more, modules) or None.
@@ -429,40 +441,41 @@ name_key(const char *path, Py_ssize_t len, int *named)
     return dot ? PyBytes_FromStringAndSize(dot + 1, base_len - (dot + 1 - base)) : PyBytes_FromStringAndSize("", 0);
 }
 
-/* The key Context shares an outcome under (see Context.evaluate_raw for when that holds), or None. */
+/* The key Context shares an outcome under (see Context.evaluate_raw for when that holds), or None:
+ * (tag line or None, its line, flags (8: a Makefile/Kconfig/Kbuild name), extension, MODULE_LICENSE strings). */
 static PyObject *
-share_key(PyObject *raw, const char *rel, Py_ssize_t rel_len, PyObject *rel_obj, PyObject *exempt)
+share_key(reading *f, const char *rel, Py_ssize_t rel_len, PyObject *rel_obj, PyObject *exempt)
 {
-    PyObject *line = PyTuple_GET_ITEM(raw, 1);
-    Py_ssize_t number = PyLong_AsSsize_t(PyTuple_GET_ITEM(raw, 2));
-    long flags = PyLong_AsLong(PyTuple_GET_ITEM(raw, 3));
-    PyObject *more = PyTuple_GET_ITEM(raw, 4);
-    PyObject *modules = PyTuple_GET_ITEM(raw, 5);
-    if (PyTuple_GET_SIZE(more) != 0)
+    scan_result *r = &f->r;
+    if (r->n_more != 0)
         Py_RETURN_NONE;
-    if (!(line == Py_None || number == 1 || (number == 2 && (flags & 1))))
+    if (!(r->start < 0 || r->number == 1 || (r->number == 2 && (r->flags & 1))))
         Py_RETURN_NONE;
     if (memmem(rel, (size_t)rel_len, "uapi/", 5) != NULL)
         Py_RETURN_NONE;
     int listed = PyDict_Contains(exempt, rel_obj);
     if (listed != 0)
-        return listed < 0 ? NULL : (Py_INCREF(Py_None), Py_None);
+        return listed < 0 ? NULL : Py_NewRef(Py_None);
     int named = 0;
     PyObject *ext = name_key(rel, rel_len, &named);
-    if (ext == NULL)
-        return NULL;
-    Py_ssize_t n = PyTuple_GET_SIZE(modules);
-    PyObject *strings = PyTuple_New(n);
-    if (strings == NULL) {
-        Py_DECREF(ext);
-        return NULL;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *string = PyTuple_GET_ITEM(PyTuple_GET_ITEM(modules, i), 1);
-        Py_INCREF(string);
+    PyObject *strings = PyTuple_New(f->modules.n);
+    PyObject *line = r->start >= 0 ? PyBytes_FromStringAndSize(f->buf + r->start, r->end - r->start) : Py_NewRef(Py_None);
+    if (ext == NULL || strings == NULL || line == NULL)
+        goto fail;
+    for (Py_ssize_t i = 0; i < f->modules.n; i++) {
+        module_match *m = &f->modules.items[i];
+        PyObject *string = PyUnicode_DecodeUTF8(f->buf + m->start, m->len, "replace");
+        if (string == NULL)
+            goto fail;
         PyTuple_SET_ITEM(strings, i, string);
     }
-    return Py_BuildValue("(OnlNN)", line, number, flags | (named ? 8 : 0), ext, strings);
+    return Py_BuildValue("(NniNN)", line, r->start >= 0 ? r->number : (Py_ssize_t)0, r->flags | (named ? 8 : 0), ext,
+                         strings);
+fail:
+    Py_XDECREF(ext);
+    Py_XDECREF(strings);
+    Py_XDECREF(line);
+    return NULL;
 }
 
 /* read_batch(base, paths, flags, shared, exempt) -> a list, for each path:
@@ -481,6 +494,7 @@ fastread_read_batch(PyObject *self, PyObject *args)
         return NULL;
     PyObject *results = NULL;
     char *full = NULL;
+    reading f = {0};
     Py_ssize_t n = PyList_GET_SIZE(paths);
     if (flags.len != n) {
         PyErr_SetString(PyExc_ValueError, "read_batch: one flag a path");
@@ -523,39 +537,32 @@ fastread_read_batch(PyObject *self, PyObject *args)
             memcpy(full + base_len + 1, rel, (size_t)rel_len + 1);
             path = full;
         }
-        PyObject *raw = read_at(AT_FDCWD, path, ends_with(rel, rel_len, ".c"), flag & 1);
-        if (raw == NULL || raw == Py_None) {
+        int outcome = read_into(AT_FDCWD, path, ends_with(rel, rel_len, ".c"), flag & 1, &f);
+        if (outcome != 0) {
             Py_DECREF(rel_bytes);
-            if (raw == NULL)
+            if (outcome < 0)
                 goto fail;
-            PyList_SET_ITEM(results, i, raw);
+            PyList_SET_ITEM(results, i, Py_NewRef(Py_None));
             continue;
         }
-        PyObject *key = share_key(raw, rel, rel_len, rel_obj, exempt);
+        PyObject *key = share_key(&f, rel, rel_len, rel_obj, exempt);
         Py_DECREF(rel_bytes);
-        if (key == NULL) {
-            Py_DECREF(raw);
+        if (key == NULL)
             goto fail;
-        }
-        PyObject *outcome = key == Py_None ? NULL : PyDict_GetItemWithError(shared, key);
-        if (outcome != NULL && outcome != Py_None) {
-            Py_INCREF(outcome);
-            item = outcome;
+        PyObject *known = key == Py_None ? NULL : PyDict_GetItemWithError(shared, key);
+        if (known != NULL && known != Py_None) {  /* the common case: no bytes object is made for the file */
+            item = Py_NewRef(known);
             Py_DECREF(key);
-            Py_DECREF(raw);
         } else if (PyErr_Occurred()) {
             Py_DECREF(key);
-            Py_DECREF(raw);
             goto fail;
         } else {
-            if (outcome == Py_None) {  /* kept as "never shared" */
-                Py_DECREF(key);
-                key = Py_None;
-                Py_INCREF(key);
-            }
-            item = PyTuple_Pack(2, key, raw);
+            if (known == Py_None)  /* kept as "never shared" */
+                Py_SETREF(key, Py_NewRef(Py_None));
+            PyObject *raw = raw_tuple(&f);
+            item = raw ? PyTuple_Pack(2, key, raw) : NULL;
             Py_DECREF(key);
-            Py_DECREF(raw);
+            Py_XDECREF(raw);
             if (item == NULL)
                 goto fail;
         }
@@ -566,6 +573,7 @@ fail:
     Py_CLEAR(results);
 done:
     free(full);
+    reading_free(&f);
     PyBuffer_Release(&flags);
     Py_DECREF(base_obj);
     return results;
