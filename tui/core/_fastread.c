@@ -137,14 +137,20 @@ scan_head(const char *h, Py_ssize_t len, scan_result *r)
     Py_ssize_t first_nl = find_byte(h, len, '\n', 0, 1024);
     if (first_nl > 0 && h[first_nl - 1] == '\r')
         r->flags |= 4;
-    Py_ssize_t pos = find(h, len, TAG, TAG_LEN, 0, head_search);
-    if (pos < 0) {
-        if (len <= head_search || count_newlines(h, len, 0, head_search) >= max_lines)
-            return;
-        pos = find(h, len, TAG, TAG_LEN, 0, len);
-        if (pos < 0)
-            return;
+    /* Only a tag that starts before the end of line 15 counts (a tag holds no newline): searching no
+     * further finds what extract_header finds, which searches 4 KiB and then drops later lines. */
+    Py_ssize_t limit = len, from = 0;
+    for (Py_ssize_t seen = 1; seen <= max_lines; seen++) {
+        Py_ssize_t nl = find_byte(h, len, '\n', from, len);
+        if (nl < 0)
+            break;  /* fewer lines: all of the head */
+        if (seen == max_lines)
+            limit = nl;
+        from = nl + 1;
     }
+    Py_ssize_t pos = find(h, len, TAG, TAG_LEN, 0, limit);
+    if (pos < 0)
+        return;
     Py_ssize_t number = count_newlines(h, len, 0, pos) + 1;
     if (number > max_lines)
         return;
@@ -157,7 +163,7 @@ scan_head(const char *h, Py_ssize_t len, scan_result *r)
     r->start = start;
     r->end = end;
     r->number = number;
-    Py_ssize_t nxt = find(h, len, TAG, TAG_LEN, end, end + head_search);
+    Py_ssize_t nxt = find(h, len, TAG, TAG_LEN, end, end + head_search < limit ? end + head_search : limit);
     Py_ssize_t line = number, counted_to = end;
     while (nxt >= 0) {
         line += count_newlines(h, len, counted_to, nxt);
@@ -169,7 +175,7 @@ scan_head(const char *h, Py_ssize_t len, scan_result *r)
             break;
         }
         r->more[r->n_more++] = line;
-        nxt = find(h, len, TAG, TAG_LEN, nxt + TAG_LEN, nxt + head_search);
+        nxt = find(h, len, TAG, TAG_LEN, nxt + TAG_LEN, nxt + head_search < limit ? nxt + head_search : limit);
     }
 }
 
