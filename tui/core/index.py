@@ -16,20 +16,19 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import repeat
 from operator import itemgetter
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from tui.core import cache as cache_mod
+from tui.core import readers
 from tui.core import scan as scan_mod
 from tui.core.catalog import Catalog
 from tui.core.evaluate import INVALID, STATUSES, UNREADABLE, UNTAGGED, Context, Outcome, Record
 from tui.core.exclude import EXCLUDE_FILE
 from tui.core.rules import Finding
 from tui.core.scan import VANISHED, Listing, parse_records, read_facts, read_raw, start_listing, stat_key
-
-if TYPE_CHECKING:
-    from multiprocessing.pool import Pool
 
 #: Up to this many files added or removed at once are inserted in place rather than merged in one pass.
 SMALL_MERGE = 64
@@ -585,10 +584,7 @@ def _init_worker(ctx: Context, chdir: bool = False) -> None:
 
 
 def _init_pool_worker(ctx: Context) -> None:
-    """A pool worker leaves Ctrl-C to the main process, which stops the pool (no worker tracebacks)."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """Set up a reader process (readers.run_forked leaves Ctrl-C to the main process)."""
     # No cyclic GC in a reader: it lives for one scan and makes few cycles, and a collection would walk
     # (and so copy, page by page) every object it inherited from the main process.
     gc.disable()
@@ -751,27 +747,20 @@ def build_index(
     ctx = context if context is not None else Context(root)
     fingerprint = ctx.fingerprint
     cached = cache_mod.load(root, fingerprint) if use_cache else None
-    # A cold start of a big git tree: fork the readers while git is still listing.
-    pool = _start_pool(ctx, workers) if cached is None and _looks_big(root) else None
-    try:
-        listing = finish_listing()
-        if use_cache and listing.raw is not None and listing.index_stamp:
-            cache_mod.save_listing_hint(root, listing.index_stamp, listing.link_records)
-        index = LicenseIndex(root, ctx, listing)
-        if cached is not None and cached["signature"] == listing.signature:
-            index.load_columns(cached)
-            index.cached_count = len(index.paths)
-            if progress:
-                progress([], len(index.paths), len(index.paths))
-            return index
-        if cached is not None:
-            keys = _fill_partial(index, listing, cached, workers, progress)
-        else:
-            keys = _fill_cold(index, listing, workers, progress, pool)
-    finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
+    listing = finish_listing()
+    if use_cache and listing.raw is not None and listing.index_stamp:
+        cache_mod.save_listing_hint(root, listing.index_stamp, listing.link_records)
+    index = LicenseIndex(root, ctx, listing)
+    if cached is not None and cached["signature"] == listing.signature:
+        index.load_columns(cached)
+        index.cached_count = len(index.paths)
+        if progress:
+            progress([], len(index.paths), len(index.paths))
+        return index
+    if cached is not None:
+        keys = _fill_partial(index, listing, cached, workers, progress)
+    else:
+        keys = _fill_cold(index, listing, workers, progress)
     if remember is not None:
         index.extras = remember(index)
     if use_cache:
@@ -779,8 +768,7 @@ def build_index(
     return index
 
 
-def _fill_cold(index: LicenseIndex, listing: Listing, workers: int | None, progress: ProgressFn | None,
-               pool: Pool | None = None) -> list[str]:
+def _fill_cold(index: LicenseIndex, listing: Listing, workers: int | None, progress: ProgressFn | None) -> list[str]:
     """Read every file; git's raw records go to the workers unparsed."""
     raw = listing.staged() if listing.method == "git" else b""  # (git may be asked only now, and fail)
     if listing.method == "git":
@@ -795,7 +783,7 @@ def _fill_cold(index: LicenseIndex, listing: Listing, workers: int | None, progr
                 for i in range(0, len(paths), CHUNK)]
         total = len(paths)
     keys_out: list[str] = []
-    for chunk in _run_jobs(index.ctx, jobs, workers, total, pool):
+    for chunk in _run_jobs(index.ctx, jobs, workers, total):
         chunk = index.extend(chunk)
         keys_out.extend(chunk.keys)
         index.skipped.extend(chunk.skipped)
@@ -884,51 +872,13 @@ def _pool_size(workers: int | None) -> int:
     return workers if workers is not None else min(2, os.cpu_count() or 1)
 
 
-def _looks_big(root: str) -> bool:
-    """Whether git's index lists enough files for a pool (an entry takes ~70-100 bytes)."""
-    try:
-        return os.stat(os.path.join(root, ".git", "index")).st_size > POOL_THRESHOLD * 100
-    except OSError:
-        return False
-
-
-def _start_pool(ctx: Context, workers: int | None) -> Pool | None:
-    """A pool of forked readers, or None where there is no fork or a single worker was asked for."""
-    import multiprocessing
-
-    size = _pool_size(workers)
-    if size <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return None
-    return multiprocessing.get_context("fork").Pool(size, initializer=_init_pool_worker, initargs=(ctx,))
-
-
-def _run_jobs(ctx: Context, jobs: list[tuple], workers: int | None, total: int,
-              pool: Pool | None = None) -> Iterator[Chunk]:
-    """Run jobs in a small process pool (in order), or in this process when few files.
-
-    *pool*: one started earlier (the caller stops it); otherwise one is started and stopped here.
-    """
+def _run_jobs(ctx: Context, jobs: list[tuple], workers: int | None, total: int) -> Iterator[Chunk]:
+    """Run jobs in a few forked reader processes (results in order), or in this process when few files."""
     if not jobs:
         return
-    own = pool is None
-    if own:
-        if total < POOL_THRESHOLD:
-            _init_worker(ctx)
-            yield from map(_unpacked, map(_read_job, jobs))
-            return
-        pool = _start_pool(ctx, workers)
-        if pool is None:
-            _init_worker(ctx)
-            yield from map(_unpacked, map(_read_job, jobs))
-            return
-    try:
-        yield from map(_unpacked, pool.imap(_read_job, jobs))
-    except BaseException:  # Ctrl-C, or the caller stopped early: the queued jobs must not be waited for
-        pool.terminate()
-        raise
-    else:
-        if own:
-            pool.close()
-    finally:
-        if own:
-            pool.join()
+    size = _pool_size(workers)
+    if total < POOL_THRESHOLD or size <= 1 or not readers.can_fork():
+        _init_worker(ctx)
+        yield from map(_unpacked, map(_read_job, jobs))
+        return
+    yield from map(_unpacked, readers.run_forked(_read_job, jobs, size, setup=partial(_init_pool_worker, ctx)))
