@@ -178,3 +178,17 @@ def test_the_c_name_key_decides_what_style_of_decides(path: str, shebang: bool):
     other = ("Makefile" if named else "zz") + (f".{ext.decode()}" if ext or "." in path.rpartition("/")[2][1:] else "")
     assert fastread.name_key(other) == (ext, named)
     assert style_of(path, shebang) == style_of(other, shebang)
+
+
+@needs_c
+@pytest.mark.parametrize("size", [0, 1, 65535, 65536, 65537, 131072, 300_000])
+def test_a_c_source_of_any_length_is_read_whole(tmp_path: Path, size: int):
+    """The C reader reads a C source in a first 64 KiB read, and sizes only a longer one: around that
+    boundary, it still finds the MODULE_LICENSE at the very end, as the Python reader does."""
+    tail = b'\nMODULE_LICENSE("GPL");\n'
+    body = b"// SPDX-License-Identifier: GPL-2.0\n" + b"x" * max(0, size - 37 - len(tail)) + tail
+    path = tmp_path / "big.c"
+    path.write_bytes(body)
+    facts = scan.facts_from(fastread.read(str(path), True))
+    assert facts == scan._read_facts(str(path), "big.c", True, str(tmp_path), None)
+    assert facts.modules and facts.modules[-1][1] == "GPL" and facts.body == body

@@ -31,6 +31,7 @@ static const char TAG[] = "SPDX-License-Identifier:";
 #define TAG_LEN ((Py_ssize_t)(sizeof(TAG) - 1))
 static const char MODULE[] = "MODULE_LICENSE";
 #define MODULE_LEN ((Py_ssize_t)(sizeof(MODULE) - 1))
+#define BODY_PROBE ((Py_ssize_t)65536)
 
 /* Set from Python (scan.py passes its own constants), so the two implementations cannot drift. */
 static Py_ssize_t head_bytes = 4096;
@@ -330,12 +331,12 @@ read_into(int dirfd, const char *name, int body, int trusted, reading *f)
         if (fd < 0)
             outcome = 1;
     }
-    if (outcome == 0 && body) {
-        if (fstat(fd, &st) != 0)
-            outcome = 1;
-        else
-            want = (st.st_size < max_body_bytes ? (Py_ssize_t)st.st_size : max_body_bytes) + 1;
-    }
+    /* A C source is read whole (scan.read_facts reads min(size, 16 MiB) + 1 bytes at once): most fit
+     * in a first read of 64 KiB, which ends short at the end of the file; only a longer one is sized
+     * with fstat and read on. */
+    int sized = 0;
+    if (body)
+        want = BODY_PROBE < max_body_bytes + 1 ? BODY_PROBE : max_body_bytes + 1;
     while (outcome == 0) {
         if (reserve(f, want) < 0) {
             outcome = -1;
@@ -347,6 +348,18 @@ read_into(int dirfd, const char *name, int body, int trusted, reading *f)
             break;
         }
         f->got += n;
+        if (body && !sized && n > 0 && f->got == want) {
+            sized = 1;
+            if (fstat(fd, &st) != 0) {
+                outcome = 1;
+                break;
+            }
+            Py_ssize_t whole = (st.st_size < max_body_bytes ? (Py_ssize_t)st.st_size : max_body_bytes) + 1;
+            if (whole > want) {
+                want = whole;
+                continue;
+            }
+        }
         /* A head that filled its first read but holds fewer than 15 lines reads on (scan.read_facts). */
         if (!body && n > 0 && f->got >= head_bytes && f->got < max_head_bytes &&
             count_newlines(f->buf, f->got, 0, f->got) < max_lines) {
