@@ -144,8 +144,7 @@ def run_check(args: argparse.Namespace) -> int:
     hint = None if args.no_cache else functools.partial(_listing_hint, root)
     started = start_listing(root, hint) if os.path.isdir(root) else None
 
-    from tui.core.index import LicenseIndex, TreeError, build_index
-    from tui.core.report import check_json, fails, reaches, text_report, text_report_key
+    from tui.core.report import reaches, text_report_key
 
     try:
         keep = _finding_filter(args)
@@ -155,7 +154,7 @@ def run_check(args: argparse.Namespace) -> int:
     plain_text = args.format == "text" and not args.watch
     key = text_report_key(keep) if plain_text else ""
 
-    def report(index: LicenseIndex) -> tuple[str, dict[str, int]]:
+    def report(index: LicenseIndex) -> tuple[str, dict[str, int]]:  # noqa: F821 - imported below, if needed
         """The text report and its findings per severity: kept with the cache, or formatted now."""
         known = index.extras.get(key)
         return text_report(index, keep) if known is None else known  # type: ignore[return-value]
@@ -177,6 +176,10 @@ def run_check(args: argparse.Namespace) -> int:
                 sys.stdout.flush()
                 return EXIT_FINDINGS if reaches(severities, args.fail_on) else EXIT_OK
             started = functools.partial(_given, listing)
+    # Not needed to print a kept report: imported only now.
+    from tui.core.index import TreeError, build_index
+    from tui.core.report import check_json, fails, text_report
+
     try:
         # A text report is kept with the cache (``remember``), for the next run to print.
         index = build_index(root, use_cache=not args.no_cache, listing=started, context=context,

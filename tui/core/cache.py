@@ -11,7 +11,6 @@ import gc
 import hashlib
 import os
 import pickle
-import tempfile
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
@@ -119,6 +118,8 @@ def _pickled(data: dict[str, Any]) -> Callable[[BinaryIO], None]:
 
 def _write(path: str, write: Callable[[BinaryIO], None]) -> None:
     """Replace *path* with what *write* writes, atomically (a temporary file beside it, then a rename)."""
+    import tempfile  # only when saving: a warm run that prints a kept report never needs it
+
     fd, tmp = tempfile.mkstemp(prefix=".lictree-", dir=os.path.dirname(path))
     try:
         with os.fdopen(fd, "wb") as handle:

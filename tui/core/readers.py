@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import os
 import pickle
-import selectors
 import signal
 import struct
-import traceback
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -87,6 +85,8 @@ def _reader(run: Callable[[Any], Any], jobs: Sequence[Any], setup: Callable[[], 
             try:
                 payload = pickle.dumps(run(jobs[i]), pickle.HIGHEST_PROTOCOL)
             except BaseException:
+                import traceback
+
                 payload = pickle.dumps(_Failure(traceback.format_exc()), pickle.HIGHEST_PROTOCOL)
             _write_all(res_w, _HEADER.pack(i, len(payload)) + payload)
     except BaseException:
@@ -113,6 +113,8 @@ def _read_exactly(fd: int, size: int) -> bytes:
 
 
 def _results(jobs: Sequence[Any], job_w: int, kids: list[tuple[int, int]]) -> Iterator[Any]:
+    import selectors
+
     numbers = b"".join(_NUMBER.pack(i) for i in range(len(jobs)))
     os.set_blocking(job_w, False)  # more numbers than a pipe holds are written as the readers take them
     selector = selectors.DefaultSelector()

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from tui import __version__
 from tui.core.evaluate import STATUSES, Record
-from tui.core.index import LicenseIndex
 from tui.core.rules import UNREADABLE, Finding
 from tui.core.scan import CANNOT_LIST
+
+if TYPE_CHECKING:  # the index is not imported to print a kept report (check's warm path)
+    from tui.core.index import LicenseIndex
 
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 FAIL_ON = ("error", "warning", "never")
