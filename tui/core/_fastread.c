@@ -1,15 +1,20 @@
 /*
  * tui.core._fastread: the per-file part of a cold scan, in C.
  *
- * It does exactly what scan.read_facts and headers.extract_header do in Python for a file that
+ * read() does exactly what scan.read_facts and headers.extract_header do in Python for a file that
  * reads without trouble: open it (never following a symlink), read its head (or the whole body of
- * a C source), find the first SPDX-License-Identifier line in the first 15 lines and any further
- * tags, and the last MODULE_LICENSE of a body. Anything unusual (a symlink or a special file, an
+ * a C source), find the first SPDX-License-Identifier line in the first 15 lines, any further tags,
+ * and every MODULE_LICENSE("...") of a body. Anything unusual (a symlink or a special file, an
  * error) returns None and the Python code handles the file, so every message stays in one place.
  *
- * The module is optional: tui/core/scan.py works without it (tests compare the two on random
- * heads, on fixtures and on a whole kernel tree). The GIL is released while a file is read and
- * searched.
+ * For a scan's reader processes (index._read_job): parse_git() turns a piece of `git ls-files -s`
+ * output into columns, and read_columns() reads a batch of files into one reused buffer and writes
+ * the outcome of each file whose kind of outcome is already known (Context.shared, keyed as
+ * share_key() says) straight into the chunk's columns; the others go back to Python.
+ *
+ * The module is optional: tui/core/scan.py works without it (tests compare the two readers on
+ * generated heads, files and trees, and on a whole kernel tree). The GIL is released while a file
+ * is read and searched.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

@@ -421,11 +421,6 @@ def read_facts(root: str, rel: str, trusted: bool = False, root_real: str | None
 Raw = tuple[bytes, bytes | None, int, int, tuple[int, ...], tuple[tuple[int, str], ...]]
 
 
-def fast_reader() -> Callable[[str, bool], Raw | None] | None:
-    """The C reader's ``read(path, trusted)`` (see ``read_raw``), or None where it is not built."""
-    return _fastread.read if _fastread is not None else None
-
-
 def column_reader() -> Callable[..., tuple] | None:
     """The C reader's ``read_columns`` (see index._read_job), or None where it is not built."""
     return _fastread.read_columns if _fastread is not None else None
