@@ -161,3 +161,22 @@ def test_the_indexing_thread_yields_the_cpu_to_the_ui_thread(tmp_path, monkeypat
     collect(Indexing(str(mixed_tree(tmp_path)), use_cache=False).start())
     assert seen == [(min(ui_priority + indexing.NICENESS, 19), ui_priority)]
     assert os.getpriority(os.PRIO_PROCESS, 0) == ui_priority  # this thread's is unchanged
+
+
+def test_a_tree_big_enough_for_reader_processes_is_indexed_from_the_thread(tmp_path):
+    """The reader processes are forked by the indexing thread (not the main one): every file arrives,
+    with the verdicts a one-process index gives."""
+    from tui.core.index import POOL_THRESHOLD
+
+    files = {f"d{i % 9}/f{i}.c": "// SPDX-License-Identifier: MIT\n" if i % 4 else "int x;\n"
+             for i in range(POOL_THRESHOLD + 300)}
+    root = str(write_tree(tmp_path / "big", files))
+    run = Indexing(root, use_cache=False).start()
+    run.join(60)
+    events = collect(run)
+    batches = [e for e in events if isinstance(e, Progress)]
+    ready = next(e for e in events if isinstance(e, Ready))
+    serial = build_index(root, use_cache=False, workers=1)
+    assert sum(len(b.batch) for b in batches) == len(serial)  # (kept batches come merged)
+    assert ready.index.paths == serial.paths and ready.index.status == serial.status
+    assert as_plain(ready.index.dirs()) == as_plain(serial.dirs())
