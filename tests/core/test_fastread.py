@@ -148,7 +148,13 @@ def test_both_readers_give_the_kernel_the_same_verdicts_and_findings(monkeypatch
 
 @needs_c
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(contents=st.lists(st.one_of(heads, heads, blobs), min_size=1, max_size=3),
+@given(contents=st.one_of(
+           st.lists(st.one_of(heads, heads, blobs), min_size=1, max_size=3),
+           # one head, and bodies that differ only in their MODULE_LICENSE strings (C sources share keys by them)
+           st.builds(lambda top, tails: [top + tail for tail in tails], heads,
+                     st.lists(st.sampled_from([b"", b'MODULE_LICENSE("GPL");\n', b'MODULE_LICENSE("Dual MIT/GPL");\n',
+                                               b'MODULE_LICENSE("Proprietary");\n', b'MODULE_LICENSE("GPL v2");\n']),
+                              min_size=2, max_size=3))),
        files=st.lists(st.tuples(st.sampled_from(NAMES), st.integers(0, 2)), min_size=1, max_size=40))
 def test_outcomes_shared_in_batches_are_those_each_file_gets_on_its_own(tmp_path_factory, contents, files):
     """The C reader's batches share outcomes under keys made from the file name's extension (rules.placement.
