@@ -605,3 +605,18 @@ def test_spdx_of_a_tree_without_licenses_or_copying(capsys, tmp_path, fmt):
     assert str(files["./b.c"].license_concluded) == "NOASSERTION"
     assert str(document.packages[0].license_concluded) == "NOASSERTION"
     assert document.extracted_licensing_info == []
+
+
+def test_file_checksums_of_a_big_tree_come_from_reader_processes_in_order(tmp_path: Path):
+    import hashlib as _hashlib
+
+    from tui.core.spdx import _POOL_THRESHOLD, sha1_files
+
+    names = [f"d{i % 5}/f{i}.c" for i in range(_POOL_THRESHOLD + 100)]
+    for i, name in enumerate(names):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(f"int x{i};\n".encode())
+    names.append("gone.c")  # listed, then vanished: no checksum
+    expected = [_hashlib.sha1(f"int x{i};\n".encode()).hexdigest() for i in range(len(names) - 1)] + [None]
+    assert sha1_files(str(tmp_path), names, workers=2) == expected
+    assert sha1_files(str(tmp_path), names, workers=1) == expected

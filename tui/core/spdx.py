@@ -94,16 +94,15 @@ def _hash_one(dirfd: int, root: str, root_real: str, path: str, flags: int) -> s
 
 
 def sha1_files(root: str, paths: Sequence[str], workers: int | None = None) -> list[str | None]:
-    """The SHA1 of each of *paths* under *root* (read-only), in a small process pool for big trees."""
+    """The SHA1 of each of *paths* under *root* (read-only), in forked reader processes for big trees."""
+    from tui.core import readers
+
     root_real = os.path.realpath(root)
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-    import multiprocessing
-
-    if workers <= 1 or len(paths) < _POOL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+    if workers <= 1 or len(paths) < _POOL_THRESHOLD or not readers.can_fork():
         return _hash_chunk((root, root_real, paths))
     jobs = [(root, root_real, paths[i : i + _CHUNK]) for i in range(0, len(paths), _CHUNK)]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return [digest for chunk in pool.imap(_hash_chunk, jobs) for digest in chunk]
+    return [digest for chunk in readers.run_forked(_hash_chunk, jobs, workers) for digest in chunk]
 
 
 # Ids and expressions ---------------------------------------------------------------------------
