@@ -198,3 +198,40 @@ def test_a_c_source_of_any_length_is_read_whole(tmp_path: Path, size: int):
     facts = scan.facts_from(fastread.read(str(path), True))
     assert facts == scan._read_facts(str(path), "big.c", True, str(tmp_path), None)
     assert facts.modules and facts.modules[-1][1] == "GPL" and facts.body == body
+
+
+@needs_c
+def test_both_parsers_list_a_git_tree_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Listing.paths is parsed in C (the UI waits for it before its first frame): the same paths, keys and
+    skipped entries as the Python parser, with a symlink, an edited file, a submodule, an untracked file,
+    a name that is not UTF-8 and a path with three conflict stages."""
+    import subprocess
+
+    from tests.core.test_index import git, make_git_tree
+
+    root = make_git_tree(tmp_path / "t", {"a.c": "int a;\n", "b/c.h": "int c;\n", "d.sh": "echo\n"})
+    os.symlink("a.c", root / "link.c")
+    (root / os.fsdecode(b"caf\xe9.c")).write_text("int e;\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "more")
+    (root / "a.c").write_text("int a2;\n")  # edited: git no longer vouches for it
+    (root / "new.c").write_text("int n;\n")  # untracked
+    git(root, "update-index", "--add", "--cacheinfo", f"160000,{'1' * 40},vendor/lib")
+    blob = subprocess.run(["git", "-C", str(root), "hash-object", "-w", "d.sh"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    stages = "".join(f"100644 {blob} {stage}\tzz-conflict.c\n" for stage in (1, 2, 3))
+    subprocess.run(["git", "-C", str(root), "update-index", "--index-info"], input=stages, text=True, check=True)
+
+    def listed(reader: str) -> tuple:
+        with monkeypatch.context() as patch:
+            if reader == "python":
+                patch.setattr(scan, "_fastread", None)
+            listing = scan.list_files(str(root))
+            return listing.paths, listing.keys, listing.skipped
+
+    by_c, by_python = listed("c"), listed("python")
+    assert by_c == by_python
+    paths, keys, skipped = by_c
+    assert paths.count("zz-conflict.c") == 1 and "new.c" in paths and "vendor/lib" not in paths
+    assert skipped == [("vendor/lib", scan.SUBMODULE)]
+    assert keys[paths.index("a.c")] == "" and keys[paths.index("link.c")] == "" and len(keys[paths.index("d.sh")]) == 40

@@ -28,7 +28,7 @@ from tui.core.catalog import Catalog
 from tui.core.evaluate import INVALID, STATUSES, UNREADABLE, UNTAGGED, Context, Outcome, Record
 from tui.core.exclude import EXCLUDE_FILE
 from tui.core.rules import Finding
-from tui.core.scan import VANISHED, Listing, parse_records, read_facts, read_raw, start_listing, stat_key
+from tui.core.scan import SUBMODULE, VANISHED, Listing, parse_records, read_facts, read_raw, start_listing, stat_key
 
 #: Up to this many files added or removed at once are inserted in place rather than merged in one pass.
 SMALL_MERGE = 64
@@ -605,7 +605,7 @@ def _entries(ctx: Context, job: tuple, skipped: list[tuple[str, str]]) -> tuple[
         for i, kind in special:  # few: submodules (1), symlinks (2), edited files (3)
             path = paths[i]
             if kind == 1:
-                skipped.append((path, "git submodule: not scanned"))
+                skipped.append((path, SUBMODULE))
                 drop.add(i)
             elif kind == 2 and os.path.isdir(os.path.join(root, path)):
                 skipped.append((path, DIR_LINK))

@@ -62,6 +62,8 @@ class Facts(NamedTuple):
     body: bytes = b""
 
 
+#: Why a git submodule is left out of the scan.
+SUBMODULE = "git submodule: not scanned"
 #: A file that was listed but is gone when read: not part of the tree any more.
 VANISHED = Facts(None, error="vanished during the scan")
 #: How ``Listing.skipped`` starts the reason of a directory that could not be listed (its files are unknown).
@@ -148,12 +150,20 @@ class Listing:
             return
         paths: list[str] = []
         keys: list[str] = []
-        for path, key, note in parse_records(raw, self.dirty)[0]:
-            if note:
-                self.skipped.append((path, note))
-                continue
-            paths.append(path)
-            keys.append(key)
+        if _fastread is not None:  # in C: the UI waits for these paths before its first frame
+            paths, keys, _flags, special = _fastread.parse_git(raw, self.dirty)
+            submodules = {i for i, kind in special if kind == 1}
+            if submodules:
+                self.skipped.extend((paths[i], SUBMODULE) for i in sorted(submodules))
+                paths = [path for i, path in enumerate(paths) if i not in submodules]
+                keys = [key for i, key in enumerate(keys) if i not in submodules]
+        else:
+            for path, key, note in parse_records(raw, self.dirty)[0]:
+                if note:
+                    self.skipped.append((path, note))
+                    continue
+                paths.append(path)
+                keys.append(key)
         for path in self.extra:
             paths.append(path)
             keys.append("")
@@ -193,7 +203,7 @@ def parse_records(raw: bytes, dirty: frozenset[bytes]) -> tuple[list[tuple[str, 
         previous = path
         mode = meta[:6]
         if mode == "160000":
-            out.append((path, "", "git submodule: not scanned"))
+            out.append((path, "", SUBMODULE))
         elif mode == "120000":
             links.add(path)
             out.append((path, "", ""))
