@@ -1,5 +1,5 @@
 """The C reader (tui/core/_fastread.c) finds exactly what the Python reader finds, and the outcomes
-Context.evaluate_raw shares between files are those each file would get on its own."""
+shared between files (read_columns, Context.evaluate_shared) are those each file would get on its own."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import DEMO, write_tree
 from tui.core import scan
-from tui.core.evaluate import Context
+from tui.core.evaluate import Context, Outcome
 from tui.core.headers import extract_header, header_from
 from tui.core.index import build_index
 
@@ -119,7 +119,13 @@ def test_a_shared_outcome_is_the_one_the_file_gets_on_its_own(tmp_path_factory, 
     path.write_bytes(data)
     got = fastread.read(str(path), True)
     assert got is not None
-    assert ctx.evaluate_raw(name, got) == ctx.evaluate(name, scan.facts_from(got))
+    codes, texts, numbers, found, pending = fastread.read_columns(str(root), [name], b"\1", ctx.shared, ctx.exempt)
+    if pending:  # not known yet, or never shared: worked out as a scan does (and kept for the next examples)
+        ((_at, share, raw),) = pending
+        shared = ctx.evaluate_shared(name, share, raw)
+    else:
+        shared = Outcome(codes[0], texts[0], numbers[0], found.get(name, ()))
+    assert shared == ctx.evaluate(name, scan.facts_from(got))
 
 
 def index_with(reader: str, root: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple]:

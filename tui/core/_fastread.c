@@ -465,7 +465,7 @@ name_key(const char *path, Py_ssize_t len, int *named)
     return dot ? PyBytes_FromStringAndSize(dot + 1, base_len - (dot + 1 - base)) : PyBytes_FromStringAndSize("", 0);
 }
 
-/* The key Context shares an outcome under (see Context.evaluate_raw for when that holds), or None:
+/* The key Context shares an outcome under (see Context.evaluate_shared for when that holds), or None:
  * (tag line or None, its line, flags (8: a Makefile/Kconfig/Kbuild name), extension, MODULE_LICENSE strings). */
 static PyObject *
 share_key(reading *f, const char *rel, Py_ssize_t rel_len, PyObject *rel_obj, PyObject *exempt)
@@ -502,14 +502,14 @@ fail:
     return NULL;
 }
 
-/* read_batch(base, paths, flags, shared, exempt) -> a list, for each path:
+/* read_columns' reading, with its arguments (base, paths, flags, shared, exempt) -> a list, for each path:
  *   the outcome kept in *shared* under the file's key (most files), or
  *   (key or None, raw): what read() gives, with the key to keep the outcome under (None: not shared), or
  *   None: the file is left to the Python reader (flags 2: excluded, not read; or read() gave None).
  * flags: 1 trusted, 2 excluded. *exempt*: paths whose outcome is never shared (LICENSES/ files).
  * Paths are relative to *base* ("" in a worker that has chdir'ed to the root). */
 static PyObject *
-fastread_read_batch(PyObject *self, PyObject *args)
+read_batch(PyObject *args)
 {
     PyObject *base_obj, *paths, *shared, *exempt;
     Py_buffer flags;
@@ -521,7 +521,7 @@ fastread_read_batch(PyObject *self, PyObject *args)
     reading f = {0};
     Py_ssize_t n = PyList_GET_SIZE(paths);
     if (flags.len != n) {
-        PyErr_SetString(PyExc_ValueError, "read_batch: one flag a path");
+        PyErr_SetString(PyExc_ValueError, "read_columns: one flag a path");
         goto done;
     }
     results = PyList_New(n);
@@ -705,17 +705,10 @@ fail:
 static PyObject *
 fastread_read_columns(PyObject *self, PyObject *args)
 {
-    PyObject *base, *paths, *flags, *shared, *exempt;
-    if (!PyArg_ParseTuple(args, "OO!OO!O!", &base, &PyList_Type, &paths, &flags, &PyDict_Type, &shared,
-                          &PyDict_Type, &exempt))
-        return NULL;
-    PyObject *batch_args = Py_BuildValue("(OOOOO)", base, paths, flags, shared, exempt);
-    if (batch_args == NULL)
-        return NULL;
-    PyObject *results = fastread_read_batch(self, batch_args);
-    Py_DECREF(batch_args);
+    PyObject *results = read_batch(args);  /* which checks the arguments */
     if (results == NULL)
         return NULL;
+    PyObject *paths = PyTuple_GET_ITEM(args, 1);
     Py_ssize_t n = PyList_GET_SIZE(results);
     PyObject *status = PyByteArray_FromStringAndSize(NULL, n), *exprs = PyList_New(n), *lines = PyList_New(n),
              *findings = PyDict_New(), *pending = PyList_New(0), *zero = PyLong_FromLong(0);
@@ -828,8 +821,6 @@ static PyMethodDef methods[] = {
      "parse_git(piece, dirty) -> (paths, keys, flags, special): ls-files -s -z records as columns"},
     {"read_columns", fastread_read_columns, METH_VARARGS,
      "read_columns(base, paths, flags, shared, exempt) -> (status, exprs, lines, findings, pending)"},
-    {"read_batch", fastread_read_batch, METH_VARARGS,
-     "read_batch(base, paths, flags, shared, exempt) -> per path: a shared outcome, (key, raw) or None"},
     {"name_key", fastread_name_key, METH_VARARGS, "name_key(path) -> (extension, named): what style_of looks at"},
     {"scan", fastread_scan, METH_VARARGS, "scan(head) -> (tag line, line, flags, more tags, MODULE_LICENSE strings of a body)"},
     {"configure", fastread_configure, METH_VARARGS,

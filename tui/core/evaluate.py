@@ -9,15 +9,13 @@ from tui.core.catalog import Catalog, load_catalog
 from tui.core.exclude import ExcludeRules
 from tui.core.expressions import KnownIds, Verdict, validate
 from tui.core.rules import Finding
-from tui.core.rules.placement import style_of
 from tui.core.scan import Facts, Raw, facts_from
 
-#: The per-file checks evaluate_raw's shortcut was written for (see there).
+#: The per-file checks that shared outcomes were worked out for (see evaluate_shared).
 _PLAIN_DISPATCH = ((), (rules_mod.base.check_expression, rules_mod.placement.check_header),
                    (rules_mod.module_license.module_license,), (("uapi/", rules_mod.uapi.uapi),))
-#: MODULE_LICENSE findings carry the line of the string in the body: evaluate_raw never shares them.
+#: MODULE_LICENSE findings carry the line of the string in the body: they are never shared.
 _MODULE_RULES = frozenset(r.id for r in rules_mod.RULES.values() if r.check is rules_mod.module_license.module_license)
-_UNKNOWN = object()
 STATUSES = ("valid", "untagged", "invalid", "unreadable", "excluded")
 _NO_FINDINGS: tuple[Finding, ...] = ()
 
@@ -71,10 +69,9 @@ class Context:
         note = f"the COPYING default applies ({default})" if default else "no COPYING default was found"
         self._missing = (rules_mod.MISSING.finding(None, f"no SPDX-License-Identifier in the first 15 lines; {note}"),)
         self._always, self._tagged, self._modules, self._paths = rules_mod.dispatch()
-        self._outcomes: dict[tuple, Outcome | None] = {}
         #: Outcomes shared by the C reader's batches, under its own keys (see evaluate_shared).
         self.shared: dict[tuple, Outcome | None] = {}
-        #: evaluate_raw's shortcut holds while per-file checks are exactly these (tests may register more).
+        #: Outcomes are shared only while per-file checks are exactly these (tests may register more).
         self._plain = (self._always, self._tagged, self._modules, self._paths) == _PLAIN_DISPATCH
 
     @property
@@ -112,38 +109,16 @@ class Context:
             found = self._licenses[expression] = tuple(dict.fromkeys(ids))
         return found
 
-    def evaluate_raw(self, path: str, got: Raw) -> Outcome:
-        """``evaluate`` on what the C reader found, shared between files where only shared things decide.
+    def evaluate_shared(self, path: str, share: tuple | None, got: Raw) -> Outcome:
+        """``evaluate`` for a file the C reader could not match to a shared outcome (_fastread.read_columns):
+        worked out now and kept under *share*, the key the C reader made (None: not shareable).
 
         A file whose tag (or lack of one) sits where it belongs, with no second tag, outside uapi/
         and LICENSES/, gets its outcome from its raw tag line, the line's number, the header flags,
-        the comment style its name takes (rules.placement.style_of) and its MODULE_LICENSE strings:
-        no rule looks at anything else of such a file, except for the lines of MODULE_LICENSE
-        findings, so outcomes with those are never shared. Most of the kernel's 87,000 files share
-        a few hundred outcomes, each worked out once by ``evaluate``.
-        """
-        _data, line, number, flags, more, modules = got
-        if (not more and self._plain and (number == 1 or (number == 2 and flags & 1) or line is None)
-                and "uapi/" not in path and path not in self._catalog_findings):
-            style = style_of(path, bool(flags & 1)) if line is not None else None
-            key = (line, number, flags, style.kind if style is not None else None,
-                   tuple([string for _offset, string in modules]) if modules else ())
-            outcome = self._outcomes.get(key, _UNKNOWN)
-            if outcome is _UNKNOWN:
-                outcome = self.evaluate(path, facts_from(got))
-                shared = not (modules and any(finding.rule in _MODULE_RULES for finding in outcome.findings))
-                self._outcomes[key] = outcome if shared else None
-                return outcome
-            if outcome is not None:
-                return outcome  # type: ignore[return-value]
-        return self.evaluate(path, facts_from(got))
-
-    def evaluate_shared(self, path: str, share: tuple | None, got: Raw) -> Outcome:
-        """``evaluate`` for a file the C reader could not match to a shared outcome (_fastread.read_batch):
-        worked out now and kept under *share*, the key the C reader made (None: not shareable).
-
-        The key is evaluate_raw's, with the file name's extension and Makefile/Kconfig/Kbuild prefix in
-        place of the comment style they decide (rules.placement.style_of).
+        its name's extension and Makefile/Kconfig/Kbuild prefix (all that rules.placement.style_of
+        looks at) and its MODULE_LICENSE strings: no rule looks at anything else of such a file,
+        except for the lines of MODULE_LICENSE findings, so outcomes with those are never shared.
+        Most of the kernel's 87,000 files share a few hundred outcomes, each worked out once here.
         """
         if share is not None:
             known = self.shared.get(share)

@@ -28,7 +28,7 @@ from tui.core.catalog import Catalog
 from tui.core.evaluate import INVALID, STATUSES, UNREADABLE, UNTAGGED, Context, Outcome, Record
 from tui.core.exclude import EXCLUDE_FILE
 from tui.core.rules import Finding
-from tui.core.scan import SUBMODULE, VANISHED, Listing, parse_records, read_facts, read_raw, start_listing, stat_key
+from tui.core.scan import SUBMODULE, VANISHED, Listing, parse_records, read_facts, start_listing, stat_key
 
 #: Up to this many files added or removed at once are inserted in place rather than merged in one pass.
 SMALL_MERGE = 64
@@ -546,9 +546,6 @@ def _evaluate_one(ctx: Context, path: str, trusted: bool, root_real: str, base: 
         if not trusted and not os.path.lexists(os.path.join(where, path)):
             return None  # listed by git, deleted since: gone, as read_facts would say
         return ctx.evaluate(path, None)
-    got = read_raw(where, path, trusted)
-    if got is not None:
-        return ctx.evaluate_raw(path, got)
     facts = read_facts(where, path, trusted, root_real)
     if facts is VANISHED:
         return None

@@ -441,14 +441,6 @@ def git_parser() -> Callable[[bytes, frozenset[bytes]], tuple] | None:
     return _fastread.parse_git if _fastread is not None else None
 
 
-def read_raw(root: str, rel: str, trusted: bool = False) -> Raw | None:
-    """The C reader's answer for one file, or None where it leaves the file to ``read_facts``
-    (a symlink, a special file, an error; or no C reader)."""
-    if _fastread is None:
-        return None
-    return _fastread.read(f"{root}/{rel}" if root else rel, trusted)
-
-
 def facts_from(got: Raw) -> Facts:
     """The Facts of what the C reader found (the same as read_facts would give)."""
     data, line, number, flags, more, modules = got

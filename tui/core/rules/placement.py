@@ -148,7 +148,7 @@ def check_header(ctx: Context, path: str, facts: Facts, verdict: Verdict | None)
     """The tag line's rules in one call a file: most files return after two comparisons."""
     header = facts.header
     if header.line == 1 and not header.more_tags:
-        # Most files: the tag on line 1 (and Context.evaluate_raw shares the outcome between files
+        # Most files: the tag on line 1 (and Context.evaluate_shared shares the outcome between files
         # with the same tag line whose names take the same style_of: nothing else may decide here).
         styled = comment_style(ctx, path, header)
         return (styled,) if styled else ()
