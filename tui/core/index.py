@@ -28,7 +28,7 @@ from tui.core.catalog import Catalog
 from tui.core.evaluate import INVALID, STATUSES, UNREADABLE, UNTAGGED, Context, Outcome, Record
 from tui.core.exclude import EXCLUDE_FILE
 from tui.core.rules import Finding
-from tui.core.scan import SUBMODULE, VANISHED, Listing, parse_records, read_facts, start_listing, stat_key
+from tui.core.scan import SYMLINK_RECORD, VANISHED, Listing, parse_git, read_facts, start_listing, stat_key
 
 #: Up to this many files added or removed at once are inserted in place rather than merged in one pass.
 SMALL_MERGE = 64
@@ -568,13 +568,16 @@ _worker_ctx: Context | None = None
 
 
 _worker_root = ""
+#: The tree's real path (symlinks must stay inside it), worked out once a worker, not once a job.
+_worker_root_real = ""
 
 
 def _init_worker(ctx: Context, chdir: bool = False) -> None:
     """Set up a worker; a pool process works from inside the tree (relative paths resolve faster)."""
-    global _worker_ctx, _worker_root
+    global _worker_ctx, _worker_root, _worker_root_real
     _worker_ctx = ctx
     _worker_root = ctx.root
+    _worker_root_real = os.path.realpath(ctx.root)
     if chdir:
         os.chdir(ctx.root)
         _worker_root = ""
@@ -595,35 +598,22 @@ def _entries(ctx: Context, job: tuple, skipped: list[tuple[str, str]]) -> tuple[
     the stat key that stands for them in the cache.
     """
     root = ctx.root
-    parse = scan_mod.git_parser() if job[0] == "git" else None
-    if parse is not None:
-        paths, keys, flags, special = parse(job[1], job[2])  # a piece of git's output (see _git_jobs)
-        drop = set()
-        for i, kind in special:  # few: submodules (1), symlinks (2), edited files (3)
-            path = paths[i]
-            if kind == 1:
-                skipped.append((path, SUBMODULE))
-                drop.add(i)
-            elif kind == 2 and os.path.isdir(os.path.join(root, path)):
-                skipped.append((path, DIR_LINK))
-                drop.add(i)
-            else:
-                keys[i] = stat_key(root, path, kind == 2)
-        if drop:
-            kept = [i for i in range(len(paths)) if i not in drop]
-            paths, keys, flags = [paths[i] for i in kept], [keys[i] for i in kept], bytearray(flags[i] for i in kept)
-        return paths, keys, flags
     if job[0] == "git":
-        parsed, symlinks = parse_records(job[1], job[2])
-        entries = []
-        for path, key, note in parsed:
-            if note:
-                skipped.append((path, note))
+        paths, keys, flags, special = parse_git(job[1], job[2], skipped)  # a piece of git's output (see _git_jobs)
+        dir_links = set()
+        for i, kind in special:  # few: symlinks and edited files, whose stat stands for them in the cache
+            if kind == SYMLINK_RECORD and os.path.isdir(os.path.join(root, paths[i])):
+                skipped.append((paths[i], DIR_LINK))
+                dir_links.add(i)
             else:
-                entries.append((path, key))
-    else:
-        entries = list(zip(job[1], job[2]))
-        symlinks = job[3]
+                keys[i] = stat_key(root, paths[i], kind == SYMLINK_RECORD)
+        if dir_links:
+            kept = [i for i in range(len(paths)) if i not in dir_links]
+            paths, keys, flags = [paths[i] for i in kept], [keys[i] for i in kept], bytearray(flags[i] for i in kept)
+            skipped.sort(key=lambda entry: entry[0].encode("utf-8", "surrogateescape"))  # git's order, submodules too
+        return paths, keys, flags
+    entries = list(zip(job[1], job[2]))
+    symlinks = job[3]
     paths, keys, flags = [], [], bytearray()
     for path, key in entries:
         if symlinks and path in symlinks:
@@ -645,7 +635,7 @@ def _read_job(job: tuple) -> Chunk:
     ctx = _worker_ctx
     assert ctx is not None
     base = _worker_root
-    root_real = os.path.realpath(ctx.root)
+    root_real = _worker_root_real
     skipped: list[tuple[str, str]] = []
     paths, keys, flags = _entries(ctx, job, skipped)
     excluded = ctx.exclude.excluded_among(paths)

@@ -148,22 +148,7 @@ class Listing:
         raw = self.staged()
         if self._paths is not None:  # git failed when asked late: the tree was walked instead
             return
-        paths: list[str] = []
-        keys: list[str] = []
-        if _fastread is not None:  # in C: the UI waits for these paths before its first frame
-            paths, keys, _flags, special = _fastread.parse_git(raw, self.dirty)
-            submodules = {i for i, kind in special if kind == 1}
-            if submodules:
-                self.skipped.extend((paths[i], SUBMODULE) for i in sorted(submodules))
-                paths = [path for i, path in enumerate(paths) if i not in submodules]
-                keys = [key for i, key in enumerate(keys) if i not in submodules]
-        else:
-            for path, key, note in parse_records(raw, self.dirty)[0]:
-                if note:
-                    self.skipped.append((path, note))
-                    continue
-                paths.append(path)
-                keys.append(key)
+        paths, keys, _flags, _special = parse_git(raw, self.dirty, self.skipped)
         for path in self.extra:
             paths.append(path)
             keys.append("")
@@ -188,13 +173,38 @@ class Listing:
         return self._keys
 
 
-def parse_records(raw: bytes, dirty: frozenset[bytes]) -> tuple[list[tuple[str, str, str]], set[str]]:
-    """git ``ls-files -s -z`` output (or a piece cut at a record's end) -> ([(path, key, note)], symlinks);
-    note is why a path is not a file. Decoded in one go: a path's bytes decode the same either way."""
+#: parse_git's kinds of records git does not vouch for: a submodule, a symlink, a file edited since.
+SUBMODULE_RECORD, SYMLINK_RECORD, EDITED_RECORD = 1, 2, 3
+
+
+def parse_git(raw: bytes, dirty: frozenset[bytes],
+              skipped: list[tuple[str, str]]) -> tuple[list[str], list[str], bytearray, list[tuple[int, int]]]:
+    """git's ``ls-files -s -z`` output (or a piece cut at a record's end) as columns: paths, keys (the blob
+    id, "" where git does not vouch for the file), flags (1: a clean regular file) and (position, kind)
+    of each symlink and edited file (*dirty*). An unmerged path's stages count once; submodules are
+    left out, into *skipped*. In C where it is built (the UI waits for a listing's paths)."""
+    if _fastread is not None:
+        paths, keys, flags, special = _fastread.parse_git(raw, dirty)
+    else:
+        paths, keys, flags, special = _parse_git(raw, dirty)
+    submodules = {i for i, kind in special if kind == SUBMODULE_RECORD}
+    if not submodules:
+        return paths, keys, flags, special
+    skipped.extend((paths[i], SUBMODULE) for i in sorted(submodules))
+    kept = [i for i in range(len(paths)) if i not in submodules]
+    moved = {old: new for new, old in enumerate(kept)}
+    return ([paths[i] for i in kept], [keys[i] for i in kept], bytearray(flags[i] for i in kept),
+            [(moved[i], kind) for i, kind in special if i in moved])
+
+
+def _parse_git(raw: bytes, dirty: frozenset[bytes]) -> tuple[list[str], list[str], bytearray, list[tuple[int, int]]]:
+    """_fastread.parse_git in Python. Decoded in one go: a path's bytes decode the same either way."""
     text = raw.decode("utf-8", "surrogateescape")
     dirty_paths = {path.decode("utf-8", "surrogateescape") for path in dirty}
-    out: list[tuple[str, str, str]] = []
-    links: set[str] = set()
+    paths: list[str] = []
+    keys: list[str] = []
+    flags = bytearray()
+    special: list[tuple[int, int]] = []
     previous = None
     for record in text.split("\0")[:-1] if text.endswith("\0") else text.split("\0"):
         meta, _tab, path = record.partition("\t")
@@ -202,16 +212,14 @@ def parse_records(raw: bytes, dirty: frozenset[bytes]) -> tuple[list[tuple[str, 
             continue
         previous = path
         mode = meta[:6]
-        if mode == "160000":
-            out.append((path, "", SUBMODULE))
-        elif mode == "120000":
-            links.add(path)
-            out.append((path, "", ""))
-        elif path in dirty_paths:
-            out.append((path, "", ""))
-        else:
-            out.append((path, meta[7:].partition(" ")[0], ""))
-    return out, links
+        kind = (SUBMODULE_RECORD if mode == "160000" else SYMLINK_RECORD if mode == "120000"
+                else EDITED_RECORD if path in dirty_paths else 0)
+        if kind:
+            special.append((len(paths), kind))
+        paths.append(path)
+        keys.append("" if kind else meta[7:].partition(" ")[0])
+        flags.append(not kind)
+    return paths, keys, flags, special
 
 
 def _git(root: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
@@ -434,11 +442,6 @@ Raw = tuple[bytes, bytes | None, int, int, tuple[int, ...], tuple[tuple[int, str
 def column_reader() -> Callable[..., tuple] | None:
     """The C reader's ``read_columns`` (see index._read_job), or None where it is not built."""
     return _fastread.read_columns if _fastread is not None else None
-
-
-def git_parser() -> Callable[[bytes, frozenset[bytes]], tuple] | None:
-    """The C ``parse_git`` (``parse_records`` as columns, see index._entries), or None where it is not built."""
-    return _fastread.parse_git if _fastread is not None else None
 
 
 def facts_from(got: Raw) -> Facts:
