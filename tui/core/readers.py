@@ -121,9 +121,9 @@ def _results(jobs: Sequence[Any], job_w: int, kids: list[tuple[int, int]]) -> It
     try:
         for _pid, fd in kids:
             selector.register(fd, selectors.EVENT_READ)
+        selector.register(job_w, selectors.EVENT_WRITE)
         sent = 0
-        if numbers:
-            selector.register(job_w, selectors.EVENT_WRITE)
+        working = len(kids)
         done: dict[int, Any] = {}
         following = 0
         while following < len(jobs):
@@ -147,7 +147,8 @@ def _results(jobs: Sequence[Any], job_w: int, kids: list[tuple[int, int]]) -> It
                 header = os.read(fd, _HEADER.size)
                 if not header:  # this reader took no more jobs and left: the others may still be busy
                     selector.unregister(fd)
-                    if not selector.get_map() or all(key.fd == job_w for key in selector.get_map().values()):
+                    working -= 1
+                    if not working:
                         raise ReaderError("a reader process died")
                     continue
                 if len(header) < _HEADER.size:
