@@ -19,6 +19,10 @@ def _glob(pattern: str) -> str:
     return translated[4:-3] if translated.startswith("(?s:") and translated.endswith(")\\Z") else translated
 
 
+def _has_wildcard(pattern: str) -> bool:
+    return any(char in pattern for char in "*?[")
+
+
 def _longest_literal(pattern: str) -> str:
     """The longest run of *pattern* with no wildcard: text every fnmatch match of it contains (all of
     it before a ``[``, whose classes are not worth telling apart here)."""
@@ -55,7 +59,7 @@ class ExcludeRules:
                 directories.append(_glob(pattern))  # fnmatch(dirname(path), pattern)
                 prefixes.append(pattern)  # or path.startswith(pattern)
             elif line.startswith("/"):
-                if any(char in line for char in "*?["):
+                if _has_wildcard(line):
                     globs.append(_glob(line[1:]))  # fnmatch(path, pattern)
                 else:
                     self._paths.add(line[1:])
@@ -75,8 +79,7 @@ class ExcludeRules:
             elif line.endswith("/"):  # fnmatch(dirname, P) or startswith(P)
                 needles += [_longest_literal(line[:-1]), "\0" + line[:-1]]
             elif line.startswith("/"):  # fnmatch(path, P)
-                plain = not any(char in line for char in "*?[")
-                needles.append(f"\0{line[1:]}\0" if plain else _longest_literal(line[1:]))
+                needles.append(_longest_literal(line[1:]) if _has_wildcard(line) else f"\0{line[1:]}\0")
             else:  # basename == P
                 needles += ["/" + line + "\0", "\0" + line + "\0"]
             if not all(needles):

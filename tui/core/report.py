@@ -159,14 +159,13 @@ def summary_counts(index: LicenseIndex, keep: FindingFilter, positions: Sequence
     return summary
 
 
-def format_text(index: LicenseIndex, keep: FindingFilter, found: list[tuple[str, Finding]] | None = None,
-                severities: dict[str, int] | None = None) -> Iterator[str]:
-    """``path:line: severity rule-id message`` lines, then one summary line (*found*: the kept
-    findings, and *severities* their counts, when the caller has them)."""
-    items = kept_findings(index, keep) if found is None else found
+def format_text(index: LicenseIndex, keep: FindingFilter) -> Iterator[str]:
+    """``path:line: severity rule-id message`` lines, then one summary line (``text_report`` gives the
+    same text at once, formatting each shared finding once)."""
+    items = kept_findings(index, keep)
     for path, finding in items:
         yield f"{printable(path)}:{finding.line or 1}: {finding.severity} {finding.rule} {printable(finding.message)}"
-    yield _summary_of(index, severity_counts(items) if severities is None else severities)
+    yield _summary_of(index, severity_counts(items))
 
 
 def _summary_of(index: LicenseIndex, severities: dict[str, int]) -> str:
