@@ -295,3 +295,21 @@ def test_summary_respects_the_rule_filter(demo):
     assert "LT100" not in summary["rules"] and summary["findings"]["warning"] == warnings
     assert all(d["problems"] or d["with_findings"] for d in summary["directories"])
     assert "kernel" not in {d["path"] for d in summary["directories"]}
+
+
+def test_a_license_is_counted_once_whatever_the_spelling(demo):
+    """Every Valid-License-Identifier of one LICENSES/ file is one license: GPL-2.0, GPL-2.0-only and
+    GPL-2.0-or-later tags all count under GPL-2.0, with the spellings listed under it."""
+    summary = summarize(demo, None, FindingFilter())
+    catalog = demo.catalog
+    gpl = catalog.license("GPL-2.0")
+    spelled_in_tree = {i for r in demo if r.status == "valid" for i in r.licenses if catalog.license(i) is gpl}
+    assert len(spelled_in_tree) > 1  # the demo writes GPL-2.0 several ways
+    assert not spelled_in_tree - {"GPL-2.0"} & set(summary["licenses"])  # no spelling counted as its own license
+    tagged = [r for r in demo if r.status == "valid" and any(catalog.license(i) is gpl for i in r.licenses)]
+    assert summary["licenses"]["GPL-2.0"] == len(tagged)
+    assert set(summary["license_spellings"]["GPL-2.0"]) == spelled_in_tree
+    for spelling, n in summary["license_spellings"]["GPL-2.0"].items():
+        assert n == sum(1 for r in tagged if spelling in r.licenses)
+    # The filter the summary row uses shows exactly the files it counts.
+    assert len(names(demo, "license:GPL-2.0 status:valid")) == summary["licenses"]["GPL-2.0"]

@@ -52,6 +52,12 @@ class ExportError(Exception):
     """The export cannot be written (bad format or output path, disk full): a one-line message."""
 
 
+def spellings_text(summary: dict, name: str) -> str:
+    """The ids a license row counts, with their files: ``GPL-2.0 24720, GPL-2.0-only 16131``."""
+    spellings = summary.get("license_spellings", {}).get(name, {})
+    return ", ".join(f"{spelled} {n}" for spelled, n in spellings.items())
+
+
 def default_filename(index: LicenseIndex, fmt: str) -> str:
     """A file name for a report of *index* (``linux-6.12-licenses.html``), without a directory."""
     name = os.path.basename(os.path.normpath(index.root)) or "tree"
@@ -392,10 +398,12 @@ def markdown_lines(job: _Job) -> Iterator[str]:
                       [(md_text(c), str(n), _share(n, total)) for c, n in summary["classes"].items()])
     yield "## Files by license"
     yield ""
-    yield "A file whose tag names several licenses counts once for each."
+    yield ("A license is a file of LICENSES/ with all its ids; a file whose tag names several licenses "
+           "counts once for each.")
     yield ""
-    yield from _table(("License", "Class", "Files", "Share"), "llrr", [
-        (md_code(lic), md_text(catalog.class_of(lic) or ""), str(n), _share(n, total))
+    yield from _table(("License", "Class", "Files", "Share", "Spellings"), "llrrl", [
+        (md_code(lic), md_text(catalog.class_of(lic) or ""), str(n), _share(n, total),
+         md_text(spellings_text(summary, lic)))
         for lic, n in summary["licenses"].items()
     ])
     yield "## Files by expression"
@@ -603,9 +611,11 @@ def html_chunks(job: _Job) -> Iterator[str]:
                                     summary["rule_files"].get(rule_id, 0))))
     yield from _html_table("rules", (("Rule", False), ("Name", False), ("Severity", False), ("Findings", True),
                                      ("Files", True)), rule_rows)
-    yield "<h2>Files by license</h2>\n<p>A file whose tag names several licenses counts once for each.</p>\n"
-    yield from _html_table("licenses", (("License", False), ("Class", False), ("Files", True), ("Share", True)),
-                           [(lic, (lic, catalog.class_of(lic) or "", n, _share(n, total)))
+    yield ("<h2>Files by license</h2>\n<p>A license is a file of LICENSES/ with all its ids; a file whose tag "
+           "names several licenses counts once for each.</p>\n")
+    yield from _html_table("licenses", (("License", False), ("Class", False), ("Files", True), ("Share", True),
+                                        ("Spellings", False)),
+                           [(lic, (lic, catalog.class_of(lic) or "", n, _share(n, total), spellings_text(summary, lic)))
                             for lic, n in summary["licenses"].items()])
     yield "<h2>Files by expression</h2>\n"
     yield from _html_table("expressions", (("Expression", False), ("Files", True), ("Share", True)),

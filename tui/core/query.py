@@ -252,6 +252,14 @@ def expression_ids(expression: str) -> tuple[str, ...]:
     return tuple(t for t in _ID_RE.findall(expression) if t.upper() not in _OPERATORS)
 
 
+def license_name(catalog: Catalog, any_id: str) -> str:
+    """The license an id belongs to, as the tree's LICENSES/ defines it: every alias of one
+    LICENSES/ file (``GPL-2.0``, ``GPL-2.0-only``, ``GPL-2.0+``, ``GPL-2.0-or-later``) is one license,
+    named by the file's first id; an id no LICENSES/ file declares is its own license."""
+    entry = catalog.license(any_id) or catalog.exception(any_id)
+    return entry.name if entry is not None else any_id
+
+
 def _id_group(catalog: Catalog, any_id: str) -> str:
     """A key shared by the aliases of one LICENSES/ file (ids elsewhere: the id itself)."""
     entry = catalog.license(any_id) or catalog.exception(any_id)
@@ -632,12 +640,15 @@ def summarize(index: LicenseIndex, positions: Iterable[int] | None = None,
             counts[0] += problem
             counts[1] += bool(found)
     licenses: Counter = Counter()
+    spelled: dict[str, Counter] = {}
     classes: Counter = Counter()
     catalog = index.catalog
     for expression, n in named.items():
         ids = index.ctx.licenses(expression)
+        for name in dict.fromkeys(license_name(catalog, i) for i in ids):
+            licenses[name] += n
         for license_id in ids:
-            licenses[license_id] += n
+            spelled.setdefault(license_name(catalog, license_id), Counter())[license_id] += n
         for cls in {catalog.class_of(i) for i in ids} - {None}:
             classes[cls] += n
     ranked = sorted(dirs.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))[:top]
@@ -652,6 +663,7 @@ def summarize(index: LicenseIndex, positions: Iterable[int] | None = None,
         "copying_default": catalog.copying_default,
         "invalid_expressions": dict(invalid.most_common()),
         "licenses": dict(licenses.most_common()),
+        "license_spellings": {name: dict(spelled[name].most_common()) for name in licenses},
         "classes": {c: classes[c] for c in CLASSES if classes[c]},
         "rule_files": dict(sorted(rule_files.items())),
         "not_scanned": sum(1 for _path, why in index.skipped if not why.startswith(CANNOT_LIST)),

@@ -54,6 +54,8 @@ class Row:
     colour: str
     filter: str
     note: str = ""
+    #: What the share and the bar are of (None: every file summarised).
+    total: int | None = None
 
 
 def summary_sections(summary: dict, palette: Palette) -> list[tuple[str, list[Row]]]:
@@ -67,9 +69,11 @@ def summary_sections(summary: dict, palette: Palette) -> list[tuple[str, list[Ro
     sections.append(("Valid tags by license class", [
         Row(c, summary["classes"][c], "$text", term("class", c) + valid) for c in CLASSES if summary["classes"].get(c)
     ]))
-    sections.append(("Valid tags by license (a file with A OR B counts for both)", [
-        Row(license_id, n, palette.license_colour(license_id), term("license", "=" + license_id) + valid)
-        for license_id, n in summary["licenses"].items()
+    spellings_of = summary.get("license_spellings", {})
+    sections.append(("Valid tags by license, as LICENSES/ defines it (a file with A OR B counts for both)", [
+        Row(name, n, palette.license_colour(name), term("license", name) + valid,
+            note=_spelled(spellings_of.get(name, {}), name))
+        for name, n in summary["licenses"].items()
     ]))
     sections.append(("Valid tags by expression (case and blanks aside)", [
         Row(expression, n, palette.license_colour(expression), term("expr", expression) + valid,
@@ -91,13 +95,21 @@ def summary_sections(summary: dict, palette: Palette) -> list[tuple[str, list[Ro
         rules.append(Row(name, files, colour, term("rule", rule_id),
                          note=f"{severity}, {found:,} finding{'s' if found != 1 else ''}"))
     sections.append(("Files by rule", rules))
-    sections.append(("Directories with the most problems (counting the files directly in each)", [
-        Row((d["path"] or "(top level)") + "/", d["problems"], palette.status["invalid"] if d["problems"] else
-            palette.status["findings"], term("path", d["path"] or "/"),
-            note=f"{d['with_findings']:,} with findings of {d['files']:,} files")
+    sections.append(("Directories with the most problems (files directly in each; share and bar of its files)", [
+        Row((d["path"] or "(top level)") + "/", d["problems"] or d["with_findings"],
+            palette.status["invalid"] if d["problems"] else palette.status["findings"], term("path", d["path"] or "/"),
+            note=(f"problems, {d['with_findings']:,} with findings" if d["problems"] else "with findings")
+            + f" of {d['files']:,} files", total=d["files"])
         for d in summary["directories"]
     ]))
     return [(title, rows) for title, rows in sections if rows]
+
+
+def _spelled(spellings: dict[str, int], name: str) -> str:
+    """The spellings a license row counts, when they are not just its name: "GPL-2.0 24,720, GPL-2.0-only …"."""
+    if list(spellings) in ([], [name]):
+        return ""
+    return ", ".join(f"{printable(s)} {n:,}" for s, n in spellings.items())
 
 
 def _also(others: list[str]) -> str:
@@ -114,6 +126,7 @@ def row_content(row: Row, total: int, label_cells: int, bar_cells: int) -> Conte
     room = label_cells - cell_len(note)
     if cell_len(label) > room:
         label = set_cell_size(label, max(1, room - 1)) + "…"
+    total = row.total if row.total is not None else total
     share = f"{row.count * 100 / total:5.1f}%" if total else ""
     colour = row.colour if row.colour != "$text" else ""
     return Content.assemble(
