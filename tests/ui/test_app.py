@@ -66,6 +66,26 @@ async def test_an_untagged_file_says_the_copying_default_applies_and_shows_the_n
 
 
 @run_async
+async def test_wrapped_usage_guide_lines_keep_their_indent_in_a_narrow_detail_pane():
+    app = LictreeApp(demo_tree())
+    async with app.run_test(size=(90, 60)) as pilot:
+        await settle(pilot)
+        assert app.tree.select_path("lib/demo-lib/crc.c")
+        await settle(pilot)
+        lines = [strip.text.rstrip() for strip in app.detail._wrap()]
+        start = next(i for i, line in enumerate(lines) if line.strip() == "Usage-Guide")
+        guide = []
+        for line in lines[start + 1:]:
+            if not line.strip():  # the entry ends with a blank line
+                break
+            guide.append(line)
+        width = app.detail.scrollable_content_region.width
+        assert len(guide) > 3 and any(len(line) > width - 12 for line in guide)  # long lines were wrapped
+        assert all(line.startswith("    ") for line in guide), guide  # every one in the guide's column
+        assert any(line.startswith("      SPDX-License-Identifier:") for line in guide)  # the examples' own indent
+
+
+@run_async
 async def test_a_directory_shows_its_counts_per_status_and_license():
     app = LictreeApp(demo_tree())
     async with app.run_test(size=SIZE) as pilot:

@@ -393,3 +393,22 @@ async def test_the_filter_follows_files_that_change(demo_copy):
         assert count_text(app) == "3 of 50 files"
         await pilot.press("escape")
         assert app.tree.select_path("kernel/printk.c")
+
+
+@run_async
+async def test_tab_switches_between_the_tree_and_the_detail_pane_while_the_filter_bar_is_open():
+    app = LictreeApp(demo_tree())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_query(pilot, "status:invalid")
+        await pilot.press("enter")  # keep the filter: the bar stays open, the tree has the focus
+        await pilot.pause()
+        assert app.filter_bar.display and app.tree.has_focus
+        await pilot.press("tab")
+        assert app.detail.has_focus
+        await pilot.press("tab")
+        assert app.tree.has_focus and not app.filter_bar.input.has_focus
+        await pilot.press("tab", "shift+tab")
+        assert app.tree.has_focus
+        await pilot.press("slash")  # the bar is one key away, as always
+        assert app.filter_bar.input.has_focus

@@ -32,6 +32,20 @@ def test_an_unknown_theme_lists_the_themes(capsys):
     assert "no theme named 'nope'" in err and "dark, light, mono, okabe-ito" in err
 
 
+@pytest.mark.parametrize(("body", "reason"), [
+    ('[theme]\nprimary = "#ff0000"\n', "needs a [theme] table with at least name and primary"),
+    ('[theme]\nname = "mine"\nprimary = "#ff0000"\n[status]\nvalid = "#00ff00"\n', "[status] lacks"),
+])
+def test_a_broken_theme_file_says_why_on_the_command_line(tmp_path, capsys, monkeypatch, body, reason):
+    themes = tmp_path / "config" / "lictree" / "themes"
+    themes.mkdir(parents=True)
+    (themes / "mine.toml").write_text(body)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    assert main(["--demo", "--theme", "mine"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "theme 'mine' cannot be used" in err and "mine.toml" in err and reason in err
+
+
 def test_screenshot_writes_an_svg_of_the_indexed_tree_and_nothing_in_the_tree(tmp_path, capsys):
     root = write_tree(tmp_path / "tree", {"kernel/a.c": "// SPDX-License-Identifier: GPL-2.0\n", "b.c": "int b;\n"})
     before = snapshot_tree(root)

@@ -605,6 +605,13 @@ class LictreeApp(App[int]):
                           for name in sorted(self.available_themes) if name not in self.theme_specs]
         self.search_commands([*ours, *textual_themes], placeholder="Search for themes…")
 
+    def action_switch_pane(self) -> None:
+        """Tab: between the tree and the detail pane (never into the filter bar, which has `/`)."""
+        if self.tree.has_focus and self.detail.display:
+            self.detail.focus()
+        else:
+            self.tree.focus()
+
     def action_toggle_detail(self) -> None:
         detail = self.detail
         detail.display = not detail.display

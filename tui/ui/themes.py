@@ -162,11 +162,23 @@ def load_themes(dirs: Iterable[Traversable] | None = None) -> tuple[dict[str, Th
                 continue
             try:
                 spec = parse_theme(entry.read_text(encoding="utf-8"), str(entry))
-            except (ThemeError, OSError, UnicodeDecodeError) as exc:
+            except ThemeError as exc:
                 errors.append(str(exc))
+                continue
+            except (OSError, UnicodeDecodeError) as exc:
+                errors.append(f"{entry}: cannot be read: {exc}")
                 continue
             specs[spec.theme.name] = spec
     return specs, errors
+
+
+def unusable_theme(name: str, errors: Iterable[str]) -> str | None:
+    """Why the theme file ``NAME.toml`` did not load (its message from ``load_themes``), if it did not."""
+    for error in errors:
+        source = error.split(": ", 1)[0]
+        if os.path.basename(source) == f"{name}.toml":
+            return error
+    return None
 
 
 def fallback_palette(specs: dict[str, ThemeSpec], dark: bool) -> Palette:

@@ -7,7 +7,10 @@ only, without a layout pass over the whole screen.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import events
+from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
@@ -20,8 +23,26 @@ from tui.ui.detail import HEADING, Section
 SECTIONS = ("title", "findings", "head", "status", "license", "copying")
 
 
+def hanging(line: Content, width: int) -> Content:
+    """*line* wrapped to *width* with its continuation lines indented as far as the line itself is
+    (a wrapped Usage-Guide line stays in its column instead of starting again at column 0)."""
+    if line.cell_length <= width:
+        return line
+    plain = line.plain
+    indent = len(plain) - len(plain.lstrip(" "))
+    if not indent or indent >= width // 2:
+        return line
+    pieces = line[indent:].wrap(width - indent)
+    return Content("\n").join(Content.assemble(" " * indent, piece.rstrip()) for piece in pieces)
+
+
 class DetailPane(ScrollView, can_focus=True):
     """A scrollable column of sections (verdict, findings, head, license, COPYING), replaced as a whole."""
+
+    #: Tab goes back to the tree, even when the filter bar is open (the app decides where focus goes).
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab,shift+tab", "app.switch_pane", "Tree ⇄ detail pane", show=False),
+    ]
 
     DEFAULT_CSS = """
     DetailPane {
@@ -81,6 +102,8 @@ class DetailPane(ScrollView, can_focus=True):
             body = section.body
             if section.name == "head":
                 body = Content("\n").join(line.truncate(width, ellipsis=True) for line in body.split("\n"))
+            else:
+                body = Content("\n").join(hanging(line, width) for line in body.split("\n"))
             if section.title:
                 body = Content("\n").join([Content.styled(section.title, HEADING), body])
             strips.extend(Visual.to_strips(self, body, width, None, style, pad=True))

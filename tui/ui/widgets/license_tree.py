@@ -56,6 +56,7 @@ class LicenseTree(ScrollView, can_focus=True):
     """A keyboard-first tree of a source tree's files, each marked and coloured by its license verdict."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab,shift+tab", "app.switch_pane", "Tree ⇄ detail pane", show=False),
         Binding("up,k", "cursor_up", "Up", show=False),
         Binding("down,j", "cursor_down", "Down", show=False),
         Binding("left,h", "collapse_or_parent", "Collapse / parent", show=False),
