@@ -256,10 +256,20 @@ def test_completion_of_paths_and_extensions_needs_the_index(small):
 
 
 def test_every_completion_parses(demo):
-    for prefix in ("", "lic", "license:", "status:", "class:", "rule:", "-license:G"):
-        for word in complete(prefix, demo.catalog, demo):
-            if not word.endswith(":"):
-                parse_query(word)
+    parsed = 0
+    for prefix in ("", "lic", "license:", "status:", "class:", "rule:", "-license:G", "path:dr", "ext:"):
+        words = complete(prefix, demo.catalog, demo)
+        assert words, prefix  # every prefix has choices
+        for word in words:
+            assert word.startswith(prefix.lstrip("-")) or word.startswith(prefix), (prefix, word)
+            if word.endswith(":"):  # a key: it parses with the first value it completes to
+                values = complete(word, demo.catalog, demo)
+                assert values, word
+                word = values[0]
+            query = parse_query(word)
+            assert query.matches(demo) is not None
+            parsed += 1
+    assert parsed > 40
 
 
 def test_summary_of_the_whole_tree_agrees_with_check_json(demo):

@@ -19,7 +19,7 @@ from tests.hardening.conftest import json_strings
 from tui.cli import demo_tree
 from tui.core.catalog import KNOWN_TAGS, load_catalog, parse_license_file
 from tui.core.expressions import KnownIds, validate
-from tui.core.headers import MAX_LINES, TAG_BYTES, extract_header
+from tui.core.headers import _LINE_CACHE, MAX_LINES, TAG_BYTES, extract_header
 from tui.core.index import build_index
 from tui.core.report import FindingFilter, check_json, format_text, printable
 
@@ -55,9 +55,25 @@ def first_tag_line(head: bytes) -> int | None:
 
 
 @FAST
-@given(st.one_of(heads, st.binary(max_size=600)))
-def test_extract_header_never_raises_and_is_deterministic(head: bytes):
-    assert extract_header(head) == extract_header(bytes(head))
+@given(st.lists(st.one_of(heads, st.binary(max_size=600)), min_size=2, max_size=4))
+def test_extract_header_never_raises_and_its_line_cache_changes_nothing(batch: list[bytes]):
+    """Each head read with an empty cache equals the same head read after the others filled it."""
+    fresh = []
+    for head in batch:
+        _LINE_CACHE.clear()
+        fresh.append(extract_header(head))
+    _LINE_CACHE.clear()
+    for _ in range(2):
+        assert [extract_header(head) for head in batch] == fresh
+
+
+@FAST
+@given(heads, st.binary(max_size=300).filter(lambda b: b"\0" not in b), st.binary(max_size=300))
+def test_nothing_after_line_15_changes_the_header(head: bytes, tail: bytes, other: bytes):
+    top = b"\n".join(head.split(b"\n")[:MAX_LINES]) + b"\n" * max(1, MAX_LINES - head.count(b"\n"))
+    assert top.count(b"\n") >= MAX_LINES
+    other = other.replace(b"\0", b"")
+    assert extract_header(top + tail) == extract_header(top + other)
 
 
 @FAST

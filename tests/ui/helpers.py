@@ -61,3 +61,15 @@ async def workers_done(app: LictreeApp) -> None:
     workers = [worker for worker in app.workers if worker.group != "watch"]
     if workers:  # an empty list would mean every worker to wait_for_complete
         await app.workers.wait_for_complete(workers)
+
+
+def svg_rows(svg: str) -> list[str]:
+    """The text of an SVG screenshot, one string a screen row (Textual writes each run of a row as a <text>)."""
+    import html
+    import re
+
+    rows: dict[float, list[tuple[float, str]]] = {}
+    for match in re.finditer(r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]*)</text>', svg):
+        x, y, text = float(match.group(1)), float(match.group(2)), html.unescape(match.group(3))
+        rows.setdefault(y, []).append((x, text))
+    return ["".join(t for _x, t in sorted(parts)).replace("\xa0", " ") for _y, parts in sorted(rows.items())]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -10,6 +12,7 @@ from tui.cli import main
 from tui.ui.lictree_app import LictreeApp
 
 from ..conftest import snapshot_tree, write_tree
+from .helpers import svg_rows
 
 
 def test_a_missing_root_is_one_line_on_stderr_and_exit_2(tmp_path, capsys):
@@ -79,7 +82,15 @@ def test_a_crash_leaves_a_sentence_and_a_report_outside_the_tree(tmp_path, capsy
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
-def test_a_fifo_in_the_tree_is_shown_but_never_opened(tmp_path, capsys):
+def test_a_fifo_in_the_tree_is_shown_but_never_opened(tmp_path):
     root = write_tree(tmp_path / "tree", {"a.c": "// SPDX-License-Identifier: MIT\n"})
     os.mkfifo(root / "pipe")
-    assert main([str(root), "--screenshot", str(tmp_path / "s.svg")]) == 0  # would hang if the FIFO were opened
+    shot = tmp_path / "s.svg"
+    # In a child with a time limit: opening the FIFO would block forever (no writer).
+    done = subprocess.run([sys.executable, "-c", "import sys; from tui.cli import entry; sys.exit(entry())",
+                           str(root), "--screenshot", str(shot)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    rows = svg_rows(shot.read_text())
+    pipe = next(row for row in rows if "pipe" in row)
+    assert "? pipe" in pipe and "unreadable" in pipe  # shown, with the glyph of a file that was not read
+    assert any("✓ a.c" in row and "MIT" in row for row in rows)

@@ -662,7 +662,7 @@ fastread_parse_git(PyObject *self, PyObject *args)
         PyObject *key;
         if (plain) {  /* "<mode> <blob id> <stage>\t<path>" */
             const char *key_end = memchr(record + 7, ' ', (size_t)(tab - (record + 7)));
-            key = PyUnicode_DecodeASCII(record + 7, (key_end ? key_end : tab) - (record + 7), "strict");
+            key = PyUnicode_DecodeASCII(record + 7, (key_end ? key_end : tab) - (record + 7), "surrogateescape");
         } else {
             key = empty;
             Py_INCREF(key);

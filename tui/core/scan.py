@@ -198,26 +198,26 @@ def parse_git(raw: bytes, dirty: frozenset[bytes],
 
 
 def _parse_git(raw: bytes, dirty: frozenset[bytes]) -> tuple[list[str], list[str], bytearray, list[tuple[int, int]]]:
-    """_fastread.parse_git in Python. Decoded in one go: a path's bytes decode the same either way."""
-    text = raw.decode("utf-8", "surrogateescape")
-    dirty_paths = {path.decode("utf-8", "surrogateescape") for path in dirty}
+    """_fastread.parse_git in Python, byte for byte as the C parser reads a record."""
     paths: list[str] = []
     keys: list[str] = []
     flags = bytearray()
     special: list[tuple[int, int]] = []
     previous = None
-    for record in text.split("\0")[:-1] if text.endswith("\0") else text.split("\0"):
-        meta, _tab, path = record.partition("\t")
+    for record in raw.split(b"\0")[:-1] if raw.endswith(b"\0") else raw.split(b"\0"):
+        meta, tab, path = record.partition(b"\t")
+        if not tab or len(meta) < 8:
+            continue  # not a record git writes: left out
         if path == previous:  # an unmerged path appears once per stage
             continue
         previous = path
         mode = meta[:6]
-        kind = (SUBMODULE_RECORD if mode == "160000" else SYMLINK_RECORD if mode == "120000"
-                else EDITED_RECORD if path in dirty_paths else 0)
+        kind = (SUBMODULE_RECORD if mode == b"160000" else SYMLINK_RECORD if mode == b"120000"
+                else EDITED_RECORD if path in dirty else 0)
         if kind:
             special.append((len(paths), kind))
-        paths.append(path)
-        keys.append("" if kind else meta[7:].partition(" ")[0])
+        paths.append(path.decode("utf-8", "surrogateescape"))
+        keys.append("" if kind else meta[7:].partition(b" ")[0].decode("ascii", "surrogateescape"))
         flags.append(not kind)
     return paths, keys, flags, special
 
