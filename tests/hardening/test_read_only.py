@@ -22,7 +22,7 @@ from tests.ui.helpers import run_async, settle
 from tui.cli import main
 from tui.core.export import FORMATS
 from tui.ui.lictree_app import LictreeApp
-from tui.ui.model import FILE
+from tui.ui.rows import FILE
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -21,7 +21,7 @@ from tests.hardening.test_corpus import CASES, Expect
 from tests.ui.helpers import run_async, settle
 from tui.core.report import printable
 from tui.ui.lictree_app import LictreeApp
-from tui.ui.model import FILE
+from tui.ui.rows import FILE
 
 SIZE = (200, 80)
 

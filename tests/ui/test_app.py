@@ -12,7 +12,7 @@ from tui.core.index import build_index
 from tui.ui import indexing
 from tui.ui.help_screen import HelpScreen
 from tui.ui.lictree_app import LictreeApp
-from tui.ui.model import FILE
+from tui.ui.rows import FILE
 
 from ..conftest import snapshot_tree, write_tree
 from .helpers import press_until, run_async, screen_rows, settle

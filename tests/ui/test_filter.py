@@ -14,7 +14,7 @@ from tui.core.query import parse_query
 from tui.ui.export_screen import ExportScreen
 from tui.ui.help_screen import HelpScreen
 from tui.ui.lictree_app import LictreeApp
-from tui.ui.model import DIR, FILE, ancestors
+from tui.ui.rows import DIR, FILE, ancestors
 from tui.ui.summary_screen import SummaryScreen
 
 from ..conftest import snapshot_tree

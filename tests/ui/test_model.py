@@ -2,7 +2,8 @@
 
 import random
 
-from tui.ui.model import DIR, FILE, TreeModel
+from tui.ui.model import TreeModel
+from tui.ui.rows import DIR, FILE
 
 PATHS = sorted([
     "Makefile", "COPYING", "a-b/x.c", "a.c", "a/b/c.c", "a/b/d.h", "a/z.c", "a/y/q.c", "drivers/net/foo.c",

@@ -10,7 +10,8 @@ from tui.cli import demo_tree
 from tui.core.index import build_index
 from tui.core.query import QueryError, parse_query, replace_last_word
 from tui.ui.filtering import APPLIED, KEPT, LEFT_OUT, UNFINISHED, TreeFilter, narrows
-from tui.ui.model import DIR, FILE, TreeModel
+from tui.ui.model import TreeModel
+from tui.ui.rows import DIR, FILE
 
 NAMES = ["a", "a-b", "a.c", "b", "Z", "x_y", "d.h", "é"]
 

@@ -14,7 +14,7 @@ from rich.style import Style
 from tui.core.index import build_index
 from tui.ui import indexing, watcher
 from tui.ui.lictree_app import LictreeApp
-from tui.ui.model import DIR
+from tui.ui.rows import DIR
 
 from .helpers import run_async, screen_rows, settle
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.ui.model import DIR, KEEP, TreeModel, ancestors
+from tui.ui.model import KEEP, TreeModel
+from tui.ui.rows import DIR, ancestors
 
 NAMES = st.sampled_from(["a", "b", "a-b", "a.b", "c", "Z"])
 PATH = st.lists(NAMES, min_size=1, max_size=4).map(lambda parts: "/".join([*parts[:-1], parts[-1] + ".c"]))

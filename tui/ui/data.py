@@ -15,7 +15,7 @@ from tui.core.copying import is_license_file, license_files
 from tui.core.evaluate import EXCLUDED, INVALID, STATUSES, UNREADABLE, UNTAGGED, Outcome
 from tui.core.index import DirStats, LicenseIndex, is_problem
 from tui.core.rules import Finding
-from tui.ui.model import display_key
+from tui.ui.rows import display_key
 
 
 class Glyph(NamedTuple):

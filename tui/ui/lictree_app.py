@@ -39,7 +39,7 @@ from tui.ui.detail import describe_directory, describe_file
 from tui.ui.filtering import TreeFilter
 from tui.ui.help_screen import HelpScreen, binding_rows, help_content
 from tui.ui.indexing import Indexing
-from tui.ui.model import DIR, Row
+from tui.ui.rows import DIR, Row
 from tui.ui.themes import DEFAULT_THEME, Palette, ThemeSpec, fallback_palette, load_themes
 from tui.ui.watcher import TreeWatcher, WatchTiming
 from tui.ui.widgets.detail_pane import DetailPane

@@ -13,15 +13,23 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterator, Sequence
 from enum import Enum
 from itertools import compress
-from typing import TYPE_CHECKING, NamedTuple
 
-if TYPE_CHECKING:
-    from tui.ui.narrow import FullTree
-
-DIR, FILE = 0, 1
-_AFTER_SLASH = chr(ord("/") + 1)  # "d/" + anything sorts before "d" + _AFTER_SLASH
-_BRANCH, _LAST, _PIPE, _SPACE = "├─ ", "└─ ", "│  ", "   "
-_PAST = (2, "")  # sorts after every part of a display key: the end of a directory's rows
+from tui.ui.narrow import FullTree
+from tui.ui.rows import (
+    AFTER_SLASH,
+    BRANCH,
+    DIR,
+    FILE,
+    LAST,
+    PAST,
+    PIPE,
+    SPACE,
+    Row,
+    ancestors,
+    children_of,
+    display_key,
+    parent_of,
+)
 
 
 class Keep(Enum):
@@ -31,41 +39,6 @@ class Keep(Enum):
 
 
 KEEP = Keep.KEEP
-
-
-class Row(NamedTuple):
-    """One visible line: a directory ("" is the root) or a file, its depth and its guide characters."""
-
-    kind: int
-    key: str
-    depth: int
-    guide: str
-
-    @property
-    def name(self) -> str:
-        return self.key.rpartition("/")[2]
-
-
-def parent_of(path: str) -> str:
-    return path.rpartition("/")[0]
-
-
-def ancestors(path: str) -> Iterator[str]:
-    """"a/b/c" -> "", "a", "a/b" (the directories enclosing *path*)."""
-    yield ""
-    end = path.find("/")
-    while end != -1:
-        yield path[:end]
-        end = path.find("/", end + 1)
-
-
-def display_key(path: str, is_dir: bool) -> tuple:
-    """Sort key that puts paths in the order the tree shows them: directories first, then files."""
-    parts = path.split("/") if path else []
-    key = [(0, part) for part in parts[:-1]]
-    if parts:
-        key.append((0 if is_dir else 1, parts[-1]))
-    return tuple(key)
 
 
 class TreeModel:
@@ -94,34 +67,9 @@ class TreeModel:
     def children(self, directory: str) -> tuple[list[str], list[str]]:
         """(sub-directories, files) directly in *directory*, each sorted by name, filter applied."""
         cached = self._children.get(directory)
-        if cached is not None:
-            return cached
-        paths = self._paths
-        prefix = f"{directory}/" if directory else ""
-        lo = bisect_left(paths, prefix) if prefix else 0
-        hi = bisect_left(paths, directory + _AFTER_SLASH, lo) if prefix else len(paths)
-        start = len(prefix)
-        dirs: list[str] = []
-        files: list[str] = []
-        mask = self._mask
-        i = lo
-        while i < hi:
-            path = paths[i]
-            slash = path.find("/", start)
-            if slash == -1:
-                if mask is None or mask[i]:
-                    files.append(path)
-                i += 1
-            else:
-                sub = path[:slash]
-                after = bisect_left(paths, sub + _AFTER_SLASH, i + 1, hi)
-                if mask is None or mask.find(1, i, after) != -1:
-                    dirs.append(sub)
-                i = after
-        dirs.sort()
-        result = (dirs, files)
-        self._children[directory] = result
-        return result
+        if cached is None:
+            cached = self._children[directory] = children_of(self._paths, directory, self._mask)
+        return cached
 
     def is_dir(self, key: str) -> bool:
         """Whether *key* is a directory of the tree ("" is the root)."""
@@ -138,7 +86,7 @@ class TreeModel:
             if mask is None or not key:
                 return True
             lo = bisect_left(paths, key + "/")
-            return mask.find(1, lo, bisect_left(paths, key + _AFTER_SLASH, lo)) != -1
+            return mask.find(1, lo, bisect_left(paths, key + AFTER_SLASH, lo)) != -1
         i = bisect_left(paths, key)
         found = i < len(paths) and paths[i] == key
         return found and (mask is None or bool(mask[i]))
@@ -256,8 +204,6 @@ class TreeModel:
         """Every row of the tree with all directories expanded and no filter (made once per path list;
         ``FullTree(model.paths)`` can be made in a thread beforehand and given to ``adopt``)."""
         if self._full is None or self._full.paths is not self._paths:
-            from tui.ui.narrow import FullTree
-
             self._full = FullTree(self._paths)
         return self._full
 
@@ -283,15 +229,15 @@ class TreeModel:
     def _emit(self, directory: str, depth: int, prefix: str, out: list[Row]) -> None:
         dirs, files = self.children(directory)
         total = len(dirs) + len(files)
-        branch = self._guide(prefix + _BRANCH)
-        last_guide = self._guide(prefix + _LAST)
+        branch = self._guide(prefix + BRANCH)
+        last_guide = self._guide(prefix + LAST)
         append = out.append
         expanded = self.expanded
         for n, sub in enumerate(dirs, 1):
             last = n == total
             append(Row(DIR, sub, depth, last_guide if last else branch))
             if sub in expanded:
-                self._emit(sub, depth + 1, prefix + (_SPACE if last else _PIPE), out)
+                self._emit(sub, depth + 1, prefix + (SPACE if last else PIPE), out)
         if files:
             rows = [Row(FILE, path, depth, branch) for path in files]
             rows[-1] = Row(FILE, files[-1], depth, last_guide)
@@ -308,12 +254,12 @@ class TreeModel:
             row = rows[i]
             end = i + 1
             if row.kind == DIR:
-                end = bisect_right(rows, (*display_key(row.key, True), _PAST), i + 1, hi, key=_row_order)
-                before[row.key] = (i, end, row.guide.endswith(_LAST))
+                end = bisect_right(rows, (*display_key(row.key, True), PAST), i + 1, hi, key=_row_order)
+                before[row.key] = (i, end, row.guide.endswith(LAST))
             i = end
         dirs, files = self.children(directory)
         total = len(dirs) + len(files)
-        branch, last_guide = self._guide(prefix + _BRANCH), self._guide(prefix + _LAST)
+        branch, last_guide = self._guide(prefix + BRANCH), self._guide(prefix + LAST)
         for n, sub in enumerate(dirs, 1):
             last = n == total
             old = before.get(sub)
@@ -322,7 +268,7 @@ class TreeModel:
                 continue
             out.append(Row(DIR, sub, depth, last_guide if last else branch))
             if sub in self.expanded:
-                sub_prefix = prefix + (_SPACE if last else _PIPE)
+                sub_prefix = prefix + (SPACE if last else PIPE)
                 if old is not None and old[2] == last:
                     self._remake(sub, depth + 1, sub_prefix, out, old[0] + 1, old[1], affected)
                 else:
@@ -335,7 +281,7 @@ class TreeModel:
     def _child_prefix(self, row: Row) -> str:
         if row.depth == 0:
             return ""
-        return row.guide[:-3] + (_SPACE if row.guide.endswith(_LAST) else _PIPE)
+        return row.guide[:-3] + (SPACE if row.guide.endswith(LAST) else PIPE)
 
     def subtree_end(self, index: int) -> int:
         """The index after the last row below row *index*."""

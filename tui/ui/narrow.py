@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from itertools import compress
 from operator import itemgetter
 
-from tui.ui.model import _AFTER_SLASH, _BRANCH, _LAST, _PIPE, _SPACE, DIR, FILE, Row
+from tui.ui.rows import AFTER_SLASH, BRANCH, DIR, FILE, LAST, PIPE, SPACE, Row, children_of
 
-_LEN = len(_BRANCH)
+_LEN = len(BRANCH)
 _new_row = tuple.__new__  # Row(...) without the Python-level __new__: a third of the cost per row
 
 
@@ -27,9 +27,9 @@ class FullTree:
     """Every directory and file of *paths* as rows of a fully expanded tree, with their guides."""
 
     def __init__(self, paths: Sequence[str]) -> None:
-        from tui.ui.model import TreeModel
+        def children(directory: str) -> tuple[list[str], list[str]]:  # unfiltered, and no model: safe in a thread
+            return children_of(paths, directory)
 
-        children = TreeModel(paths).children  # unfiltered, and not the caller's model: safe in a thread
         self.paths = paths
         n = len(paths)
         self.rows: list[Row] = [Row(DIR, "", 0, "")]
@@ -68,8 +68,8 @@ class FullTree:
             frame = frames[-1]
             dir_row, prefix, depth, dirs, files, k = frame
             total = len(dirs) + len(files)
-            branch = guides.setdefault(prefix + _BRANCH, prefix + _BRANCH)
-            last_guide = guides.setdefault(prefix + _LAST, prefix + _LAST)
+            branch = guides.setdefault(prefix + BRANCH, prefix + BRANCH)
+            last_guide = guides.setdefault(prefix + LAST, prefix + LAST)
             if k < len(dirs):
                 frame[5] = k + 1
                 sub = dirs[k]
@@ -82,8 +82,8 @@ class FullTree:
                 lo = bisect_left(self.paths, sub + "/")
                 self.dir_keys.append(sub)
                 self.dir_rows.append(row)
-                self.ranges.append((lo, bisect_left(self.paths, sub + _AFTER_SLASH, lo)))
-                open_dir(row, prefix + (_SPACE if last else _PIPE), depth + 1)
+                self.ranges.append((lo, bisect_left(self.paths, sub + AFTER_SLASH, lo)))
+                open_dir(row, prefix + (SPACE if last else PIPE), depth + 1)
                 continue
             for number, path in enumerate(files, len(dirs) + 1):
                 rows.append(Row(FILE, path, depth, last_guide if number == total else branch))
@@ -144,13 +144,13 @@ class FullTree:
             done += count(1, at, fix)
             at = fix
             here = rows[done]
-            rows[done] = Row(here.kind, here.key, here.depth, here.guide[:-_LEN] + _LAST)
+            rows[done] = Row(here.kind, here.key, here.depth, here.guide[:-_LEN] + LAST)
             if here.kind != DIR:
                 continue
             below = count(1, fix + 1, self.end[fix])
             column = _LEN * (here.depth - 1)
             blanked = self._blanked.setdefault(column, {})
             for guide in {row.guide for row in rows[done + 1 : done + 1 + below]} - blanked.keys():
-                blanked[guide] = guide[:column] + _SPACE + guide[column + _LEN :]
+                blanked[guide] = guide[:column] + SPACE + guide[column + _LEN :]
             rows[done + 1 : done + 1 + below] = [_new_row(Row, (kind, key, depth, blanked[guide]))
                                                  for kind, key, depth, guide in rows[done + 1 : done + 1 + below]]

@@ -29,7 +29,8 @@ from tui.core.evaluate import EXCLUDED, INVALID, UNREADABLE, UNTAGGED, VALID
 from tui.core.index import DirStats
 from tui.core.report import printable
 from tui.ui.data import PENDING, TreeData, glyph_for
-from tui.ui.model import DIR, KEEP, Row, TreeModel, ancestors, display_key
+from tui.ui.model import KEEP, TreeModel
+from tui.ui.rows import DIR, Row, ancestors, display_key
 from tui.ui.themes import Palette
 
 BAR_CELLS = 8

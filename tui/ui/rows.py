@@ -1,0 +1,77 @@
+"""Rows of the tree pane and the path arithmetic they rest on, shared by the tree model (``model``)
+and the filter's narrowing (``narrow``): what a row is, the guide characters, the display order,
+and the children of a directory in a sorted list of paths. No Textual import.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple
+
+DIR, FILE = 0, 1
+AFTER_SLASH = chr(ord("/") + 1)  # "d/" + anything sorts before "d" + AFTER_SLASH
+BRANCH, LAST, PIPE, SPACE = "├─ ", "└─ ", "│  ", "   "
+PAST = (2, "")  # sorts after every part of a display key: the end of a directory's rows
+
+
+class Row(NamedTuple):
+    """One visible line: a directory ("" is the root) or a file, its depth and its guide characters."""
+
+    kind: int
+    key: str
+    depth: int
+    guide: str
+
+    @property
+    def name(self) -> str:
+        return self.key.rpartition("/")[2]
+
+
+def parent_of(path: str) -> str:
+    return path.rpartition("/")[0]
+
+
+def ancestors(path: str) -> Iterator[str]:
+    """ "a/b/c" -> "", "a", "a/b" (the directories enclosing *path*)."""
+    yield ""
+    end = path.find("/")
+    while end != -1:
+        yield path[:end]
+        end = path.find("/", end + 1)
+
+
+def display_key(path: str, is_dir: bool) -> tuple:
+    """Sort key that puts paths in the order the tree shows them: directories first, then files."""
+    parts = path.split("/") if path else []
+    key = [(0, part) for part in parts[:-1]]
+    if parts:
+        key.append((0 if is_dir else 1, parts[-1]))
+    return tuple(key)
+
+
+def children_of(paths: Sequence[str], directory: str, mask: bytearray | None = None) -> tuple[list[str], list[str]]:
+    """(sub-directories, files) directly in *directory* of the sorted *paths*, each sorted by name;
+    with *mask*, only files whose byte is 1 and directories holding one."""
+    prefix = f"{directory}/" if directory else ""
+    lo = bisect_left(paths, prefix) if prefix else 0
+    hi = bisect_left(paths, directory + AFTER_SLASH, lo) if prefix else len(paths)
+    start = len(prefix)
+    dirs: list[str] = []
+    files: list[str] = []
+    i = lo
+    while i < hi:
+        path = paths[i]
+        slash = path.find("/", start)
+        if slash == -1:
+            if mask is None or mask[i]:
+                files.append(path)
+            i += 1
+        else:
+            sub = path[:slash]
+            after = bisect_left(paths, sub + AFTER_SLASH, i + 1, hi)
+            if mask is None or mask.find(1, i, after) != -1:
+                dirs.append(sub)
+            i = after
+    dirs.sort()
+    return dirs, files
