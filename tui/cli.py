@@ -118,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _finding_filter(args: argparse.Namespace):  # noqa: ANN202 - FindingFilter, imported lazily
-    from tui.core.report import FindingFilter
+    from tui.core.counting import FindingFilter
     from tui.core.rules import parse_rule_ids
 
     return FindingFilter(parse_rule_ids(args.select), parse_rule_ids(args.ignore))

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import snapshot_tree, write_tree
+from tui.core.counting import summarize
 from tui.core.index import TreeError, build_index
 
 
@@ -86,7 +87,7 @@ def test_no_licenses_dir_uses_the_spdx_list(tmp_path: Path):
     root = write_tree(tmp_path, {"a.c": "// SPDX-License-Identifier: CC0-1.0\n"}, licenses=False)
     index = build_index(str(root))
     assert index.verdict("a.c") == "valid"
-    assert "SPDX license list" in index.summary()["licenses_from"]
+    assert "SPDX license list" in summarize(index)["licenses_from"]
 
 
 def test_big_tree_uses_the_process_pool_and_agrees(tmp_path: Path):

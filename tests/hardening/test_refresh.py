@@ -11,11 +11,12 @@ import shutil
 from pathlib import Path
 
 from tests.conftest import write_tree
+from tui.core.counting import summarize
 from tui.core.index import build_index
 
 
 def _state(index) -> tuple:
-    return [tuple(record) for record in index], sorted(index.skipped), index.summary()
+    return [tuple(record) for record in index], sorted(index.skipped), summarize(index)
 
 
 def test_refresh_after_hostile_changes_matches_a_fresh_index(tmp_path: Path):

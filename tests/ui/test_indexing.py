@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from tui.cli import demo_tree
-from tui.core.index import DirCounter, DirStats, LicenseIndex, build_index
+from tui.core.counting import DirCounter, DirStats
+from tui.core.index import LicenseIndex, build_index
 from tui.core.scan import start_listing
 from tui.ui import indexing
 from tui.ui.indexing import Built, Indexing, Progress, Ready, once

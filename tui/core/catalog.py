@@ -34,6 +34,9 @@ CLASS_OF_FOLDER = {
     "other": "other",
 }
 
+#: The classes in the order they are listed (summary, completion).
+CLASSES = ("preferred", "dual", "deprecated", "exception", "other")
+
 _TAG_RE = re.compile(r"^([A-Za-z][A-Za-z-]*):(.*)$")
 _MAX_LICENSE_FILE = 1 << 20
 
@@ -103,6 +106,13 @@ class Catalog:
             if spelled.upper() == key:
                 return spelled
         return entry.name
+
+    def name_of(self, any_id: str) -> str:
+        """The license an id belongs to: every alias of one LICENSES/ file (``GPL-2.0``, ``GPL-2.0-only``,
+        ``GPL-2.0+``, ``GPL-2.0-or-later``) is one license, named by the file's first id; an id no
+        LICENSES/ file declares is its own license."""
+        entry = self.license(any_id) or self.exception(any_id)
+        return entry.name if entry is not None else any_id
 
     def class_of(self, any_id: str) -> str | None:
         entry = self.license(any_id) or self.exception(any_id)

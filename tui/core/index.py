@@ -14,18 +14,16 @@ import re
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
-from itertools import repeat
-from operator import itemgetter
 from typing import NamedTuple
 
 from tui.core import cache as cache_mod
 from tui.core import readers
 from tui.core import scan as scan_mod
 from tui.core.catalog import Catalog
-from tui.core.evaluate import INVALID, STATUSES, UNREADABLE, UNTAGGED, Context, Outcome, Record
+from tui.core.counting import DirCounter, DirStats, parents
+from tui.core.evaluate import INVALID, STATUSES, UNTAGGED, Context, Outcome, Record
 from tui.core.exclude import EXCLUDE_FILE
 from tui.core.rules import Finding
 from tui.core.scan import SYMLINK_RECORD, VANISHED, Listing, parse_git, read_facts, start_listing, stat_key
@@ -60,128 +58,6 @@ def check_root(root: str) -> str:
     except OSError as exc:
         raise TreeError(f"{root}: cannot read: {exc.strerror or exc}") from None
     return path
-
-
-@dataclass(slots=True)
-class DirStats:
-    """What a directory contains: file counts per status and per license expression."""
-
-    files: int = 0
-    statuses: Counter = field(default_factory=Counter)
-    licenses: Counter = field(default_factory=Counter)
-    problems: int = 0
-    findings: int = 0
-
-    def add(self, status: int, expression: str | None, findings: tuple[Finding, ...], sign: int = 1) -> None:
-        self.files += sign
-        self.statuses[STATUSES[status]] += sign
-        if expression is not None and status == 0:
-            self.licenses[expression] += sign
-        if findings:
-            self.findings += sign
-        if is_problem(status, findings):
-            self.problems += sign
-
-    def copy(self) -> DirStats:
-        statuses, licenses = Counter(), Counter()
-        dict.update(statuses, self.statuses)  # dict's own update: Counter's adds up one key at a time
-        dict.update(licenses, self.licenses)
-        return DirStats(self.files, statuses, licenses, self.problems, self.findings)
-
-    def merge(self, other: DirStats) -> None:
-        self.files += other.files
-        self.statuses.update(other.statuses)
-        self.licenses.update(other.licenses)
-        self.problems += other.problems
-        self.findings += other.findings
-
-    def ranked(self) -> list[tuple[str, int]]:
-        """(expression, files) with files > 0, most files first, ties by expression: the same order
-        however the counts were added up."""
-        return sorted(((e, n) for e, n in self.licenses.items() if n > 0), key=lambda kv: (-kv[1], kv[0]))
-
-    @property
-    def dominant(self) -> str | None:
-        """The expression most files have (ties: the first by name), or None."""
-        top = max(self.licenses.values(), default=0)
-        return min(e for e, n in self.licenses.items() if n == top) if top > 0 else None
-
-
-class DirCounter:
-    """Directory counts, added up batch by batch as verdicts arrive (the UI has them complete as soon as
-    the last file is read) or from a whole index's columns (``LicenseIndex.dirs``).
-
-    Files alike (same directory, status, expression and findings) are counted in one update.
-    """
-
-    def __init__(self) -> None:
-        self._own: dict[str, DirStats] = {}
-        #: Files counted so far.
-        self.files = 0
-
-    def add(self, batch: Sequence[tuple[str, Outcome]]) -> None:
-        """Count a batch of (path, outcome) in each file's own directory."""
-        alike = Counter([(path.rpartition("/")[0], outcome[0], outcome[1], outcome[3]) for path, outcome in batch])
-        for (directory, status, expression, findings), count in alike.items():
-            self._stats(directory).add(status, expression, findings, count)  # *count* files alike, in one update
-        self.files += len(batch)
-
-    def add_columns(self, paths: Sequence[str], statuses: Sequence[int], exprs: Sequence[str | None],
-                    findings: dict[str, tuple[Finding, ...]]) -> None:
-        """Count a whole index's columns (a cached index arrives in one piece, without batches)."""
-        parents = map(itemgetter(0), map(str.rpartition, paths, repeat("/")))
-        self._add_plain(Counter(zip(parents, statuses, exprs)))
-        positions = {path: i for i, path in enumerate(paths)} if findings else {}
-        for path, found in findings.items():
-            i = positions.get(path)
-            if i is not None and found:
-                self._with_findings(path, statuses[i], exprs[i], found)
-
-    def _with_findings(self, path: str, status: int, expression: str | None, findings: tuple[Finding, ...]) -> None:
-        """A file counted as one without findings has these: counted again, with them."""
-        stats = self._stats(path.rpartition("/")[0])
-        stats.add(status, expression, (), -1)
-        stats.add(status, expression, findings)
-
-    def _add_plain(self, plain: Counter[tuple[str, int, str | None]]) -> None:
-        for (directory, status, expression), count in plain.items():
-            self._stats(directory).add(status, expression, (), count)  # *count* files alike, in one update
-            self.files += count
-
-    def _stats(self, directory: str) -> DirStats:
-        stats = self._own.get(directory)
-        if stats is None:
-            stats = self._own[directory] = DirStats()
-        return stats
-
-    def totals(self) -> dict[str, DirStats]:
-        """Every directory's counts, its sub-directories' included ("" is the root). The counter is
-        used up: its per-directory counts become the totals, rather than being copied."""
-        dirs, self._own = self._own, {}
-        for directory in list(dirs):
-            directory = directory.rpartition("/")[0] if directory else None
-            while directory is not None and directory not in dirs:
-                dirs[directory] = DirStats()
-                directory = directory.rpartition("/")[0] if directory else None
-        dirs.setdefault("", DirStats())
-        for directory in sorted(dirs, key=lambda d: d.count("/") if d else -1, reverse=True):
-            if directory:  # deepest first: each adds its complete counts to its parent
-                dirs[directory.rpartition("/")[0]].merge(dirs[directory])
-        return dirs
-
-
-def is_problem(status: int, findings: tuple[Finding, ...]) -> bool:
-    """A file counts as a problem when its tag is invalid, it is unreadable, or has an error."""
-    return status in (INVALID, UNREADABLE) or any(f.severity == "error" for f in findings)
-
-
-def parents(path: str) -> Iterator[str]:
-    """"a/b/c.c" -> "", "a", "a/b"."""
-    yield ""
-    end = path.find("/")
-    while end != -1:
-        yield path[:end]
-        end = path.find("/", end + 1)
 
 
 class LicenseIndex:
@@ -256,12 +132,6 @@ class LicenseIndex:
 
     def status_counts(self) -> Counter:
         return Counter({name: self.status.count(code) for code, name in enumerate(STATUSES)})
-
-    def summary(self) -> dict:
-        """Counts per status, severity, rule, expression, license and class (``query.summarize``)."""
-        from tui.core.query import summarize
-
-        return summarize(self)
 
     # Directories -----------------------------------------------------------------------------
 

@@ -37,17 +37,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tui.core.evaluate import INVALID, STATUSES, UNREADABLE, VALID
-from tui.core.scan import CANNOT_LIST
+from tui.core.catalog import CLASSES
+from tui.core.evaluate import STATUSES
 
 if TYPE_CHECKING:
     from tui.core.catalog import Catalog
     from tui.core.index import LicenseIndex
-    from tui.core.report import FindingFilter
-    from tui.core.rules import Finding
 
 KEYS = ("license", "class", "status", "rule", "path", "ext", "expr")
-CLASSES = ("preferred", "dual", "deprecated", "exception", "other")
 #: Keys whose unquoted values are split on commas into alternatives.
 _LIST_KEYS = frozenset({"license", "class", "status", "rule", "ext"})
 _ID_RE = re.compile(r"[A-Za-z.0-9\-+]+")
@@ -250,14 +247,6 @@ def spellings(counts: dict[str, int]) -> list[tuple[str, int, list[str]]]:
 def expression_ids(expression: str) -> tuple[str, ...]:
     """The ids written in an expression (valid or not), without operators."""
     return tuple(t for t in _ID_RE.findall(expression) if t.upper() not in _OPERATORS)
-
-
-def license_name(catalog: Catalog, any_id: str) -> str:
-    """The license an id belongs to, as the tree's LICENSES/ defines it: every alias of one
-    LICENSES/ file (``GPL-2.0``, ``GPL-2.0-only``, ``GPL-2.0+``, ``GPL-2.0-or-later``) is one license,
-    named by the file's first id; an id no LICENSES/ file declares is its own license."""
-    entry = catalog.license(any_id) or catalog.exception(any_id)
-    return entry.name if entry is not None else any_id
 
 
 def _id_group(catalog: Catalog, any_id: str) -> str:
@@ -598,87 +587,3 @@ def replace_last_word(text: str, word: str) -> str:
 # Summary --------------------------------------------------------------------------------------
 
 
-def summarize(index: LicenseIndex, positions: Iterable[int] | None = None,
-              keep: FindingFilter | None = None, top: int = 10) -> dict:
-    """Counts for a selection of files (None: all): per status, expression, license id, class,
-    rule and severity, and the directories (by the files directly in them) with the most problems.
-
-    The keys of ``lictree check --format json``'s summary hold the same values for the whole tree.
-    """
-    paths, status, exprs, findings = index.paths, index.status, index.exprs, index.findings
-    rows: Sequence[int] = range(len(paths)) if positions is None else (
-        positions if isinstance(positions, Sequence) else list(positions))
-    status_n = Counter()
-    named: Counter = Counter()
-    invalid: Counter = Counter()
-    severities = Counter({"error": 0, "warning": 0, "info": 0})
-    rules: Counter = Counter()
-    rule_files: Counter = Counter()
-    dirs: dict[str, list[int]] = {}
-    files = 0
-    for i in rows:
-        files += 1
-        code = status[i]
-        status_n[code] += 1
-        if code == VALID:
-            named[exprs[i]] += 1
-        elif code == INVALID:
-            invalid[exprs[i]] += 1
-        found: tuple[Finding, ...] = findings.get(paths[i], ()) if findings else ()
-        if found and keep is not None:
-            found = keep.apply(found)
-        problem = code in (INVALID, UNREADABLE) or any(f.severity == "error" for f in found)
-        if found:
-            for f in found:
-                severities[f.severity] += 1
-                rules[f.rule] += 1
-            for rule_id in {f.rule for f in found}:
-                rule_files[rule_id] += 1
-        if found or problem:
-            directory = paths[i].rpartition("/")[0]
-            counts = dirs.setdefault(directory, [0, 0])
-            counts[0] += problem
-            counts[1] += bool(found)
-    licenses: Counter = Counter()
-    spelled: dict[str, Counter] = {}
-    classes: Counter = Counter()
-    catalog = index.catalog
-    for expression, n in named.items():
-        ids = index.ctx.licenses(expression)
-        for name in dict.fromkeys(license_name(catalog, i) for i in ids):
-            licenses[name] += n
-        for license_id in ids:
-            spelled.setdefault(license_name(catalog, license_id), Counter())[license_id] += n
-        for cls in {catalog.class_of(i) for i in ids} - {None}:
-            classes[cls] += n
-    ranked = sorted(dirs.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))[:top]
-    dir_files = _files_per_dir(paths, rows, {d for d, _ in ranked})
-    return {
-        "files": files,
-        "statuses": {name: status_n[code] for code, name in enumerate(STATUSES)},
-        "findings": dict(severities),
-        "rules": dict(sorted(rules.items())),
-        "expressions": dict(named.most_common()),
-        "licenses_from": index.ctx.known.source,
-        "copying_default": catalog.copying_default,
-        "invalid_expressions": dict(invalid.most_common()),
-        "licenses": dict(licenses.most_common()),
-        "license_spellings": {name: dict(spelled[name].most_common()) for name in licenses},
-        "classes": {c: classes[c] for c in CLASSES if classes[c]},
-        "rule_files": dict(sorted(rule_files.items())),
-        "not_scanned": sum(1 for _path, why in index.skipped if not why.startswith(CANNOT_LIST)),
-        "directories": [
-            {"path": d, "files": dir_files.get(d, 0), "problems": p, "with_findings": f} for d, (p, f) in ranked
-        ],
-    }
-
-
-def _files_per_dir(paths: Sequence[str], rows: Iterable[int], wanted: set[str]) -> dict[str, int]:
-    if not wanted:
-        return {}
-    counts: Counter = Counter()
-    for i in rows:
-        directory = paths[i].rpartition("/")[0]
-        if directory in wanted:
-            counts[directory] += 1
-    return dict(counts)

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from tui import __version__
+from tui.core.counting import FindingFilter, summarize
 from tui.core.evaluate import STATUSES, Record
 from tui.core.rules import UNREADABLE, Finding
 from tui.core.scan import CANNOT_LIST
@@ -35,24 +36,6 @@ def printable(text: str) -> str:
         return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
     return _CONTROL_RE.sub(escape, text)
-
-
-class FindingFilter:
-    """--select / --ignore: which rule ids to report."""
-
-    def __init__(self, select: set[str] | None = None, ignore: set[str] | None = None) -> None:
-        self.select = select or None
-        self.ignore = ignore or set()
-
-    def keep(self, finding: Finding) -> bool:
-        if self.select is not None and finding.rule not in self.select:
-            return False
-        return finding.rule not in self.ignore
-
-    def apply(self, findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
-        if self.select is None and not self.ignore:
-            return findings
-        return tuple(f for f in findings if self.keep(f))
 
 
 def unlisted_findings(index: LicenseIndex) -> dict[str, tuple[Finding, ...]]:
@@ -140,8 +123,6 @@ def summary_counts(index: LicenseIndex, keep: FindingFilter, positions: Sequence
     One implementation (``query.summarize``) counts; here the findings of directories that could not
     be listed are added and text from the tree is made printable.
     """
-    from tui.core.query import summarize
-
     summary = summarize(index, positions, keep)
     if positions is None:
         rules = summary["rules"]

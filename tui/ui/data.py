@@ -12,8 +12,9 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from tui.core.copying import is_license_file, license_files
+from tui.core.counting import DirStats, is_problem
 from tui.core.evaluate import EXCLUDED, INVALID, STATUSES, UNREADABLE, UNTAGGED, Outcome
-from tui.core.index import DirStats, LicenseIndex, is_problem
+from tui.core.index import LicenseIndex
 from tui.core.rules import Finding
 from tui.ui.rows import display_key
 

@@ -16,9 +16,9 @@ from textual.content import Content
 
 from tui.core.catalog import Catalog, LicenseEntry
 from tui.core.copying import LicenseFile, applicable
+from tui.core.counting import DirStats
 from tui.core.evaluate import EXCLUDED, INVALID, STATUSES, UNREADABLE, UNTAGGED
 from tui.core.expressions import structure_lines
-from tui.core.index import DirStats
 from tui.core.preview import Head
 from tui.core.report import printable
 from tui.core.rules import RULES, Finding

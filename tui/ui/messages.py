@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
+from tui.core.counting import DirStats
 from tui.core.evaluate import Outcome
-from tui.core.index import DirStats, LicenseIndex
+from tui.core.index import LicenseIndex
 
 if TYPE_CHECKING:
     from tui.ui.detail import Section

@@ -23,8 +23,10 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from tui.core.catalog import CLASSES
+from tui.core.counting import summarize
 from tui.core.index import LicenseIndex
-from tui.core.query import CLASSES, spellings, summarize, term
+from tui.core.query import spellings, term
 from tui.core.report import printable
 from tui.core.rules import RULES
 from tui.ui.data import ERROR, EXCLUDED_GLYPH, UNREADABLE_GLYPH, UNTAGGED_GLYPH, VALID

@@ -25,8 +25,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
 
+from tui.core.counting import DirStats
 from tui.core.evaluate import EXCLUDED, INVALID, UNREADABLE, UNTAGGED, VALID
-from tui.core.index import DirStats
 from tui.core.report import printable
 from tui.ui.data import PENDING, TreeData, glyph_for
 from tui.ui.model import KEEP, TreeModel

@@ -1,0 +1,259 @@
+"""Counting files: per directory as verdicts arrive (``DirStats``, ``DirCounter``) and for a selection of
+files (``summarize``: the summary view, ``check --format json``'s summary and every export), with the
+rule filter (``FindingFilter``) that decides which findings count. One implementation, imported by the
+index, the query language, the reports and the UI.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter
+from typing import Protocol
+
+from tui.core.catalog import CLASSES, Catalog
+from tui.core.evaluate import INVALID, STATUSES, UNREADABLE, VALID, Context, Outcome
+from tui.core.rules import Finding
+from tui.core.scan import CANNOT_LIST
+
+
+class Columns(Protocol):
+    """What counting reads of an index (``tui.core.index.LicenseIndex``): its columns and context."""
+
+    paths: Sequence[str]
+    status: Sequence[int]
+    exprs: Sequence[str | None]
+    findings: dict[str, tuple[Finding, ...]]
+    skipped: list[tuple[str, str]]
+    ctx: Context
+
+    @property
+    def catalog(self) -> Catalog: ...
+
+
+class FindingFilter:
+    """--select / --ignore: which rule ids to report."""
+
+    def __init__(self, select: set[str] | None = None, ignore: set[str] | None = None) -> None:
+        self.select = select or None
+        self.ignore = ignore or set()
+
+    def keep(self, finding: Finding) -> bool:
+        if self.select is not None and finding.rule not in self.select:
+            return False
+        return finding.rule not in self.ignore
+
+    def apply(self, findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
+        if self.select is None and not self.ignore:
+            return findings
+        return tuple(f for f in findings if self.keep(f))
+
+
+@dataclass(slots=True)
+class DirStats:
+    """What a directory contains: file counts per status and per license expression."""
+
+    files: int = 0
+    statuses: Counter = field(default_factory=Counter)
+    licenses: Counter = field(default_factory=Counter)
+    problems: int = 0
+    findings: int = 0
+
+    def add(self, status: int, expression: str | None, findings: tuple[Finding, ...], sign: int = 1) -> None:
+        self.files += sign
+        self.statuses[STATUSES[status]] += sign
+        if expression is not None and status == 0:
+            self.licenses[expression] += sign
+        if findings:
+            self.findings += sign
+        if is_problem(status, findings):
+            self.problems += sign
+
+    def copy(self) -> DirStats:
+        statuses, licenses = Counter(), Counter()
+        dict.update(statuses, self.statuses)  # dict's own update: Counter's adds up one key at a time
+        dict.update(licenses, self.licenses)
+        return DirStats(self.files, statuses, licenses, self.problems, self.findings)
+
+    def merge(self, other: DirStats) -> None:
+        self.files += other.files
+        self.statuses.update(other.statuses)
+        self.licenses.update(other.licenses)
+        self.problems += other.problems
+        self.findings += other.findings
+
+    def ranked(self) -> list[tuple[str, int]]:
+        """(expression, files) with files > 0, most files first, ties by expression: the same order
+        however the counts were added up."""
+        return sorted(((e, n) for e, n in self.licenses.items() if n > 0), key=lambda kv: (-kv[1], kv[0]))
+
+    @property
+    def dominant(self) -> str | None:
+        """The expression most files have (ties: the first by name), or None."""
+        top = max(self.licenses.values(), default=0)
+        return min(e for e, n in self.licenses.items() if n == top) if top > 0 else None
+
+
+class DirCounter:
+    """Directory counts, added up batch by batch as verdicts arrive (the UI has them complete as soon as
+    the last file is read) or from a whole index's columns (``LicenseIndex.dirs``).
+
+    Files alike (same directory, status, expression and findings) are counted in one update.
+    """
+
+    def __init__(self) -> None:
+        self._own: dict[str, DirStats] = {}
+        #: Files counted so far.
+        self.files = 0
+
+    def add(self, batch: Sequence[tuple[str, Outcome]]) -> None:
+        """Count a batch of (path, outcome) in each file's own directory."""
+        alike = Counter([(path.rpartition("/")[0], outcome[0], outcome[1], outcome[3]) for path, outcome in batch])
+        for (directory, status, expression, findings), count in alike.items():
+            self._stats(directory).add(status, expression, findings, count)  # *count* files alike, in one update
+        self.files += len(batch)
+
+    def add_columns(self, paths: Sequence[str], statuses: Sequence[int], exprs: Sequence[str | None],
+                    findings: dict[str, tuple[Finding, ...]]) -> None:
+        """Count a whole index's columns (a cached index arrives in one piece, without batches)."""
+        parents = map(itemgetter(0), map(str.rpartition, paths, repeat("/")))
+        self._add_plain(Counter(zip(parents, statuses, exprs)))
+        positions = {path: i for i, path in enumerate(paths)} if findings else {}
+        for path, found in findings.items():
+            i = positions.get(path)
+            if i is not None and found:
+                self._with_findings(path, statuses[i], exprs[i], found)
+
+    def _with_findings(self, path: str, status: int, expression: str | None, findings: tuple[Finding, ...]) -> None:
+        """A file counted as one without findings has these: counted again, with them."""
+        stats = self._stats(path.rpartition("/")[0])
+        stats.add(status, expression, (), -1)
+        stats.add(status, expression, findings)
+
+    def _add_plain(self, plain: Counter[tuple[str, int, str | None]]) -> None:
+        for (directory, status, expression), count in plain.items():
+            self._stats(directory).add(status, expression, (), count)  # *count* files alike, in one update
+            self.files += count
+
+    def _stats(self, directory: str) -> DirStats:
+        stats = self._own.get(directory)
+        if stats is None:
+            stats = self._own[directory] = DirStats()
+        return stats
+
+    def totals(self) -> dict[str, DirStats]:
+        """Every directory's counts, its sub-directories' included ("" is the root). The counter is
+        used up: its per-directory counts become the totals, rather than being copied."""
+        dirs, self._own = self._own, {}
+        for directory in list(dirs):
+            directory = directory.rpartition("/")[0] if directory else None
+            while directory is not None and directory not in dirs:
+                dirs[directory] = DirStats()
+                directory = directory.rpartition("/")[0] if directory else None
+        dirs.setdefault("", DirStats())
+        for directory in sorted(dirs, key=lambda d: d.count("/") if d else -1, reverse=True):
+            if directory:  # deepest first: each adds its complete counts to its parent
+                dirs[directory.rpartition("/")[0]].merge(dirs[directory])
+        return dirs
+
+
+def is_problem(status: int, findings: tuple[Finding, ...]) -> bool:
+    """A file counts as a problem when its tag is invalid, it is unreadable, or has an error."""
+    return status in (INVALID, UNREADABLE) or any(f.severity == "error" for f in findings)
+
+
+def parents(path: str) -> Iterator[str]:
+    """"a/b/c.c" -> "", "a", "a/b"."""
+    yield ""
+    end = path.find("/")
+    while end != -1:
+        yield path[:end]
+        end = path.find("/", end + 1)
+
+
+def summarize(index: Columns, positions: Iterable[int] | None = None,
+              keep: FindingFilter | None = None, top: int = 10) -> dict:
+    """Counts for a selection of files (None: all): per status, expression, license id, class,
+    rule and severity, and the directories (by the files directly in them) with the most problems.
+
+    The keys of ``lictree check --format json``'s summary hold the same values for the whole tree.
+    """
+    paths, status, exprs, findings = index.paths, index.status, index.exprs, index.findings
+    rows: Sequence[int] = range(len(paths)) if positions is None else (
+        positions if isinstance(positions, Sequence) else list(positions))
+    status_n = Counter()
+    named: Counter = Counter()
+    invalid: Counter = Counter()
+    severities = Counter({"error": 0, "warning": 0, "info": 0})
+    rules: Counter = Counter()
+    rule_files: Counter = Counter()
+    dirs: dict[str, list[int]] = {}
+    files = 0
+    for i in rows:
+        files += 1
+        code = status[i]
+        status_n[code] += 1
+        if code == VALID:
+            named[exprs[i]] += 1
+        elif code == INVALID:
+            invalid[exprs[i]] += 1
+        found: tuple[Finding, ...] = findings.get(paths[i], ()) if findings else ()
+        if found and keep is not None:
+            found = keep.apply(found)
+        problem = code in (INVALID, UNREADABLE) or any(f.severity == "error" for f in found)
+        if found:
+            for f in found:
+                severities[f.severity] += 1
+                rules[f.rule] += 1
+            for rule_id in {f.rule for f in found}:
+                rule_files[rule_id] += 1
+        if found or problem:
+            directory = paths[i].rpartition("/")[0]
+            counts = dirs.setdefault(directory, [0, 0])
+            counts[0] += problem
+            counts[1] += bool(found)
+    licenses: Counter = Counter()
+    spelled: dict[str, Counter] = {}
+    classes: Counter = Counter()
+    catalog = index.catalog
+    for expression, n in named.items():
+        ids = index.ctx.licenses(expression)
+        for name in dict.fromkeys(catalog.name_of(i) for i in ids):
+            licenses[name] += n
+        for license_id in ids:
+            spelled.setdefault(catalog.name_of(license_id), Counter())[license_id] += n
+        for cls in {catalog.class_of(i) for i in ids} - {None}:
+            classes[cls] += n
+    ranked = sorted(dirs.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))[:top]
+    dir_files = _files_per_dir(paths, rows, {d for d, _ in ranked})
+    return {
+        "files": files,
+        "statuses": {name: status_n[code] for code, name in enumerate(STATUSES)},
+        "findings": dict(severities),
+        "rules": dict(sorted(rules.items())),
+        "expressions": dict(named.most_common()),
+        "licenses_from": index.ctx.known.source,
+        "copying_default": catalog.copying_default,
+        "invalid_expressions": dict(invalid.most_common()),
+        "licenses": dict(licenses.most_common()),
+        "license_spellings": {name: dict(spelled[name].most_common()) for name in licenses},
+        "classes": {c: classes[c] for c in CLASSES if classes[c]},
+        "rule_files": dict(sorted(rule_files.items())),
+        "not_scanned": sum(1 for _path, why in index.skipped if not why.startswith(CANNOT_LIST)),
+        "directories": [
+            {"path": d, "files": dir_files.get(d, 0), "problems": p, "with_findings": f} for d, (p, f) in ranked
+        ],
+    }
+
+
+def _files_per_dir(paths: Sequence[str], rows: Iterable[int], wanted: set[str]) -> dict[str, int]:
+    if not wanted:
+        return {}
+    counts: Counter = Counter()
+    for i in rows:
+        directory = paths[i].rpartition("/")[0]
+        if directory in wanted:
+            counts[directory] += 1
+    return dict(counts)
