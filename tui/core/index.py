@@ -127,9 +127,6 @@ class LicenseIndex:
         return (self.record_at(i) for i in range(len(self.paths)))
 
     @property
-    def records(self) -> list[Record]:
-        return list(self)
-
     def status_counts(self) -> Counter:
         return Counter({name: self.status.count(code) for code, name in enumerate(STATUSES)})
 

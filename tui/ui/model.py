@@ -356,10 +356,6 @@ class TreeModel:
                 return i
         return None
 
-    def files_in_display_order(self, paths: Collection[str]) -> list[str]:
-        """*paths* sorted in the order the tree shows them (directories before files at each level)."""
-        return sorted(paths, key=lambda p: display_key(p, False))
-
 
 def _mask_of(paths: Sequence[str], visible: Iterator[str] | Collection[str]) -> bytearray:
     """The filter mask of *paths* showing the paths in *visible* (those not in *paths* are ignored)."""
