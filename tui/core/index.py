@@ -126,7 +126,6 @@ class LicenseIndex:
     def __iter__(self) -> Iterator[Record]:
         return (self.record_at(i) for i in range(len(self.paths)))
 
-    @property
     def status_counts(self) -> Counter:
         return Counter({name: self.status.count(code) for code, name in enumerate(STATUSES)})
 

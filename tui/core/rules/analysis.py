@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING, NamedTuple, Union
 
 if TYPE_CHECKING:
-    from tui.core.evaluate import Context
+    from tui.core.rules.base import RuleContext
 
 _TOKEN_RE = re.compile(r"[()]|[^\s()]+")
 _OPERATORS = ("AND", "OR", "WITH")
@@ -115,7 +115,7 @@ def analyse(expression: str) -> Analysis:
     return Analysis(tree, tuple(levels), tuple(dict.fromkeys(lowercase)), leaves, choices)
 
 
-def analysis_of(ctx: Context, expression: str) -> Analysis:
+def analysis_of(ctx: RuleContext, expression: str) -> Analysis:
     """``analyse`` cached on the context, so each distinct string is read once a worker."""
     key = ("analysis", expression)
     found = ctx.memo.get(key)

@@ -11,12 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 if TYPE_CHECKING:
-    from tui.core.evaluate import Context
-    from tui.core.expressions import Verdict
+    from tui.core.catalog import Catalog
+    from tui.core.expressions import KnownIds, Verdict
     from tui.core.scan import Facts
+
+
+class RuleContext(Protocol):
+    """What a rule sees of the tree (``tui.core.evaluate.Context`` is one): its root, LICENSES/ catalog,
+    known ids, a verdict per expression, and a memo for work shared between files."""
+
+    root: str
+    catalog: Catalog
+    known: KnownIds
+    memo: dict
+
+    def verdict(self, expression: str) -> Verdict: ...
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -30,7 +42,7 @@ class Finding(NamedTuple):
     message: str
 
 
-CheckFn = Callable[["Context", str, "Facts", "Verdict | None"], Iterable[Finding]]
+CheckFn = Callable[["RuleContext", str, "Facts", "Verdict | None"], Iterable[Finding]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +114,7 @@ def declare(rule_id: str, name: str, severity: str, summary: str, reference: str
 
 
 #: Rules that depend only on the expression string: (rule, fn(ctx, expression, verdict) -> messages).
-ExpressionFn = Callable[["Context", str, "Verdict"], Iterable[str]]
+ExpressionFn = Callable[["RuleContext", str, "Verdict"], Iterable[str]]
 EXPRESSION_RULES: list[tuple[Rule, ExpressionFn]] = []
 
 
@@ -120,7 +132,7 @@ def expression_rule(
     return register
 
 
-def check_expression(ctx: Context, path: str, facts: Facts, verdict: Verdict | None) -> Iterable[Finding]:
+def check_expression(ctx: RuleContext, path: str, facts: Facts, verdict: Verdict | None) -> Iterable[Finding]:
     """Every expression rule's findings for this file's tag, from a cache keyed by (expression, line)."""
     header = facts.header
     expression = header.expression  # gated "tagged": never None here

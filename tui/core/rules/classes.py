@@ -17,11 +17,11 @@ from tui.core.rules.base import expression_rule
 from tui.core.rules.families import GPL_OK, family
 
 if TYPE_CHECKING:
-    from tui.core.evaluate import Context
     from tui.core.expressions import Verdict
+    from tui.core.rules.base import RuleContext
 
 
-def unavoidable(ctx: Context, expression: str, license_class: str) -> list[str]:
+def unavoidable(ctx: RuleContext, expression: str, license_class: str) -> list[str]:
     """The ids of *license_class* in *expression* when every choice includes one (else [])."""
     choices = analysis_of(ctx, expression).choices
     catalog = ctx.catalog
@@ -37,7 +37,7 @@ def _named(ids: list[str]) -> str:
     return ids[0] + " is" if len(ids) == 1 else ", ".join(ids) + " are"
 
 
-def _advice(ctx: Context, ids: list[str]) -> str:
+def _advice(ctx: RuleContext, ids: list[str]) -> str:
     """What the LICENSES/ file's own Usage-Guide says about new code, when it says something."""
     for license_id in ids:
         entry = ctx.catalog.license(license_id)
@@ -56,7 +56,7 @@ def _advice(ctx: Context, ids: list[str]) -> str:
     "license-rules.rst, License identifiers, 2. Deprecated licenses: 'These licenses should only be used "
     "for existing code or for importing code from a different project.'",
 )
-def deprecated(ctx: Context, expression: str, verdict: Verdict) -> Iterator[str]:
+def deprecated(ctx: RuleContext, expression: str, verdict: Verdict) -> Iterator[str]:
     if verdict.valid:
         ids = unavoidable(ctx, expression, "deprecated")
         if ids:
@@ -64,7 +64,7 @@ def deprecated(ctx: Context, expression: str, verdict: Verdict) -> Iterator[str]
                    f"another project, not for new code{_advice(ctx, ids)}")
 
 
-def gpl_alternative(ctx: Context, expression: str, dual: set[str]) -> bool:
+def gpl_alternative(ctx: RuleContext, expression: str, dual: set[str]) -> bool:
     """Whether some choice avoids every *dual* id and is GPL-2.0 compatible (or of unknown family)."""
     for choice in analysis_of(ctx, expression).choices or ():
         if not choice & dual and all(family(lic) in GPL_OK or family(lic) is None for lic in choice):
@@ -79,7 +79,7 @@ def gpl_alternative(ctx: Context, expression: str, dual: set[str]) -> bool:
     "to dual license code with another license in addition to a preferred license.'; LICENSES/dual/*, "
     "Usage-Guide: 'it MUST be used together with a GPL2 compatible license using \"OR\"'",
 )
-def dual_alone(ctx: Context, expression: str, verdict: Verdict) -> Iterator[str]:
+def dual_alone(ctx: RuleContext, expression: str, verdict: Verdict) -> Iterator[str]:
     choices = analysis_of(ctx, expression).choices if verdict.valid else None
     if not choices:
         return

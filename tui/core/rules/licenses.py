@@ -9,7 +9,7 @@ from tui.core.rules.base import Finding, declare
 
 if TYPE_CHECKING:
     from tui.core.catalog import Catalog, LicenseEntry
-    from tui.core.evaluate import Context
+    from tui.core.rules.base import RuleContext
 
 METATAGS = "license-rules.rst, License identifiers, Metatags and Exception Metatags"
 
@@ -90,7 +90,7 @@ def _drift(entry: LicenseEntry) -> list[Finding]:
     return found
 
 
-def catalog_findings(ctx: Context) -> dict[str, list[Finding]]:
+def catalog_findings(ctx: RuleContext) -> dict[str, list[Finding]]:
     """Findings for the LICENSES/ files: the catalog's problems, missing tags, drift, bad examples."""
     catalog: Catalog = ctx.catalog
     found: dict[str, list[Finding]] = {}

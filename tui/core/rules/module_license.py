@@ -18,8 +18,8 @@ from tui.core.rules.families import FREE, GPL_OK, family
 from tui.core.scan import line_at
 
 if TYPE_CHECKING:
-    from tui.core.evaluate import Context
     from tui.core.expressions import Verdict
+    from tui.core.rules.base import RuleContext
     from tui.core.scan import Facts
 
 MODULE_RST = "license-rules.rst, MODULE_LICENSE"
@@ -67,7 +67,7 @@ def _why(string: str, families: list[frozenset[str | None]]) -> str:
     return "offers nothing beyond the GPL"
 
 
-def contradiction(ctx: Context, string: str, expression: str) -> str | None:
+def contradiction(ctx: RuleContext, string: str, expression: str) -> str | None:
     """Why MODULE_LICENSE(*string*) contradicts *expression*, or None when they agree (or cannot tell)."""
     key = ("module", string, expression)
     if key in ctx.memo:
@@ -120,7 +120,7 @@ def _line(body: bytes, offsets: list[int]) -> int | None:
     f"{MODULE_RST}: '\"GPL and additional rights\" Historical variant ... Please do not use in new code.'",
     when="modules",
 )
-def module_license(ctx: Context, path: str, facts: Facts, verdict: Verdict | None) -> Iterable[Finding]:
+def module_license(ctx: RuleContext, path: str, facts: Facts, verdict: Verdict | None) -> Iterable[Finding]:
     modules = facts.modules
     if not modules:
         return ()
@@ -152,7 +152,7 @@ def module_license(ctx: Context, path: str, facts: Facts, verdict: Verdict | Non
     return [rule_.finding(_line(facts.body, where), message) for rule_, where, message in found]
 
 
-def _historical(ctx: Context, expression: str | None) -> str:
+def _historical(ctx: RuleContext, expression: str | None) -> str:
     message = f'MODULE_LICENSE("{HISTORICAL_STRING}") is historical, not for new code'
     choices = analysis_of(ctx, expression).choices if expression else None
     if choices and _satisfied("Dual MIT/GPL", [frozenset(family(lic) for lic in choice) for choice in choices]):

@@ -10,9 +10,9 @@ from tui.core.rules.base import Finding, checks, declare
 from tui.core.rules.tags import extra_tags, head_of
 
 if TYPE_CHECKING:
-    from tui.core.evaluate import Context
     from tui.core.expressions import Verdict
     from tui.core.headers import Header
+    from tui.core.rules.base import RuleContext
     from tui.core.scan import Facts
 
 PLACEMENT_RST = (
@@ -56,7 +56,7 @@ PLACEMENT = declare(
 )
 
 
-def placement(ctx: Context, path: str, facts: Facts, header: Header) -> Finding | None:
+def placement(ctx: RuleContext, path: str, facts: Facts, header: Header) -> Finding | None:
     """Called only when the tag is neither on line 1 nor on line 2 after '#!'."""
     line = header.line
     if not header.prefix and style_of(path, header.shebang) is None:
@@ -124,7 +124,7 @@ STYLE = declare(
 )
 
 
-def comment_style(ctx: Context, path: str, header: Header) -> Finding | None:
+def comment_style(ctx: RuleContext, path: str, header: Header) -> Finding | None:
     style = style_of(path, header.shebang)
     if style is None or header.prefix in style.accepted:
         return None
@@ -144,7 +144,7 @@ def _style_message(style: Style, prefix: str) -> str:
 
 
 @checks("LT104", "LT105", "LT200", "LT201", when="tagged")
-def check_header(ctx: Context, path: str, facts: Facts, verdict: Verdict | None) -> Iterable[Finding]:
+def check_header(ctx: RuleContext, path: str, facts: Facts, verdict: Verdict | None) -> Iterable[Finding]:
     """The tag line's rules in one call a file: most files return after two comparisons."""
     header = facts.header
     if header.line == 1 and not header.more_tags:

@@ -12,8 +12,8 @@ from tui.core.rules.analysis import Node, Term, analysis_of
 from tui.core.rules.base import Finding, declare, expression_rule
 
 if TYPE_CHECKING:
-    from tui.core.evaluate import Context
     from tui.core.expressions import Verdict
+    from tui.core.rules.base import RuleContext
     from tui.core.scan import Facts
 
 SYNTAX = "license-rules.rst, License identifier syntax, 3. Syntax"
@@ -30,7 +30,7 @@ MISSING = declare(
 )
 
 
-def _parentheses_only(ctx: Context, expression: str) -> bool:
+def _parentheses_only(ctx: RuleContext, expression: str) -> bool:
     """Whether the expression passes spdxcheck once AND/OR operands are parenthesised."""
     analysis = analysis_of(ctx, expression)
     if not (analysis.mixed or analysis.chained):
@@ -45,7 +45,7 @@ def _parentheses_only(ctx: Context, expression: str) -> bool:
     "a chain or mix of AND/OR that only lacks parentheses is reported as LT102/LT103 instead.",
     f"{SYNTAX}; scripts/spdxcheck.py",
 )
-def invalid_expression(ctx: Context, expression: str, verdict: Verdict) -> Iterator[str]:
+def invalid_expression(ctx: RuleContext, expression: str, verdict: Verdict) -> Iterator[str]:
     if not verdict.valid and not _parentheses_only(ctx, expression):
         yield f"{verdict.error} (ids checked against {ctx.known.source})"
 
@@ -56,7 +56,7 @@ def invalid_expression(ctx: Context, expression: str, verdict: Verdict) -> Itera
     f"{SYNTAX}: 'an expression consists of keywords \"AND\", \"OR\" separating sub-expressions and "
     "surrounded by \"(\", \")\"'",
 )
-def mixed_and_or(ctx: Context, expression: str, verdict: Verdict) -> Iterator[str]:
+def mixed_and_or(ctx: RuleContext, expression: str, verdict: Verdict) -> Iterator[str]:
     analysis = analysis_of(ctx, expression)
     if analysis.mixed:
         meant = analysis.rewrite()
@@ -74,7 +74,7 @@ def mixed_and_or(ctx: Context, expression: str, verdict: Verdict) -> Iterator[st
     f"{SYNTAX}; scripts/spdxcheck.py (precedence: nonassoc AND, OR). license-rules.rst's own example "
     "'GPL-1.0+ OR BSD-3-Clause OR OpenSSL' is written this way",
 )
-def operator_chain(ctx: Context, expression: str, verdict: Verdict) -> Iterator[str]:
+def operator_chain(ctx: RuleContext, expression: str, verdict: Verdict) -> Iterator[str]:
     analysis = analysis_of(ctx, expression)
     if analysis.chained and not analysis.mixed:
         ops = " and ".join(analysis.chained)
@@ -93,7 +93,7 @@ def operator_chain(ctx: Context, expression: str, verdict: Verdict) -> Iterator[
     f"{SYNTAX} (keywords \"AND\", \"OR\", \"WITH\"); SPDX specification 2.3, Annex D.2: 'License expression "
     "operators (AND, OR and WITH) should be matched in a case-sensitive manner'",
 )
-def operator_case(ctx: Context, expression: str, verdict: Verdict) -> Iterator[str]:
+def operator_case(ctx: RuleContext, expression: str, verdict: Verdict) -> Iterator[str]:
     lowered = analysis_of(ctx, expression).lowercase_operators
     if lowered:
         words = ", ".join(f"'{word}'" for word in lowered)
@@ -109,7 +109,7 @@ _QUOTED_EXAMPLE = re.compile(r"\s*(?:#|//|/\*|\*|\.\.|--|;|%|!|@|<!--)[ \t]{2,}"
 _HEAD = 65536
 
 
-def head_of(ctx: Context, path: str, facts: Facts, size: int = _HEAD) -> bytes:
+def head_of(ctx: RuleContext, path: str, facts: Facts, size: int = _HEAD) -> bytes:
     """The first bytes of the file: those the scan read, or read again when Facts came without them."""
     if facts.body:
         return facts.body[:size]
@@ -156,7 +156,7 @@ def _meaning(node: Node) -> frozenset[frozenset[str]]:
     return frozenset(a | b for a in left for b in right)
 
 
-def same_license(ctx: Context, one: str, other: str) -> bool:
+def same_license(ctx: RuleContext, one: str, other: str) -> bool:
     if " ".join(one.split()).upper() == " ".join(other.split()).upper():
         return True
     a, b = analysis_of(ctx, one).tree, analysis_of(ctx, other).tree
@@ -179,7 +179,7 @@ RULE_CONFLICT = declare(
 )
 
 
-def extra_tags(ctx: Context, path: str, facts: Facts, header: Header) -> list[Finding]:
+def extra_tags(ctx: RuleContext, path: str, facts: Facts, header: Header) -> list[Finding]:
     """Tags after the first, in the first 15 lines; later ones are generator strings and examples."""
     if header.expression is None:
         return []

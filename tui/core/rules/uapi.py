@@ -10,8 +10,8 @@ from tui.core.rules.analysis import analysis_of
 from tui.core.rules.base import RULES, Finding, rule
 
 if TYPE_CHECKING:
-    from tui.core.evaluate import Context
     from tui.core.expressions import Verdict
+    from tui.core.rules.base import RuleContext
     from tui.core.scan import Facts
 
 SYSCALL_NOTE = "LINUX-SYSCALL-NOTE"
@@ -40,7 +40,7 @@ def is_uapi_header(path: str) -> bool:
     UAPI_RST,
     when="path:uapi/",
 )
-def uapi(ctx: Context, path: str, facts: Facts, verdict: Verdict | None) -> Iterable[Finding]:
+def uapi(ctx: RuleContext, path: str, facts: Facts, verdict: Verdict | None) -> Iterable[Finding]:
     if not is_uapi_header(path):
         return ()
     header = facts.header
