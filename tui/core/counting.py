@@ -14,9 +14,10 @@ from operator import itemgetter
 from typing import Protocol
 
 from tui.core.catalog import CLASSES, Catalog
-from tui.core.evaluate import INVALID, STATUSES, UNREADABLE, VALID, Context, Outcome
+from tui.core.evaluate import Context, Outcome
 from tui.core.rules import Finding
 from tui.core.scan import CANNOT_LIST
+from tui.core.status import INVALID, STATUSES, UNREADABLE, VALID
 
 
 class Columns(Protocol):

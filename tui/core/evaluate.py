@@ -10,13 +10,13 @@ from tui.core.exclude import ExcludeRules
 from tui.core.expressions import KnownIds, Verdict, validate
 from tui.core.rules import Finding
 from tui.core.scan import Facts, Raw, facts_from
+from tui.core.status import EXCLUDED, INVALID, UNREADABLE, UNTAGGED, VALID
 
 #: The per-file checks that shared outcomes were worked out for (see evaluate_shared).
 _PLAIN_DISPATCH = ((), (rules_mod.base.check_expression, rules_mod.placement.check_header),
                    (rules_mod.module_license.module_license,), (("uapi/", rules_mod.uapi.uapi),))
 #: MODULE_LICENSE findings carry the line of the string in the body: they are never shared.
 _MODULE_RULES = frozenset(r.id for r in rules_mod.RULES.values() if r.check is rules_mod.module_license.module_license)
-STATUSES = ("valid", "untagged", "invalid", "unreadable", "excluded")
 _NO_FINDINGS: tuple[Finding, ...] = ()
 
 
@@ -49,9 +49,6 @@ class Outcome(NamedTuple):
     findings: tuple[Finding, ...]
 
 
-VALID, UNTAGGED, INVALID, UNREADABLE, EXCLUDED = range(5)
-
-
 class Context:
     """Everything a verdict depends on besides the file itself: LICENSES/, COPYING, spdxexclude."""
 
@@ -67,7 +64,8 @@ class Context:
         self._catalog_findings = rules_mod.catalog_findings(self)
         default = self.catalog.copying_default
         note = f"the COPYING default applies ({default})" if default else "no COPYING default was found"
-        self._missing = (rules_mod.MISSING.finding(None, f"no SPDX-License-Identifier in the first 15 lines; {note}"),)
+        missing = f"no SPDX-License-Identifier in the first 15 lines; {note}"
+        self._missing = (rules_mod.RULE_MISSING.finding(None, missing),)
         self._always, self._tagged, self._modules, self._paths = rules_mod.dispatch()
         #: Outcomes shared by the C reader's batches, under its own keys (see evaluate_shared).
         self.shared: dict[tuple, Outcome | None] = {}
@@ -138,7 +136,7 @@ class Context:
             return Outcome(EXCLUDED, None, 0, tuple(extra) if extra else _NO_FINDINGS)
         header = facts.header
         if header is None:
-            findings = [rules_mod.UNREADABLE.finding(None, facts.error or "not read")]
+            findings = [rules_mod.RULE_UNREADABLE.finding(None, facts.error or "not read")]
             return Outcome(UNREADABLE, None, 0, tuple(findings + (extra or [])))
         expression = header.expression
         if expression is None:

@@ -28,10 +28,10 @@ from urllib.parse import quote
 
 from tui import __version__
 from tui.core.counting import FindingFilter
-from tui.core.evaluate import STATUSES
 from tui.core.index import LicenseIndex
 from tui.core.report import check_json, file_json, printable, summary_counts, summary_line
 from tui.core.rules import RULES, Finding
+from tui.core.status import STATUSES
 
 #: Format name -> the usual file name ending.
 FORMATS = {

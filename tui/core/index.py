@@ -23,10 +23,11 @@ from tui.core import readers
 from tui.core import scan as scan_mod
 from tui.core.catalog import Catalog
 from tui.core.counting import DirCounter, DirStats, parents
-from tui.core.evaluate import INVALID, STATUSES, UNTAGGED, Context, Outcome, Record
+from tui.core.evaluate import Context, Outcome, Record
 from tui.core.exclude import EXCLUDE_FILE
 from tui.core.rules import Finding
 from tui.core.scan import SYMLINK_RECORD, VANISHED, Listing, parse_git, read_facts, start_listing, stat_key
+from tui.core.status import INVALID, STATUSES, UNTAGGED
 
 #: Up to this many files added or removed at once are inserted in place rather than merged in one pass.
 SMALL_MERGE = 64

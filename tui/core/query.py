@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tui.core.catalog import CLASSES
-from tui.core.evaluate import STATUSES
+from tui.core.status import STATUSES
 
 if TYPE_CHECKING:
     from tui.core.catalog import Catalog

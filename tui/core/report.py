@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 from tui import __version__
 from tui.core.counting import FindingFilter, summarize
-from tui.core.evaluate import STATUSES, Record
-from tui.core.rules import UNREADABLE, Finding
+from tui.core.evaluate import Record
+from tui.core.rules import RULE_UNREADABLE, Finding
 from tui.core.scan import CANNOT_LIST
+from tui.core.status import STATUSES
 
 if TYPE_CHECKING:  # the index is not imported to print a kept report (check's warm path)
     from tui.core.index import LicenseIndex
@@ -40,7 +41,7 @@ def printable(text: str) -> str:
 
 def unlisted_findings(index: LicenseIndex) -> dict[str, tuple[Finding, ...]]:
     """An LT001 finding for each directory that could not be listed: its files are unknown, not absent."""
-    return {path: (UNREADABLE.finding(None, why),) for path, why in index.skipped if why.startswith(CANNOT_LIST)}
+    return {path: (RULE_UNREADABLE.finding(None, why),) for path, why in index.skipped if why.startswith(CANNOT_LIST)}
 
 
 def not_scanned(index: LicenseIndex) -> list[tuple[str, str]]:

@@ -28,8 +28,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tui import __version__
-from tui.core.evaluate import EXCLUDED, INVALID, UNTAGGED, VALID
 from tui.core.report import printable
+from tui.core.status import EXCLUDED, INVALID, UNTAGGED, VALID
 
 if TYPE_CHECKING:
     from spdx_tools.spdx.model import Document, Relationship

@@ -1,8 +1,7 @@
 """What the UI knows about each file while the index fills in, and after.
 
 Verdicts arrive in batches from ``build_index``'s progress callback (kept in ``pending``) until
-the finished ``LicenseIndex`` replaces them. The glyphs that stand for each verdict live here too,
-so the tree, the detail pane and the help screen agree. No Textual import.
+the finished ``LicenseIndex`` replaces them. No Textual import (the glyphs for each verdict are in tui.ui.rows).
 """
 
 from __future__ import annotations
@@ -13,41 +12,11 @@ from typing import NamedTuple
 
 from tui.core.copying import is_license_file, license_files
 from tui.core.counting import DirStats, is_problem
-from tui.core.evaluate import EXCLUDED, INVALID, STATUSES, UNREADABLE, UNTAGGED, Outcome
+from tui.core.evaluate import Outcome
 from tui.core.index import LicenseIndex
 from tui.core.rules import Finding
+from tui.core.status import STATUSES
 from tui.ui.rows import display_key
-
-
-class Glyph(NamedTuple):
-    """A status mark: the character, the palette key of its colour, and what it means."""
-
-    char: str
-    key: str
-    meaning: str
-
-
-VALID = Glyph("✓", "valid", "valid SPDX tag")
-FINDINGS = Glyph("!", "findings", "valid tag, but with findings (warnings)")
-ERROR = Glyph("✗", "invalid", "invalid tag, or a finding of error severity")
-UNTAGGED_GLYPH = Glyph("○", "untagged", "no SPDX tag: the COPYING default applies")
-UNREADABLE_GLYPH = Glyph("?", "unreadable", "could not be read")
-EXCLUDED_GLYPH = Glyph("–", "excluded", "excluded by scripts/spdxexclude")
-PENDING = Glyph("·", "pending", "not read yet")
-GLYPHS = (VALID, FINDINGS, ERROR, UNTAGGED_GLYPH, UNREADABLE_GLYPH, EXCLUDED_GLYPH, PENDING)
-
-
-def glyph_for(status: int, findings: tuple[Finding, ...]) -> Glyph:
-    """The glyph of one file's verdict."""
-    if status == UNREADABLE:
-        return UNREADABLE_GLYPH
-    if status == INVALID or any(f.severity == "error" for f in findings):
-        return ERROR
-    if status == EXCLUDED:
-        return EXCLUDED_GLYPH
-    if status == UNTAGGED:
-        return UNTAGGED_GLYPH
-    return FINDINGS if findings else VALID
 
 
 class FileState(NamedTuple):

@@ -17,19 +17,20 @@ from textual.content import Content
 from tui.core.catalog import Catalog, LicenseEntry
 from tui.core.copying import LicenseFile, applicable
 from tui.core.counting import DirStats
-from tui.core.evaluate import EXCLUDED, INVALID, STATUSES, UNREADABLE, UNTAGGED
 from tui.core.expressions import structure_lines
 from tui.core.preview import Head
 from tui.core.report import printable
 from tui.core.rules import RULES, Finding
-from tui.ui.data import ERROR, FINDINGS, FileState, TreeData, glyph_for
+from tui.core.status import EXCLUDED, INVALID, STATUSES, UNREADABLE, UNTAGGED
+from tui.ui.data import FileState, TreeData
+from tui.ui.rows import GLYPH_ERROR, GLYPH_FINDINGS, glyph_for
 from tui.ui.themes import Palette
 
 HEADING = "bold $text-accent"
 MUTED = "$text-muted"
 LABEL = "$text-primary"
 TOP_LICENSES = 15
-_SEVERITY_GLYPH = {"error": ERROR, "warning": FINDINGS, "info": FINDINGS}
+_SEVERITY_GLYPH = {"error": GLYPH_ERROR, "warning": GLYPH_FINDINGS, "info": GLYPH_FINDINGS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +143,7 @@ def _file_title(path: str, state: FileState | None, palette: Palette) -> Content
 def _findings(findings: tuple[Finding, ...], palette: Palette) -> Content:
     rows = []
     for finding in sorted(findings, key=lambda f: (f.line or 0, f.rule)):
-        glyph = _SEVERITY_GLYPH.get(finding.severity, FINDINGS)
+        glyph = _SEVERITY_GLYPH.get(finding.severity, GLYPH_FINDINGS)
         where = f"line {finding.line}" if finding.line else "file"
         rule = RULES.get(finding.rule)
         rows.append(Content.assemble(

@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.ui.data import GLYPHS
+from tui.ui.rows import GLYPHS
 from tui.ui.themes import Palette
 
 _KEY_NAMES = {

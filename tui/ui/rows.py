@@ -1,4 +1,4 @@
-"""Rows of the tree pane and the path arithmetic they rest on, shared by the tree model (``model``)
+"""Rows of the tree pane, their glyphs, and the path arithmetic they rest on, shared by the tree model (``model``)
 and the filter's narrowing (``narrow``): what a row is, the guide characters, the display order,
 and the children of a directory in a sorted list of paths. No Textual import.
 """
@@ -8,6 +8,9 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
+
+from tui.core.rules import Finding
+from tui.core.status import Status
 
 DIR, FILE = 0, 1
 AFTER_SLASH = chr(ord("/") + 1)  # "d/" + anything sorts before "d" + AFTER_SLASH
@@ -75,3 +78,35 @@ def children_of(paths: Sequence[str], directory: str, mask: bytearray | None = N
             i = after
     dirs.sort()
     return dirs, files
+
+
+class Glyph(NamedTuple):
+    """A status mark: the character, the palette key of its colour, and what it means."""
+
+    char: str
+    key: str
+    meaning: str
+
+
+GLYPH_VALID = Glyph("✓", "valid", "valid SPDX tag")
+GLYPH_FINDINGS = Glyph("!", "findings", "valid tag, but with findings (warnings)")
+GLYPH_ERROR = Glyph("✗", "invalid", "invalid tag, or a finding of error severity")
+GLYPH_UNTAGGED = Glyph("○", "untagged", "no SPDX tag: the COPYING default applies")
+GLYPH_UNREADABLE = Glyph("?", "unreadable", "could not be read")
+GLYPH_EXCLUDED = Glyph("–", "excluded", "excluded by scripts/spdxexclude")
+GLYPH_PENDING = Glyph("·", "pending", "not read yet")
+GLYPHS = (GLYPH_VALID, GLYPH_FINDINGS, GLYPH_ERROR, GLYPH_UNTAGGED, GLYPH_UNREADABLE, GLYPH_EXCLUDED, GLYPH_PENDING)
+#: The glyph of each status, before findings are looked at (``glyph_for`` looks at them).
+STATUS_GLYPHS = {Status.VALID: GLYPH_VALID, Status.UNTAGGED: GLYPH_UNTAGGED, Status.INVALID: GLYPH_ERROR,
+                 Status.UNREADABLE: GLYPH_UNREADABLE, Status.EXCLUDED: GLYPH_EXCLUDED}
+
+
+def glyph_for(status: int, findings: tuple[Finding, ...]) -> Glyph:
+    """The glyph of one file's verdict: an error finding makes it ✗, any other finding !."""
+    if status == Status.UNREADABLE:
+        return GLYPH_UNREADABLE
+    if status == Status.INVALID or any(f.severity == "error" for f in findings):
+        return GLYPH_ERROR
+    if status in (Status.EXCLUDED, Status.UNTAGGED):
+        return STATUS_GLYPHS[Status(status)]
+    return GLYPH_FINDINGS if findings else GLYPH_VALID

@@ -29,12 +29,11 @@ from tui.core.index import LicenseIndex
 from tui.core.query import spellings, term
 from tui.core.report import printable
 from tui.core.rules import RULES
-from tui.ui.data import ERROR, EXCLUDED_GLYPH, UNREADABLE_GLYPH, UNTAGGED_GLYPH, VALID
+from tui.core.status import Status
+from tui.ui.rows import STATUS_GLYPHS
 from tui.ui.themes import Palette
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
-_STATUS_GLYPHS = {"valid": VALID, "untagged": UNTAGGED_GLYPH, "invalid": ERROR, "unreadable": UNREADABLE_GLYPH,
-                  "excluded": EXCLUDED_GLYPH}
 #: Count and share columns: "  86,679  100.0%".
 _NUMBERS = 17
 
@@ -65,8 +64,9 @@ def summary_sections(summary: dict, palette: Palette) -> list[tuple[str, list[Ro
     valid = " " + term("status", "valid")  # license/class/expression counts are of valid tags
     sections: list[tuple[str, list[Row]]] = []
     sections.append(("Files by status", [
-        Row(f"{_STATUS_GLYPHS[name].char} {name}", n, palette.status[_STATUS_GLYPHS[name].key], term("status", name))
-        for name, n in summary["statuses"].items() if n
+        Row(f"{STATUS_GLYPHS[status].char} {status.word}", n, palette.status[STATUS_GLYPHS[status].key],
+            term("status", status.word))
+        for status in Status if (n := summary["statuses"].get(status.word))
     ]))
     sections.append(("Valid tags by license class", [
         Row(c, summary["classes"][c], "$text", term("class", c) + valid) for c in CLASSES if summary["classes"].get(c)

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from textual.theme import Theme
 
-from tui.core.evaluate import STATUSES
 from tui.core.expressions import structure_lines
+from tui.core.status import STATUSES
 
 DEFAULT_THEME = "dark"
 #: Glyph colours: one per status, "findings" (valid but with findings) and "pending" (not read yet).

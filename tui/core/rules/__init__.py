@@ -35,15 +35,16 @@ from tui.core.rules.base import (
 )
 from tui.core.rules.licenses import CATALOG_RULE_IDS, catalog_findings
 from tui.core.rules.licenses import MALFORMED as CATALOG
-from tui.core.rules.tags import MISSING, UNREADABLE
+from tui.core.rules.tags import MISSING as RULE_MISSING
+from tui.core.rules.tags import UNREADABLE as RULE_UNREADABLE
 
-INVALID = RULES["LT101"]
+RULE_INVALID = RULES["LT101"]
 
 __all__ = [
-    "CATALOG", "CATALOG_RULE_IDS", "EXPRESSION_RULES", "GATES", "INVALID", "MISSING", "RULES", "SEVERITIES",
-    "UNREADABLE", "CheckFn", "Dispatch", "Finding", "Rule", "catalog_findings", "checks", "declare", "dispatch",
-    "expression_rule", "fingerprint",
-    "parse_rule_ids", "per_file_checks", "per_file_rules", "rule",
+    "CATALOG", "CATALOG_RULE_IDS", "EXPRESSION_RULES", "GATES", "RULES", "RULE_INVALID", "RULE_MISSING",
+    "RULE_UNREADABLE", "SEVERITIES", "CheckFn", "Dispatch", "Finding", "Rule", "catalog_findings", "checks",
+    "declare", "dispatch", "expression_rule", "fingerprint", "parse_rule_ids", "per_file_checks", "per_file_rules",
+    "rule",
 ]
 
 _FINGERPRINT: list[str] = []

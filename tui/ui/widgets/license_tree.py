@@ -26,11 +26,11 @@ from textual.strip import Strip
 from textual.timer import Timer
 
 from tui.core.counting import DirStats
-from tui.core.evaluate import EXCLUDED, INVALID, UNREADABLE, UNTAGGED, VALID
 from tui.core.report import printable
-from tui.ui.data import PENDING, TreeData, glyph_for
+from tui.core.status import INVALID, STATUSES, VALID, Status
+from tui.ui.data import TreeData
 from tui.ui.model import KEEP, TreeModel
-from tui.ui.rows import DIR, Row, ancestors, display_key
+from tui.ui.rows import DIR, GLYPH_PENDING, Row, ancestors, display_key, glyph_for
 from tui.ui.themes import Palette
 
 BAR_CELLS = 8
@@ -39,7 +39,9 @@ BAR_CELLS = 8
 REST_DELAY = 0.12
 #: A space, the bar, a space and the count of problems ("✗ 12,345").
 STATS_WIDTH = 1 + BAR_CELLS + 9
-_STATUS_WORDS = {UNTAGGED: "untagged", UNREADABLE: "unreadable", EXCLUDED: "excluded"}
+_STATUS_WORDS = {s: s.word for s in (Status.UNTAGGED, Status.UNREADABLE, Status.EXCLUDED)}
+#: A status code's palette key (a file not read yet has none: "pending").
+_STATUS_KEY = dict(enumerate(STATUSES))
 
 
 @dataclass(slots=True)
@@ -339,7 +341,7 @@ class LicenseTree(ScrollView, can_focus=True):
             state = self.data.file(row.key)
             name = printable(row.name)
             if state is None:
-                glyph = PENDING
+                glyph = GLYPH_PENDING
                 license_text, license_style = "", styles.muted
             else:
                 glyph = glyph_for(state.status, state.findings)
@@ -377,7 +379,7 @@ class LicenseTree(ScrollView, can_focus=True):
             return printable(expression), self._license_style(expression)
         if status == INVALID and expression is not None:
             return printable(expression), styles.status["invalid"]
-        return _STATUS_WORDS.get(status, ""), styles.status[STATUS_KEY.get(status, "pending")]
+        return _STATUS_WORDS.get(status, ""), styles.status[_STATUS_KEY.get(status, "pending")]
 
     def _dir_license(self, stats: DirStats | None, styles: _Styles) -> tuple[str, Style]:
         if stats is None:
@@ -625,7 +627,6 @@ class LicenseTree(ScrollView, can_focus=True):
         self.scroll_to(y=max(0, target), animate=False)
 
 
-STATUS_KEY = {VALID: "valid", UNTAGGED: "untagged", INVALID: "invalid", UNREADABLE: "unreadable", EXCLUDED: "excluded"}
 
 
 def _bar_cells(shares: Counter[str], cells: int) -> list[tuple[str, int]]:
