@@ -26,7 +26,6 @@ from _measure import median_of, run_measured
 
 ROOT = sys.path[0]
 
-DEFAULT_TREE = "/root/.cache/lictree-kernel/linux-source-6.12"
 QUERIES = [
     "license:MIT",
     "license:GPL-2.0-only -status:valid",
@@ -55,7 +54,7 @@ def cpu_now() -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("tree", nargs="?", default=DEFAULT_TREE)
+    parser.add_argument("tree", help="a Linux kernel tree (docs/kernel-tree.md)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-spdxcheck", action="store_true")
     args = parser.parse_args()
@@ -81,7 +80,7 @@ def run(tree: str, args: argparse.Namespace, env: dict, out_dir: str) -> int:
     print(f"tree: {tree}  (2 cores, shared; median of {args.repeat} runs)")
     if not args.no_spdxcheck:
         runs = [run_measured([sys.executable, "scripts/spdxcheck.py"], cwd=tree)]
-        wall, rss = median_of(runs)
+        wall, rss, _cpu = median_of(runs)
         status = "" if runs[0][2] == 0 else f"  (exit {runs[0][2]}: is ply and GitPython installed?)"
         print(f"spdxcheck.py (for scale): {wall:.2f} s wall, {rss:.0f} MB{status}")
 
@@ -103,7 +102,7 @@ def run(tree: str, args: argparse.Namespace, env: dict, out_dir: str) -> int:
             walls.append(time.perf_counter() - start)
             cpus.append(cpu_now() - cpu)
         command = [sys.executable, "-m", "tui.cli", "export", tree, "--format", fmt, "-o", target]
-        cmd_wall, cmd_rss = median_of([run_measured(command, cwd=ROOT, env=env) for _ in range(args.repeat)])
+        cmd_wall, cmd_rss, _cpu = median_of([run_measured(command, cwd=ROOT, env=env) for _ in range(args.repeat)])
         size = os.path.getsize(target) / 1e6
         wall = statistics.median(walls)
         verdict = "ok" if cmd_wall <= EXPORT_GOAL_S else "SLOW"

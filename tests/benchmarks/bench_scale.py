@@ -132,8 +132,8 @@ def measure(tree: str, cache: str, repeat: int) -> dict[str, tuple[float, float,
 
 
 def _summarise(results: list[tuple[float, float, int]]) -> tuple[float, float, int]:
-    wall, rss = median_of(results)
-    return wall, rss, max(code for _w, _r, code in results)
+    wall, rss, _cpu = median_of(results)
+    return wall, rss, max(result[2] for result in results)
 
 
 def main() -> int:

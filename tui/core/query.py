@@ -1,25 +1,7 @@
 """The filter language: narrow a tree's files by license, class, status, rule, path or text.
 
-A query is a list of terms separated by blanks; a file matches when it matches every term::
-
-    license:MIT          the tag names MIT (or an alias from the same LICENSES/ file), on any side
-                         of OR/AND/WITH: "GPL-2.0 OR MIT" matches; ids are case-insensitive
-    license:=GPL-2.0+    exactly that id, no aliases
-    class:dual           the tag uses an id of that LICENSES/ class
-                         (preferred, dual, deprecated, exception, other)
-    status:untagged      valid, untagged, invalid, unreadable or excluded
-    rule:LT1             a finding whose rule id starts with LT1
-    path:drivers/net     that directory (or file) and everything under it; a glob with * ? [...]
-                         is matched against the whole path, * crossing "/" (as git pathspecs do)
-    ext:h                the file name ends in ".h" (case-sensitive, as file names are)
-    expr:"GPL-2.0 OR MIT"  exactly that expression (case and blanks aside)
-    usb                  free text: the path contains "usb" (case-insensitive)
-    -status:valid        a leading "-" negates a term
-    status:invalid,unreadable   commas give alternatives within one term
-    path:"My Dir/x"      double quotes keep blanks (and commas) in a value; \\" and \\\\ inside
-
-``license:`` and ``class:`` look at the ids written in the tag, valid or not; untagged files
-have no tag (the COPYING default is not a tag): use ``status:untagged`` for them.
+The language (keys, quoting, negation, alternatives) is described for users in docs/query.md;
+the UI's help screen has a short form (``tui.ui.widgets.filter_bar.QUERY_HELP``).
 
 ``parse_query(text)`` gives a ``Query`` or raises ``QueryError`` (a message and a column);
 ``Query.matches(index)`` gives the matching positions into ``index.paths``. Each term is

@@ -1,10 +1,11 @@
-"""Regenerate the README's screenshots: SVGs drawn by lictree itself, so they cannot go stale.
+"""Regenerate the screenshots in screenshots/: SVGs drawn by lictree itself, so they cannot go stale.
 
     python3 -m tui.ui.screenshots [--kernel KERNEL_TREE] [--out screenshots]
 
-Without --kernel, $LICTREE_KERNEL_TREE is used if set; the kernel picture is skipped when there
-is no kernel tree. The verdict cache is kept in a temporary directory, and nothing is written in
-the trees.
+Without --kernel (or $LICTREE_KERNEL_TREE), only the demo pictures are drawn, and lictree says
+that the kernel pictures need --kernel. A --kernel that is not a kernel tree is one line on
+stderr and exit status 2. What each picture shows: docs/ui.md. The verdict cache is kept in a
+temporary directory, and nothing is written in the trees.
 """
 
 from __future__ import annotations
@@ -74,11 +75,35 @@ async def shoot(root: str, path: str, steps: Steps | None, theme: str | None = N
     print(f"wrote {path}")
 
 
+#: The pictures of a real kernel tree (Linux 6.12).
+KERNEL_SHOTS = ("kernel-problem.svg", "kernel-jffs2-licence.svg")
+
+
+def kernel_tree_problem(path: str) -> str | None:
+    """Why *path* cannot be used for the kernel pictures, or None when it is a kernel tree."""
+    if not path:
+        return "empty path"
+    if not os.path.exists(path):
+        return "no such file or directory"
+    if not os.path.isdir(path):
+        return "not a directory"
+    missing = [name for name in ("LICENSES", "COPYING", "fs/jffs2") if not os.path.exists(os.path.join(path, name))]
+    if missing:
+        return f"not a Linux kernel tree (no {', '.join(missing)})"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m tui.ui.screenshots", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--kernel", default=os.environ.get("LICTREE_KERNEL_TREE"), help="a Linux kernel tree")
+    parser.add_argument("--kernel", default=os.environ.get("LICTREE_KERNEL_TREE") or None,
+                        help="a Linux kernel tree, for the kernel pictures (default: $LICTREE_KERNEL_TREE)")
     parser.add_argument("--out", default="screenshots", help="where to write the SVGs (default: screenshots/)")
     args = parser.parse_args(argv)
+    if args.kernel is not None:
+        problem = kernel_tree_problem(args.kernel)
+        if problem:
+            print(f"screenshots: --kernel {args.kernel}: {problem}", file=sys.stderr)
+            return 2
     os.makedirs(args.out, exist_ok=True)
     os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="lictree-screenshots-")
     demo = demo_tree()
@@ -88,11 +113,12 @@ def main(argv: list[str] | None = None) -> int:
         (demo, "demo-expanded-okabe-ito.svg", keys("e", "n", "n"), "okabe-ito"),
         (demo, "help.svg", open_help, None),
     ]
-    if args.kernel and os.path.isdir(args.kernel):
+    if args.kernel:
         shots.append((args.kernel, "kernel-problem.svg", keys("n"), None))
         shots.append((args.kernel, "kernel-jffs2-licence.svg", select("fs/jffs2/compr.c"), None))
     else:
-        print("no kernel tree (--kernel or $LICTREE_KERNEL_TREE): kernel screenshots skipped", file=sys.stderr)
+        print(f"drawing the demo pictures only: {', '.join(KERNEL_SHOTS)} need --kernel KERNEL_TREE "
+              "(docs/kernel-tree.md says how to get one)", file=sys.stderr)
     for root, name, steps, theme in shots:
         asyncio.run(shoot(root, os.path.join(args.out, name), steps, theme))
     return 0
