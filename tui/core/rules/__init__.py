@@ -18,12 +18,18 @@ from tui.core.rules import classes, module_license, placement, uapi  # noqa: F40
 from tui.core.rules.base import (
     EXPRESSION_RULES,
     GATES,
+    KEY_PARTS,
+    NAME_PREFIXES,
+    READS,
+    UNSHARED_WHEN,
     RULES,
     SEVERITIES,
     CheckFn,
     Dispatch,
+    Fact,
     Finding,
     Rule,
+    ShareSpec,
     checks,
     declare,
     dispatch,
@@ -32,6 +38,7 @@ from tui.core.rules.base import (
     per_file_checks,
     per_file_rules,
     rule,
+    share_spec,
 )
 from tui.core.rules.licenses import CATALOG_RULE_IDS, catalog_findings
 from tui.core.rules.licenses import MALFORMED as CATALOG
@@ -40,10 +47,10 @@ from tui.core.rules.tags import MISSING, UNREADABLE
 INVALID = RULES["LT101"]
 
 __all__ = [
-    "CATALOG", "CATALOG_RULE_IDS", "EXPRESSION_RULES", "GATES", "INVALID", "MISSING", "RULES", "SEVERITIES",
-    "UNREADABLE", "CheckFn", "Dispatch", "Finding", "Rule", "catalog_findings", "checks", "declare", "dispatch",
-    "expression_rule", "fingerprint",
-    "parse_rule_ids", "per_file_checks", "per_file_rules", "rule",
+    "CATALOG", "CATALOG_RULE_IDS", "EXPRESSION_RULES", "GATES", "INVALID", "KEY_PARTS", "MISSING", "NAME_PREFIXES", "READS", "RULES",
+    "SEVERITIES", "UNREADABLE", "UNSHARED_WHEN", "CheckFn", "Dispatch", "Fact", "Finding", "Rule", "ShareSpec",
+    "catalog_findings", "checks", "declare", "dispatch", "expression_rule", "fingerprint",
+    "parse_rule_ids", "per_file_checks", "per_file_rules", "rule", "share_spec",
 ]
 
 _FINGERPRINT: list[str] = []
