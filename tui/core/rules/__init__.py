@@ -21,9 +21,9 @@ from tui.core.rules.base import (
     KEY_PARTS,
     NAME_PREFIXES,
     READS,
-    UNSHARED_WHEN,
     RULES,
     SEVERITIES,
+    UNSHARED_WHEN,
     CheckFn,
     Dispatch,
     Fact,
@@ -47,8 +47,9 @@ from tui.core.rules.tags import MISSING, UNREADABLE
 INVALID = RULES["LT101"]
 
 __all__ = [
-    "CATALOG", "CATALOG_RULE_IDS", "EXPRESSION_RULES", "GATES", "INVALID", "KEY_PARTS", "MISSING", "NAME_PREFIXES", "READS", "RULES",
-    "SEVERITIES", "UNREADABLE", "UNSHARED_WHEN", "CheckFn", "Dispatch", "Fact", "Finding", "Rule", "ShareSpec",
+    "CATALOG", "CATALOG_RULE_IDS", "EXPRESSION_RULES", "GATES", "INVALID", "KEY_PARTS", "MISSING", "NAME_PREFIXES",
+    "READS", "RULES", "SEVERITIES", "UNREADABLE", "UNSHARED_WHEN", "CheckFn", "Dispatch", "Fact", "Finding", "Rule",
+    "ShareSpec",
     "catalog_findings", "checks", "declare", "dispatch", "expression_rule", "fingerprint",
     "parse_rule_ids", "per_file_checks", "per_file_rules", "rule", "share_spec",
 ]
