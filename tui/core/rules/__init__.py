@@ -7,6 +7,8 @@ LT4xx license classes (deprecated, dual), LT5xx MODULE_LICENSE, LT9xx LICENSES/ 
 Per-file rules run inside the scan's worker processes, once a file, so they stay cheap: rules that
 depend only on the expression are worked out once per distinct string, path rules dispatch on a
 prefix or extension, and a file is read again only on rare paths (a tag not on line 1, a second tag).
+Each per-file check declares the facts it reads (``reads=``, see ``Fact``): the scan shares one outcome
+among the files that agree on them (``share_spec``), so a check must declare everything it looks at.
 """
 
 from __future__ import annotations
