@@ -108,37 +108,51 @@ heads = st.builds(
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=st.sampled_from(NAMES), data=st.one_of(heads, heads, blobs))
 def test_a_shared_outcome_is_the_one_the_file_gets_on_its_own(tmp_path_factory, name: str, data: bytes):
-    """One Context for every example, so outcomes are shared across files of other names and contents."""
+    """One Context a reader for every example, so outcomes are shared across files of other names and
+    contents: by the C reader's keys (read_columns) and by the Python reader's (Context.evaluate_read)."""
     if "ctx" not in _shared:
         root = write_tree(tmp_path_factory.mktemp("shared"), {})
         _shared["root"] = root  # type: ignore[assignment]
         _shared["ctx"] = Context(str(root))
+        _shared["python"] = Context(str(root))
     ctx, root = _shared["ctx"], _shared["root"]
     path = Path(root) / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     got = fastread.read(str(path), True)
     assert got is not None
-    codes, texts, numbers, found, pending = fastread.read_columns(str(root), [name], b"\1", ctx.shared, ctx.exempt)
+    codes, texts, numbers, found, pending = fastread.read_columns(str(root), [name], b"\1", ctx.shared, ctx.exempt,
+                                                                  ctx.table)
     if pending:  # not known yet, or never shared: worked out as a scan does (and kept for the next examples)
         ((_at, share, raw),) = pending
         shared = ctx.evaluate_shared(name, share, raw)
     else:
         shared = Outcome(codes[0], texts[0], numbers[0], found.get(name, ()))
-    assert shared == ctx.evaluate(name, scan.facts_from(got))
+    own = ctx.evaluate(name, scan.facts_from(got))
+    assert shared == own
+    facts = scan._read_facts(str(path), name, True, str(root), None)
+    assert _shared["python"].evaluate_read(name, facts) == own
 
 
 def index_with(reader: str, root: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple]:
+    """The records of *root* read by the C reader, the Python reader, or ("alone") the Python reader with
+    every file worked out on its own (both readers share outcomes by the same rules.share_spec)."""
+    from tui.core import rules
+
     with monkeypatch.context() as patch:
-        if reader == "python":
+        if reader != "c":
             patch.setattr(scan, "_fastread", None)
+        if reader == "alone":
+            patch.setattr(rules, "share_spec", lambda fns=None: None)
         index = build_index(root, use_cache=False)
     return {r.path: (r.status, r.expression, r.line, r.findings) for r in index}
 
 
 @needs_c
 def test_both_readers_give_the_demo_tree_the_same_verdicts_and_findings(monkeypatch: pytest.MonkeyPatch):
-    assert index_with("c", str(DEMO), monkeypatch) == index_with("python", str(DEMO), monkeypatch)
+    alone = index_with("alone", str(DEMO), monkeypatch)
+    assert index_with("c", str(DEMO), monkeypatch) == alone
+    assert index_with("python", str(DEMO), monkeypatch) == alone
 
 
 @needs_c
@@ -149,6 +163,9 @@ def test_both_readers_give_the_kernel_the_same_verdicts_and_findings(monkeypatch
     assert len(by_c) > 80_000
     assert by_c.keys() == by_python.keys()
     differ = [path for path in by_c if by_c[path] != by_python[path]]
+    assert not differ, differ[:10]
+    alone = index_with("alone", root, monkeypatch)  # and sharing gives each file its own outcome
+    differ = [path for path in by_c if by_c[path] != alone[path]]
     assert not differ, differ[:10]
 
 
@@ -163,8 +180,9 @@ def test_both_readers_give_the_kernel_the_same_verdicts_and_findings(monkeypatch
                               min_size=2, max_size=3))),
        files=st.lists(st.tuples(st.sampled_from(NAMES), st.integers(0, 2)), min_size=1, max_size=40))
 def test_outcomes_shared_in_batches_are_those_each_file_gets_on_its_own(tmp_path_factory, contents, files):
-    """The C reader's batches share outcomes under keys made from the file name's extension (rules.placement.
-    style_of looks no further): a tree of many files per name, read by both readers, gets the same records."""
+    """Both readers share outcomes under keys made of what the rules read (e.g. the file name's extension:
+    rules.placement.style_of looks no further): a tree of many files per name, read by both readers, gets
+    the records each file gets on its own."""
     root = write_tree(tmp_path_factory.mktemp("tree"), {})
     for i, (name, pick) in enumerate(files):  # a few contents, so that files of other names share them
         data = contents[pick % len(contents)]
@@ -174,7 +192,9 @@ def test_outcomes_shared_in_batches_are_those_each_file_gets_on_its_own(tmp_path
         path.write_bytes(data)
     monkeypatch = pytest.MonkeyPatch()
     try:
-        assert index_with("c", str(root), monkeypatch) == index_with("python", str(root), monkeypatch)
+        alone = index_with("alone", str(root), monkeypatch)
+        assert index_with("c", str(root), monkeypatch) == alone
+        assert index_with("python", str(root), monkeypatch) == alone
     finally:
         monkeypatch.undo()
 
@@ -183,12 +203,16 @@ def test_outcomes_shared_in_batches_are_those_each_file_gets_on_its_own(tmp_path
 @given(st.lists(st.sampled_from(["a", "b.c", "Makefile", "Kconfig.x", "Kbuild", ".c", "x.y", "d.x", "1", "k.dts"]),
                 min_size=1, max_size=3).map("/".join), st.booleans())
 def test_the_c_name_key_decides_what_style_of_decides(path: str, shebang: bool):
-    """Files whose names give the same name_key take the same comment style (so they may share outcomes)."""
+    """Files whose names give the same name_key take the same comment style (so they may share outcomes);
+    the Python reader's name_key is the C one."""
+    from tui.core.rules import NAME_PREFIXES
     from tui.core.rules.placement import style_of
 
-    ext, named = fastread.name_key(path)
+    prefixes = tuple(name.encode() for name in NAME_PREFIXES)
+    ext, named = fastread.name_key(path, prefixes)
+    assert scan.name_key(path, NAME_PREFIXES) == (ext.decode(), named)
     other = ("Makefile" if named else "zz") + (f".{ext.decode()}" if ext or "." in path.rpartition("/")[2][1:] else "")
-    assert fastread.name_key(other) == (ext, named)
+    assert fastread.name_key(other, prefixes) == (ext, named)
     assert style_of(path, shebang) == style_of(other, shebang)
 
 

@@ -10,7 +10,8 @@
  * For a scan's reader processes (index._read_job): parse_git() turns a piece of `git ls-files -s`
  * output into columns, and read_columns() reads a batch of files into one reused buffer and writes
  * the outcome of each file whose kind of outcome is already known (Context.shared, keyed as
- * share_key() says) straight into the chunk's columns; the others go back to Python.
+ * share_key() says: by a table made in Python from what the rules declare they read, see key_spec)
+ * straight into the chunk's columns; the others go back to Python.
  *
  * The module is optional: tui/core/scan.py works without it (tests compare the two readers on
  * generated heads, files and trees, and on a whole kernel tree). The GIL is released while a file
@@ -444,17 +445,21 @@ fastread_read(PyObject *self, PyObject *args)
     return result;
 }
 
-/* The part of a file's name its comment style depends on (rules.placement.style_of): the extension of
- * its base name (after a dot that is not its first character), and whether the base name starts with
- * Makefile, Kconfig or Kbuild (flag 8). */
+/* The part of a file's name its comment style depends on (rules.Fact.NAME_STYLE): the extension of its
+ * base name (after a dot that is not its first character), and whether the base name starts with one of
+ * *prefixes* (a tuple of bytes: rules.NAME_PREFIXES). */
 static PyObject *
-name_key(const char *path, Py_ssize_t len, int *named)
+name_key(const char *path, Py_ssize_t len, PyObject *prefixes, int *named)
 {
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     Py_ssize_t base_len = len - (base - path);
-    *named = (base_len >= 8 && memcmp(base, "Makefile", 8) == 0) || (base_len >= 7 && memcmp(base, "Kconfig", 7) == 0) ||
-             (base_len >= 6 && memcmp(base, "Kbuild", 6) == 0);
+    *named = 0;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(prefixes) && !*named; i++) {
+        PyObject *prefix = PyTuple_GET_ITEM(prefixes, i);
+        Py_ssize_t n = PyBytes_GET_SIZE(prefix);
+        *named = base_len >= n && memcmp(base, PyBytes_AS_STRING(prefix), (size_t)n) == 0;
+    }
     const char *dot = NULL;
     for (const char *p = base + base_len - 1; p > base; p--) {
         if (*p == '.') {
@@ -465,57 +470,125 @@ name_key(const char *path, Py_ssize_t len, int *named)
     return dot ? PyBytes_FromStringAndSize(dot + 1, base_len - (dot + 1 - base)) : PyBytes_FromStringAndSize("", 0);
 }
 
-/* The key Context shares an outcome under (see Context.evaluate_shared for when that holds), or None:
- * (tag line or None, its line, flags (8: a Makefile/Kconfig/Kbuild name), extension, MODULE_LICENSE strings). */
+/* How keys are made (Context.table, from rules.share_spec: what the per-file checks declare they read);
+ * nothing here knows a rule. parts: which facts go into a key, in this order (rules.KEY_PARTS); unshared:
+ * which facts keep a file from being shared (rules.UNSHARED_WHEN); paths: a path holding one of these
+ * (bytes) is not shared; prefixes: the name prefixes of PART_NAME_STYLE (bytes). */
+enum { PART_TAG_LINE = 1, PART_TAG_NUMBER = 2, PART_HEADER_FLAGS = 4, PART_NAME_STYLE = 8, PART_MODULE_STRINGS = 16,
+       PART_SIZE = 32, PART_KNOWN = 63 };
+enum { UNSHARED_MORE_TAGS = 1, UNSHARED_MISPLACED = 2, UNSHARED_KNOWN = 3 };
+
+typedef struct {
+    int parts, unshared;
+    PyObject *paths, *prefixes; /* tuples of bytes (borrowed) */
+} key_spec;
+
+static int
+all_bytes(PyObject *tuple)
+{
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(tuple); i++) {
+        if (!PyBytes_Check(PyTuple_GET_ITEM(tuple, i))) {
+            PyErr_SetString(PyExc_TypeError, "read_columns: table paths and prefixes must be bytes");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Parse a table: (parts, unshared, (path bytes, ...)). Bits this file does not know are refused, so that a
+ * fact added in Python but not here turns into an error, never into a key without it. */
+static int
+parse_spec(PyObject *table, key_spec *spec)
+{
+    if (!PyArg_ParseTuple(table, "iiO!O!;read_columns: table is (parts, unshared, paths, prefixes)", &spec->parts,
+                          &spec->unshared, &PyTuple_Type, &spec->paths, &PyTuple_Type, &spec->prefixes))
+        return -1;
+    if ((spec->parts & ~PART_KNOWN) || (spec->unshared & ~UNSHARED_KNOWN)) {
+        PyErr_SetString(PyExc_ValueError, "read_columns: a key part or condition this reader does not know");
+        return -1;
+    }
+    return all_bytes(spec->paths) < 0 || all_bytes(spec->prefixes) < 0 ? -1 : 0;
+}
+
+/* The key the outcome of a file read into *f* is shared under, as *spec* says (Context.share_key does
+ * the same for the Python reader), or None: not shared (also a file *exempt* lists: LICENSES/ files). */
 static PyObject *
-share_key(reading *f, const char *rel, Py_ssize_t rel_len, PyObject *rel_obj, PyObject *exempt)
+share_key(reading *f, const char *rel, Py_ssize_t rel_len, PyObject *rel_obj, PyObject *exempt, const key_spec *spec)
 {
     scan_result *r = &f->r;
-    if (r->n_more != 0)
+    if ((spec->unshared & UNSHARED_MORE_TAGS) && r->n_more != 0)
         Py_RETURN_NONE;
-    if (!(r->start < 0 || r->number == 1 || (r->number == 2 && (r->flags & 1))))
+    if ((spec->unshared & UNSHARED_MISPLACED) && !(r->start < 0 || r->number == 1 || (r->number == 2 && (r->flags & 1))))
         Py_RETURN_NONE;
-    if (memmem(rel, (size_t)rel_len, "uapi/", 5) != NULL)
-        Py_RETURN_NONE;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(spec->paths); i++) {
+        PyObject *text = PyTuple_GET_ITEM(spec->paths, i);
+        if (memmem(rel, (size_t)rel_len, PyBytes_AS_STRING(text), (size_t)PyBytes_GET_SIZE(text)) != NULL)
+            Py_RETURN_NONE;
+    }
     int listed = PyDict_Contains(exempt, rel_obj);
     if (listed != 0)
         return listed < 0 ? NULL : Py_NewRef(Py_None);
-    int named = 0;
-    PyObject *ext = name_key(rel, rel_len, &named);
-    PyObject *strings = PyTuple_New(f->modules.n);
-    PyObject *line = r->start >= 0 ? PyBytes_FromStringAndSize(f->buf + r->start, r->end - r->start) : Py_NewRef(Py_None);
-    if (ext == NULL || strings == NULL || line == NULL)
-        goto fail;
-    for (Py_ssize_t i = 0; i < f->modules.n; i++) {
-        module_match *m = &f->modules.items[i];
-        PyObject *string = PyUnicode_DecodeUTF8(f->buf + m->start, m->len, "replace");
-        if (string == NULL)
-            goto fail;
-        PyTuple_SET_ITEM(strings, i, string);
+    PyObject *items[7];
+    int n = 0;
+    if (spec->parts & PART_TAG_LINE)
+        items[n++] = r->start >= 0 ? PyBytes_FromStringAndSize(f->buf + r->start, r->end - r->start) : Py_NewRef(Py_None);
+    if (spec->parts & PART_TAG_NUMBER)
+        items[n++] = PyLong_FromSsize_t(r->start >= 0 ? r->number : 0);
+    if (spec->parts & PART_HEADER_FLAGS)
+        items[n++] = PyLong_FromLong(r->flags);
+    if (spec->parts & PART_NAME_STYLE) {
+        int named = 0;
+        items[n++] = name_key(rel, rel_len, spec->prefixes, &named);
+        items[n++] = PyLong_FromLong(named);
     }
-    return Py_BuildValue("(NniNN)", line, r->start >= 0 ? r->number : (Py_ssize_t)0, r->flags | (named ? 8 : 0), ext,
-                         strings);
-fail:
-    Py_XDECREF(ext);
-    Py_XDECREF(strings);
-    Py_XDECREF(line);
-    return NULL;
+    if (spec->parts & PART_MODULE_STRINGS) {
+        PyObject *strings = PyTuple_New(f->modules.n);
+        for (Py_ssize_t i = 0; strings != NULL && i < f->modules.n; i++) {
+            module_match *m = &f->modules.items[i];
+            PyObject *string = PyUnicode_DecodeUTF8(f->buf + m->start, m->len, "replace");
+            if (string == NULL)
+                Py_CLEAR(strings);
+            else
+                PyTuple_SET_ITEM(strings, i, string);
+        }
+        items[n++] = strings;
+    }
+    if (spec->parts & PART_SIZE)
+        items[n++] = PyLong_FromSsize_t(f->got);
+    PyObject *key = PyTuple_New(n);
+    for (int i = 0; i < n; i++) {
+        if (items[i] == NULL || key == NULL) {
+            for (int j = i; j < n; j++)
+                Py_XDECREF(items[j]);
+            Py_XDECREF(key);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(key, i, items[i]);
+    }
+    return key;
 }
 
-/* read_columns' reading, with its arguments (base, paths, flags, shared, exempt) -> a list, for each path:
+/* read_columns' reading, with its arguments (base, paths, flags, shared, exempt, table) -> a list, for each path:
  *   the outcome kept in *shared* under the file's key (most files), or
  *   (key or None, raw): what read() gives, with the key to keep the outcome under (None: not shared), or
  *   None: the file is left to the Python reader (flags 2: excluded, not read; or read() gave None).
- * flags: 1 trusted, 2 excluded. *exempt*: paths whose outcome is never shared (LICENSES/ files).
+ * flags: 1 trusted, 2 excluded. *exempt*: paths whose outcome is never shared (LICENSES/ files). *table*: how
+ * keys are made (see key_spec).
  * Paths are relative to *base* ("" in a worker that has chdir'ed to the root). */
 static PyObject *
 read_batch(PyObject *args)
 {
-    PyObject *base_obj, *paths, *shared, *exempt;
+    PyObject *base_obj, *paths, *shared, *exempt, *table;
     Py_buffer flags;
-    if (!PyArg_ParseTuple(args, "O&O!y*O!O!", PyUnicode_FSConverter, &base_obj, &PyList_Type, &paths, &flags,
-                          &PyDict_Type, &shared, &PyDict_Type, &exempt))
+    key_spec spec;
+    if (!PyArg_ParseTuple(args, "O&O!y*O!O!O!", PyUnicode_FSConverter, &base_obj, &PyList_Type, &paths, &flags,
+                          &PyDict_Type, &shared, &PyDict_Type, &exempt, &PyTuple_Type, &table))
         return NULL;
+    if (parse_spec(table, &spec) < 0) {
+        PyBuffer_Release(&flags);
+        Py_DECREF(base_obj);
+        return NULL;
+    }
     PyObject *results = NULL;
     char *full = NULL;
     reading f = {0};
@@ -569,7 +642,7 @@ read_batch(PyObject *args)
             PyList_SET_ITEM(results, i, Py_NewRef(Py_None));
             continue;
         }
-        PyObject *key = share_key(&f, rel, rel_len, rel_obj, exempt);
+        PyObject *key = share_key(&f, rel, rel_len, rel_obj, exempt, &spec);
         Py_DECREF(rel_bytes);
         if (key == NULL)
             goto fail;
@@ -698,7 +771,7 @@ fail:
     return NULL;
 }
 
-/* read_columns(base, paths, flags, shared, exempt) -> (status, exprs, lines, findings, pending): read_batch, with
+/* read_columns(base, paths, flags, shared, exempt, table) -> (status, exprs, lines, findings, pending): read_batch, with
  * each shared outcome written straight into a chunk's columns (status bytearray, expression and line lists,
  * findings dict by path). *pending* lists (position, key, raw) for Python to work out (raw None: a file left
  * to the Python reader); their columns hold placeholders until it does. */
@@ -760,11 +833,15 @@ fail:
 static PyObject *
 fastread_name_key(PyObject *self, PyObject *args)
 {
-    PyObject *path_obj;
-    if (!PyArg_ParseTuple(args, "O&", PyUnicode_FSConverter, &path_obj))
+    PyObject *path_obj, *prefixes;
+    if (!PyArg_ParseTuple(args, "O&O!", PyUnicode_FSConverter, &path_obj, &PyTuple_Type, &prefixes))
         return NULL;
+    if (all_bytes(prefixes) < 0) {
+        Py_DECREF(path_obj);
+        return NULL;
+    }
     int named = 0;
-    PyObject *ext = name_key(PyBytes_AS_STRING(path_obj), PyBytes_GET_SIZE(path_obj), &named);
+    PyObject *ext = name_key(PyBytes_AS_STRING(path_obj), PyBytes_GET_SIZE(path_obj), prefixes, &named);
     Py_DECREF(path_obj);
     return ext == NULL ? NULL : Py_BuildValue("(Ni)", ext, named);
 }
@@ -820,8 +897,8 @@ static PyMethodDef methods[] = {
     {"parse_git", fastread_parse_git, METH_VARARGS,
      "parse_git(piece, dirty) -> (paths, keys, flags, special): ls-files -s -z records as columns"},
     {"read_columns", fastread_read_columns, METH_VARARGS,
-     "read_columns(base, paths, flags, shared, exempt) -> (status, exprs, lines, findings, pending)"},
-    {"name_key", fastread_name_key, METH_VARARGS, "name_key(path) -> (extension, named): what style_of looks at"},
+     "read_columns(base, paths, flags, shared, exempt, table) -> (status, exprs, lines, findings, pending)"},
+    {"name_key", fastread_name_key, METH_VARARGS, "name_key(path, prefixes) -> (extension, named): what style_of looks at"},
     {"scan", fastread_scan, METH_VARARGS, "scan(head) -> (tag line, line, flags, more tags, MODULE_LICENSE strings of a body)"},
     {"configure", fastread_configure, METH_VARARGS,
      "configure(head_bytes, max_head_bytes, max_body_bytes, head_search, max_lines)"},

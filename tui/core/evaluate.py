@@ -9,14 +9,9 @@ from tui.core.catalog import Catalog, load_catalog
 from tui.core.exclude import ExcludeRules
 from tui.core.expressions import KnownIds, Verdict, validate
 from tui.core.rules import Finding
-from tui.core.scan import Facts, Raw, facts_from
+from tui.core.scan import Facts, Raw, facts_from, name_key
 from tui.core.status import EXCLUDED, INVALID, UNREADABLE, UNTAGGED, VALID
 
-#: The per-file checks that shared outcomes were worked out for (see evaluate_shared).
-_PLAIN_DISPATCH = ((), (rules_mod.base.check_expression, rules_mod.placement.check_header),
-                   (rules_mod.module_license.module_license,), (("uapi/", rules_mod.uapi.uapi),))
-#: MODULE_LICENSE findings carry the line of the string in the body: they are never shared.
-_MODULE_RULES = frozenset(r.id for r in rules_mod.RULES.values() if r.check is rules_mod.module_license.module_license)
 _NO_FINDINGS: tuple[Finding, ...] = ()
 
 
@@ -67,15 +62,17 @@ class Context:
         missing = f"no SPDX-License-Identifier in the first 15 lines; {note}"
         self._missing = (rules_mod.RULE_MISSING.finding(None, missing),)
         self._always, self._tagged, self._modules, self._paths = rules_mod.dispatch()
-        #: Outcomes shared by the C reader's batches, under its own keys (see evaluate_shared).
+        #: How outcomes are shared between files, from the facts the per-file checks declare they read
+        #: (None: not at all); ``table`` is the same for the C reader (_fastread.read_columns).
+        self.spec = rules_mod.share_spec()
+        self.table = self.spec.table() if self.spec is not None else None
+        #: Outcomes shared between files, by key (None: a key whose outcomes are not shared).
         self.shared: dict[tuple, Outcome | None] = {}
-        #: Outcomes are shared only while per-file checks are exactly these (tests may register more).
-        self._plain = (self._always, self._tagged, self._modules, self._paths) == _PLAIN_DISPATCH
 
     @property
     def shares(self) -> bool:
-        """Whether outcomes may be shared between files: only with the rules they were worked out for."""
-        return self._plain
+        """Whether outcomes may be shared between files (every per-file check says what it reads)."""
+        return self.spec is not None
 
     @property
     def exempt(self) -> dict:
@@ -109,25 +106,69 @@ class Context:
 
     def evaluate_shared(self, path: str, share: tuple | None, got: Raw) -> Outcome:
         """``evaluate`` for a file the C reader could not match to a shared outcome (_fastread.read_columns):
-        worked out now and kept under *share*, the key the C reader made (None: not shareable).
+        worked out now and kept under *share*, the key the C reader made from ``table`` (None: not shared).
 
-        A file whose tag (or lack of one) sits where it belongs, with no second tag, outside uapi/
-        and LICENSES/, gets its outcome from its raw tag line, the line's number, the header flags,
-        its name's extension and Makefile/Kconfig/Kbuild prefix (all that rules.placement.style_of
-        looks at) and its MODULE_LICENSE strings: no rule looks at anything else of such a file,
-        except for the lines of MODULE_LICENSE findings, so outcomes with those are never shared.
-        Most of the kernel's 87,000 files share a few hundred outcomes, each worked out once here.
+        Files whose keys are equal agree on every fact the per-file checks read (rules.Fact, rules.
+        share_spec): most of the kernel's 87,000 files share a few hundred outcomes, each worked out once.
         """
         if share is not None:
             known = self.shared.get(share)
             if known is not None:  # worked out for an earlier file of the same batch
                 return known
-        outcome = self.evaluate(path, facts_from(got))
+        return self._keep(share, self.evaluate(path, facts_from(got)))
+
+    def evaluate_read(self, path: str, facts: Facts) -> Outcome:
+        """``evaluate`` for a file the Python reader read, sharing outcomes as the C reader does."""
+        share = self.share_key(path, facts)
         if share is not None:
-            modules = got[5]
-            shared = not (modules and any(finding.rule in _MODULE_RULES for finding in outcome.findings))
-            self.shared[share] = outcome if shared else None
+            known = self.shared.get(share)
+            if known is not None:
+                return known
+        return self._keep(share, self.evaluate(path, facts))
+
+    def _keep(self, share: tuple | None, outcome: Outcome) -> Outcome:
+        if share is not None and self.spec is not None:
+            unshared = self.spec.unshared_rules
+            if unshared and any(finding.rule in unshared for finding in outcome.findings):
+                self.shared[share] = None  # its findings depend on more than the key holds
+            else:
+                self.shared.setdefault(share, outcome)  # (a key kept as None stays unshared)
         return outcome
+
+    def share_key(self, path: str, facts: Facts) -> tuple | None:
+        """The key the outcome of a file read in Python is shared under (None: not shared): the parts of
+        ``spec``, in the order of the C reader's keys (_fastread.c, share_key)."""
+        spec = self.spec
+        header = facts.header
+        if spec is None or header is None:
+            return None
+        unshared = spec.unshared
+        if unshared:
+            if unshared & 1 and header.more_tags:
+                return None
+            line = header.line
+            if unshared & 2 and line is not None and line != 1 and not (line == 2 and header.shebang):
+                return None
+        for text in spec.paths:
+            if text in path:
+                return None
+        if path in self._catalog_findings:
+            return None
+        parts = spec.parts
+        key: list = []
+        if parts & 1:
+            key.append(header.raw)
+        if parts & 2:
+            key.append(header.line or 0)
+        if parts & 4:
+            key.append(header.shebang | header.binary << 1 | header.crlf << 2)
+        if parts & 8:
+            key.extend(name_key(path, rules_mod.base.NAME_PREFIXES))
+        if parts & 16:
+            key.append(tuple(string for _offset, string in facts.modules))
+        if parts & 32:
+            key.append(facts.size)
+        return tuple(key)
 
     def evaluate(self, path: str, facts: Facts | None) -> Outcome:
         """The verdict and findings for one file (facts None: excluded, not read)."""

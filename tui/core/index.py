@@ -402,11 +402,12 @@ def _changed_ids(old: Catalog, new: Catalog) -> set[str]:
     return changed
 
 
-def _evaluate_one(ctx: Context, path: str, trusted: bool, root_real: str, base: str | None = None) -> Outcome | None:
+def _evaluate_one(ctx: Context, path: str, trusted: bool, root_real: str, base: str | None = None,
+                  share: bool = False) -> Outcome | None:
     """One file's outcome; None when it vanished (deleted since it was listed).
 
     *base* is the directory paths are relative to: the root, or "" in a pool worker (which has
-    chdir'ed to the root).
+    chdir'ed to the root). *share*: take (and keep) an outcome shared between files (Context.evaluate_read).
     """
     where = ctx.root if base is None else base
     if ctx.exclude.excluded(path):
@@ -416,7 +417,7 @@ def _evaluate_one(ctx: Context, path: str, trusted: bool, root_real: str, base: 
     facts = read_facts(where, path, trusted, root_real)
     if facts is VANISHED:
         return None
-    return ctx.evaluate(path, facts)
+    return ctx.evaluate_read(path, facts) if share else ctx.evaluate(path, facts)
 
 
 class Chunk(NamedTuple):
@@ -522,7 +523,7 @@ def _read_job(job: tuple) -> Chunk:
         for start in range(0, len(paths), READ_BATCH):
             end = start + READ_BATCH
             codes, texts, numbers, found, pending = read_columns(base, paths[start:end], bytes(flags[start:end]),
-                                                                 ctx.shared, ctx.exempt)
+                                                                 ctx.shared, ctx.exempt, ctx.table)
             for i, share, got in pending:
                 path = paths[start + i]
                 if got is not None:
@@ -540,8 +541,8 @@ def _read_job(job: tuple) -> Chunk:
             lines += numbers
             findings.update(found)
     else:
-        for i, path in enumerate(paths):
-            outcome = _evaluate_one(ctx, path, bool(flags[i] & 1), root_real, base)
+        for i, path in enumerate(paths):  # the Python reader shares outcomes by the same rules (ctx.share_key)
+            outcome = _evaluate_one(ctx, path, bool(flags[i] & 1), root_real, base, share=True)
             if outcome is None:
                 gone.add(i)
                 status.append(0)

@@ -444,6 +444,14 @@ def column_reader() -> Callable[..., tuple] | None:
     return _fastread.read_columns if _fastread is not None else None
 
 
+def name_key(path: str, prefixes: tuple[str, ...]) -> tuple[str, int]:
+    """_fastread.name_key in Python: the extension of the base name (after a dot that is not its first
+    character) and 1 when the base name starts with one of *prefixes* (rules.Fact.NAME_STYLE)."""
+    slash = path.rfind("/")
+    dot = path.rfind(".")
+    return path[dot + 1:] if dot > slash + 1 else "", int(path.startswith(prefixes, slash + 1))
+
+
 def facts_from(got: Raw) -> Facts:
     """The Facts of what the C reader found (the same as read_facts would give)."""
     data, line, number, flags, more, modules = got

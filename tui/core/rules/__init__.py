@@ -7,6 +7,8 @@ LT4xx license classes (deprecated, dual), LT5xx MODULE_LICENSE, LT9xx LICENSES/ 
 Per-file rules run inside the scan's worker processes, once a file, so they stay cheap: rules that
 depend only on the expression are worked out once per distinct string, path rules dispatch on a
 prefix or extension, and a file is read again only on rare paths (a tag not on line 1, a second tag).
+Each per-file check declares the facts it reads (``reads=``, see ``Fact``): the scan shares one outcome
+among the files that agree on them (``share_spec``), so a check must declare everything it looks at.
 """
 
 from __future__ import annotations
@@ -18,12 +20,18 @@ from tui.core.rules import classes, module_license, placement, uapi  # noqa: F40
 from tui.core.rules.base import (
     EXPRESSION_RULES,
     GATES,
+    KEY_PARTS,
+    NAME_PREFIXES,
+    READS,
     RULES,
     SEVERITIES,
+    UNSHARED_WHEN,
     CheckFn,
     Dispatch,
+    Fact,
     Finding,
     Rule,
+    ShareSpec,
     checks,
     declare,
     dispatch,
@@ -32,6 +40,7 @@ from tui.core.rules.base import (
     per_file_checks,
     per_file_rules,
     rule,
+    share_spec,
 )
 from tui.core.rules.licenses import CATALOG_RULE_IDS, catalog_findings
 from tui.core.rules.licenses import MALFORMED as CATALOG
@@ -41,10 +50,10 @@ from tui.core.rules.tags import UNREADABLE as RULE_UNREADABLE
 RULE_INVALID = RULES["LT101"]
 
 __all__ = [
-    "CATALOG", "CATALOG_RULE_IDS", "EXPRESSION_RULES", "GATES", "RULES", "RULE_INVALID", "RULE_MISSING",
-    "RULE_UNREADABLE", "SEVERITIES", "CheckFn", "Dispatch", "Finding", "Rule", "catalog_findings", "checks",
-    "declare", "dispatch", "expression_rule", "fingerprint", "parse_rule_ids", "per_file_checks", "per_file_rules",
-    "rule",
+    "CATALOG", "CATALOG_RULE_IDS", "EXPRESSION_RULES", "GATES", "KEY_PARTS", "NAME_PREFIXES", "READS", "RULES",
+    "RULE_INVALID", "RULE_MISSING", "RULE_UNREADABLE", "SEVERITIES", "UNSHARED_WHEN", "CheckFn", "Dispatch", "Fact",
+    "Finding", "Rule", "ShareSpec", "catalog_findings", "checks", "declare", "dispatch", "expression_rule",
+    "fingerprint", "parse_rule_ids", "per_file_checks", "per_file_rules", "rule", "share_spec",
 ]
 
 _FINGERPRINT: list[str] = []

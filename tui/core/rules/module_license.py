@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from tui.core.rules.analysis import analysis_of
-from tui.core.rules.base import RULES, Finding, Rule, rule
+from tui.core.rules.base import RULES, Fact, Finding, Rule, rule
 from tui.core.rules.families import FREE, GPL_OK, family
 from tui.core.scan import line_at
 
@@ -118,7 +118,7 @@ def _line(body: bytes, offsets: list[int]) -> int | None:
     "LT503", "module-license-historical", "info",
     "MODULE_LICENSE(\"GPL and additional rights\"): historical, not for new code.",
     f"{MODULE_RST}: '\"GPL and additional rights\" Historical variant ... Please do not use in new code.'",
-    when="modules",
+    when="modules", reads=(Fact.TAG_LINE, Fact.MODULE_STRINGS, Fact.MODULE_OFFSETS),
 )
 def module_license(ctx: RuleContext, path: str, facts: Facts, verdict: Verdict | None) -> Iterable[Finding]:
     modules = facts.modules

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
-from tui.core.rules.base import Finding, checks, declare
+from tui.core.rules.base import NAME_PREFIXES, Fact, Finding, checks, declare
 from tui.core.rules.tags import extra_tags, head_of
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ STYLES: dict[str, Style] = {
     "svg": _XML, "xml": _XML,
     **{str(n): _TROFF for n in range(1, 10)},
 }
-_NAMED = ("Makefile", "Kconfig", "Kbuild")
+_NAMED = NAME_PREFIXES  # what Fact.NAME_STYLE tells apart
 
 
 def style_of(path: str, shebang: bool) -> Style | None:
@@ -143,13 +143,14 @@ def _style_message(style: Style, prefix: str) -> str:
     return message
 
 
-@checks("LT104", "LT105", "LT200", "LT201", when="tagged")
+@checks("LT104", "LT105", "LT200", "LT201", when="tagged",
+        reads=(Fact.TAG_LINE, Fact.TAG_NUMBER, Fact.HEADER_FLAGS, Fact.NAME_STYLE, Fact.MORE_TAGS, Fact.MISPLACED_HEAD))
 def check_header(ctx: RuleContext, path: str, facts: Facts, verdict: Verdict | None) -> Iterable[Finding]:
     """The tag line's rules in one call a file: most files return after two comparisons."""
     header = facts.header
     if header.line == 1 and not header.more_tags:
-        # Most files: the tag on line 1 (and Context.evaluate_shared shares the outcome between files
-        # with the same tag line whose names take the same style_of: nothing else may decide here).
+        # Most files: the tag on line 1, and only the tag line, the shebang flag and the name's style
+        # decide (the facts declared above: files that agree on them share this outcome).
         styled = comment_style(ctx, path, header)
         return (styled,) if styled else ()
     found: list[Finding] = []

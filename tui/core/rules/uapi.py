@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from tui.core.rules.analysis import analysis_of
-from tui.core.rules.base import RULES, Finding, rule
+from tui.core.rules.base import RULES, Fact, Finding, rule
 
 if TYPE_CHECKING:
     from tui.core.expressions import Verdict
@@ -38,7 +38,7 @@ def is_uapi_header(path: str) -> bool:
     "LT301", "uapi-untagged", "warning",
     "A UAPI header without an SPDX tag: user space cannot tell that it may include it.",
     UAPI_RST,
-    when="path:uapi/",
+    when="path:uapi/", reads=(Fact.PATH, Fact.TAG_LINE, Fact.TAG_NUMBER),
 )
 def uapi(ctx: RuleContext, path: str, facts: Facts, verdict: Verdict | None) -> Iterable[Finding]:
     if not is_uapi_header(path):
