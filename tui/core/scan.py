@@ -251,11 +251,15 @@ def index_stamp(root: str) -> str:
     return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
 
 
-def start_listing(root: str, hint: Callable[[], ListingHint | None] | None = None) -> Callable[[], Listing]:
+def start_listing(root: str, hint: Callable[[], ListingHint | None] | None = None,
+                  scope: str = "") -> Callable[[], Listing]:
     """Start listing *root* in the background (git runs while the caller does other work).
 
     *hint*: what the cache remembers of the last listing; when .git/index has not changed since,
     ``git ls-files -s`` is not run (the signature is the same; the records are listed only if needed).
+    *scope*: a tree-relative path the caller reports on alone. git lists the whole tree all the same
+    (it is quick, and an unchanged tree is still known by its signature); a tree without git is
+    walked only below *scope*.
     """
     procs: list[subprocess.Popen] | None = None
     staged: subprocess.Popen | None = None
@@ -281,7 +285,7 @@ def start_listing(root: str, hint: Callable[[], ListingHint | None] | None = Non
 
     def finish() -> Listing:
         listing = _finish_git(root, procs, staged, stamp, known_links) if procs else None
-        return listing or list_scandir(root)
+        return listing or list_scandir(root, scope)
 
     return finish
 
@@ -354,11 +358,24 @@ def _finish_git(root: str, procs: list[subprocess.Popen], staged_proc: subproces
     return listing
 
 
-def list_scandir(root: str) -> Listing:
-    """List every file below *root* (not .git), never following directory symlinks."""
+def list_scandir(root: str, scope: str = "") -> Listing:
+    """List every file below *root* (not .git), never following directory symlinks.
+
+    *scope*: only the files at or below this tree-relative path (the listing's signature then
+    stands for those alone, and is never that of a whole tree).
+    """
     listing = Listing(root, method="scandir")
     found: list[str] = []
     stack = [""]
+    if scope:
+        stack = []
+        full = os.path.join(root, scope)
+        if os.path.isdir(full) and not os.path.islink(full):
+            stack.append(scope)
+        elif os.path.lexists(full):
+            found.append(scope)
+            if os.path.islink(full):
+                listing.symlinks.add(scope)
     while stack:
         rel_dir = stack.pop()
         try:
@@ -388,7 +405,7 @@ def list_scandir(root: str) -> Listing:
     digest = hashlib.sha1()
     for path, key in zip(found, listing._keys):
         digest.update(path.encode("utf-8", "surrogateescape") + b"\0" + key.encode() + b"\0")
-    listing.signature = "fs:" + digest.hexdigest()
+    listing.signature = ("fs-scope:" if scope else "fs:") + digest.hexdigest()
     return listing
 
 
