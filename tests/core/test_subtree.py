@@ -168,6 +168,22 @@ def test_a_subtree_of_a_git_tree_with_edits_untracked_files_and_symlinks(capsys,
     assert build_index(str(demo_copy), scope="drivers/net").read_count == 0
 
 
+def test_a_path_inside_a_git_submodule_says_the_submodule_is_not_scanned(capsys, demo_copy: Path):
+    git = ["git", "-C", str(demo_copy), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "update-index", "--add", "--cacheinfo", f"160000,{'1' * 40},drivers/sub"], check=True)
+    subprocess.run([*git, "commit", "-qm", "demo"], check=True)
+    (demo_copy / "drivers/sub/inner").mkdir(parents=True)
+    (demo_copy / "drivers/sub/inner/x.c").write_text("int x;\n")
+    subprocess.run(["git", "init", "-q", str(demo_copy / "drivers/sub")], check=True)
+    whole = check_doc(capsys, demo_copy, "--no-cache")
+    assert [entry["path"] for entry in whole["skipped"]] == ["drivers/sub"]
+    doc = check_doc(capsys, demo_copy / "drivers/sub/inner")
+    assert doc["root"] == str(demo_copy) and doc["files"] == [] and doc["skipped"] == whole["skipped"]
+    assert_agrees(whole, check_doc(capsys, demo_copy / "drivers"), demo_copy, "drivers")
+
+
 def test_the_git_top_level_is_the_tree_when_there_is_no_licenses(capsys, tmp_path: Path):
     repo = write_tree(tmp_path / "project", {"src/a.c": "// SPDX-License-Identifier: MIT\n",
                                              "src/b.c": "// SPDX-License-Identifier: GPL-2.0-onyl\n",

@@ -57,7 +57,7 @@ async def test_a_path_with_no_file_of_the_tree_opens_at_the_top_and_says_so():
 def test_lictree_with_a_path_inside_the_tree_opens_the_tree_at_it(monkeypatch: pytest.MonkeyPatch):
     opened: dict[str, object] = {}
 
-    def fake_run(args, root, indexing, scope=""):  # noqa: ANN001, ANN202
+    def fake_run(args, root, indexing, scope=""):
         opened.update(root=root, scope=scope, indexed=indexing.root)
         indexing.stop()
         return 0
