@@ -758,10 +758,10 @@ def build_index(
     the index's ``extras``, saved and loaded with the cache (a report formatted once, say).
     *context*: the tree's ``Context``, when the caller has made it already.
     *scope*: index only the files at or below this tree-relative path (``tree.find_tree``), with the
-    whole tree's LICENSES/, COPYING and spdxexclude, so each verdict is the whole tree's. The
-    tree's cache is used: when it holds the unchanged tree it is sliced; else the scope's files are
-    looked up in it one by one, and those read anew are merged into it (never replacing the other
-    files' verdicts; the merged cache is then trusted file by file only). *remember* is not used.
+    whole tree's LICENSES/, COPYING and spdxexclude, so each verdict is the whole tree's. Only the
+    scope is listed and read. The tree's cache is used: the scope's files are looked up in it by
+    key, and those read anew are merged into it (the other files' verdicts are kept; the merged
+    cache is then trusted file by file only, never wholesale). *remember* is not used.
     """
     root = check_root(root)
     if scope:
@@ -803,7 +803,7 @@ def _build_scoped(root: str, scope: str, use_cache: bool, workers: int | None, p
     found = finish_listing()
     if use_cache and found.raw is not None and found.index_stamp:  # a whole tree's git listing
         cache_mod.save_listing_hint(root, found.index_stamp, found.link_records)
-    if cached is not None and cached["signature"] == found.signature:  # the tree is unchanged since
+    if cached is not None and cached["signature"] == found.signature:  # (a whole tree's listing: see start_listing)
         whole = LicenseIndex(root, ctx, found)
         whole.load_columns(cached)
         whole.cached_count = len(whole.paths)
