@@ -85,6 +85,14 @@ def _tree_path(args: argparse.Namespace) -> str:
     return args.path or os.getcwd()
 
 
+def _tree_place(args: argparse.Namespace):  # noqa: ANN202 - tree.TreePlace, imported lazily
+    """The tree the given path belongs to and the path within it (``tree.find_tree``): a path inside
+    a kernel tree is checked as part of it."""
+    from tui.core.tree import find_tree
+
+    return find_tree(_tree_path(args))
+
+
 def _fail(message: str) -> int:
     from tui.core.report import printable
 
@@ -138,11 +146,11 @@ def _given(value: object) -> object:
 def run_check(args: argparse.Namespace) -> int:
     from tui.core.scan import start_listing
 
-    root = _tree_path(args)
+    root, scope, _found = _tree_place(args)
     started_at = time.time()
     # git starts listing the tree while the rest of lictree is imported.
     hint = None if args.no_cache else functools.partial(_listing_hint, root)
-    started = start_listing(root, hint) if os.path.isdir(root) else None
+    started = start_listing(root, hint, scope) if os.path.isdir(root) else None
 
     from tui.core.report import reaches, text_report_key
 
@@ -160,7 +168,7 @@ def run_check(args: argparse.Namespace) -> int:
         return text_report(index, keep) if known is None else known  # type: ignore[return-value]
 
     context = None
-    if plain_text and started is not None and not args.no_cache:
+    if plain_text and started is not None and not args.no_cache and not scope:
         # The tree unchanged since a report with these rules was kept: print it, without loading the index.
         from tui.core.cache import load_head
         from tui.core.evaluate import Context
@@ -182,8 +190,8 @@ def run_check(args: argparse.Namespace) -> int:
 
     try:
         # A text report is kept with the cache (``remember``), for the next run to print.
-        index = build_index(root, use_cache=not args.no_cache, listing=started, context=context,
-                            remember=(lambda index: {key: report(index)}) if plain_text else None)
+        index = build_index(root, use_cache=not args.no_cache, listing=started, context=context, scope=scope,
+                            remember=(lambda index: {key: report(index)}) if plain_text and not scope else None)
     except TreeError as exc:
         return _fail(str(exc))
     if args.watch:
@@ -278,7 +286,8 @@ def run_export(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _fail(str(exc))
     try:
-        index = build_index(_tree_path(args), use_cache=not args.no_cache)
+        root, scope, _found = _tree_place(args)
+        index = build_index(root, use_cache=not args.no_cache, scope=scope)
         positions = query.matches(index) if query else None
         export.write(index, args.format, args.output, keep, positions, query=args.filter)
     except TreeError as exc:
@@ -317,7 +326,8 @@ def run_ui(args: argparse.Namespace) -> int:
         from tui.ui.app import run_app
     except ImportError:
         return _fail("the terminal UI is not part of this version yet: use `lictree check`")
-    return run_app(args, _tree_path(args))
+    place = _tree_place(args)
+    return run_app(args, place.root, place.scope)
 
 
 def entry() -> int:

@@ -16,6 +16,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
+from operator import itemgetter
 from typing import NamedTuple
 
 from tui.core import cache as cache_mod
@@ -28,6 +29,7 @@ from tui.core.exclude import EXCLUDE_FILE
 from tui.core.rules import Finding
 from tui.core.scan import SYMLINK_RECORD, VANISHED, Listing, parse_git, read_facts, start_listing, stat_key
 from tui.core.status import INVALID, STATUSES, UNTAGGED
+from tui.core.tree import in_scope
 
 #: Up to this many files added or removed at once are inserted in place rather than merged in one pass.
 SMALL_MERGE = 64
@@ -39,6 +41,9 @@ READ_BATCH = 128
 
 #: Why a symlink to a directory is in ``skipped``.
 DIR_LINK = "symlink to a directory: not followed"
+#: The signature a cache saved by a scoped run goes with: never a listing's, so its verdicts are
+#: reused file by file (by key), never trusted wholesale.
+PARTIAL_SIGNATURE = "partial"
 #: progress(batch, done, total): called with each batch of (path, outcome) as files are read.
 ProgressFn = Callable[[list[tuple[str, Outcome]], int, int], None]
 
@@ -88,6 +93,9 @@ class LicenseIndex:
         #: What ``build_index``'s *remember* derived from this index (a report, say), saved with the
         #: cache and loaded with it; any later change to the index drops it.
         self.extras: dict[str, object] = {}
+        #: The tree-relative path this index holds the files of ("" for the whole tree): files
+        #: outside it are never read into it (``read``).
+        self.scope = ""
 
     # Reading ---------------------------------------------------------------------------------
 
@@ -115,6 +123,24 @@ class LicenseIndex:
             self.ctx.licenses(expression) if status == 0 else (),
             self.findings.get(path, ()),
         )
+
+    def scoped(self, scope: str) -> LicenseIndex:
+        """The files at or below *scope* (tree-relative), with their verdicts: a new index."""
+        if not scope:
+            return self
+        new = LicenseIndex(self.root, self.ctx)
+        new.method = self.method
+        new.scope = scope
+        keep = _positions_in(self.paths, scope)
+        new.paths = [self.paths[i] for i in keep]
+        new.status = bytearray(self.status[i] for i in keep)
+        new.exprs = [self.exprs[i] for i in keep]
+        new.lines = array("I", (self.lines[i] for i in keep))
+        new.findings = {path: found for path, found in self.findings.items() if in_scope(path, scope)}
+        new.skipped = _skipped_in(self.skipped, scope)
+        new.read_count = min(self.read_count, len(new.paths))
+        new.cached_count = min(self.cached_count, len(new.paths))
+        return new
 
     def get(self, path: str) -> Record | None:
         i = self.position(path)
@@ -277,6 +303,7 @@ class LicenseIndex:
         """
         new = LicenseIndex(self.root, self.ctx)
         new.method = self.method
+        new.scope = self.scope
         new.paths = self.paths
         new.status = bytearray(self.status)
         new.exprs = list(self.exprs)
@@ -339,6 +366,8 @@ class LicenseIndex:
         out: dict[str, Outcome | None] = {}
         todo: list[str] = []
         for path in dict.fromkeys(paths):
+            if not in_scope(path, self.scope):
+                continue  # outside the files this index holds
             full = os.path.join(self.root, path)
             self._note_dir_link(path, os.path.islink(full) and os.path.isdir(full))
             if not os.path.lexists(full) or os.path.isdir(full):  # a symlink to a directory is not followed
@@ -584,6 +613,7 @@ def build_index(
     listing: Callable[[], Listing] | None = None,
     remember: Callable[[LicenseIndex], dict[str, object]] | None = None,
     context: Context | None = None,
+    scope: str = "",
 ) -> LicenseIndex:
     """Index *root*: list its files, reuse cached verdicts of unchanged ones, read the rest.
 
@@ -596,8 +626,15 @@ def build_index(
     *remember*: called with a freshly read index before it is cached; what it returns is kept as
     the index's ``extras``, saved and loaded with the cache (a report formatted once, say).
     *context*: the tree's ``Context``, when the caller has made it already.
+    *scope*: index only the files at or below this tree-relative path (``tree.find_tree``), with the
+    whole tree's LICENSES/, COPYING and spdxexclude, so each verdict is the whole tree's. Only the
+    scope is listed and read. The tree's cache is used: the scope's files are looked up in it by
+    key, and those read anew are merged into it (the other files' verdicts are kept; the merged
+    cache is then trusted file by file only, never wholesale). *remember* is not used.
     """
     root = check_root(root)
+    if scope:
+        return _build_scoped(root, scope, use_cache, workers, progress, listing, context)
     finish_listing = listing or start_listing(root)
     ctx = context if context is not None else Context(root)
     fingerprint = ctx.fingerprint
@@ -621,6 +658,84 @@ def build_index(
     if use_cache:
         cache_mod.save(root, fingerprint, index.columns(keys, listing.signature))
     return index
+
+
+def _build_scoped(root: str, scope: str, use_cache: bool, workers: int | None, progress: ProgressFn | None,
+                  listing: Callable[[], Listing] | None, context: Context | None) -> LicenseIndex:
+    """``build_index`` of the files at or below *scope*."""
+    if not os.path.lexists(os.path.join(root, scope)):
+        raise TreeError(f"{os.path.join(root, scope)}: no such file or directory")
+    finish_listing = listing or start_listing(root, scope=scope)
+    ctx = context if context is not None else Context(root)
+    fingerprint = ctx.fingerprint
+    cached = cache_mod.load(root, fingerprint) if use_cache else None
+    found = finish_listing()
+    if use_cache and found.raw is not None and found.index_stamp:  # a whole tree's git listing
+        cache_mod.save_listing_hint(root, found.index_stamp, found.link_records)
+    if cached is not None and cached["signature"] == found.signature:  # (a whole tree's listing: see start_listing)
+        whole = LicenseIndex(root, ctx, found)
+        whole.load_columns(cached)
+        whole.cached_count = len(whole.paths)
+        index = whole.scoped(scope)
+        index.extras = {}
+        if progress:
+            progress([], len(index.paths), len(index.paths))
+        return index
+    paths, keys = found.paths, found.keys  # (git's records parsed: its submodules are in ``skipped``)
+    chosen = _positions_in(paths, scope)
+    part = Listing(root, method="scope")
+    part._paths = [paths[i] for i in chosen]
+    part._keys = [keys[i] for i in chosen]
+    part.symlinks = {path for path in found.symlinks if in_scope(path, scope)}
+    index = LicenseIndex(root, ctx, found)
+    index.scope = scope
+    index.skipped = _skipped_in(found.skipped, scope)
+    kept_keys = _fill_partial(index, part, cached, workers, progress)
+    if use_cache and index.read_count:
+        cache_mod.save(root, fingerprint, _merged_payload(cached, index, kept_keys, scope))
+    return index
+
+
+def _skipped_in(skipped: list[tuple[str, str]], scope: str) -> list[tuple[str, str]]:
+    """What was left out at or below *scope*, or around it (a scope inside a git submodule: the submodule)."""
+    return [entry for entry in skipped if in_scope(entry[0], scope) or in_scope(scope, entry[0])]
+
+
+def _positions_in(paths: list[str], scope: str) -> list[int]:
+    """The positions of the paths at or below *scope* (``tree.in_scope``, inlined: 87,000 paths)."""
+    below = scope + "/"
+    return [i for i, path in enumerate(paths) if path.startswith(below) or path == scope]
+
+
+def _merged_payload(cached: dict | None, index: LicenseIndex, keys: list[str], scope: str) -> dict:
+    """The cache payload of *cached* (may be None) with the files in *scope* replaced by *index*'s.
+
+    Its signature is PARTIAL_SIGNATURE: a later run reuses its verdicts by each file's key only."""
+    rows: list[tuple[str, str, int, str | None, int]] = []
+    findings: dict[str, tuple[Finding, ...]] = {}
+    if cached is not None:
+        old_paths, old_keys = _split(cached["paths"]), _split(cached["keys"])
+        old_lines = array("I", cached["lines"])
+        old_findings = cached["findings"]
+        for i, path in enumerate(old_paths):
+            if not in_scope(path, scope):
+                rows.append((path, old_keys[i], cached["status"][i], cached["exprs"][i], old_lines[i]))
+                if path in old_findings:
+                    findings[path] = old_findings[path]
+    rows.extend(zip(index.paths, keys, index.status, index.exprs, index.lines))
+    findings.update(index.findings)
+    rows.sort(key=itemgetter(0))
+    return {
+        "signature": PARTIAL_SIGNATURE,
+        "paths": _joined([row[0] for row in rows]),
+        "keys": _joined([row[1] for row in rows]),
+        "status": bytes(row[2] for row in rows),
+        "exprs": [row[3] for row in rows],
+        "lines": array("I", (row[4] for row in rows)).tobytes(),
+        "findings": findings,
+        "skipped": [],
+        "extras": {},
+    }
 
 
 def _fill_cold(index: LicenseIndex, listing: Listing, workers: int | None, progress: ProgressFn | None) -> list[str]:
@@ -672,14 +787,17 @@ def _outcomes(chunk: Chunk) -> Iterator[Outcome]:
 
 
 def _fill_partial(
-    index: LicenseIndex, listing: Listing, cached: dict, workers: int | None, progress: ProgressFn | None
+    index: LicenseIndex, listing: Listing, cached: dict | None, workers: int | None, progress: ProgressFn | None
 ) -> list[str]:
-    """Reuse the cached verdict of every file whose key is unchanged; read the others."""
+    """Reuse the cached verdict of every file whose key is unchanged; read the others (all of them
+    when there is no cache)."""
     paths, keys = listing.paths, listing.keys
     root = index.root
     for i, key in enumerate(keys):
         if not key:
             keys[i] = stat_key(root, paths[i], paths[i] in listing.symlinks)
+    if cached is None:
+        cached = {"paths": "", "keys": "", "status": b"", "exprs": [], "lines": b"", "findings": {}}
     old_pos = {p: i for i, p in enumerate(_split(cached["paths"]))}
     old_keys, old_status, old_exprs = _split(cached["keys"]), cached["status"], cached["exprs"]
     old_lines, old_findings = array("I", cached["lines"]), cached["findings"]

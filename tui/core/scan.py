@@ -251,28 +251,39 @@ def index_stamp(root: str) -> str:
     return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
 
 
-def start_listing(root: str, hint: Callable[[], ListingHint | None] | None = None) -> Callable[[], Listing]:
+def start_listing(root: str, hint: Callable[[], ListingHint | None] | None = None,
+                  scope: str = "") -> Callable[[], Listing]:
     """Start listing *root* in the background (git runs while the caller does other work).
 
     *hint*: what the cache remembers of the last listing; when .git/index has not changed since,
     ``git ls-files -s`` is not run (the signature is the same; the records are listed only if needed).
+    *scope*: a tree-relative path the caller reports on alone: only the files at or below it are
+    listed (git is given it as a pathspec, a tree without git is walked below it alone), and the
+    listing's signature stands for those alone. A scope inside a repository of its own (a git
+    submodule) is listed with the whole tree, which says what the tree makes of it.
     """
     procs: list[subprocess.Popen] | None = None
     staged: subprocess.Popen | None = None
     stamp = ""
     known_links: list[bytes] | None = None
+    spec: tuple[str, ...] = ()
     if os.path.exists(os.path.join(root, ".git")):
         env = _git_env(root)
+        if scope and not _in_nested_repository(root, scope):
+            spec = ("--", scope)
+            env["GIT_LITERAL_PATHSPECS"] = "1"  # a name with * or [ in it is not a pattern
         procs = []
         try:
             for args in (("diff-files", "--name-only", "-z"), ("ls-files", "-o", "--exclude-standard", "-z")):
-                procs.append(_git(root, *args, env=env))
-            stamp = index_stamp(root)  # before ls-files -s reads the index: a change after it shows next time
+                procs.append(_git(root, *args, *spec, env=env))
+            # The stamp of the index, before ls-files -s reads it: a change after it shows next time. (Not
+            # for a scope: its listing is named by what it lists, and is no hint for the whole tree's.)
+            stamp = "" if spec else index_stamp(root)
             known = hint() if hint is not None and stamp else None
             if known is not None and known[0] == stamp:
                 known_links = known[1]
             else:
-                staged = _git(root, "ls-files", "-s", "-z", env=env)
+                staged = _git(root, "ls-files", "-s", "-z", *spec, env=env)
         except OSError:  # no git on PATH: walk the directory
             for proc in [*procs, *([staged] if staged else [])]:
                 proc.kill()
@@ -280,10 +291,22 @@ def start_listing(root: str, hint: Callable[[], ListingHint | None] | None = Non
             procs = None
 
     def finish() -> Listing:
-        listing = _finish_git(root, procs, staged, stamp, known_links) if procs else None
-        return listing or list_scandir(root)
+        listing = _finish_git(root, procs, staged, stamp, known_links, "git-scope:" if spec else "git:") \
+            if procs else None
+        return listing or list_scandir(root, scope)
 
     return finish
+
+
+def _in_nested_repository(root: str, scope: str) -> bool:
+    """Whether a directory on the way from *root* to *scope* (or *scope* itself) has a .git of its own."""
+    end = scope.find("/")
+    while True:
+        if os.path.lexists(os.path.join(root, scope if end < 0 else scope[:end], ".git")):
+            return True
+        if end < 0:
+            return False
+        end = scope.find("/", end + 1)
 
 
 def _staged_now(listing: Listing) -> bytes:
@@ -313,7 +336,7 @@ def _symlink_records(raw: bytes) -> list[bytes]:
 
 
 def _finish_git(root: str, procs: list[subprocess.Popen], staged_proc: subprocess.Popen | None, stamp: str,
-                known_links: list[bytes] | None) -> Listing | None:
+                known_links: list[bytes] | None, kind: str = "git:") -> Listing | None:
     import hashlib
 
     staged: bytes | None = None
@@ -350,15 +373,28 @@ def _finish_git(root: str, procs: list[subprocess.Popen], staged_proc: subproces
         if os.path.islink(full):
             listing.symlinks.add(path)
         digest.update(b"\2" + path.encode("utf-8", "surrogateescape") + stat_key(root, path, True).encode())
-    listing.signature = "git:" + digest.hexdigest()
+    listing.signature = kind + digest.hexdigest()
     return listing
 
 
-def list_scandir(root: str) -> Listing:
-    """List every file below *root* (not .git), never following directory symlinks."""
+def list_scandir(root: str, scope: str = "") -> Listing:
+    """List every file below *root* (not .git), never following directory symlinks.
+
+    *scope*: only the files at or below this tree-relative path (the listing's signature then
+    stands for those alone, and is never that of a whole tree).
+    """
     listing = Listing(root, method="scandir")
     found: list[str] = []
     stack = [""]
+    if scope:
+        stack = []
+        full = os.path.join(root, scope)
+        if os.path.isdir(full) and not os.path.islink(full):
+            stack.append(scope)
+        elif os.path.lexists(full):
+            found.append(scope)
+            if os.path.islink(full):
+                listing.symlinks.add(scope)
     while stack:
         rel_dir = stack.pop()
         try:
@@ -388,7 +424,7 @@ def list_scandir(root: str) -> Listing:
     digest = hashlib.sha1()
     for path, key in zip(found, listing._keys):
         digest.update(path.encode("utf-8", "surrogateescape") + b"\0" + key.encode() + b"\0")
-    listing.signature = "fs:" + digest.hexdigest()
+    listing.signature = ("fs-scope:" if scope else "fs:") + digest.hexdigest()
     return listing
 
 

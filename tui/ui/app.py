@@ -28,8 +28,12 @@ def _fail(message: str) -> int:
     return EXIT_USAGE
 
 
-def run_app(args: argparse.Namespace, root: str) -> int:
-    """Open the UI on *root*; returns the exit status (2 for a bad root or option, 1 after a crash)."""
+def run_app(args: argparse.Namespace, root: str, scope: str = "") -> int:
+    """Open the UI on *root*; returns the exit status (2 for a bad root or option, 1 after a crash).
+
+    *scope*: the path given, within the tree *root* (``tree.find_tree``): the whole tree opens with
+    it revealed, expanded and under the cursor.
+    """
     from tui.core.index import TreeError, check_root
 
     try:
@@ -42,7 +46,7 @@ def run_app(args: argparse.Namespace, root: str) -> int:
     use_cache = not getattr(args, "no_cache", False)
     indexing = start_indexing_early(root, use_cache)
     try:
-        return _run(args, root, indexing)
+        return _run(args, root, indexing, scope)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # anything that escaped Textual's own handling
@@ -84,7 +88,7 @@ def listed_paths(finish) -> list[str] | None:  # noqa: ANN001 - Callable[[], Lis
         return None
 
 
-def _run(args: argparse.Namespace, root: str, indexing) -> int:  # noqa: ANN001
+def _run(args: argparse.Namespace, root: str, indexing, scope: str = "") -> int:  # noqa: ANN001
     from tui.ui.lictree_app import LictreeApp
     from tui.ui.themes import load_themes, unusable_theme
 
@@ -107,7 +111,7 @@ def _run(args: argparse.Namespace, root: str, indexing) -> int:  # noqa: ANN001
             return _fail(f"--screenshot: no such directory: {directory}")
     app = LictreeApp(root, theme=theme, use_cache=indexing.use_cache, paths=listed_paths(indexing.listing),
                      screenshot=screenshot, themes=themes, watch=not getattr(args, "no_watch", False),
-                     indexing=indexing)
+                     indexing=indexing, select=scope or None)
     if screenshot:
         app.run(headless=True, size=SCREENSHOT_SIZE)
     else:

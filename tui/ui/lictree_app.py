@@ -99,6 +99,7 @@ class LictreeApp(App[int]):
         themes: tuple[dict[str, ThemeSpec], list[str]] | None = None,
         watch: bool = True,
         indexing: Indexing | None = None,
+        select: str | None = None,
     ) -> None:
         super().__init__()
         self.root = os.path.abspath(root)
@@ -110,6 +111,9 @@ class LictreeApp(App[int]):
         self.crash_report: str | None = None
         self.crash_error: BaseException | None = None
         self._paths = paths
+        #: The path the app was opened at (``lictree linux/drivers/net``): revealed, expanded and under
+        #: the cursor as soon as the tree has its row.
+        self._select = select
         #: Indexing started before Textual loaded (``lictree PATH``), else started on mount.
         self._indexing = indexing
         self._listed = 0
@@ -180,6 +184,7 @@ class LictreeApp(App[int]):
         if self._listed:
             self._set_summary(Content.styled(f"{self._listed:,} files listed, reading them…", "$text-muted"))
             self._mark("first_rows")
+            self.call_after_refresh(self._open_at_selected)  # once laid out: the row is scrolled into view
         self._run_index()
 
     # Indexing --------------------------------------------------------------------------------
@@ -190,6 +195,23 @@ class LictreeApp(App[int]):
             self._indexing = Indexing(self.root, use_cache=self.use_cache)
         self._indexing.attach(self._index_event)
         self.call_after_refresh(self._indexing.drawn)  # when not started before Textual loaded: once drawn
+
+    def _open_at_selected(self, last_chance: bool = False) -> None:
+        """Put the cursor on the path the app was opened at, its directories expanded (itself too)."""
+        key = self._select
+        if key is None:
+            return
+        tree = self.tree
+        if not tree.select_path(key):
+            if last_chance:  # the index is complete and has nothing there (ignored by git, say)
+                self._select = None
+                self.notify(f"{printable(key)}: no file of the tree is there", title="Opened at the top",
+                            severity="warning", timeout=8, markup=False)
+            return
+        self._select = None
+        row = tree.cursor_row
+        if row is not None and row.kind == DIR and row.key not in tree.model.expanded:
+            tree.action_expand_or_child()
 
     def _index_event(self, event: indexing.Event) -> None:
         """An event of the indexing thread, as a message to the app (called in that thread)."""
@@ -233,6 +255,8 @@ class LictreeApp(App[int]):
             self.tree.set_paths(index.paths)
         # With the directory counts there, the detail pane is made again too (it said "indexing…").
         self.tree.data_changed(announce=self.data.counts_shown)
+        if self._select is not None:
+            self.call_after_refresh(self._open_at_selected, True)
         self.refresh_filter()
         self._mark("first_rows")
         if self.data.counts_shown:
