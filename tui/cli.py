@@ -185,8 +185,9 @@ def run_check(args: argparse.Namespace) -> int:
                 return EXIT_FINDINGS if reaches(severities, args.fail_on) else EXIT_OK
             started = functools.partial(_given, listing)
     # Not needed to print a kept report: imported only now.
-    from tui.core.index import TreeError, build_index
+    from tui.core.build import build_index
     from tui.core.report import check_json, fails, text_report
+    from tui.core.tree import TreeError
 
     try:
         # A text report is kept with the cache (``remember``), for the next run to print.
@@ -275,8 +276,9 @@ def run_export(args: argparse.Namespace) -> int:
         from tui.core import export
     except ImportError:
         return _fail("export is not available in this version")
-    from tui.core.index import TreeError, build_index
+    from tui.core.build import build_index
     from tui.core.query import QueryError, parse_query
+    from tui.core.tree import TreeError
 
     try:
         keep = _finding_filter(args)

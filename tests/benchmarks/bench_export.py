@@ -72,8 +72,8 @@ def main() -> int:
 
 def run(tree: str, args: argparse.Namespace, env: dict, out_dir: str) -> int:
     from tui.core import export
+    from tui.core.build import build_index
     from tui.core.counting import summarize
-    from tui.core.index import build_index
     from tui.core.query import complete, parse_query
     from tui.core.spdx import sha1_files
 

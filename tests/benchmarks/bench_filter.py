@@ -86,7 +86,7 @@ def header() -> str:
 
 
 def bench_model(tree: str, repeat: int) -> None:
-    from tui.core.index import build_index
+    from tui.core.build import build_index
     from tui.core.query import parse_query
     from tui.ui.filtering import TreeFilter
     from tui.ui.model import TreeModel

@@ -112,7 +112,7 @@ class Stalls:
 
 
 def same_as_fresh(index) -> str:
-    from tui.core.index import build_index
+    from tui.core.build import build_index
 
     fresh = build_index(index.root, use_cache=False)
     checks = {

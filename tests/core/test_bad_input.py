@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import OpenWatch, snapshot_tree, write_tree
 from tui.core import scan
-from tui.core.index import build_index
+from tui.core.build import build_index
 
 
 @pytest.fixture

@@ -201,7 +201,7 @@ def test_a_listing_that_skipped_git_ls_files_walks_the_tree_if_git_fails_later(t
 
 def test_a_cold_index_on_such_a_listing_has_every_file(tmp_path: Path, monkeypatch):
     from tui.core import scan
-    from tui.core.index import build_index
+    from tui.core.build import build_index
 
     root = write_tree(tmp_path / "t", {"a.c": "// SPDX-License-Identifier: MIT\n", "b.c": "int b;\n"})
     subprocess.run(["git", "-C", str(root), "init", "-q"], check=True)
@@ -216,8 +216,8 @@ def test_a_cold_index_on_such_a_listing_has_every_file(tmp_path: Path, monkeypat
 @pytest.mark.parametrize("select, ignore", [(None, None), ("LT100", None), (None, "LT100,LT2")])
 def test_the_text_report_is_the_lines_of_format_text(tmp_path: Path, select, ignore):
     """text_report formats each shared finding once: the same text as format_text's line by line."""
+    from tui.core.build import build_index
     from tui.core.counting import FindingFilter
-    from tui.core.index import build_index
     from tui.core.report import format_text, text_report
     from tui.core.rules import parse_rule_ids
 

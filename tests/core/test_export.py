@@ -12,8 +12,8 @@ import pytest
 from tests.conftest import DEMO, snapshot_tree, write_tree
 from tui.cli import main
 from tui.core import export
+from tui.core.build import build_index
 from tui.core.counting import FindingFilter
-from tui.core.index import build_index
 from tui.core.query import parse_query
 
 CHROMIUM = "/usr/bin/chromium"

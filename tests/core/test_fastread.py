@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from tests.conftest import DEMO, write_tree
 from tui.core import scan
+from tui.core.build import build_index
 from tui.core.evaluate import Context, Outcome
 from tui.core.headers import extract_header, header_from
-from tui.core.index import build_index
 
 fastread = scan._fastread
 needs_c = pytest.mark.skipif(fastread is None, reason="the C reader is not built here")

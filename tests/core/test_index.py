@@ -5,8 +5,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import snapshot_tree, write_tree
+from tui.core.build import build_index, refresh
 from tui.core.counting import summarize
-from tui.core.index import TreeError, build_index
+from tui.core.tree import TreeError
 
 
 def git(root: Path, *args: str) -> None:
@@ -120,9 +121,9 @@ def test_refresh_updates_counts(demo_copy: Path):
     before = index.dir_stats("kernel").statuses["untagged"]
     bump(demo_copy / "kernel/printk.c", "// SPDX-License-Identifier: GPL-2.0\nint x;\n")
     (demo_copy / "kernel/new.c").write_text("int y;\n")
-    updated, removed = index.refresh(["kernel/printk.c", "kernel/new.c", "kernel/fork.c"])
+    updated, removed = refresh(index, ["kernel/printk.c", "kernel/new.c", "kernel/fork.c"])
     (demo_copy / "kernel/fork.c").unlink()
-    index.refresh(["kernel/fork.c"])
+    refresh(index, ["kernel/fork.c"])
     assert index.verdict("kernel/printk.c") == "valid"
     assert index.verdict("kernel/fork.c") is None
     assert index.dir_stats("kernel").statuses["untagged"] == before  # printk fixed, new.c untagged

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tui.core.build import build_index
 from tui.core.headers import extract_header
-from tui.core.index import build_index
 
 TREE = os.environ.get("LICTREE_KERNEL_TREE")
 REPO = Path(__file__).resolve().parents[2]

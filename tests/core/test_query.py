@@ -5,8 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import DEMO, write_tree
+from tui.core.build import build_index
 from tui.core.counting import FindingFilter, summarize
-from tui.core.index import build_index
 from tui.core.query import KEYS, QueryError, complete, parse_query, replace_last_word, term
 from tui.core.report import check_json
 from tui.core.rules import RULES

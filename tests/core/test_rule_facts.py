@@ -12,8 +12,8 @@ import pytest
 
 from tests.conftest import write_tree
 from tui.core import rules, scan
+from tui.core.build import build_index
 from tui.core.evaluate import Context
-from tui.core.index import build_index
 from tui.core.rules import GATES, KEY_PARTS, READS, RULES, UNSHARED_WHEN, Fact, ShareSpec, rule, share_spec
 
 READERS = ["python", pytest.param("c", marks=pytest.mark.skipif(scan._fastread is None, reason="no C reader"))]

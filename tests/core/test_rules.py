@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import write_tree
+from tui.core.build import build_index
 from tui.core.evaluate import Context
-from tui.core.index import build_index
 from tui.core.rules import RULES, SEVERITIES, Finding, parse_rule_ids
 from tui.core.rules.analysis import analyse
 from tui.core.rules.module_license import contradiction

@@ -18,7 +18,7 @@ import pytest
 from tests.conftest import DEMO, OpenWatch, write_tree
 from tui.cli import main
 from tui.core import cache as cache_mod
-from tui.core.index import build_index
+from tui.core.build import build_index
 from tui.core.report import FindingFilter, check_json
 from tui.core.watch import apply_changes
 

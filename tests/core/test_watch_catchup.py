@@ -4,7 +4,7 @@ and the files that changed on disk before the watches were in place."""
 import time
 from pathlib import Path
 
-from tui.core.index import build_index
+from tui.core.build import build_index
 from tui.core.watch import apply_changes, changed_since
 
 

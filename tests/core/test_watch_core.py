@@ -5,7 +5,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from tui.core.index import LicenseIndex, build_index
+from tui.core.build import build_index
+from tui.core.index import LicenseIndex
 from tui.core.watch import apply_changes, relative_paths
 
 
@@ -175,7 +176,7 @@ def test_check_watch_catches_up_on_edits_made_while_it_indexed(demo_copy: Path):
     edited = demo_copy / "kernel/fork.c"
     script = textwrap.dedent(f"""
         import os, sys
-        import tui.core.index as index_mod
+        import tui.core.build as index_mod
         from tui.cli import main
 
         real = index_mod.build_index

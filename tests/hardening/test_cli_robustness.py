@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import write_tree
 from tests.hardening.conftest import check_tree, put
 from tui.cli import main
-from tui.core import index as index_mod
+from tui.core import build as index_mod
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -66,7 +66,7 @@ def test_ctrl_c_during_a_cold_scan_stops_at_once_without_tracebacks(tmp_path: Pa
         put(root, f"d{i % 50}/f{i}.c", b"// SPDX-License-Identifier: GPL-2.0\n")
     script = (
         "import sys, time\n"
-        "from tui.core import index, scan\n"
+        "from tui.core import build as index, scan\n"
         "scan._fastread = None  # the Python reader, so that slowing read_facts slows every file\n"
         "real = index.read_facts\n"
         "started = []\n"

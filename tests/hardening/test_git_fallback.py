@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import write_tree
 from tests.core.test_index import git, make_git_tree
 from tests.hardening.conftest import check_tree
-from tui.core.index import build_index
+from tui.core.build import build_index
 
 REPO = Path(__file__).resolve().parents[2]
 FILES = {"a.c": "// SPDX-License-Identifier: MIT\n", "ignored.o.c": "// SPDX-License-Identifier: GPL-2.0\n"}

@@ -17,11 +17,11 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from tests.hardening.conftest import json_strings
 from tui.cli import demo_tree
+from tui.core.build import build_index
 from tui.core.catalog import KNOWN_TAGS, load_catalog, parse_license_file
 from tui.core.counting import FindingFilter
 from tui.core.expressions import KnownIds, validate
 from tui.core.headers import _LINE_CACHE, MAX_LINES, TAG_BYTES, extract_header
-from tui.core.index import build_index
 from tui.core.report import check_json, format_text, printable
 
 # Hypothesis' caches go to /tmp, not to .hypothesis/ in the repository (which pytest would then warn about).

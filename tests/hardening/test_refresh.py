@@ -11,8 +11,8 @@ import shutil
 from pathlib import Path
 
 from tests.conftest import write_tree
+from tui.core.build import build_index, refresh
 from tui.core.counting import summarize
-from tui.core.index import build_index
 
 
 def _state(index) -> tuple:
@@ -37,8 +37,8 @@ def test_refresh_after_hostile_changes_matches_a_fresh_index(tmp_path: Path):
     (root / "was-dir-link").write_text("// SPDX-License-Identifier: GPL-2.0\n")  # a dir symlink became a file
     shutil.rmtree(root / "sub")  # dir-link now dangles
     changed = ["dir-link", "fifo", "b.c", "b.c/inner.c", "c.c", "out-link", "was-dir-link", "sub/d.c"]
-    index.refresh(changed)
+    refresh(index, changed)
     assert _state(index) == _state(build_index(str(root), use_cache=False))
     os.mkdir(root / "sub")  # dir-link points to a directory again
-    index.refresh(["dir-link"])
+    refresh(index, ["dir-link"])
     assert _state(index) == _state(build_index(str(root), use_cache=False))

@@ -25,7 +25,7 @@ import pytest
 from tests.conftest import OpenWatch, write_tree
 from tests.core.test_index import make_git_tree
 from tests.hardening.conftest import check_tree, put
-from tui.core import index as index_mod
+from tui.core import build as index_mod
 from tui.core import scan
 
 MIT = b"// SPDX-License-Identifier: MIT\n"

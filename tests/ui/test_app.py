@@ -7,8 +7,8 @@ import threading
 import pytest
 
 from tui.cli import demo_tree
-from tui.core import index as index_mod
-from tui.core.index import build_index
+from tui.core import build as index_mod
+from tui.core.build import build_index, refresh
 from tui.ui import indexing
 from tui.ui.help_screen import HelpScreen
 from tui.ui.lictree_app import LictreeApp
@@ -290,7 +290,7 @@ async def test_an_index_refresh_keeps_the_cursor_and_what_is_open(tmp_path):
         (root / "a" / "new.c").write_text("// SPDX-License-Identifier: GPL-2.0-onyl\n")
         (root / "b" / "y.c").write_text("// SPDX-License-Identifier: MIT\n")
         index = app.data.index
-        index.refresh(["a/new.c", "b/y.c"])
+        refresh(index, ["a/new.c", "b/y.c"])
         app.data.index_changed()
         app.tree.set_paths(index.paths)
         app.tree.data_changed()

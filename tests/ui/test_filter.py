@@ -10,6 +10,7 @@ import re
 from textual.widgets import Input, OptionList
 
 from tui.cli import demo_tree
+from tui.core.build import refresh
 from tui.core.query import parse_query
 from tui.ui.export_screen import ExportScreen
 from tui.ui.help_screen import HelpScreen
@@ -386,7 +387,7 @@ async def test_the_filter_follows_files_that_change(demo_copy):
         assert shown_files(app) == ["kernel/printk.c", "lib/demo-lib/LICENCE", "lib/demo-lib/crc.c"]
         (demo_copy / "kernel" / "printk.c").write_text("// SPDX-License-Identifier: GPL-2.0\nint p;\n")
         (demo_copy / "kernel" / "new.c").write_text("int n;\n")
-        app.data.index.refresh(["kernel/printk.c", "kernel/new.c"])
+        refresh(app.data.index, ["kernel/printk.c", "kernel/new.c"])
         app.refresh_filter()
         await pilot.pause()
         assert shown_files(app) == ["kernel/new.c", "lib/demo-lib/LICENCE", "lib/demo-lib/crc.c"]

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from tui.cli import demo_tree
+from tui.core.build import build_index
 from tui.core.counting import DirCounter, DirStats
-from tui.core.index import LicenseIndex, build_index
+from tui.core.index import LicenseIndex
 from tui.core.scan import start_listing
 from tui.ui import indexing
 from tui.ui.indexing import Built, Indexing, Progress, Ready, once
@@ -167,7 +168,7 @@ def test_the_indexing_thread_yields_the_cpu_to_the_ui_thread(tmp_path, monkeypat
 def test_a_tree_big_enough_for_reader_processes_is_indexed_from_the_thread(tmp_path):
     """The reader processes are forked by the indexing thread (not the main one): every file arrives,
     with the verdicts a one-process index gives."""
-    from tui.core.index import POOL_THRESHOLD
+    from tui.core.build import POOL_THRESHOLD
 
     files = {f"d{i % 9}/f{i}.c": "// SPDX-License-Identifier: MIT\n" if i % 4 else "int x;\n"
              for i in range(POOL_THRESHOLD + 300)}

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from tui.cli import demo_tree
-from tui.core.index import build_index
+from tui.core.build import build_index
 from tui.core.query import QueryError, parse_query, replace_last_word
 from tui.ui.filtering import APPLIED, KEPT, LEFT_OUT, UNFINISHED, TreeFilter, narrows
 from tui.ui.model import TreeModel

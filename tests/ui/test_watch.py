@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rich.style import Style
 
-from tui.core.index import build_index
+from tui.core.build import build_index
 from tui.ui import indexing, watcher
 from tui.ui.lictree_app import LictreeApp
 from tui.ui.rows import DIR

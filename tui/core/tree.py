@@ -109,3 +109,21 @@ def _spelled_root(full: str, real_top: str, scope: str) -> str:
     if expected == full and os.path.realpath(candidate) == real_top:
         return candidate
     return real_top
+
+
+class TreeError(Exception):
+    """The root cannot be indexed (missing, not a directory, unreadable): a one-line message."""
+
+
+def check_root(root: str) -> str:
+    """The absolute path of *root*, or TreeError with a plain sentence."""
+    path = os.path.abspath(root)
+    if not os.path.exists(path):
+        raise TreeError(f"{root}: no such file or directory")
+    if not os.path.isdir(path):
+        raise TreeError(f"{root}: not a directory")
+    try:
+        os.scandir(path).close()
+    except OSError as exc:
+        raise TreeError(f"{root}: cannot read: {exc.strerror or exc}") from None
+    return path

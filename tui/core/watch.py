@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from tui.core import cache as cache_mod
+from tui.core.build import read_changes, reload_context
 from tui.core.exclude import EXCLUDE_FILE
 from tui.core.index import LicenseIndex
 
@@ -128,8 +129,8 @@ def apply_changes(index: LicenseIndex, rel_paths: Iterable[str], workers: int | 
     new_files = [p for p in to_read if index.position(p) is None]
     to_read -= _git_ignored(root, new_files)
     if update.context_changed:
-        to_read |= index.reload_context() - gone
-    changes = index.read(sorted(to_read), workers)
+        to_read |= reload_context(index) - gone
+    changes = read_changes(index, sorted(to_read), workers)
     changes.update(dict.fromkeys(gone))
     update.updated, update.removed = index.apply(changes)
     return update

@@ -34,7 +34,7 @@ def run_app(args: argparse.Namespace, root: str, scope: str = "") -> int:
     *scope*: the path given, within the tree *root* (``tree.find_tree``): the whole tree opens with
     it revealed, expanded and under the cursor.
     """
-    from tui.core.index import TreeError, check_root
+    from tui.core.tree import TreeError, check_root
 
     try:
         root = check_root(root)

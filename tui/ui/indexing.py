@@ -15,11 +15,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tui.core.build import build_index
 from tui.core.cache import cache_path
 from tui.core.counting import DirCounter, DirStats
 from tui.core.evaluate import Outcome
-from tui.core.index import LicenseIndex, TreeError, build_index
+from tui.core.index import LicenseIndex
 from tui.core.scan import Listing, start_listing
+from tui.core.tree import TreeError
 
 #: How much lower the indexing thread's (and its worker processes') CPU priority is than the UI's.
 NICENESS = 5
