@@ -96,16 +96,18 @@ def child_lictree(tree: str, t0: float, keys: int, launch_only: bool) -> dict:
 
     indexing = start_indexing_early(tree, True)  # as `lictree PATH` does: git and indexing start before Textual loads
     from tui.ui.lictree_app import LictreeApp
+    from tui.ui.probe import Probe
 
     app = LictreeApp(tree, paths=listed_paths(indexing.listing), watch=False, indexing=indexing)
+    app.probe = Probe()
     result: dict = {}
 
     async def run() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            while not app.timings.get("all_colours"):
+            while not app.probe.timings.get("all_colours"):
                 await asyncio.sleep(0.002)
-            result["first"] = _wall(app.timings["first_rows"]) - t0
-            result["colours"] = _wall(app.timings["all_colours"]) - t0
+            result["first"] = _wall(app.probe.timings["first_rows"]) - t0
+            result["colours"] = _wall(app.probe.timings["all_colours"]) - t0
             if launch_only:
                 return
             while not app.data.ready:  # the index's own directory counts, made after all colours are shown

@@ -39,7 +39,7 @@ sys.path.insert(0, HERE)
 
 from _measure import run_measured  # noqa: E402
 
-from tui.ui.watcher import WatchTiming  # noqa: E402
+from tui.ui.probe import WatchTiming  # noqa: E402
 
 SIZE = (160, 48)
 TICK = 0.01
@@ -164,7 +164,7 @@ async def measure_edits(app, pilot, tree: str, count: int) -> list[tuple[float, 
             handle.write(data)
 
         def shown(p: str = path, t: float = written) -> tuple | None:
-            return next((e for e in app.watch_log if e.redrawn > t and p in e.changed), None)
+            return next((e for e in app.probe.watch_log if e.redrawn > t and p in e.changed), None)
 
         await wait_until(shown, 10, f"{path} redrawn")
         timing = shown()
@@ -192,7 +192,7 @@ async def measure_adds(app, tree: str, stalls: Stalls, count: int) -> tuple[list
             handle.write("// SPDX-License-Identifier: GPL-2.0\n")
 
         def shown(p: str = path, t: float = written) -> WatchTiming | None:
-            return next((e for e in app.watch_log if e.redrawn > t and p in e.changed), None)
+            return next((e for e in app.probe.watch_log if e.redrawn > t and p in e.changed), None)
 
         await wait_until(shown, 10, f"{path} shown")
         if app.tree.model.row_index(path, False) is None and app.tree.model.row_index(path.rpartition("/")[0], True) is None:
@@ -213,10 +213,10 @@ async def storm(app, stalls: Stalls, argv: list[str], stdin: bytes, cwd: str, qu
     while time.perf_counter() - last < quiet:
         if app.watch_busy:
             last = time.perf_counter()
-        entries = [e for e in app.watch_log if e.received >= started]
+        entries = [e for e in app.probe.watch_log if e.received >= started]
         last = max([last, *(e.redrawn for e in entries)])
         await asyncio.sleep(0.05)
-    entries = [e for e in app.watch_log if e.received >= started]
+    entries = [e for e in app.probe.watch_log if e.received >= started]
     worst = stalls.worst  # up to `quiet` seconds of idle after the last update are included
     return {
         "writer": written - started,
@@ -229,8 +229,10 @@ async def storm(app, stalls: Stalls, argv: list[str], stdin: bytes, cwd: str, qu
 
 async def run(tree: str, edits: int, storm_size: int) -> None:
     from tui.ui.lictree_app import LictreeApp
+    from tui.ui.probe import Probe
 
     app = LictreeApp(tree)
+    app.probe = Probe()
     stalls = Stalls()
     async with app.run_test(size=SIZE) as pilot:
         started = time.perf_counter()

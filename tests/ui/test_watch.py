@@ -14,6 +14,7 @@ from rich.style import Style
 from tui.core.build import build_index
 from tui.ui import indexing, watcher
 from tui.ui.lictree_app import LictreeApp
+from tui.ui.probe import Probe
 from tui.ui.rows import DIR
 
 from .helpers import run_async, screen_rows, settle
@@ -186,17 +187,18 @@ async def test_the_detail_pane_is_rebuilt_only_when_what_it_shows_changed(demo_c
 @run_async
 async def test_a_save_by_rename_is_one_change_and_its_temporary_file_never_shows(demo_copy: Path):
     app = LictreeApp(str(demo_copy))
+    app.probe = Probe()
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot)
         assert app.tree.select_path("lib/demo-lib/crc.c")
         await settle(pilot)
-        logged = len(app.watch_log)
+        logged = len(app.probe.watch_log)
         target = demo_copy / "lib/demo-lib/crc.c"
         temporary = demo_copy / "lib/demo-lib/.crc.c.tmp1234"
         temporary.write_text("// SPDX-License-Identifier: MIT\n" + target.read_text())
         os.replace(temporary, target)
         await landed(pilot, lambda: app.data.index.verdict("lib/demo-lib/crc.c") == "valid", "the save")
-        assert [entry.changed for entry in list(app.watch_log)[logged:]] == [["lib/demo-lib/crc.c"]]
+        assert [entry.changed for entry in list(app.probe.watch_log)[logged:]] == [["lib/demo-lib/crc.c"]]
         assert not any(".tmp" in row.key for row in app.tree.model.rows)
         assert app.tree.cursor_row.key == "lib/demo-lib/crc.c"
         assert app.detail.text().startswith("lib/demo-lib/crc.c\n✓ valid  MIT")
@@ -247,12 +249,13 @@ async def test_deleting_licenses_mit_turns_mit_files_invalid_and_changes_their_d
 @run_async
 async def test_a_storm_of_a_thousand_files_is_batched_and_ends_equal_to_a_fresh_index(demo_copy: Path):
     app = LictreeApp(str(demo_copy))
+    app.probe = Probe()
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot)
         assert app.tree.select_path("kernel/printk.c")
         await settle(pilot)
         expanded, top = set(app.tree.model.expanded), app.tree.scroll_offset.y
-        logged = len(app.watch_log)
+        logged = len(app.probe.watch_log)
         for n in range(1000):
             tag = ("GPL-2.0", "MIT", "GPL-2.0-onyl", None)[n % 4]
             write(demo_copy / f"drivers/storm/d{n // 100}/f{n:04}.c",
@@ -262,7 +265,7 @@ async def test_a_storm_of_a_thousand_files_is_batched_and_ends_equal_to_a_fresh_
                      and app.data.index.dir_stats("drivers/storm").files == 1000
                      and app.data.index.verdict("kernel/fork.c") == "valid", "the storm")
         await pilot.pause(0.3)  # anything still in flight lands
-        batches = len(app.watch_log) - logged
+        batches = len(app.probe.watch_log) - logged
         assert 1 <= batches <= 10, batches
         assert app.data.index.dir_stats("drivers/storm").statuses["invalid"] == 250
         assert app.tree.cursor_row.key == "kernel/printk.c"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import os
 import time
-from collections import deque
 from collections.abc import Iterable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
@@ -39,9 +38,10 @@ from tui.ui.detail import describe_directory, describe_file
 from tui.ui.filtering import TreeFilter
 from tui.ui.help_screen import HelpScreen, binding_rows, help_content
 from tui.ui.indexing import Indexing
+from tui.ui.probe import Probe, WatchTiming
 from tui.ui.rows import DIR, Row
 from tui.ui.themes import DEFAULT_THEME, Palette, ThemeSpec, fallback_palette, load_themes
-from tui.ui.watcher import TreeWatcher, WatchTiming
+from tui.ui.watcher import TreeWatcher
 from tui.ui.widgets.detail_pane import DetailPane
 from tui.ui.widgets.filter_bar import QUERY_HELP, FilterBar
 from tui.ui.widgets.license_tree import LicenseTree
@@ -107,7 +107,8 @@ class LictreeApp(App[int]):
         self.use_cache = use_cache
         self.screenshot_path = screenshot
         self.data = TreeData()
-        self.timings: dict[str, float] = {"start": time.perf_counter()}
+        #: Timings for the benchmarks, when one attaches a Probe (tui.ui.probe); None otherwise.
+        self.probe: Probe | None = None
         self.crash_report: str | None = None
         self.crash_error: BaseException | None = None
         self._paths = paths
@@ -136,8 +137,6 @@ class LictreeApp(App[int]):
         #: Changes reported on disk are being read.
         self.watch_busy = False
         self._busy_timer: Timer | None = None
-        #: When the last updates from the watcher were received, applied and redrawn.
-        self.watch_log: deque[WatchTiming] = deque(maxlen=100)
         self.theme_specs, self.theme_errors = themes if themes is not None else load_themes()
         for spec in self.theme_specs.values():
             self.register_theme(spec.theme)
@@ -218,10 +217,10 @@ class LictreeApp(App[int]):
         if isinstance(event, indexing.Progress):
             self.post_message(messages.IndexProgress(event.batch, event.done, event.total))
         elif isinstance(event, indexing.Built):
-            self.timings["indexed"] = time.perf_counter()
+            self._stamp("indexed")
             self.post_message(messages.IndexBuilt(event.index, event.dirs))
         elif isinstance(event, indexing.Ready):
-            self.timings["counted"] = time.perf_counter()
+            self._stamp("counted")
             self.post_message(messages.IndexReady(event.index, event.seconds))
         elif isinstance(event, indexing.Failed):
             self.post_message(messages.IndexFailed(event.message))
@@ -298,11 +297,13 @@ class LictreeApp(App[int]):
                 self._schedule_detail(row)  # in place, once a storm of updates lets up
             elif self.detail.shown_key == row.key:
                 self.detail.shown_generation = self.data.generation  # what it shows did not change
-        timing = (message.received, message.applied, handling, time.perf_counter())
-        self.call_after_refresh(self._log_redrawn, timing, changes.changed)
+        if self.probe is not None:
+            timing = (message.received, message.applied, handling, time.perf_counter())
+            self.call_after_refresh(self._log_redrawn, self.probe, timing, changes.changed)
 
-    def _log_redrawn(self, timing: tuple[float, float, float, float], changed: list[str]) -> None:
-        self.watch_log.append(WatchTiming(*timing, time.perf_counter(), changed))
+    @staticmethod
+    def _log_redrawn(probe: Probe, timing: tuple[float, float, float, float], changed: list[str]) -> None:
+        probe.watch_log.append(WatchTiming(*timing, time.perf_counter(), changed))
 
     @on(TreeWatcher.Busy)
     def handle_watch_busy(self, message: TreeWatcher.Busy) -> None:
@@ -357,10 +358,16 @@ class LictreeApp(App[int]):
         self.query_one("#summary", Static).update(content)
 
     def _mark(self, name: str) -> None:
-        """Record when something first appeared on screen (the benchmark reads ``timings``)."""
-        if name not in self.timings:
-            self.timings[name] = 0.0
-            self.call_after_refresh(self.timings.__setitem__, name, time.perf_counter())
+        """For a probe: when something first appeared on screen (after the refresh that shows it)."""
+        probe = self.probe
+        if probe is not None and name not in probe.timings:
+            probe.timings[name] = 0.0
+            self.call_after_refresh(probe.timings.__setitem__, name, time.perf_counter())
+
+    def _stamp(self, name: str) -> None:
+        """For a probe: when something happened (called in any thread)."""
+        if self.probe is not None:
+            self.probe.timings[name] = time.perf_counter()
 
     # Detail pane -----------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 
 from textual.message import Message
 from textual.message_pump import MessagePump
@@ -117,18 +117,6 @@ def _child_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
     return env
-
-
-class WatchTiming(NamedTuple):
-    """When one update was received from the watch process, applied, handled by the app and on screen
-    (``perf_counter`` times), and the files it changed."""
-
-    received: float
-    applied: float
-    handling: float
-    handled: float
-    redrawn: float
-    changed: list[str]
 
 
 def _nothing(*_args: object) -> None:
