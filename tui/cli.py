@@ -144,67 +144,67 @@ def run_check(args: argparse.Namespace) -> int:
     hint = None if args.no_cache else functools.partial(_listing_hint, root)
     started = start_listing(root, hint) if os.path.isdir(root) else None
 
-    from tui.core.report import reaches, text_report_key
+    from tui.core.report import output_key, reaches
 
     try:
         keep = _finding_filter(args)
     except ValueError as exc:
         return _fail(str(exc))
 
-    plain_text = args.format == "text" and not args.watch
-    key = text_report_key(keep) if plain_text else ""
-
-    def report(index: LicenseIndex) -> tuple[str, dict[str, int]]:  # noqa: F821 - imported below, if needed
-        """The text report and its findings per severity: kept with the cache, or formatted now."""
-        known = index.extras.get(key)
-        return text_report(index, keep) if known is None else known  # type: ignore[return-value]
-
+    # Every format's report is kept with the cache, for as long as the tree is unchanged.
+    keeping = started is not None and not args.no_cache and not args.watch
+    key = output_key("check", args.format, os.path.abspath(root), keep) if keeping else ""
     context = None
-    if plain_text and started is not None and not args.no_cache:
-        # The tree unchanged since a report with these rules was kept: print it, without loading the index.
-        from tui.core.cache import load_head
+    if keeping:
+        # The tree unchanged since this report was kept: print it, without loading the index.
+        from tui.core.cache import load_output
         from tui.core.evaluate import Context
 
         context = Context(os.path.abspath(root))  # what build_index's check_root makes of it
-        head = load_head(context.root, context.fingerprint)
-        kept = head["extras"].get(key) if head is not None else None
+        kept = load_output(context.root, context.fingerprint, key)
         if kept is not None:
             listing = started()
-            if listing.signature == head["signature"]:
-                text, severities = kept
+            if listing.signature == kept[0]:
+                text, severities = kept[1]
                 sys.stdout.write(text)
                 sys.stdout.flush()
                 return EXIT_FINDINGS if reaches(severities, args.fail_on) else EXIT_OK
             started = functools.partial(_given, listing)
     # Not needed to print a kept report: imported only now.
     from tui.core.index import TreeError, build_index
-    from tui.core.report import check_json, fails, text_report
+    from tui.core.report import check_output
 
+    listed = _Listed(started)
     try:
-        # A text report is kept with the cache (``remember``), for the next run to print.
-        index = build_index(root, use_cache=not args.no_cache, listing=started, context=context,
-                            remember=(lambda index: {key: report(index)}) if plain_text else None)
+        index = build_index(root, use_cache=not args.no_cache, listing=listed if started else None, context=context)
     except TreeError as exc:
         return _fail(str(exc))
     if args.watch:
         return watch_check(index, keep, args.fail_on, started_at - WATCH_SLACK)
-    if args.format == "json":
-        json.dump(check_json(index, keep), sys.stdout, indent=1)
-        sys.stdout.write("\n")
-    elif args.format == "sarif":
-        try:
-            from tui.core.export import sarif_document
-        except ImportError:
-            return _fail("SARIF output is not available in this version")
-        json.dump(sarif_document(index, keep), sys.stdout, indent=1)
-        sys.stdout.write("\n")
-    else:
-        text, severities = report(index)
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return EXIT_FINDINGS if reaches(severities, args.fail_on) else EXIT_OK
+    try:
+        text, severities = check_output(index, keep, args.format)
+    except ImportError:
+        return _fail(f"{args.format} output is not available in this version")
+    sys.stdout.write(text)
     sys.stdout.flush()
-    return EXIT_FINDINGS if fails(index, keep, args.fail_on) else EXIT_OK
+    if keeping and listed.signature:
+        from tui.core.cache import save_output
+
+        save_output(index.root, index.ctx.fingerprint, listed.signature, key, (text, severities))
+    return EXIT_FINDINGS if reaches(severities, args.fail_on) else EXIT_OK
+
+
+class _Listed:
+    """A started listing (``scan.start_listing``) that remembers the signature of what it listed."""
+
+    def __init__(self, started) -> None:  # noqa: ANN001 - a callable giving a scan.Listing
+        self.started = started
+        self.signature = ""
+
+    def __call__(self):  # -> scan.Listing, imported lazily
+        listing = self.started()
+        self.signature = listing.signature
+        return listing
 
 
 def _verdict_of(index, path: str) -> tuple | None:  # noqa: ANN001 - LicenseIndex, imported lazily
@@ -263,12 +263,17 @@ def watch_check(index, keep, fail_on: str, since: float) -> int:  # noqa: ANN001
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from tui.core.scan import start_listing
+
+    root = _tree_path(args)
+    hint = None if args.no_cache else functools.partial(_listing_hint, root)
+    started = start_listing(root, hint) if os.path.isdir(root) else None
     try:
         from tui.core import export
     except ImportError:
         return _fail("export is not available in this version")
-    from tui.core.index import TreeError, build_index
     from tui.core.query import QueryError, parse_query
+    from tui.core.report import output_key
 
     try:
         keep = _finding_filter(args)
@@ -277,10 +282,43 @@ def run_export(args: argparse.Namespace) -> int:
         return _fail(f"--filter: {exc}")
     except ValueError as exc:
         return _fail(str(exc))
+    if args.format not in export.FORMATS:
+        return _fail(f"unknown export format {args.format!r} (choose from {', '.join(export.FORMATS)})")
+    # Every format's report is kept with the cache, for as long as the tree is unchanged.
+    keeping = started is not None and not args.no_cache
+    key = output_key("export", args.format, os.path.abspath(root), keep, args.filter) if keeping else ""
+    context = None
+    if keeping:
+        # The tree unchanged since this report was kept: write it, without loading the index.
+        from tui.core.cache import load_output
+        from tui.core.evaluate import Context
+
+        context = Context(os.path.abspath(root))
+        kept = load_output(context.root, context.fingerprint, key)
+        if kept is not None:
+            listing = started()
+            if listing.signature == kept[0]:
+                try:
+                    export.write_kept(kept[1], args.output)
+                except export.ExportError as exc:
+                    return _fail(str(exc))
+                return EXIT_OK
+            started = functools.partial(_given, listing)
+    from tui.core.index import TreeError, build_index
+
+    listed = _Listed(started)
     try:
-        index = build_index(_tree_path(args), use_cache=not args.no_cache)
+        index = build_index(root, use_cache=not args.no_cache, listing=listed if started else None, context=context)
         positions = query.matches(index) if query else None
-        export.write(index, args.format, args.output, keep, positions, query=args.filter)
+
+        def written(report: object) -> None:
+            if listed.signature:
+                from tui.core.cache import save_output
+
+                save_output(index.root, index.ctx.fingerprint, listed.signature, key, report)
+
+        export.write(index, args.format, args.output, keep, positions, query=args.filter,
+                     written=written if keeping else None)
     except TreeError as exc:
         return _fail(str(exc))
     except export.ExportError as exc:

@@ -22,14 +22,15 @@ import os
 import re
 import stat
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tui import __version__
 from tui.core.evaluate import EXCLUDED, INVALID, UNTAGGED, VALID
-from tui.core.report import printable
+from tui.core.report import json_strings, printable
 
 if TYPE_CHECKING:
     from spdx_tools.spdx.model import Document, Relationship
@@ -268,6 +269,14 @@ class SpdxPlan:
                 messages.append(f"invalid SHA1 for {name}")
         return messages
 
+    def fresh_fields(self) -> dict[str, str]:
+        """What a copy of this document written later must change, as written: its namespace
+        (unique to each document) and its creation time (``refresh_document``)."""
+        from spdx_tools.spdx.datetime_conversions import datetime_to_iso_string
+
+        return {"namespace": self.creation_info.document_namespace,
+                "created": datetime_to_iso_string(self.creation_info.created)}
+
     # Writers ----------------------------------------------------------------------------------
 
     def write_json(self, out: TextIO) -> None:
@@ -287,15 +296,17 @@ class SpdxPlan:
         for key, value in head.items():
             out.write(f" {json.dumps(key)}: {json.dumps(value)},\n")
         file_converter = FileConverter()
-        templates = [file_converter.convert(self._file(-g - 1, _SENTINEL, _SENTINEL, _SENTINEL), skeleton)
+        marks = ("lictree-mark-id-3f9c", "lictree-mark-name-3f9c", "lictree-mark-sha1-3f9c")  # plain: JSON keeps them
+        templates = [_template(json.dumps(file_converter.convert(self._file(-g - 1, marks[1], marks[0], marks[2]),
+                                                                 skeleton)), marks)
                      for g in range(len(self.licensed))]
-        rows = range(len(self.names))
-        _write_json_list(out, "files", (
-            _fill(templates[self.groups[i]], self.ids[i], self.names[i], self.sha1s[i]) for i in rows), last=False)
-        contains = RelationshipConverter().convert(self._relationships([_SENTINEL])[1])
-        related = next(k for k, v in contains.items() if v == _SENTINEL)
-        _write_json_list(out, "relationships", [*relationships, *({**contains, related: self.ids[i]} for i in rows)],
-                         last=True)
+        names = json_strings(self.names)  # quoted: the template has the quotes
+        values = {marks[0]: self.ids, marks[1]: [n[1:-1] for n in names], marks[2]: self.sha1s}
+        _write_json_list(out, "files", _filled(templates, self.groups, values), last=False)
+        contains = RelationshipConverter().convert(self._relationships([marks[0]])[1])
+        related = _template(json.dumps(contains), marks)
+        _write_json_list(out, "relationships", [*map(json.dumps, relationships),
+                                                *_filled([related], repeat(0, len(self.ids)), values)], last=True)
         out.write("}\n")
 
     def write_tv(self, out: TextIO) -> None:
@@ -337,23 +348,68 @@ class SpdxPlan:
         write_separator(out)
 
 
-def _fill(template: dict, spdx_id: str, name: str, sha1: str) -> dict:
-    filled = dict(template)
-    filled["SPDXID"] = spdx_id
-    filled["fileName"] = name
-    filled["checksums"] = [{**c, "checksumValue": sha1} for c in template["checksums"]]
-    return filled
+#: Where each format writes the creation time: its first occurrence is the document's own.
+_CREATED_AT = {"spdx-json": '"created": "', "spdx-tv": "\nCreated: "}
 
 
-def _write_json_list(out: TextIO, key: str, items: Any, last: bool) -> None:
-    import json
+def refresh_document(text: str, fmt: str, fresh: dict[str, str]) -> str:
+    """An SPDX document (*text*, as ``SpdxPlan`` wrote it) with a new namespace and creation time.
 
+    The old namespace ends in a random UUID and occurs once, in the creation info at the top, as
+    does the creation time after its tag: both are replaced there, and nothing else changes."""
+    from spdx_tools.spdx.datetime_conversions import datetime_to_iso_string
+
+    namespace = fresh["namespace"]
+    at = text.find(namespace)
+    if at < 0:
+        raise ValueError("the kept SPDX document has no namespace")
+    renamed = namespace[: -len(str(uuid.UUID(namespace[-36:])))] + str(uuid.uuid4())  # the UUID ends it
+    text = f"{text[:at]}{renamed}{text[at + len(namespace):]}"
+    anchor = _CREATED_AT[fmt] + fresh["created"]
+    at = text.find(anchor)
+    if at < 0:
+        raise ValueError("the kept SPDX document has no creation time")
+    created = datetime_to_iso_string(datetime.now(UTC).replace(microsecond=0))
+    return f"{text[:at]}{_CREATED_AT[fmt]}{created}{text[at + len(anchor):]}"
+
+
+def _template(text: str, marks: Sequence[str]) -> tuple[list[str], list[str]]:
+    """*text* cut at each of *marks* it holds: (the pieces, the mark after each piece but the last)."""
+    found = sorted((text.find(mark), mark) for mark in marks if mark in text)
+    pieces, order, at = [], [], 0
+    for start, mark in found:
+        pieces.append(text[at:start])
+        order.append(mark)
+        at = start + len(mark)
+    pieces.append(text[at:])
+    return pieces, order
+
+
+def _filled(templates: Sequence[tuple[list[str], list[str]]], groups: Iterable[int],
+            values: dict[str, Sequence[str]]) -> Iterator[str]:
+    """Each file's line: its group's template with the file's own values where the marks were."""
+    for i, group in enumerate(groups):
+        pieces, order = templates[group]
+        parts = [pieces[0]]
+        for mark, piece in zip(order, pieces[1:]):
+            parts.append(values[mark][i])
+            parts.append(piece)
+        yield "".join(parts)
+
+
+def _write_json_list(out: TextIO, key: str, items: Iterable[str], last: bool) -> None:
+    """A list of items (each already JSON), one a line."""
     out.write(f' "{key}": [')
     separator = "\n  "
+    chunk: list[str] = []
     for item in items:
-        out.write(separator)
-        out.write(json.dumps(item))
+        chunk.append(separator)
+        chunk.append(item)
         separator = ",\n  "
+        if len(chunk) >= 8192:
+            out.write("".join(chunk))
+            chunk.clear()
+    out.write("".join(chunk))
     out.write("\n ]" + ("\n" if last else ",\n"))
 
 
