@@ -260,6 +260,9 @@ class SpdxPlan:
         messages = [m.validation_message for m in validate_full_spdx_document(self.document(sorted(first.values())))]
         if len(set(self.ids)) != len(self.ids):
             messages.append("SPDXIDs of files are not unique")
+        if all(map(_SPDX_ID_RE.match, self.ids)) and all(map(_SHA1_RE.match, self.sha1s)) and not any(
+                map(str.startswith, self.names, repeat("/"))):
+            return messages  # every file is fine (checked in C): nothing to look for one by one
         for name, spdx_id, sha1 in zip(self.names, self.ids, self.sha1s):
             if not _SPDX_ID_RE.match(spdx_id):
                 messages.append(f"invalid SPDXID {spdx_id}")
@@ -388,13 +391,11 @@ def _template(text: str, marks: Sequence[str]) -> tuple[list[str], list[str]]:
 def _filled(templates: Sequence[tuple[list[str], list[str]]], groups: Iterable[int],
             values: dict[str, Sequence[str]]) -> Iterator[str]:
     """Each file's line: its group's template with the file's own values where the marks were."""
-    for i, group in enumerate(groups):
-        pieces, order = templates[group]
-        parts = [pieces[0]]
-        for mark, piece in zip(order, pieces[1:]):
-            parts.append(values[mark][i])
-            parts.append(piece)
-        yield "".join(parts)
+    order = templates[0][1]
+    if any(t[1] != order for t in templates):  # (one converter makes them all: never)
+        raise ValueError("unexpected layout of spdx-tools' converter")
+    formats = ["{}".join(piece.replace("{", "{{").replace("}", "}}") for piece in t[0]) for t in templates]
+    return map(str.format, map(formats.__getitem__, groups), *(values[mark] for mark in order))
 
 
 def _write_json_list(out: TextIO, key: str, items: Iterable[str], last: bool) -> None:
@@ -416,15 +417,36 @@ def _write_json_list(out: TextIO, key: str, items: Iterable[str], last: bool) ->
 _NOT_ID_RE = re.compile(r"[^A-Za-z0-9.]+")
 
 
+_NOT_ID_OR_NUL_RE = re.compile(r"[^A-Za-z0-9.\0]+")
+
+
 def _file_id(path: str, taken: set[str]) -> str:
     """SPDXRef-File-<path with other characters as "-">, made unique with a -2, -3... suffix."""
-    base = "SPDXRef-File-" + (_NOT_ID_RE.sub("-", path).strip("-") or "file")
+    return _unique("SPDXRef-File-" + (_NOT_ID_RE.sub("-", path).strip("-") or "file"), taken)
+
+
+def _unique(base: str, taken: set[str]) -> str:
     spdx_id, n = base, 1
     while spdx_id in taken:
         n += 1
         spdx_id = f"{base}-{n}"
     taken.add(spdx_id)
     return spdx_id
+
+
+def _file_ids(paths: Sequence[str]) -> list[str]:
+    """``_file_id`` of each of *paths*, in order: the characters replaced in all of them at once."""
+    if not paths:
+        return []
+    taken: set[str] = set()
+    ids = []
+    for text in _NOT_ID_OR_NUL_RE.sub("-", "\0".join(paths)).split("\0"):  # no path holds a NUL
+        base = "SPDXRef-File-" + (text.strip("-") or "file")
+        if base in taken:
+            base = _unique(base, taken)
+        taken.add(base)
+        ids.append(base)
+    return ids
 
 
 def _license_text(root: str, entry: LicenseEntry | None) -> str:
@@ -505,20 +527,19 @@ def build_plan(index: LicenseIndex, positions: Sequence[int] | None = None, quer
         licensed.append(entry)
         return groups[key]
 
-    plan_names: list[str] = []
-    plan_ids: list[str] = []
-    plan_sha1s: list[str] = []
-    plan_groups: list[int] = []
-    left_out: list[tuple[str, str]] = []
-    taken: set[str] = set()
-    for i, path, digest in zip(rows, paths, digests):
-        if digest is None:
-            left_out.append((path, "unreadable"))
-            continue
-        plan_names.append("./" + printable(path))
-        plan_ids.append(_file_id(path, taken))
-        plan_sha1s.append(digest)
-        plan_groups.append(group_of(index.status[i], index.exprs[i]))
+    left_out: list[tuple[str, str]] = [(path, "unreadable") for path, digest in zip(paths, digests) if digest is None]
+    if left_out:
+        readable = [j for j, digest in enumerate(digests) if digest is not None]
+        rows, paths, digests = [rows[j] for j in readable], [paths[j] for j in readable], [digests[j] for j in readable]
+    plan_names = ["./" + name for name in map(printable, paths)]
+    plan_ids = _file_ids(paths)
+    plan_sha1s: list[str] = digests  # type: ignore[assignment] - none is None any more
+    # Files of the same status and expression share their licensing: worked out once (in the order
+    # of their first file).
+    status, exprs = index.status, index.exprs
+    pairs = [(status[i], exprs[i]) for i in rows]
+    group_map = {pair: group_of(*pair) for pair in dict.fromkeys(pairs)}
+    plan_groups = list(map(group_map.__getitem__, pairs))
 
     # Every LICENSES/ id that is not on the SPDX list gets its LicenseRef, used or not.
     for entry in index.catalog.entries:
