@@ -3,6 +3,10 @@
 Each file's verdict is keyed by its git blob id (clean tracked files) or by size, mtime and inode,
 so an edited, added or deleted file is always read again. The whole cache is dropped when
 LICENSES/, COPYING, spdxexclude or lictree's version change.
+
+Beside it, the reports that `check` and `export` wrote (any format) are kept, each in a file of its
+own with the listing signature of the tree it was made from (``save_output``): while the tree is
+unchanged, a report asked for again is written from there, without loading the index.
 """
 
 from __future__ import annotations

@@ -125,7 +125,7 @@ def write(index: LicenseIndex, fmt: str, output: str, keep: FindingFilter | None
                 tee = _Tee(out)
                 render(tee)
         if written is not None:
-            written(Kept(fmt, "".join(tee.parts), fresh))
+            written(Kept(fmt, "".join(tee.parts).encode("utf-8"), fresh))
     except BrokenPipeError:
         raise  # stdout piped into `head`: the CLI stops quietly
     except OSError as exc:
@@ -134,11 +134,11 @@ def write(index: LicenseIndex, fmt: str, output: str, keep: FindingFilter | None
 
 @dataclass(slots=True)
 class Kept:
-    """A whole report as written, and what must be made afresh when it is written again: the SPDX
-    document namespace and creation time (``fresh``: their value in ``text``)."""
+    """A whole report as written (UTF-8), and what must be made afresh when it is written again:
+    the SPDX document namespace and creation time (``fresh``: their value in ``data``)."""
 
     fmt: str
-    text: str
+    data: bytes
     fresh: dict[str, str]
 
 
@@ -157,16 +157,24 @@ class _Tee:
 def write_kept(kept: Kept, output: str) -> None:
     """Write a report kept from an earlier ``write`` of the same tree, unchanged since, to *output*.
 
-    An SPDX document gets a new namespace and creation time, as a fresh one would."""
+    An SPDX document gets a new namespace and creation time, as a fresh one would. The bytes are
+    written as they are (no decoding, no copy)."""
     target = check_output(output)
-    text = kept.text
+    pieces: list[bytes | memoryview] = [kept.data]
     if kept.fresh:
         from tui.core.spdx import refresh_document
 
-        text = refresh_document(text, kept.fmt, kept.fresh)
+        pieces = refresh_document(kept.data, kept.fmt, kept.fresh)
     try:
         with atomic_output(target, newline="" if kept.fmt == "csv" else None) as out:
-            out.write(text)
+            buffer = getattr(out, "buffer", None)
+            if buffer is None:  # a text stream without bytes underneath
+                out.write(b"".join(pieces).decode("utf-8"))
+            else:
+                out.flush()
+                for piece in pieces:
+                    buffer.write(piece)
+                buffer.flush()
     except BrokenPipeError:
         raise
     except OSError as exc:

@@ -355,25 +355,30 @@ class SpdxPlan:
 _CREATED_AT = {"spdx-json": '"created": "', "spdx-tv": "\nCreated: "}
 
 
-def refresh_document(text: str, fmt: str, fresh: dict[str, str]) -> str:
-    """An SPDX document (*text*, as ``SpdxPlan`` wrote it) with a new namespace and creation time.
+def refresh_document(data: bytes, fmt: str, fresh: dict[str, str]) -> list[bytes | memoryview]:
+    """An SPDX document (*data*, as ``SpdxPlan`` wrote it, UTF-8) with a new namespace and creation
+    time, as pieces to write one after the other (the rest of the document is not copied).
 
     The old namespace ends in a random UUID and occurs once, in the creation info at the top, as
     does the creation time after its tag: both are replaced there, and nothing else changes."""
     from spdx_tools.spdx.datetime_conversions import datetime_to_iso_string
 
     namespace = fresh["namespace"]
-    at = text.find(namespace)
-    if at < 0:
-        raise ValueError("the kept SPDX document has no namespace")
     renamed = namespace[: -len(str(uuid.UUID(namespace[-36:])))] + str(uuid.uuid4())  # the UUID ends it
-    text = f"{text[:at]}{renamed}{text[at + len(namespace):]}"
-    anchor = _CREATED_AT[fmt] + fresh["created"]
-    at = text.find(anchor)
-    if at < 0:
-        raise ValueError("the kept SPDX document has no creation time")
     created = datetime_to_iso_string(datetime.now(UTC).replace(microsecond=0))
-    return f"{text[:at]}{_CREATED_AT[fmt]}{created}{text[at + len(anchor):]}"
+    tag = _CREATED_AT[fmt]
+    changes = sorted([(data.find(namespace.encode()), namespace, renamed),
+                      (data.find((tag + fresh["created"]).encode()), tag + fresh["created"], tag + created)])
+    if changes[0][0] < 0:
+        raise ValueError("the kept SPDX document has no namespace or no creation time")
+    view = memoryview(data)
+    pieces: list[bytes | memoryview] = []
+    at = 0
+    for start, old, new in changes:
+        pieces += [view[at:start], new.encode()]
+        at = start + len(old.encode())
+    pieces.append(view[at:])
+    return pieces
 
 
 def _template(text: str, marks: Sequence[str]) -> tuple[list[str], list[str]]:
