@@ -166,8 +166,7 @@ def run_check(args: argparse.Namespace) -> int:
             listing = started()
             if listing.signature == kept[0]:
                 text, severities = kept[1]
-                sys.stdout.write(text)
-                sys.stdout.flush()
+                _write_kept(text)
                 return EXIT_FINDINGS if reaches(severities, args.fail_on) else EXIT_OK
             started = functools.partial(_given, listing)
     # Not needed to print a kept report: imported only now.
@@ -190,8 +189,25 @@ def run_check(args: argparse.Namespace) -> int:
     if keeping and listed.signature:
         from tui.core.cache import save_output
 
-        save_output(index.root, index.ctx.fingerprint, listed.signature, key, (text, severities))
+        # JSON and SARIF are ASCII (every other character escaped): kept as bytes, written as they are.
+        kept_text = text if args.format == "text" else text.encode("ascii")
+        save_output(index.root, index.ctx.fingerprint, listed.signature, key, (kept_text, severities))
     return EXIT_FINDINGS if reaches(severities, args.fail_on) else EXIT_OK
+
+
+def _write_kept(text: str | bytes) -> None:
+    """Print a kept report: text through stdout's encoding, ASCII bytes straight to its buffer."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if isinstance(text, bytes):
+        if buffer is None:
+            text = text.decode("ascii")
+        else:
+            sys.stdout.flush()
+            buffer.write(text)
+            buffer.flush()
+            return
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 class _Listed:
