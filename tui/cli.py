@@ -152,68 +152,82 @@ def run_check(args: argparse.Namespace) -> int:
     hint = None if args.no_cache else functools.partial(_listing_hint, root)
     started = start_listing(root, hint, scope) if os.path.isdir(root) else None
 
-    from tui.core.report import reaches, text_report_key
+    from tui.core.report import output_key, reaches
 
     try:
         keep = _finding_filter(args)
     except ValueError as exc:
         return _fail(str(exc))
 
-    plain_text = args.format == "text" and not args.watch
-    key = text_report_key(keep) if plain_text else ""
-
-    def report(index: LicenseIndex) -> tuple[str, dict[str, int]]:  # noqa: F821 - imported below, if needed
-        """The text report and its findings per severity: kept with the cache, or formatted now."""
-        known = index.extras.get(key)
-        return text_report(index, keep) if known is None else known  # type: ignore[return-value]
-
+    # Every format's report is kept with the cache, for as long as the tree is unchanged.
+    keeping = started is not None and not args.no_cache and not args.watch and not scope
+    key = output_key("check", args.format, os.path.abspath(root), keep) if keeping else ""
     context = None
-    if plain_text and started is not None and not args.no_cache and not scope:
-        # The tree unchanged since a report with these rules was kept: print it, without loading the index.
-        from tui.core.cache import load_head
+    if keeping:
+        # The tree unchanged since this report was kept: print it, without loading the index.
+        from tui.core.cache import load_output
         from tui.core.evaluate import Context
 
         context = Context(os.path.abspath(root))  # what build_index's check_root makes of it
-        head = load_head(context.root, context.fingerprint)
-        kept = head["extras"].get(key) if head is not None else None
+        kept = load_output(context.root, context.fingerprint, key)
         if kept is not None:
             listing = started()
-            if listing.signature == head["signature"]:
-                text, severities = kept
-                sys.stdout.write(text)
-                sys.stdout.flush()
+            if listing.signature == kept[0]:
+                text, severities = kept[1]
+                _write_kept(text)
                 return EXIT_FINDINGS if reaches(severities, args.fail_on) else EXIT_OK
             started = functools.partial(_given, listing)
     # Not needed to print a kept report: imported only now.
     from tui.core.build import build_index
-    from tui.core.report import check_json, fails, text_report
+    from tui.core.export import check_report
     from tui.core.tree import TreeError
 
+    listed = _Listed(started)
     try:
-        # A text report is kept with the cache (``remember``), for the next run to print.
-        index = build_index(root, use_cache=not args.no_cache, listing=started, context=context, scope=scope,
-                            remember=(lambda index: {key: report(index)}) if plain_text and not scope else None)
+        index = build_index(root, use_cache=not args.no_cache, listing=listed if started else None, context=context,
+                            scope=scope)
     except TreeError as exc:
         return _fail(str(exc))
     if args.watch:
         return watch_check(index, keep, args.fail_on, started_at - WATCH_SLACK)
-    if args.format == "json":
-        json.dump(check_json(index, keep), sys.stdout, indent=1)
-        sys.stdout.write("\n")
-    elif args.format == "sarif":
-        try:
-            from tui.core.export import sarif_document
-        except ImportError:
-            return _fail("SARIF output is not available in this version")
-        json.dump(sarif_document(index, keep), sys.stdout, indent=1)
-        sys.stdout.write("\n")
-    else:
-        text, severities = report(index)
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return EXIT_FINDINGS if reaches(severities, args.fail_on) else EXIT_OK
+    text, severities = check_report(index, keep, args.format)
+    sys.stdout.write(text)
     sys.stdout.flush()
-    return EXIT_FINDINGS if fails(index, keep, args.fail_on) else EXIT_OK
+    if keeping and listed.signature:
+        from tui.core.cache import save_output
+
+        # JSON and SARIF are ASCII (every other character escaped): kept as bytes, written as they are.
+        kept_text = text if args.format == "text" else text.encode("ascii")
+        save_output(index.root, index.ctx.fingerprint, listed.signature, key, (kept_text, severities))
+    return EXIT_FINDINGS if reaches(severities, args.fail_on) else EXIT_OK
+
+
+def _write_kept(text: str | bytes) -> None:
+    """Print a kept report: text through stdout's encoding, ASCII bytes straight to its buffer."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if isinstance(text, bytes):
+        if buffer is None:
+            text = text.decode("ascii")
+        else:
+            sys.stdout.flush()
+            buffer.write(text)
+            buffer.flush()
+            return
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+class _Listed:
+    """A started listing (``scan.start_listing``) that remembers the signature of what it listed."""
+
+    def __init__(self, started) -> None:  # noqa: ANN001 - a callable giving a scan.Listing
+        self.started = started
+        self.signature = ""
+
+    def __call__(self):  # -> scan.Listing, imported lazily
+        listing = self.started()
+        self.signature = listing.signature
+        return listing
 
 
 def _verdict_of(index, path: str) -> tuple | None:  # noqa: ANN001 - LicenseIndex, imported lazily
@@ -272,13 +286,14 @@ def watch_check(index, keep, fail_on: str, since: float) -> int:  # noqa: ANN001
 
 
 def run_export(args: argparse.Namespace) -> int:
-    try:
-        from tui.core import export
-    except ImportError:
-        return _fail("export is not available in this version")
-    from tui.core.build import build_index
+    from tui.core.scan import start_listing
+
+    root, scope, _found = _tree_place(args)
+    hint = None if args.no_cache else functools.partial(_listing_hint, root)
+    started = start_listing(root, hint, scope) if os.path.isdir(root) else None
+    from tui.core import export
     from tui.core.query import QueryError, parse_query
-    from tui.core.tree import TreeError
+    from tui.core.report import output_key
 
     try:
         keep = _finding_filter(args)
@@ -287,11 +302,45 @@ def run_export(args: argparse.Namespace) -> int:
         return _fail(f"--filter: {exc}")
     except ValueError as exc:
         return _fail(str(exc))
+    if args.format not in export.FORMATS:
+        return _fail(f"unknown export format {args.format!r} (choose from {', '.join(export.FORMATS)})")
+    # Every format's report is kept with the cache, for as long as the tree is unchanged.
+    keeping = started is not None and not args.no_cache and not scope
+    key = output_key("export", args.format, os.path.abspath(root), keep, args.filter) if keeping else ""
+    context = None
+    if keeping:
+        # The tree unchanged since this report was kept: write it, without loading the index.
+        from tui.core.cache import load_output
+        from tui.core.evaluate import Context
+
+        context = Context(os.path.abspath(root))
+        kept = load_output(context.root, context.fingerprint, key)
+        if kept is not None:
+            listing = started()
+            if listing.signature == kept[0]:
+                try:
+                    export.write_kept(kept[1], args.output)
+                except export.ExportError as exc:
+                    return _fail(str(exc))
+                return EXIT_OK
+            started = functools.partial(_given, listing)
+    from tui.core.build import build_index
+    from tui.core.tree import TreeError
+
+    listed = _Listed(started)
     try:
-        root, scope, _found = _tree_place(args)
-        index = build_index(root, use_cache=not args.no_cache, scope=scope)
+        index = build_index(root, use_cache=not args.no_cache, listing=listed if started else None, context=context,
+                            scope=scope)
         positions = query.matches(index) if query else None
-        export.write(index, args.format, args.output, keep, positions, query=args.filter)
+
+        def written(report: object) -> None:
+            if listed.signature:
+                from tui.core.cache import save_output
+
+                save_output(index.root, index.ctx.fingerprint, listed.signature, key, report)
+
+        export.write(index, args.format, args.output, keep, positions, query=args.filter,
+                     written=written if keeping else None)
     except TreeError as exc:
         return _fail(str(exc))
     except export.ExportError as exc:
@@ -324,10 +373,8 @@ def run_rules(args: argparse.Namespace) -> int:
 
 
 def run_ui(args: argparse.Namespace) -> int:
-    try:
-        from tui.ui.app import run_app
-    except ImportError:
-        return _fail("the terminal UI is not part of this version yet: use `lictree check`")
+    from tui.ui.app import run_app
+
     place = _tree_place(args)
     return run_app(args, place.root, place.scope)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import subprocess
@@ -39,3 +40,57 @@ def compile_package() -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(repo, "tui")], check=False,
                    stdout=subprocess.DEVNULL)
 
+
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEMO = os.path.join(REPO, "tui", "demo", "linux-demo")
+TREE_VARIABLE = "LICTREE_KERNEL_TREE"
+
+#: The smoke tree's stand-in for the kernel's scripts/spdxcheck.py: it only lists what it would check.
+_STUB_SPDXCHECK = '''\
+# SPDX-License-Identifier: GPL-2.0
+"""A stand-in for the kernel's spdxcheck.py in the benchmarks' smoke tree: exits 0 at once."""
+import subprocess
+subprocess.run(["git", "ls-files"], stdout=subprocess.DEVNULL, check=False)
+'''
+
+
+def kernel_tree(given: str | None, prog: str) -> str:
+    """The kernel tree to measure: *given* on the command line, else $LICTREE_KERNEL_TREE; without
+    either (or when it is not a directory), a one-line message and exit status 2."""
+    import sys
+
+    tree = given or os.environ.get(TREE_VARIABLE, "")
+    if not tree:
+        print(f"{prog}: needs a kernel source tree: give its path as an argument or set {TREE_VARIABLE} "
+              f"(or run with --smoke for a tiny tree)", file=sys.stderr)
+        sys.exit(2)
+    if not os.path.isdir(tree):
+        print(f"{prog}: {tree}: not a directory", file=sys.stderr)
+        sys.exit(2)
+    return os.path.abspath(tree)
+
+
+def smoke_tree(parent: str) -> str:
+    """A tiny kernel-like git tree for a smoke run (the demo tree, committed, with a stand-in
+    scripts/spdxcheck.py and a .gitignore) under *parent*; seconds, not minutes, for every bench."""
+    import shutil
+
+    tree = os.path.join(parent, "linux-smoke")
+    shutil.copytree(DEMO, tree, symlinks=True)
+    with open(os.path.join(tree, "scripts", "spdxcheck.py"), "w") as handle:
+        handle.write(_STUB_SPDXCHECK)
+    with open(os.path.join(tree, ".gitignore"), "w") as handle:
+        handle.write("*.o\n/*\n!/debian/\n")  # as Debian's linux-source (bench_watch drops the last two)
+    env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "b@b", "GIT_COMMITTER_NAME": "bench",
+           "GIT_COMMITTER_EMAIL": "b@b"}
+    for args in (["init", "-q"], ["add", "-A", "-f"], ["commit", "-qm", "smoke"]):
+        subprocess.run(["git", "-C", tree, *args], check=True, env=env, stdout=subprocess.DEVNULL)
+    return tree
+
+
+def add_tree_args(parser: argparse.ArgumentParser) -> None:
+    """The tree argument (optional: $LICTREE_KERNEL_TREE) and --smoke, common to every bench."""
+    parser.add_argument("tree", nargs="?", help=f"a kernel source tree (default: ${TREE_VARIABLE})")
+    parser.add_argument("--smoke", action="store_true",
+                        help="a quick run on a tiny generated tree, one repeat: checks that the bench works")

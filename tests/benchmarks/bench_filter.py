@@ -1,6 +1,9 @@
 """The filter typed live on a whole kernel tree: CPU time from a keystroke to the narrowed tree.
 
-    python3 tests/benchmarks/bench_filter.py KERNEL_TREE [--repeat 3] [--no-app]
+    python3 tests/benchmarks/bench_filter.py [KERNEL_TREE] [--repeat 3] [--no-app]
+    python3 tests/benchmarks/bench_filter.py --smoke      # a tiny tree, one repeat: does the bench work
+
+KERNEL_TREE defaults to $LICTREE_KERNEL_TREE; without either the bench says so and exits 2.
 
 Types a set of queries one character at a time (then deletes one of them character by
 character) and prints, per keystroke, CPU time (time.process_time: all threads of the process;
@@ -236,15 +239,29 @@ def bench_app(tree: str) -> None:
 
 
 def main() -> int:
+    import shutil
+    import tempfile
+
+    sys.path.insert(0, HERE)
+    from _measure import add_tree_args, kernel_tree, smoke_tree
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("tree")
+    add_tree_args(parser)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-app", action="store_true")
     args = parser.parse_args()
-    tree = os.path.abspath(args.tree)
-    bench_model(tree, args.repeat)
-    if not args.no_app:
-        bench_app(tree)
+    scratch = tempfile.mkdtemp(prefix="lictree-bench-filter-")
+    try:
+        if args.smoke:
+            tree, args.repeat = smoke_tree(scratch), 1
+            QUERIES[:] = QUERIES[:2]  # a few keys are enough to see that it works
+        else:
+            tree = kernel_tree(args.tree, "bench_filter")
+        bench_model(tree, args.repeat)
+        if not args.no_app:
+            bench_app(tree)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     print(f"\ngoal: <= {GOAL_MS:.0f} ms of CPU from keystroke to the narrowed tree")
     return 0
 

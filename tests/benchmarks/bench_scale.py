@@ -2,6 +2,7 @@
 
     python3 tests/benchmarks/bench_scale.py [--sizes 10000,100000,300000] [--git-sizes 100000]
                                             [--spdxcheck KERNEL/scripts/spdxcheck.py] [--keep]
+    python3 tests/benchmarks/bench_scale.py --smoke      # tiny trees, one repeat: does the bench work
 
 Each tree is generated in /tmp (deterministic: seeded), read once unmeasured (so that every run finds it
 in the page cache), then `python3 -m tui.cli check TREE` is run cold with --no-cache, once more to write
@@ -27,11 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _measure import median_of, run_measured
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DEMO = os.path.join(REPO, "tui", "demo", "linux-demo")
-KERNEL_SPDXCHECK = "/root/.cache/lictree-kernel/linux-source-6.12/scripts/spdxcheck.py"
+from _measure import DEMO, REPO, TREE_VARIABLE, median_of, run_measured
 
 TOP = ["arch", "drivers", "fs", "net", "sound", "include", "tools", "kernel", "lib", "mm", "Documentation",
        "security", "crypto", "block", "samples", "virt", "io_uring", "ipc", "init"]
@@ -122,7 +119,7 @@ def measure(tree: str, cache: str, repeat: int) -> dict[str, tuple[float, float,
     env = {**os.environ, "XDG_CACHE_HOME": cache}
     check = [sys.executable, "-m", "tui.cli", "check", tree, "--fail-on", "never"]
     run_measured([*check, "--no-cache"], cwd=REPO, env=env)
-    runs: dict[str, list[tuple[float, float, int]]] = {"cold": [], "cold+save": [], "warm": []}
+    runs: dict[str, list[tuple[float, float, int, float]]] = {"cold": [], "cold+save": [], "warm": []}
     for _ in range(repeat):
         shutil.rmtree(os.path.join(cache, "lictree"), ignore_errors=True)
         runs["cold"].append(run_measured([*check, "--no-cache"], cwd=REPO, env=env))
@@ -131,19 +128,28 @@ def measure(tree: str, cache: str, repeat: int) -> dict[str, tuple[float, float,
     return {name: _summarise(results) for name, results in runs.items()}
 
 
-def _summarise(results: list[tuple[float, float, int]]) -> tuple[float, float, int]:
+def _summarise(results: list[tuple[float, float, int, float]]) -> tuple[float, float, int]:
     wall, rss, _cpu = median_of(results)
-    return wall, rss, max(result[2] for result in results)
+    return wall, rss, max(run[2] for run in results)
+
+
+def _kernel_spdxcheck() -> str:
+    script = os.path.join(os.environ.get(TREE_VARIABLE, ""), "scripts", "spdxcheck.py")
+    return script if os.environ.get(TREE_VARIABLE) and os.path.isfile(script) else ""
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000,300000")
     parser.add_argument("--git-sizes", default="100000", help="sizes also measured as a git tree ('' for none)")
-    parser.add_argument("--spdxcheck", default=KERNEL_SPDXCHECK if os.path.exists(KERNEL_SPDXCHECK) else "")
+    parser.add_argument("--spdxcheck", default=_kernel_spdxcheck(),
+                        help=f"the kernel's spdxcheck.py (default: the one in ${TREE_VARIABLE}, if set)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each kind (median wall, largest RSS)")
     parser.add_argument("--keep", action="store_true", help="keep the generated trees")
+    parser.add_argument("--smoke", action="store_true", help="trees of 300 and 600 files, one repeat")
     args = parser.parse_args()
+    if args.smoke:
+        args.sizes, args.git_sizes, args.repeat = "300,600", "300", 1
     sizes = [int(s) for s in args.sizes.split(",") if s]
     git_sizes = {int(s) for s in args.git_sizes.split(",") if s}
     cache = tempfile.mkdtemp(prefix="lictree-scale-cache-")

@@ -1,7 +1,10 @@
 """The terminal UI on a whole kernel tree, against a naive Textual ``Tree`` holding the same files
 (all expanded) and a trivial two-row Textual app (the framework's floor), in the same run.
 
-    python3 tests/benchmarks/bench_ui.py KERNEL_TREE [--keys 300] [--repeat 3]
+    python3 tests/benchmarks/bench_ui.py [KERNEL_TREE] [--keys 300] [--repeat 3]
+    python3 tests/benchmarks/bench_ui.py --smoke      # a tiny tree, one repeat, 5 keys: does the bench work
+
+KERNEL_TREE defaults to $LICTREE_KERNEL_TREE; without either the bench says so and exits 2.
 
 Prints, for each app at 160x48 (headless):
 - launch to first usable tree (rows drawn and keys accepted) and, for lictree, to all colours
@@ -40,7 +43,7 @@ GOALS = {"first": 0.5, "colours_cold": 1.5, "key_vs_floor": 2.0, "key_vs_naive":
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
-from _measure import run_measured  # noqa: E402
+from _measure import add_tree_args, kernel_tree, run_measured, smoke_tree  # noqa: E402
 
 # Children: one app per process --------------------------------------------------------------
 
@@ -251,7 +254,7 @@ def p95(values: list[float]) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("tree")
+    add_tree_args(parser)
     parser.add_argument("--keys", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--child", choices=sorted(CHILDREN))
@@ -259,12 +262,19 @@ def main() -> int:
     parser.add_argument("--launch-only", action="store_true")
     parser.add_argument("--source", action="store_true", help="compile lictree's modules at every launch")
     args = parser.parse_args()
-    tree = os.path.abspath(args.tree)
     if args.child:
-        print(json.dumps(CHILDREN[args.child](tree, args.t0, args.keys, args.launch_only)))
+        print(json.dumps(CHILDREN[args.child](os.path.abspath(args.tree), args.t0, args.keys, args.launch_only)))
         return 0
 
     cache = tempfile.mkdtemp(prefix="lictree-bench-ui-")
+    if args.smoke:
+        tree, args.repeat, args.keys = smoke_tree(cache), 1, 5
+    else:
+        try:
+            tree = kernel_tree(args.tree, "bench_ui")
+        except SystemExit:
+            shutil.rmtree(cache, ignore_errors=True)
+            raise
     env = {**os.environ, "XDG_CACHE_HOME": cache}
     if not args.source:
         env["PYTHONPYCACHEPREFIX"] = os.path.join(cache, "pycache")

@@ -1,6 +1,9 @@
 """The UI following changes on disk, on a copy of a whole kernel tree (the original is never written).
 
-    python3 tests/benchmarks/bench_watch.py KERNEL_TREE [--edits 30] [--storm 10000]
+    python3 tests/benchmarks/bench_watch.py [KERNEL_TREE] [--edits 30] [--storm 10000]
+    python3 tests/benchmarks/bench_watch.py --smoke      # a tiny tree, 3 edits, small storms: does it work
+
+KERNEL_TREE defaults to $LICTREE_KERNEL_TREE; without either the bench says so and exits 2.
 
 Copies KERNEL_TREE to a temporary directory (removed at the end), opens lictree on it headless
 (160x48, its own empty cache) and, once it watches, prints:
@@ -37,7 +40,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, REPO)
 sys.path.insert(0, HERE)
 
-from _measure import run_measured  # noqa: E402
+from _measure import add_tree_args, kernel_tree, run_measured, smoke_tree  # noqa: E402
 
 from tui.ui.probe import WatchTiming  # noqa: E402
 
@@ -301,12 +304,16 @@ async def run(tree: str, edits: int, storm_size: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("tree")
+    add_tree_args(parser)
     parser.add_argument("--edits", type=int, default=30)
     parser.add_argument("--storm", type=int, default=10_000)
     args = parser.parse_args()
+    if not args.smoke:
+        args.tree = kernel_tree(args.tree, "bench_watch")
     scratch = tempfile.mkdtemp(prefix="lictree-bench-watch-")
     try:
+        if args.smoke:
+            args.tree, args.edits, args.storm = smoke_tree(os.path.join(scratch, "smoke")), 3, 20
         tree = os.path.join(scratch, "linux")
         print(f"copying {args.tree} to {tree} …", flush=True)
         subprocess.run(["cp", "-a", args.tree, tree], check=True)

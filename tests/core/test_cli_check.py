@@ -1,4 +1,5 @@
 import json
+import os
 import re
 import subprocess
 import sys
@@ -233,3 +234,71 @@ def test_the_text_report_is_the_lines_of_format_text(tmp_path: Path, select, ign
     if select is None and ignore is None:  # a name from the tree is escaped, never sent raw to a terminal
         assert "bad\\x1b[31m.c" in text and "\x1b" not in text
     assert sum(severities.values()) == len(lines) - 1
+
+
+def _bump(path: Path, text: str) -> None:
+    import os
+
+    path.write_text(text)
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+def test_a_warm_run_prints_the_kept_report_of_every_format_without_indexing(capsys, tmp_path: Path, monkeypatch,
+                                                                            fmt: str):
+    """Every format's report is kept with the cache: a warm run of an unchanged tree prints it without
+    building the index, and it equals a fresh report; an edit, another rule selection or another
+    format makes a fresh one."""
+    from tui.core import build as index_mod
+
+    root = write_tree(tmp_path / "t", {"a.c": "// SPDX-License-Identifier: MIT\n", "b.c": "int x;\n",
+                                       "c.c": "// SPDX-License-Identifier: Nope-1\n"})
+    subprocess.run(["git", "-C", str(root), "init", "-q"], check=True)
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
+    fresh = run(capsys, "check", str(root), "--format", fmt, "--no-cache")
+    assert run(capsys, "check", str(root), "--format", fmt) == fresh  # cold: keeps it
+    real_build = index_mod.build_index
+    built: list[str] = []
+
+    def counting(*args, **kwargs):
+        built.append(fmt)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(index_mod, "build_index", counting)
+    assert run(capsys, "check", str(root), "--format", fmt) == fresh
+    assert built == []  # printed as kept
+    assert run(capsys, "check", str(root), "--format", fmt, "--fail-on", "warning")[0] == 1  # --fail-on applies
+    selected = run(capsys, "check", str(root), "--format", fmt, "--select", "LT100")
+    assert selected == run(capsys, "check", str(root), "--format", fmt, "--select", "LT100", "--no-cache")
+    assert built and selected[0] == 0
+    _bump(root / "c.c", "// SPDX-License-Identifier: GPL-2.0\n")
+    edited = run(capsys, "check", str(root), "--format", fmt)
+    assert edited == run(capsys, "check", str(root), "--format", fmt, "--no-cache") and edited[0] == 0
+    assert edited != fresh
+
+
+def test_check_json_and_sarif_text_hold_the_documents(tmp_path: Path):
+    """The JSON and SARIF that check writes (one file or result a line, shared parts formatted once)
+    are the documents ``check_json`` and ``sarif_document`` build, names that need escaping included."""
+    from tui.core.build import build_index
+    from tui.core.counting import FindingFilter
+    from tui.core.export import check_report as check_output
+    from tui.core.export import sarif_document
+    from tui.core.report import check_json
+
+    root = write_tree(tmp_path / "t", {
+        "a.c": "int x;\n", "b.c": "int y;\n", "back\\slash\\u0000.c": "int z;\n", 'q"uote,comma.c': "int q;\n",
+        "bad\x1b[31m.c": "/* SPDX-License-Identifier: GPL-2.0 */\n", "caf\u00e9 \u202e.c": "int c;\n",
+        "c.h": "// SPDX-License-Identifier: Nope-1.0\n", "d/e.c": "// SPDX-License-Identifier: MIT\n",
+        "d/<&>.c": "// SPDX-License-Identifier: MIT\n", "d/sp ace%.c": "// SPDX-License-Identifier: Nope-1.0\n",
+    })
+    with open(os.path.join(os.fsencode(root), b"bad-\xff.c"), "wb") as handle:
+        handle.write(b"int w;\n")
+    index = build_index(str(root), use_cache=False)
+    for keep in (FindingFilter(), FindingFilter({"LT100"}), FindingFilter(None, {"LT100"})):
+        text, severities = check_output(index, keep, "json")
+        assert json.loads(text) == json.loads(json.dumps(check_json(index, keep)))
+        text, _ = check_output(index, keep, "sarif")
+        assert json.loads(text) == json.loads(json.dumps(sarif_document(index, keep)))
+        assert severities == check_output(index, keep, "text")[1]

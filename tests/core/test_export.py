@@ -620,3 +620,71 @@ def test_file_checksums_of_a_big_tree_come_from_reader_processes_in_order(tmp_pa
     expected = [_hashlib.sha1(f"int x{i};\n".encode()).hexdigest() for i in range(len(names) - 1)] + [None]
     assert sha1_files(str(tmp_path), names, workers=2) == expected
     assert sha1_files(str(tmp_path), names, workers=1) == expected
+
+
+def _spdx_fresh_parts(text: str) -> tuple[str, str, str]:
+    """(the document without its namespace's UUID and creation time, the namespace, the time)."""
+    namespace = re.search(r"https://spdx\.org/spdxdocs/lictree/[^\s\"]+", text).group()
+    created = re.search(r"(?:\"created\": \"|\nCreated: )([0-9T:Z-]+)", text).group(1)
+    return text.replace(namespace, "NS").replace(created, "CREATED"), namespace, created
+
+
+@pytest.mark.parametrize("fmt", list(export.FORMATS))
+def test_a_warm_export_writes_the_kept_report_without_indexing(capsys, tmp_path, tree, monkeypatch, fmt):
+    """Every export format is kept with the cache: a warm export of an unchanged tree writes it again
+    without building the index (an SPDX document with a new namespace and creation time), and an
+    edit, another filter or a rule selection makes a fresh one."""
+    from tui.core import build as index_mod
+
+    target = tmp_path / "out" / f"report{export.FORMATS[fmt]}"
+    target.parent.mkdir()
+
+    def export_text(*extra: str) -> str:
+        code, out, err = run(capsys, "export", str(tree), "--format", fmt, "-o", str(target), *extra)
+        assert (code, out, err) == (0, "", "")
+        return target.read_text()
+
+    def same(a: str, b: str) -> bool:
+        return _spdx_fresh_parts(a)[0] == _spdx_fresh_parts(b)[0] if fmt.startswith("spdx-") else a == b
+
+    fresh = export_text("--no-cache")
+    cold = export_text()
+    real_build = index_mod.build_index
+    built: list[str] = []
+
+    def counting(*args, **kwargs):
+        built.append(fmt)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(index_mod, "build_index", counting)
+    warm = export_text()
+    assert built == [] and same(warm, fresh) and same(cold, fresh)
+    if fmt.startswith("spdx-"):  # each document has its own namespace
+        assert _spdx_fresh_parts(warm)[1] != _spdx_fresh_parts(cold)[1]
+    filtered = export_text("--filter", "license:MIT")
+    assert built and same(filtered, export_text("--filter", "license:MIT", "--no-cache"))
+    selected = export_text("--select", "LT100")
+    assert same(selected, export_text("--select", "LT100", "--no-cache"))
+    (tree / "drivers/net/foo.c").write_text("// SPDX-License-Identifier: Nope-9\n")
+    st = (tree / "drivers/net/foo.c").stat()
+    os.utime(tree / "drivers/net/foo.c", ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+    edited = export_text()
+    assert same(edited, export_text("--no-cache")) and (fmt == "md" or "Nope-9" in edited or fmt.startswith("spdx"))
+    assert not same(edited, fresh)
+
+
+def test_kept_reports_are_few_and_of_the_tree_as_it_is(tmp_path):
+    """Reports of an older state of the tree are removed when a new one is kept, and no more than
+    OUTPUTS_KEPT are kept per tree."""
+    from tui.core import cache
+
+    root = str(write_tree(tmp_path / "t", {"a.c": "int a;\n"}))
+    for n in range(cache.OUTPUTS_KEPT + 3):
+        assert cache.save_output(root, "fp", "sig-1", f"key-{n}", ("report", n))
+    assert cache.load_output(root, "fp", "key-0") is None  # the oldest went
+    assert cache.load_output(root, "fp", f"key-{cache.OUTPUTS_KEPT + 2}") == ("sig-1", ("report", cache.OUTPUTS_KEPT + 2))
+    assert cache.load_output(root, "other-fp", f"key-{cache.OUTPUTS_KEPT + 2}") is None
+    cache.save_output(root, "fp", "sig-2", "key-new", "new")
+    kept = [n for n in range(cache.OUTPUTS_KEPT + 3) if cache.load_output(root, "fp", f"key-{n}") is not None]
+    assert kept == [] and cache.load_output(root, "fp", "key-new") == ("sig-2", "new")
+    assert not cache.save_output(root, "fp", "", "key-x", "never")  # no signature: nothing to trust

@@ -19,7 +19,8 @@ from tests.conftest import DEMO, OpenWatch, write_tree
 from tui.cli import main
 from tui.core import cache as cache_mod
 from tui.core.build import build_index
-from tui.core.report import FindingFilter, check_json
+from tui.core.counting import FindingFilter
+from tui.core.report import check_json
 from tui.core.watch import apply_changes
 
 TREE = os.environ.get("LICTREE_KERNEL_TREE")

@@ -3,6 +3,10 @@
 Each file's verdict is keyed by its git blob id (clean tracked files) or by size, mtime and inode,
 so an edited, added or deleted file is always read again. The whole cache is dropped when
 LICENSES/, COPYING, spdxexclude or lictree's version change.
+
+Beside it, the reports that `check` and `export` wrote (any format) are kept, each in a file of its
+own with the listing signature of the tree it was made from (``save_output``): while the tree is
+unchanged, a report asked for again is written from there, without loading the index.
 """
 
 from __future__ import annotations
@@ -110,6 +114,93 @@ def save(root: str, fingerprint: str, payload: dict[str, Any]) -> bool:
     except OSError:
         return False
     return True
+
+
+#: Reports kept per tree (``save_output``): the most recently written ones.
+OUTPUTS_KEPT = 8
+
+
+def _output_path(path: str, key: str) -> str:
+    name = hashlib.sha1(key.encode("utf-8", "surrogateescape"), usedforsecurity=False).hexdigest()[:16]
+    return f"{path[: -len('.pickle')]}.out-{name}.pickle"
+
+
+def load_output(root: str, fingerprint: str, key: str) -> tuple[str, Any] | None:
+    """A report kept for *root* under *key* (``save_output``): (the listing signature it was made
+    from, the report), or None. The caller prints it only if the tree's signature is still that one."""
+    path = cache_path(root)
+    if path is None:
+        return None
+    try:
+        with open(_output_path(path, key), "rb") as handle:
+            head = pickle.load(handle)
+            if head != (_meta(root, fingerprint), key, head[2]) or not head[2]:
+                return None
+            return head[2], pickle.load(handle)
+    except Exception:  # missing, corrupt or of another version: made again
+        return None
+
+
+def save_output(root: str, fingerprint: str, signature: str, key: str, report: Any) -> bool:
+    """Keep *report* (what a command printed or wrote, whole) for *root* under *key*, with the listing
+    *signature* of the tree it was made from; False when it could not be written.
+
+    Each report is a file of its own beside the cache (a small head, then the report), so that a
+    warm run loads only the one it prints. Reports of another state of the tree are removed, and
+    of the rest only the ``OUTPUTS_KEPT`` most recent are kept."""
+    path = cache_path(root)
+    if path is None or not signature:
+        return False
+    target = _output_path(path, key)
+    head = (_meta(root, fingerprint), key, signature)
+
+    def write(handle: BinaryIO) -> None:
+        pickle.dump(head, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(report, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        _write(target, write)
+    except OSError:
+        return False
+    _prune_outputs(path, target, head)
+    return True
+
+
+def _prune_outputs(path: str, kept: str, head: tuple) -> None:
+    directory, name = os.path.split(path)
+    prefix = name[: -len(".pickle")] + ".out-"
+    others: list[tuple[float, str]] = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for other in names:
+        if not other.startswith(prefix) or not other.endswith(".pickle"):
+            continue
+        full = os.path.join(directory, other)
+        if full == kept:
+            continue
+        try:
+            with open(full, "rb") as handle:
+                other_head = pickle.load(handle)
+            stale = not isinstance(other_head, tuple) or len(other_head) != 3 or other_head[0] != head[0] \
+                or other_head[2] != head[2]
+            if stale:
+                os.unlink(full)
+            else:
+                others.append((os.stat(full).st_mtime, full))
+        except Exception:  # unreadable or removed meanwhile by another run
+            try:
+                os.unlink(full)
+            except OSError:
+                pass
+    others.sort(reverse=True)
+    for _mtime, full in others[OUTPUTS_KEPT - 1 :]:
+        try:
+            os.unlink(full)
+        except OSError:
+            pass
 
 
 def _pickled(data: dict[str, Any]) -> Callable[[BinaryIO], None]:

@@ -176,34 +176,44 @@ def parents(path: str) -> Iterator[str]:
 
 def summarize(index: Columns, positions: Iterable[int] | None = None,
               keep: FindingFilter | None = None, top: int = 10) -> dict:
-    """Counts for a selection of files (None: all): per status, expression, license id, class,
+    """Counts for a selection of files (None: all): per status, expression, license, class,
     rule and severity, and the directories (by the files directly in them) with the most problems.
 
-    The keys of ``lictree check --format json``'s summary hold the same values for the whole tree.
+    A license is a file of LICENSES/ with all its ids (``Catalog.name_of``), its spellings counted
+    under it in ``license_spellings``. The keys of ``lictree check --format json``'s summary hold
+    the same values for the whole tree.
     """
     paths, status, exprs, findings = index.paths, index.status, index.exprs, index.findings
     rows: Sequence[int] = range(len(paths)) if positions is None else (
         positions if isinstance(positions, Sequence) else list(positions))
-    status_n = Counter()
+    if positions is not None:  # the selection's own columns
+        paths = [paths[i] for i in rows]
+        status = bytes(status[i] for i in rows)
+        exprs = [exprs[i] for i in rows]
+    files = len(paths)
+    # Counted in C: files per (status, expression), in the order of their first file.
+    pairs = Counter(zip(status, exprs))
+    status_n: Counter = Counter()
     named: Counter = Counter()
     invalid: Counter = Counter()
+    for (code, expression), n in pairs.items():
+        status_n[code] += n
+        if code == VALID:
+            named[expression] += n
+        elif code == INVALID:
+            invalid[expression] += n
     severities = Counter({"error": 0, "warning": 0, "info": 0})
     rules: Counter = Counter()
     rule_files: Counter = Counter()
     dirs: dict[str, list[int]] = {}
-    files = 0
-    for i in rows:
-        files += 1
-        code = status[i]
-        status_n[code] += 1
-        if code == VALID:
-            named[exprs[i]] += 1
-        elif code == INVALID:
-            invalid[exprs[i]] += 1
-        found: tuple[Finding, ...] = findings.get(paths[i], ()) if findings else ()
+    bad = (INVALID, UNREADABLE)
+    for path, code in zip(paths, status):  # only files with findings or a bad status count further
+        if code not in bad and path not in findings:
+            continue
+        found: tuple[Finding, ...] = findings.get(path, ())
         if found and keep is not None:
             found = keep.apply(found)
-        problem = code in (INVALID, UNREADABLE) or any(f.severity == "error" for f in found)
+        problem = code in bad or any(f.severity == "error" for f in found)
         if found:
             for f in found:
                 severities[f.severity] += 1
@@ -211,7 +221,7 @@ def summarize(index: Columns, positions: Iterable[int] | None = None,
             for rule_id in {f.rule for f in found}:
                 rule_files[rule_id] += 1
         if found or problem:
-            directory = paths[i].rpartition("/")[0]
+            directory = path.rpartition("/")[0]
             counts = dirs.setdefault(directory, [0, 0])
             counts[0] += problem
             counts[1] += bool(found)
@@ -228,7 +238,9 @@ def summarize(index: Columns, positions: Iterable[int] | None = None,
         for cls in {catalog.class_of(i) for i in ids} - {None}:
             classes[cls] += n
     ranked = sorted(dirs.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))[:top]
-    dir_files = _files_per_dir(paths, rows, {d for d, _ in ranked})
+    wanted = {d for d, _ in ranked}
+    parents_of = Counter(map(itemgetter(0), map(str.rpartition, paths, repeat("/")))) if wanted else {}
+    dir_files = {d: parents_of[d] for d in wanted if parents_of[d]}
     return {
         "files": files,
         "statuses": {name: status_n[code] for code, name in enumerate(STATUSES)},
@@ -247,14 +259,3 @@ def summarize(index: Columns, positions: Iterable[int] | None = None,
             {"path": d, "files": dir_files.get(d, 0), "problems": p, "with_findings": f} for d, (p, f) in ranked
         ],
     }
-
-
-def _files_per_dir(paths: Sequence[str], rows: Iterable[int], wanted: set[str]) -> dict[str, int]:
-    if not wanted:
-        return {}
-    counts: Counter = Counter()
-    for i in rows:
-        directory = paths[i].rpartition("/")[0]
-        if directory in wanted:
-            counts[directory] += 1
-    return dict(counts)

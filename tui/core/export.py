@@ -16,22 +16,35 @@ import csv
 import html
 import json
 import os
+import re
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 from urllib.parse import quote
 
 from tui import __version__
 from tui.core.counting import FindingFilter
-from tui.core.index import LicenseIndex
-from tui.core.report import check_json, file_json, printable, summary_counts, summary_line
+from tui.core.report import (
+    LIST_MARK,
+    dumps_around,
+    iter_findings,
+    json_chunks,
+    printable,
+    severity_counts,
+    summary_counts,
+    summary_line,
+    text_report,
+)
 from tui.core.rules import RULES, Finding
 from tui.core.status import STATUSES
+
+if TYPE_CHECKING:  # a kept report is written without loading the index
+    from tui.core.index import LicenseIndex
 
 #: Format name -> the usual file name ending.
 FORMATS = {
@@ -96,22 +109,83 @@ class _Job:
 
 
 def write(index: LicenseIndex, fmt: str, output: str, keep: FindingFilter | None = None,
-          positions: Sequence[int] | None = None, query: str | None = None) -> None:
+          positions: Sequence[int] | None = None, query: str | None = None,
+          written: Callable[[Kept], None] | None = None) -> None:
     """Write the report of *index* (or of the files at *positions*) in *fmt* to *output* ('-': stdout).
 
     Raises ExportError with a one-line message for an unknown format or an unusable output path,
-    before any work is done.
+    before any work is done. *written*, when given, gets the whole report once it is written (for
+    ``write_kept`` to write it again while the tree is unchanged).
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
     target = check_output(output)
     job = _Job(index, keep or FindingFilter(), positions, query)
     try:
-        render = _spdx_renderer(job, fmt) if fmt.startswith("spdx-") else partial(_RENDERERS[fmt], job)
+        fresh: dict[str, str] = {}
+        if fmt.startswith("spdx-"):
+            render = _spdx_renderer(job, fmt, fresh)
+        else:
+            render = partial(_RENDERERS[fmt], job)
         with atomic_output(target, newline="" if fmt == "csv" else None) as out:
-            render(out)
+            if written is None:
+                render(out)
+            else:
+                tee = _Tee(out)
+                render(tee)
+        if written is not None:
+            written(Kept(fmt, "".join(tee.parts).encode("utf-8"), fresh))
     except BrokenPipeError:
         raise  # stdout piped into `head`: the CLI stops quietly
+    except OSError as exc:
+        raise ExportError(f"cannot write {printable(output)}: {exc.strerror or exc}") from None
+
+
+@dataclass(slots=True)
+class Kept:
+    """A whole report as written (UTF-8), and what must be made afresh when it is written again:
+    the SPDX document namespace and creation time (``fresh``: their value in ``data``)."""
+
+    fmt: str
+    data: bytes
+    fresh: dict[str, str]
+
+
+class _Tee:
+    """A text stream that writes through to *out* and keeps what was written."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.parts.append(text)
+        return self.out.write(text)
+
+
+def write_kept(kept: Kept, output: str) -> None:
+    """Write a report kept from an earlier ``write`` of the same tree, unchanged since, to *output*.
+
+    An SPDX document gets a new namespace and creation time, as a fresh one would. The bytes are
+    written as they are (no decoding, no copy)."""
+    target = check_output(output)
+    pieces: list[bytes | memoryview] = [kept.data]
+    if kept.fresh:
+        from tui.core.spdx import refresh_document
+
+        pieces = refresh_document(kept.data, kept.fmt, kept.fresh)
+    try:
+        with atomic_output(target, newline="" if kept.fmt == "csv" else None) as out:
+            buffer = getattr(out, "buffer", None)
+            if buffer is None:  # a text stream without bytes underneath
+                out.write(b"".join(pieces).decode("utf-8"))
+            else:
+                out.flush()
+                for piece in pieces:
+                    buffer.write(piece)
+                buffer.flush()
+    except BrokenPipeError:
+        raise
     except OSError as exc:
         raise ExportError(f"cannot write {printable(output)}: {exc.strerror or exc}") from None
 
@@ -194,34 +268,14 @@ def atomic_output(target: str | None, newline: str | None = None) -> Iterator[Te
 def json_document(index: LicenseIndex, keep: FindingFilter | None = None, positions: Sequence[int] | None = None,
                   query: str | None = None) -> dict:
     """``lictree check --format json``'s document (of the selection), with the full summary."""
-    keep = keep or FindingFilter()
-    if positions is None:
-        doc = check_json(index, keep)
-    else:
-        doc = {
-            "tool": {"name": "lictree", "version": __version__},
-            "root": index.root,
-            "summary": None,
-            "files": [file_json(index.record_at(i), keep) for i in positions],
-        }
-    doc["summary"] = summary_counts(index, keep, positions)
-    doc["filter"] = query
-    return doc
+    import json
+
+    return json.loads("".join(json_chunks(index, keep or FindingFilter(), positions, {"filter": query})))
 
 
 def _write_json(job: _Job, out: TextIO) -> None:
-    doc = json_document(job.index, job.keep, job.positions, job.query)
-    files = doc.pop("files")
-    out.write("{\n")
-    for key, value in doc.items():
-        text = json.dumps(value, indent=1).replace("\n", "\n ")
-        out.write(f" {json.dumps(key)}: {text},\n")
-    out.write(' "files": [')
-    separator = "\n  "
-    for item in files:
-        out.write(separator + json.dumps(item))
-        separator = ",\n  "
-    out.write("\n ]\n}\n")
+    for chunk in json_chunks(job.index, job.keep, job.positions, {"filter": job.query}):
+        out.write(chunk)
 
 
 # CSV ------------------------------------------------------------------------------------------
@@ -234,26 +288,61 @@ def csv_cell(text: str) -> str:
 
 
 def _write_csv(job: _Job, out: TextIO) -> None:
+    """One row a file. Files with the same status, expression, line and findings differ only in
+    their path: the rest of their row is formatted once."""
+    import io
+
     index = job.index
     catalog = index.catalog
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
+    paths, status, exprs, lines, findings = index.paths, index.status, index.exprs, index.lines, index.findings
+    buffer = io.StringIO()
+    row_writer = csv.writer(buffer)
+    tails: dict[tuple, str] = {}
+    alive: list[tuple] = []  # findings tuples keyed by id, kept alive so that no id is reused
+    empty: tuple = ()
+    chunk: list[str] = []
     for i in job.rows:
-        record = index.record_at(i)
-        found = job.findings(i)
-        worst = next((s for s in ("error", "warning", "info") if any(f.severity == s for f in found)), "")
-        classes = sorted({c for c in map(catalog.class_of, record.licenses) if c})
-        writer.writerow([
-            csv_cell(record.path),
-            record.status,
-            csv_cell(record.expression or ""),
-            record.line or "",
-            csv_cell(" ".join(record.licenses)),
-            " ".join(classes),
-            worst,
-            " ".join(sorted({f.rule for f in found})),
-            csv_cell(" | ".join(f"{f.rule} {f.severity}: {f.message}" for f in found)),
-        ])
+        path = paths[i]
+        found = findings.get(path, empty) if findings else empty
+        key = (status[i], exprs[i], lines[i], id(found))
+        tail = tails.get(key)
+        if tail is None:
+            record = index.record_at(i)
+            kept = job.keep.apply(found) if found else empty
+            worst = next((s for s in ("error", "warning", "info") if any(f.severity == s for f in kept)), "")
+            classes = sorted({c for c in map(catalog.class_of, record.licenses) if c})
+            buffer.seek(0)
+            buffer.truncate()
+            row_writer.writerow([
+                "p",
+                record.status,
+                csv_cell(record.expression or ""),
+                record.line or "",
+                csv_cell(" ".join(record.licenses)),
+                " ".join(classes),
+                worst,
+                " ".join(sorted({f.rule for f in kept})),
+                csv_cell(" | ".join(f"{f.rule} {f.severity}: {f.message}" for f in kept)),
+            ])
+            tail = tails[key] = buffer.getvalue()[1:]
+            alive.append(found)
+        cell = csv_cell(path)
+        if _CSV_QUOTE.search(cell) or not cell:
+            buffer.seek(0)
+            buffer.truncate()
+            row_writer.writerow([cell, ""])
+            cell = buffer.getvalue()[:-3]  # without the empty cell and its \r\n
+        chunk.append(cell + tail)
+        if len(chunk) >= 4096:
+            out.write("".join(chunk))
+            chunk.clear()
+    out.write("".join(chunk))
+
+
+#: What makes the csv module quote a cell (QUOTE_MINIMAL with the default dialect).
+_CSV_QUOTE = re.compile(r'[,"\r\n]')
 
 
 # SARIF ----------------------------------------------------------------------------------------
@@ -269,17 +358,12 @@ def artifact_uri(path: str) -> str:
 
 
 def sarif_document(index: LicenseIndex, keep: FindingFilter | None = None,
-                   positions: Sequence[int] | None = None) -> dict:
-    """SARIF 2.1.0: one rule per rule id, one result per finding with its file and line."""
+                   positions: Sequence[int] | None = None, results: bool = True) -> dict:
+    """SARIF 2.1.0: one rule per rule id, one result per finding with its file and line
+    (``sarif_chunks`` writes the same document; *results* False leaves the results out)."""
     keep = keep or FindingFilter()
-    rows = range(len(index.paths)) if positions is None else positions
-    results: list[tuple[str, Finding]] = []
-    for i in rows:
-        path = index.paths[i]
-        found = index.findings.get(path)
-        if found:
-            results.extend((path, f) for f in keep.apply(found))
-    rule_ids = sorted({rid for rid in RULES if _rule_kept(keep, rid)} | {f.rule for _p, f in results})
+    found = list(_results(index, keep, positions))
+    rule_ids = _sarif_rule_ids(keep, found)
     rules = []
     for rule_id in rule_ids:
         rule = RULES.get(rule_id)
@@ -303,21 +387,7 @@ def sarif_document(index: LicenseIndex, keep: FindingFilter | None = None,
             "tool": {"driver": {"name": "lictree", "version": __version__, "semanticVersion": __version__,
                                 "rules": rules}},
             "originalUriBaseIds": {"SRCROOT": {"uri": root_uri}},
-            "results": [
-                {
-                    "ruleId": f.rule,
-                    "ruleIndex": rule_index[f.rule],
-                    "level": SARIF_LEVELS.get(f.severity, "warning"),
-                    "message": {"text": printable(f.message)},
-                    "locations": [{
-                        "physicalLocation": {
-                            "artifactLocation": {"uri": artifact_uri(path), "uriBaseId": "SRCROOT"},
-                            "region": {"startLine": f.line or 1},
-                        }
-                    }],
-                }
-                for path, f in results
-            ],
+            "results": [_sarif_result(f, rule_index, artifact_uri(path)) for path, f in found] if results else [],
         }],
     }
 
@@ -328,9 +398,73 @@ def _root_uri(root: str) -> str:
     return Path(os.path.abspath(root)).as_uri().rstrip("/") + "/"
 
 
+def sarif_chunks(index: LicenseIndex, keep: FindingFilter | None = None,
+                 positions: Sequence[int] | None = None) -> Iterator[str]:
+    """``sarif_document`` as text: indented, one result a line. A finding shared by many files is
+    dumped once; only its file's URI changes from result to result."""
+    doc = sarif_document(index, keep, positions, results=False)
+    doc["runs"][0]["results"] = LIST_MARK
+    return dumps_around(doc, _sarif_results(index, keep or FindingFilter(), positions))
+
+
+_URI_PLAIN = re.compile(r"[A-Za-z0-9_.~/-]*")
+
+
+def _sarif_results(index: LicenseIndex, keep: FindingFilter, positions: Sequence[int] | None) -> Iterator[str]:
+    import json
+
+    rule_index = {rid: n for n, rid in enumerate(_sarif_rule_ids(keep, _results(index, keep, positions)))}
+    templates: dict[int, tuple[str, str, Finding]] = {}
+    for path, finding in _results(index, keep, positions):
+        template = templates.get(id(finding))
+        if template is None:
+            text = json.dumps(_sarif_result(finding, rule_index, _SENTINEL_URI))
+            before, _, after = text.partition(_SENTINEL_URI)
+            template = templates[id(finding)] = (before, after, finding)
+        uri = path if _URI_PLAIN.fullmatch(path) else artifact_uri(path)
+        yield template[0] + uri + template[1]
+
+
+_SENTINEL_URI = "lictree-uri-sentinel"
+
+
+def _results(index: LicenseIndex, keep: FindingFilter,
+             positions: Sequence[int] | None) -> Iterator[tuple[str, Finding]]:
+    if positions is None:
+        findings = index.findings
+        paths: Iterable[str] = (p for p in index.paths if p in findings) if findings else ()
+    else:
+        paths = (index.paths[i] for i in positions)
+    get = index.findings.get
+    for path in paths:
+        found = get(path)
+        if found:
+            for finding in keep.apply(found):
+                yield path, finding
+
+
+def _sarif_rule_ids(keep: FindingFilter, results: Iterable[tuple[str, Finding]]) -> list[str]:
+    return sorted({rid for rid in RULES if _rule_kept(keep, rid)} | {f.rule for _p, f in results})
+
+
+def _sarif_result(f: Finding, rule_index: dict[str, int], uri: str) -> dict:
+    return {
+        "ruleId": f.rule,
+        "ruleIndex": rule_index[f.rule],
+        "level": SARIF_LEVELS.get(f.severity, "warning"),
+        "message": {"text": printable(f.message)},
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": {"uri": uri, "uriBaseId": "SRCROOT"},
+                "region": {"startLine": f.line or 1},
+            }
+        }],
+    }
+
+
 def _write_sarif(job: _Job, out: TextIO) -> None:
-    json.dump(sarif_document(job.index, job.keep, job.positions), out, indent=1)
-    out.write("\n")
+    for chunk in sarif_chunks(job.index, job.keep, job.positions):
+        out.write(chunk)
 
 
 # Markdown -------------------------------------------------------------------------------------
@@ -646,17 +780,36 @@ _JSON_IN_HTML = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
 
 def _file_rows_json(job: _Job) -> Iterator[str]:
-    """The files as a JSON array of [path, status, expression, line, findings] rows, safe inside <script>."""
+    """The files as a JSON array of [path, status, expression, line, findings] rows, safe inside <script>.
+
+    Files with the same status, expression, line and findings differ only in their path: the rest
+    of their row is dumped once."""
+    from json.encoder import encode_basestring_ascii as quoted  # the C function when it is built
+
     index = job.index
-    paths, status, exprs, lines = index.paths, index.status, index.exprs, index.lines
+    paths, status, exprs, lines, findings = index.paths, index.status, index.exprs, index.lines, index.findings
+    tails: dict[tuple, str] = {}
+    alive: list[tuple] = []  # findings tuples keyed by id, kept alive so that no id is reused
+    empty: tuple = ()
     chunk: list[str] = []
     separator = "["
     for i in job.rows:
-        notes = "\n".join(f"{f.rule} {f.severity}: {printable(f.message)}" for f in job.findings(i))
-        row = [printable(paths[i]), STATUSES[status[i]], printable(exprs[i] or ""), lines[i] or "", notes]
-        chunk.append(separator + json.dumps(row).translate(_JSON_IN_HTML))
+        path = paths[i]
+        found = findings.get(path, empty) if findings else empty
+        key = (status[i], exprs[i], lines[i], id(found))
+        tail = tails.get(key)
+        if tail is None:
+            kept = job.keep.apply(found) if found else empty
+            notes = "\n".join(f"{f.rule} {f.severity}: {printable(f.message)}" for f in kept)
+            row = json.dumps(["", STATUSES[status[i]], printable(exprs[i] or ""), lines[i] or "", notes])
+            tail = tails[key] = row[3:].translate(_JSON_IN_HTML)  # from the comma after '[""'
+            alive.append(found)
+        name = quoted(path if path.isprintable() else printable(path))
+        if "<" in name or ">" in name or "&" in name:
+            name = name.translate(_JSON_IN_HTML)
+        chunk.append(f"{separator}[{name}{tail}")
         separator = ",\n"
-        if len(chunk) >= 2000:
+        if len(chunk) >= 4096:
             yield "".join(chunk)
             chunk.clear()
     chunk.append("]" if separator == ",\n" else "[]")
@@ -671,8 +824,9 @@ def _write_html(job: _Job, out: TextIO) -> None:
 # SPDX -----------------------------------------------------------------------------------------
 
 
-def _spdx_renderer(job: _Job, fmt: str) -> Callable[[TextIO], None]:
-    """Build and validate the SPDX document first (reading every file), so a failure writes nothing."""
+def _spdx_renderer(job: _Job, fmt: str, fresh: dict[str, str]) -> Callable[[TextIO], None]:
+    """Build and validate the SPDX document first (reading every file), so a failure writes nothing.
+    *fresh* gets what a copy of the document must change (``Kept.fresh``)."""
     try:
         from tui.core.spdx import build_plan
     except ImportError as exc:
@@ -682,6 +836,7 @@ def _spdx_renderer(job: _Job, fmt: str) -> Callable[[TextIO], None]:
     if problems:
         raise ExportError(f"the SPDX document does not validate: {problems[0]}"
                           + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
+    fresh.update(plan.fresh_fields())
     return plan.write_json if fmt == "spdx-json" else plan.write_tv
 
 
@@ -692,3 +847,15 @@ _RENDERERS: dict[str, Callable[[_Job, TextIO], None]] = {
     "html": _write_html,
     "sarif": _write_sarif,
 }
+
+
+def check_report(index: LicenseIndex, keep: FindingFilter, fmt: str) -> tuple[str, dict[str, int]]:
+    """What `lictree check --format FMT` prints, and its kept findings per severity (for --fail-on)."""
+    if fmt == "text":
+        return text_report(index, keep)
+    severities = severity_counts(iter_findings(index, keep))
+    if fmt == "json":
+        return "".join(json_chunks(index, keep)), severities
+    if fmt == "sarif":
+        return "".join(sarif_chunks(index, keep)), severities
+    raise ValueError(f"unknown format {fmt!r}")

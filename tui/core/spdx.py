@@ -22,13 +22,14 @@ import os
 import re
 import stat
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tui import __version__
-from tui.core.report import printable
+from tui.core.report import json_strings, printable
 from tui.core.status import EXCLUDED, INVALID, UNTAGGED, VALID
 
 if TYPE_CHECKING:
@@ -259,6 +260,9 @@ class SpdxPlan:
         messages = [m.validation_message for m in validate_full_spdx_document(self.document(sorted(first.values())))]
         if len(set(self.ids)) != len(self.ids):
             messages.append("SPDXIDs of files are not unique")
+        if all(map(_SPDX_ID_RE.match, self.ids)) and all(map(_SHA1_RE.match, self.sha1s)) and not any(
+                map(str.startswith, self.names, repeat("/"))):
+            return messages  # every file is fine (checked in C): nothing to look for one by one
         for name, spdx_id, sha1 in zip(self.names, self.ids, self.sha1s):
             if not _SPDX_ID_RE.match(spdx_id):
                 messages.append(f"invalid SPDXID {spdx_id}")
@@ -267,6 +271,14 @@ class SpdxPlan:
             if not _SHA1_RE.match(sha1):
                 messages.append(f"invalid SHA1 for {name}")
         return messages
+
+    def fresh_fields(self) -> dict[str, str]:
+        """What a copy of this document written later must change, as written: its namespace
+        (unique to each document) and its creation time (``refresh_document``)."""
+        from spdx_tools.spdx.datetime_conversions import datetime_to_iso_string
+
+        return {"namespace": self.creation_info.document_namespace,
+                "created": datetime_to_iso_string(self.creation_info.created)}
 
     # Writers ----------------------------------------------------------------------------------
 
@@ -287,15 +299,17 @@ class SpdxPlan:
         for key, value in head.items():
             out.write(f" {json.dumps(key)}: {json.dumps(value)},\n")
         file_converter = FileConverter()
-        templates = [file_converter.convert(self._file(-g - 1, _SENTINEL, _SENTINEL, _SENTINEL), skeleton)
+        marks = ("lictree-mark-id-3f9c", "lictree-mark-name-3f9c", "lictree-mark-sha1-3f9c")  # plain: JSON keeps them
+        templates = [_template(json.dumps(file_converter.convert(self._file(-g - 1, marks[1], marks[0], marks[2]),
+                                                                 skeleton)), marks)
                      for g in range(len(self.licensed))]
-        rows = range(len(self.names))
-        _write_json_list(out, "files", (
-            _fill(templates[self.groups[i]], self.ids[i], self.names[i], self.sha1s[i]) for i in rows), last=False)
-        contains = RelationshipConverter().convert(self._relationships([_SENTINEL])[1])
-        related = next(k for k, v in contains.items() if v == _SENTINEL)
-        _write_json_list(out, "relationships", [*relationships, *({**contains, related: self.ids[i]} for i in rows)],
-                         last=True)
+        names = json_strings(self.names)  # quoted: the template has the quotes
+        values = {marks[0]: self.ids, marks[1]: [n[1:-1] for n in names], marks[2]: self.sha1s}
+        _write_json_list(out, "files", _filled(templates, self.groups, values), last=False)
+        contains = RelationshipConverter().convert(self._relationships([marks[0]])[1])
+        related = _template(json.dumps(contains), marks)
+        _write_json_list(out, "relationships", [*map(json.dumps, relationships),
+                                                *_filled([related], repeat(0, len(self.ids)), values)], last=True)
         out.write("}\n")
 
     def write_tv(self, out: TextIO) -> None:
@@ -337,38 +351,107 @@ class SpdxPlan:
         write_separator(out)
 
 
-def _fill(template: dict, spdx_id: str, name: str, sha1: str) -> dict:
-    filled = dict(template)
-    filled["SPDXID"] = spdx_id
-    filled["fileName"] = name
-    filled["checksums"] = [{**c, "checksumValue": sha1} for c in template["checksums"]]
-    return filled
+#: Where each format writes the creation time: its first occurrence is the document's own.
+_CREATED_AT = {"spdx-json": '"created": "', "spdx-tv": "\nCreated: "}
 
 
-def _write_json_list(out: TextIO, key: str, items: Any, last: bool) -> None:
-    import json
+def refresh_document(data: bytes, fmt: str, fresh: dict[str, str]) -> list[bytes | memoryview]:
+    """An SPDX document (*data*, as ``SpdxPlan`` wrote it, UTF-8) with a new namespace and creation
+    time, as pieces to write one after the other (the rest of the document is not copied).
 
+    The old namespace ends in a random UUID and occurs once, in the creation info at the top, as
+    does the creation time after its tag: both are replaced there, and nothing else changes."""
+    from spdx_tools.spdx.datetime_conversions import datetime_to_iso_string
+
+    namespace = fresh["namespace"]
+    renamed = namespace[: -len(str(uuid.UUID(namespace[-36:])))] + str(uuid.uuid4())  # the UUID ends it
+    created = datetime_to_iso_string(datetime.now(UTC).replace(microsecond=0))
+    tag = _CREATED_AT[fmt]
+    changes = sorted([(data.find(namespace.encode()), namespace, renamed),
+                      (data.find((tag + fresh["created"]).encode()), tag + fresh["created"], tag + created)])
+    if changes[0][0] < 0:
+        raise ValueError("the kept SPDX document has no namespace or no creation time")
+    view = memoryview(data)
+    pieces: list[bytes | memoryview] = []
+    at = 0
+    for start, old, new in changes:
+        pieces += [view[at:start], new.encode()]
+        at = start + len(old.encode())
+    pieces.append(view[at:])
+    return pieces
+
+
+def _template(text: str, marks: Sequence[str]) -> tuple[list[str], list[str]]:
+    """*text* cut at each of *marks* it holds: (the pieces, the mark after each piece but the last)."""
+    found = sorted((text.find(mark), mark) for mark in marks if mark in text)
+    pieces, order, at = [], [], 0
+    for start, mark in found:
+        pieces.append(text[at:start])
+        order.append(mark)
+        at = start + len(mark)
+    pieces.append(text[at:])
+    return pieces, order
+
+
+def _filled(templates: Sequence[tuple[list[str], list[str]]], groups: Iterable[int],
+            values: dict[str, Sequence[str]]) -> Iterator[str]:
+    """Each file's line: its group's template with the file's own values where the marks were."""
+    order = templates[0][1]
+    if any(t[1] != order for t in templates):  # (one converter makes them all: never)
+        raise ValueError("unexpected layout of spdx-tools' converter")
+    formats = ["{}".join(piece.replace("{", "{{").replace("}", "}}") for piece in t[0]) for t in templates]
+    return map(str.format, map(formats.__getitem__, groups), *(values[mark] for mark in order))
+
+
+def _write_json_list(out: TextIO, key: str, items: Iterable[str], last: bool) -> None:
+    """A list of items (each already JSON), one a line."""
     out.write(f' "{key}": [')
     separator = "\n  "
+    chunk: list[str] = []
     for item in items:
-        out.write(separator)
-        out.write(json.dumps(item))
+        chunk.append(separator)
+        chunk.append(item)
         separator = ",\n  "
+        if len(chunk) >= 8192:
+            out.write("".join(chunk))
+            chunk.clear()
+    out.write("".join(chunk))
     out.write("\n ]" + ("\n" if last else ",\n"))
 
 
 _NOT_ID_RE = re.compile(r"[^A-Za-z0-9.]+")
 
 
+_NOT_ID_OR_NUL_RE = re.compile(r"[^A-Za-z0-9.\0]+")
+
+
 def _file_id(path: str, taken: set[str]) -> str:
     """SPDXRef-File-<path with other characters as "-">, made unique with a -2, -3... suffix."""
-    base = "SPDXRef-File-" + (_NOT_ID_RE.sub("-", path).strip("-") or "file")
+    return _unique("SPDXRef-File-" + (_NOT_ID_RE.sub("-", path).strip("-") or "file"), taken)
+
+
+def _unique(base: str, taken: set[str]) -> str:
     spdx_id, n = base, 1
     while spdx_id in taken:
         n += 1
         spdx_id = f"{base}-{n}"
     taken.add(spdx_id)
     return spdx_id
+
+
+def _file_ids(paths: Sequence[str]) -> list[str]:
+    """``_file_id`` of each of *paths*, in order: the characters replaced in all of them at once."""
+    if not paths:
+        return []
+    taken: set[str] = set()
+    ids = []
+    for text in _NOT_ID_OR_NUL_RE.sub("-", "\0".join(paths)).split("\0"):  # no path holds a NUL
+        base = "SPDXRef-File-" + (text.strip("-") or "file")
+        if base in taken:
+            base = _unique(base, taken)
+        taken.add(base)
+        ids.append(base)
+    return ids
 
 
 def _license_text(root: str, entry: LicenseEntry | None) -> str:
@@ -449,20 +532,19 @@ def build_plan(index: LicenseIndex, positions: Sequence[int] | None = None, quer
         licensed.append(entry)
         return groups[key]
 
-    plan_names: list[str] = []
-    plan_ids: list[str] = []
-    plan_sha1s: list[str] = []
-    plan_groups: list[int] = []
-    left_out: list[tuple[str, str]] = []
-    taken: set[str] = set()
-    for i, path, digest in zip(rows, paths, digests):
-        if digest is None:
-            left_out.append((path, "unreadable"))
-            continue
-        plan_names.append("./" + printable(path))
-        plan_ids.append(_file_id(path, taken))
-        plan_sha1s.append(digest)
-        plan_groups.append(group_of(index.status[i], index.exprs[i]))
+    left_out: list[tuple[str, str]] = [(path, "unreadable") for path, digest in zip(paths, digests) if digest is None]
+    if left_out:
+        readable = [j for j, digest in enumerate(digests) if digest is not None]
+        rows, paths, digests = [rows[j] for j in readable], [paths[j] for j in readable], [digests[j] for j in readable]
+    plan_names = ["./" + name for name in map(printable, paths)]
+    plan_ids = _file_ids(paths)
+    plan_sha1s: list[str] = digests  # type: ignore[assignment] - none is None any more
+    # Files of the same status and expression share their licensing: worked out once (in the order
+    # of their first file).
+    status, exprs = index.status, index.exprs
+    pairs = [(status[i], exprs[i]) for i in rows]
+    group_map = {pair: group_of(*pair) for pair in dict.fromkeys(pairs)}
+    plan_groups = list(map(group_map.__getitem__, pairs))
 
     # Every LICENSES/ id that is not on the SPDX list gets its LicenseRef, used or not.
     for entry in index.catalog.entries:
