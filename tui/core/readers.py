@@ -23,6 +23,7 @@ dies is an error in the parent (``ReaderError``), never a hang.
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 import pickle
 import signal
@@ -251,12 +252,25 @@ def start_server() -> bool:
                 status = 1
                 try:
                     ours.close()
+                    _detach(theirs.fileno())
                     status = _serve(theirs)
                 finally:
                     os._exit(status)
             theirs.close()
             _SERVER = _Server(ours, pid)
         return _SERVER is not None
+
+
+def _detach(keep: int) -> None:
+    """In a forked server: keep no file descriptor of the parent's but stderr (and *keep*), so that a pipe
+    the parent closes reaches its end (a child's stdin, a pipe to a pager)."""
+    gc.disable()  # nothing the parent made is let go (its objects may name descriptors closed here)
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    os.close(null)
+    os.closerange(3, keep)
+    os.closerange(keep + 1, max(keep + 2, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 1024))
 
 
 def _server() -> _Server:
@@ -272,7 +286,7 @@ def _server() -> _Server:
                     f"fileno={theirs.fileno()})))")
             try:
                 process = subprocess.Popen([sys.executable, "-c", code], pass_fds=(theirs.fileno(),),
-                                           stdin=subprocess.DEVNULL)
+                                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
             finally:
                 theirs.close()
             _SERVER = _Server(ours, process.pid, process)
