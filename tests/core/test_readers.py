@@ -192,3 +192,17 @@ def test_the_server_started_before_any_thread_forks_the_readers_without_a_warnin
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["True", "True"]
     assert "multi-threaded" not in proc.stderr and "Warning" not in proc.stderr
+
+
+def test_a_dead_server_is_an_error_and_the_next_scan_starts_a_new_one(threaded):
+    assert list(readers.run_forked(square, list(range(10)), 2)) == [n * n for n in range(10)]
+    server = readers._SERVER
+    os.kill(server.pid, signal.SIGKILL)
+    if server._process is not None:
+        server._process.wait()
+    else:
+        os.waitpid(server.pid, 0)
+    with pytest.raises(readers.ReaderError, match="server died"):
+        list(readers.run_forked(square, list(range(10)), 2))
+    assert list(readers.run_forked(square, list(range(10)), 2)) == [n * n for n in range(10)]
+    assert readers._SERVER is not server

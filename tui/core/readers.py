@@ -311,19 +311,34 @@ class _Server:
         except OSError:
             cwd = None
         payload = pickle.dumps((run, jobs, setup, os.getpriority(os.PRIO_PROCESS, 0), cwd), pickle.HIGHEST_PROTOCOL)
-        with self._lock:
-            socket.send_fds(self.sock, [_REQUEST.pack(b"R", len(payload))], [job_r, *ends])
-            self.sock.sendall(payload)
-            pids = self._answer()
+        try:
+            with self._lock:
+                socket.send_fds(self.sock, [_REQUEST.pack(b"R", len(payload))], [job_r, *ends])
+                self.sock.sendall(payload)
+                pids = self._answer()
+        except (OSError, ReaderError) as exc:
+            self._forget()
+            raise ReaderError(f"the reader server died ({exc})") from None
         if isinstance(pids, str):
             raise ReaderError(f"the reader server could not start the readers: {pids}")
         return lambda: self._stop(pids)
 
     def _stop(self, pids: list[int]) -> None:
         payload = pickle.dumps(pids)
-        with self._lock:
-            self.sock.sendall(_REQUEST.pack(b"S", len(payload)) + payload)
-            self._answer()
+        try:
+            with self._lock:
+                self.sock.sendall(_REQUEST.pack(b"S", len(payload)) + payload)
+                self._answer()
+        except (OSError, ReaderError):  # the server died: its readers end with their pipes
+            self._forget()
+
+    def _forget(self) -> None:
+        """This server is dead: the next reader start begins a new one."""
+        global _SERVER
+        with _SERVER_LOCK:
+            if _SERVER is self:
+                _SERVER = None
+        self.sock.close()
 
     def _answer(self) -> Any:
         (size,) = struct.unpack("<Q", _receive(self.sock, 8))
