@@ -258,7 +258,7 @@ def watch_check(index, keep, fail_on: str, since: float) -> int:  # noqa: ANN001
             if not caught_up:  # only files whose verdict really moved are reported from the catch-up
                 before = {path: _verdict_of(index, path) for path in changed_since(index, since) - todo}
                 todo |= set(before)
-                caught_up = False
+                caught_up = True
             if not todo:
                 continue
             fingerprint = index.ctx.fingerprint

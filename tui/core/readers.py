@@ -1,4 +1,4 @@
-"""Reader processes: a list of jobs run by a few processes forked from this one, results in order.
+"""Reader processes: a list of jobs run by a few processes forked for it, results in order.
 
 Each reader is forked once the jobs are known, so it inherits them (nothing is sent but a job's
 number); the readers share one pipe of job numbers (a 4-byte read from a pipe is atomic, so each
@@ -6,21 +6,37 @@ number goes to exactly one of them) and each sends its results down a pipe of it
 no helper threads in the parent: on a kernel tree ``multiprocessing.Pool`` cost the parent ~1 ms of
 CPU a job (0.1 s of a cold scan, taken from the readers on a 2-core machine); this costs ~0.1 ms.
 
+Forking is safe only while this process has a single thread: a lock another thread holds at that
+moment (the allocator's, the import lock, a logging handler's) stays held in the child forever. So a
+process with one thread (``lictree check``) forks its readers itself, and a process with more (the UI:
+its indexing thread, Textual's threads) has them forked by a *reader server*: a process that never
+starts a thread, forked by ``start_server`` before any thread starts (the UI does so first thing), or
+else started afresh (``python -c``) the first time it is needed. The jobs, ``run`` and ``setup`` go to
+it pickled (7.7 MB, ~10 ms for Linux 6.12's cold scan), the pipes' ends as file descriptors over a
+Unix socket; the readers it forks take the priority of the thread that asked for them and work from
+its current directory.
+
 A reader leaves Ctrl-C to the parent, which kills the readers when it stops early; a reader that
 dies is an error in the parent (``ReaderError``), never a hang.
 """
 
 from __future__ import annotations
 
+import atexit
+import gc
 import os
 import pickle
 import signal
+import socket
 import struct
+import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 _NUMBER = struct.Struct("<I")
 _HEADER = struct.Struct("<IQ")  # job number, length of the pickled result
+_REQUEST = struct.Struct("<cQ")  # the server's commands: kind (b"R" run, b"S" stop), length of what follows
 
 
 class ReaderError(RuntimeError):
@@ -36,45 +52,85 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and hasattr(os, "pipe")
 
 
+def single_threaded() -> bool:
+    """Whether this process has one thread (counted by the OS: threads that C code started count too)."""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return threading.active_count() == 1
+
+
 def run_forked(run: Callable[[Any], Any], jobs: Sequence[Any], size: int,
                setup: Callable[[], None] | None = None) -> Iterator[Any]:
     """``map(run, jobs)`` in *size* forked processes, yielded in the order of *jobs*.
 
     *setup* runs once in each reader before its first job. Closing the iterator early (or an
-    exception in the caller) kills the readers.
+    exception in the caller) kills the readers. In a process with several threads, *run*, *jobs* and
+    *setup* must pickle (they go to the reader server).
     """
     if not jobs:
         return
+    count = max(1, min(size, len(jobs)))
     job_r, job_w = os.pipe()
-    kids: list[tuple[int, int]] = []  # (pid, result fd)
+    results: list[int] = []  # the read ends, ours
+    ends: list[int] = []  # the write ends, the readers'
+    stop: Callable[[], None] | None = None
     try:
-        for _ in range(max(1, min(size, len(jobs)))):
+        for _ in range(count):
             res_r, res_w = os.pipe()
+            results.append(res_r)
+            ends.append(res_w)
+        if single_threaded():  # no other thread can hold a lock the readers need
+            stop = _fork_readers(run, jobs, setup, job_r, job_w, results, ends)
+        else:
+            stop = _server().start(run, jobs, setup, job_r, ends)
+    except BaseException:
+        _close(job_w, *results)
+        raise
+    finally:
+        _close(job_r, *ends)
+    try:
+        yield from _results(jobs, job_w, results)  # which closes job_w
+    finally:
+        _close(*results)
+        stop()
+
+
+def _close(*fds: int) -> None:
+    for fd in fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+def _fork_readers(run: Callable[[Any], Any], jobs: Sequence[Any], setup: Callable[[], None] | None, job_r: int,
+                  job_w: int, results: list[int], ends: list[int]) -> Callable[[], None]:
+    """Fork the readers from this (single-threaded) process; returns what stops them."""
+    pids: list[int] = []
+    try:
+        for i, res_w in enumerate(ends):
             pid = os.fork()
             if pid == 0:  # the reader: never returns
-                _reader(run, jobs, setup, job_r, job_w, res_w, [fd for _pid, fd in kids] + [res_r])
-            os.close(res_w)
-            kids.append((pid, res_r))
+                _reader(run, jobs, setup, job_r, res_w, [job_w, *results, *ends[:i], *ends[i + 1 :]])
+            pids.append(pid)
     except BaseException:
-        os.close(job_r)
-        os.close(job_w)
-        _stop(kids)
+        _stop(pids)
         raise
-    os.close(job_r)
-    try:
-        yield from _results(jobs, job_w, kids)  # which closes job_w
-    finally:
-        _stop(kids)
+    return lambda: _stop(pids)
 
 
 def _reader(run: Callable[[Any], Any], jobs: Sequence[Any], setup: Callable[[], None] | None, job_r: int,
-            job_w: int, res_w: int, inherited: list[int]) -> None:
+            res_w: int, inherited: list[int], niceness: int | None = None, cwd: str | None = None) -> None:
     status = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        os.close(job_w)
-        for fd in inherited:  # the other readers' result pipes
+        for fd in inherited:  # the other ends of the pipes, and the other readers' result pipes
             os.close(fd)
+        if niceness is not None and niceness > os.getpriority(os.PRIO_PROCESS, 0):
+            os.setpriority(os.PRIO_PROCESS, 0, niceness)
+        if cwd is not None:
+            os.chdir(cwd)
         if setup is not None:
             setup()
         while True:
@@ -112,18 +168,18 @@ def _read_exactly(fd: int, size: int) -> bytes:
     return b"".join(parts)
 
 
-def _results(jobs: Sequence[Any], job_w: int, kids: list[tuple[int, int]]) -> Iterator[Any]:
+def _results(jobs: Sequence[Any], job_w: int, results: list[int]) -> Iterator[Any]:
     import selectors
 
     numbers = b"".join(_NUMBER.pack(i) for i in range(len(jobs)))
     os.set_blocking(job_w, False)  # more numbers than a pipe holds are written as the readers take them
     selector = selectors.DefaultSelector()
     try:
-        for _pid, fd in kids:
+        for fd in results:
             selector.register(fd, selectors.EVENT_READ)
         selector.register(job_w, selectors.EVENT_WRITE)
         sent = 0
-        working = len(kids)
+        working = len(results)
         done: dict[int, Any] = {}
         following = 0
         while following < len(jobs):
@@ -164,13 +220,9 @@ def _results(jobs: Sequence[Any], job_w: int, kids: list[tuple[int, int]]) -> It
             os.close(job_w)
 
 
-def _stop(kids: list[tuple[int, int]]) -> None:
-    """Reap the readers; any still running (the caller stopped early) are killed first."""
-    for pid, fd in kids:
-        try:
-            os.close(fd)
-        except OSError:
-            pass
+def _stop(pids: list[int]) -> None:
+    """Reap the readers (children of this process); any still running (the caller stopped early) are killed first."""
+    for pid in pids:
         try:
             done, _status = os.waitpid(pid, os.WNOHANG)
             if done == 0:
@@ -178,3 +230,173 @@ def _stop(kids: list[tuple[int, int]]) -> None:
                 os.waitpid(pid, 0)
         except (ChildProcessError, ProcessLookupError):
             pass
+
+
+# The reader server ------------------------------------------------------------------------------
+
+_SERVER: _Server | None = None
+_SERVER_LOCK = threading.Lock()
+
+
+def start_server() -> bool:
+    """Fork the reader server now, if this process has a single thread and has none yet (call it before
+    starting any thread). Returns whether a server is running."""
+    global _SERVER
+    with _SERVER_LOCK:
+        if _SERVER is None and can_fork() and single_threaded():
+            ours, theirs = socket.socketpair()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            pid = os.fork()
+            if pid == 0:  # the server: never returns
+                status = 1
+                try:
+                    ours.close()
+                    _detach(theirs.fileno())
+                    status = _serve(theirs)
+                finally:
+                    os._exit(status)
+            theirs.close()
+            _SERVER = _Server(ours, pid)
+        return _SERVER is not None
+
+
+def _detach(keep: int) -> None:
+    """In a forked server: keep no file descriptor of the parent's but stderr (and *keep*), so that a pipe
+    the parent closes reaches its end (a child's stdin, a pipe to a pager)."""
+    gc.disable()  # nothing the parent made is let go (its objects may name descriptors closed here)
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    os.close(null)
+    os.closerange(3, keep)
+    os.closerange(keep + 1, max(keep + 2, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 1024))
+
+
+def _server() -> _Server:
+    """The reader server: the one ``start_server`` forked, else one started now in a fresh interpreter."""
+    global _SERVER
+    with _SERVER_LOCK:
+        if _SERVER is None:
+            import subprocess
+
+            ours, theirs = socket.socketpair()
+            code = (f"import sys; sys.path[:0] = {[p for p in sys.path if p]!r}; "
+                    f"from tui.core.readers import _serve; sys.exit(_serve(__import__('socket').socket("
+                    f"fileno={theirs.fileno()})))")
+            try:
+                process = subprocess.Popen([sys.executable, "-c", code], pass_fds=(theirs.fileno(),),
+                                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+            finally:
+                theirs.close()
+            _SERVER = _Server(ours, process.pid, process)
+        return _SERVER
+
+
+class _Server:
+    """This process's end of the reader server's socket; one request (and its answer) at a time."""
+
+    def __init__(self, sock: socket.socket, pid: int, process: object = None) -> None:
+        self.sock = sock
+        self.pid = pid
+        self._process = process  # (a Popen: kept so that it is not reaped as garbage while it runs)
+        self._lock = threading.Lock()
+        atexit.register(sock.close)  # which ends the server
+
+    def start(self, run: Callable[[Any], Any], jobs: Sequence[Any], setup: Callable[[], None] | None, job_r: int,
+              ends: list[int]) -> Callable[[], None]:
+        """Have the server fork a reader for each of *ends* (result pipes); returns what stops them."""
+        try:
+            cwd: str | None = os.getcwd()
+        except OSError:
+            cwd = None
+        payload = pickle.dumps((run, jobs, setup, os.getpriority(os.PRIO_PROCESS, 0), cwd), pickle.HIGHEST_PROTOCOL)
+        try:
+            with self._lock:
+                socket.send_fds(self.sock, [_REQUEST.pack(b"R", len(payload))], [job_r, *ends])
+                self.sock.sendall(payload)
+                pids = self._answer()
+        except (OSError, ReaderError) as exc:
+            self._forget()
+            raise ReaderError(f"the reader server died ({exc})") from None
+        if isinstance(pids, str):
+            raise ReaderError(f"the reader server could not start the readers: {pids}")
+        return lambda: self._stop(pids)
+
+    def _stop(self, pids: list[int]) -> None:
+        payload = pickle.dumps(pids)
+        try:
+            with self._lock:
+                self.sock.sendall(_REQUEST.pack(b"S", len(payload)) + payload)
+                self._answer()
+        except (OSError, ReaderError):  # the server died: its readers end with their pipes
+            self._forget()
+
+    def _forget(self) -> None:
+        """This server is dead: the next reader start begins a new one."""
+        global _SERVER
+        with _SERVER_LOCK:
+            if _SERVER is self:
+                _SERVER = None
+        self.sock.close()
+
+    def _answer(self) -> Any:
+        (size,) = struct.unpack("<Q", _receive(self.sock, 8))
+        return pickle.loads(_receive(self.sock, size))
+
+
+def _receive(sock: socket.socket, size: int) -> bytes:
+    parts = []
+    while size:
+        part = sock.recv(min(size, 1 << 20))
+        if not part:
+            raise ReaderError("the reader server died")
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)
+
+
+def _serve(sock: socket.socket) -> int:
+    """The reader server's loop: fork readers on request, reap them when told; ends when the socket closes.
+
+    It never starts a thread, so forking is always safe here."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the app's to handle
+    while True:
+        try:
+            head, fds, _flags, _address = socket.recv_fds(sock, _REQUEST.size, 64)
+        except OSError:
+            return 0
+        if not head:
+            return 0
+        if len(head) < _REQUEST.size:
+            head += _receive(sock, _REQUEST.size - len(head))
+        kind, size = _REQUEST.unpack(head)
+        body = _receive(sock, size)
+        if kind == b"S":
+            _stop(pickle.loads(body))
+            answer: Any = None
+        else:
+            answer = _fork_for(sock, body, fds)
+        payload = pickle.dumps(answer, pickle.HIGHEST_PROTOCOL)
+        sock.sendall(struct.pack("<Q", len(payload)) + payload)
+
+
+def _fork_for(sock: socket.socket, body: bytes, fds: list[int]) -> list[int] | str:
+    """Fork a reader for each result pipe of *fds* (after the job pipe); their pids, or what went wrong."""
+    job_r, ends = fds[0], fds[1:]
+    pids: list[int] = []
+    try:
+        run, jobs, setup, niceness, cwd = pickle.loads(body)
+        del body
+        for i, res_w in enumerate(ends):
+            pid = os.fork()
+            if pid == 0:  # the reader: never returns
+                sock.close()
+                _reader(run, jobs, setup, job_r, res_w, [*ends[:i], *ends[i + 1 :]], niceness, cwd)
+            pids.append(pid)
+    except Exception as exc:
+        _stop(pids)
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        _close(*fds)
+    return pids

@@ -71,8 +71,10 @@ def start_indexing_early(root: str, use_cache: bool):  # noqa: ANN201 - Indexing
     the tree has a cache: loading one takes ~0.2 s holding the GIL, which would hold up the first
     frame instead, so the app starts it once that is drawn. Reading files cold takes seconds: it
     starts at once. (The listing is let go once indexed: keep no other reference to it.)"""
+    from tui.core import readers
     from tui.ui.indexing import Indexing
 
+    readers.start_server()  # before git and any thread: the process that forks the scan's readers
     run = Indexing(root, use_cache=use_cache, listing=start_listing_early(root), launching=True)
     return run if run.cached() else run.start()
 
