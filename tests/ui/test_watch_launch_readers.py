@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tui.core.index import POOL_THRESHOLD
+from tui.core.build import POOL_THRESHOLD
 from tui.ui.watcher import _child_env
 
 from ..conftest import write_tree
