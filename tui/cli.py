@@ -15,8 +15,6 @@ from tui import __version__
 
 SUBCOMMANDS = ("check", "export", "rules")
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-#: `check --watch` re-reads files changed up to this many seconds before it started (coarse file times).
-WATCH_SLACK = 2.0
 
 
 def demo_tree() -> str:
@@ -189,6 +187,8 @@ def run_check(args: argparse.Namespace) -> int:
     except TreeError as exc:
         return _fail(str(exc))
     if args.watch:
+        from tui.core.watch import WATCH_SLACK
+
         return watch_check(index, keep, args.fail_on, started_at - WATCH_SLACK)
     text, severities = check_report(index, keep, args.format)
     sys.stdout.write(text)

@@ -18,7 +18,7 @@ Pilot's wall time is mostly its own polling and is not used):
   matched afresh, ``set_filter`` with the set of matching paths, then every directory opened and
   the rows rebuilt from scratch;
 - in the app (headless, 160x48), unless --no-app: "in app" is the app's own count from the
-  query change to the narrowed tree (``LictreeApp.filter_costs``, CPU of the UI thread); "key" is
+  query change to the narrowed tree (``Probe.filter_costs``, CPU of the UI thread); "key" is
   the whole keystroke, Pilot press + pause, process CPU (the input's echo, the narrowing, the
   repaint of the screen, Pilot, and any worker running meanwhile); "floor" is a key typed into a
   bare Textual Input in a one-widget app, Textual's own cost of a keystroke. Esc (clear) is
@@ -158,8 +158,10 @@ def bench_app(tree: str) -> None:
 
     from tui.ui.app import listed_paths, start_listing_early
     from tui.ui.lictree_app import LictreeApp
+    from tui.ui.probe import Probe
 
     app = LictreeApp(tree, paths=listed_paths(start_listing_early(tree)), watch=False)
+    app.probe = Probe()
     keys: list[float] = []
     typed: list[str] = []
     escapes: list[float] = []
@@ -204,8 +206,8 @@ def bench_app(tree: str) -> None:
                 typed.append(ERASED[: len(ERASED) - i - 1] + "⌫")
 
     asyncio.run(run())
-    in_app = [cost for _text, cost in app.filter_costs]
-    slowest_in_app = sorted(((cost, text) for text, cost in app.filter_costs), reverse=True)[:5]
+    in_app = [cost for _text, cost in app.probe.filter_costs]
+    slowest_in_app = sorted(((cost, text) for text, cost in app.probe.filter_costs), reverse=True)[:5]
     slowest_keys = sorted(zip(keys, typed), reverse=True)[:5]
 
     class Floor(App):

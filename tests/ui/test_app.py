@@ -200,10 +200,10 @@ async def test_the_tree_is_usable_before_indexing_ends(monkeypatch, tmp_path):
         assert "d0" in app.tree.model.expanded  # keys work while indexing
         assert any("✓ f0.c" in line and "GPL-2.0" in line for line in screen_rows(app))
         for _ in range(100):  # the status line is redrawn a few times a second while indexing
-            if str(app.query_one("#summary").content).startswith("reading 14 of 14 files"):
+            if str(app.main.query_one("#summary").content).startswith("reading 14 of 14 files"):
                 break
             await pilot.pause(0.02)
-        assert str(app.query_one("#summary").content).startswith("reading 14 of 14 files")
+        assert str(app.main.query_one("#summary").content).startswith("reading 14 of 14 files")
         for _ in range(100):  # a directory's counts wait for the last file; its pane says so, not a stale count
             if app.detail.shown_key == "d0":
                 break
@@ -212,7 +212,7 @@ async def test_the_tree_is_usable_before_indexing_ends(monkeypatch, tmp_path):
         assert "files read" not in app.detail.text()
         release.set()
         await settle(pilot)
-        assert app.data.ready and str(app.query_one("#summary").content).startswith("14 files  ✓ 11 valid")
+        assert app.data.ready and str(app.main.query_one("#summary").content).startswith("14 files  ✓ 11 valid")
         assert app.tree.cursor_row.key == "d0" and "d0" in app.tree.model.expanded
 
 
@@ -314,3 +314,24 @@ async def test_a_broken_theme_file_is_named_literally(tmp_path, monkeypatch):
         await pilot.pause(0.2)
         shown = " ".join(str(toast.render()).replace("\n", "") for toast in app.screen.query("Toast"))
         assert "[bold]broken.toml" in shown, shown
+
+
+@run_async
+async def test_what_threads_report_after_exit_is_dropped(monkeypatch):
+    """Indexing and the watcher report from threads; once the app is exiting, its screens may be half torn
+    down, so their messages are dropped rather than crashing on widgets that are gone."""
+    from tui.ui import messages
+
+    app = LictreeApp(demo_tree())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        handled: list[str] = []
+        monkeypatch.setattr(app.data, "set_counted", lambda: handled.append("counted"))
+        app.post_message(messages.IndexReady(app.data.index, 0.1))
+        await pilot.pause()
+        assert handled == ["counted"]  # while running, handled
+        app.exit()
+        app.post_message(messages.IndexReady(app.data.index, 0.1))
+        await pilot.pause()
+        assert handled == ["counted"]  # after exit, dropped
+    assert app.crash_error is None

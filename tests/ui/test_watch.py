@@ -357,7 +357,7 @@ async def test_a_slow_update_says_so_in_the_status_line_until_it_is_done(demo_co
     app = LictreeApp(str(demo_copy))
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot)
-        summary = app.query_one("#summary")
+        summary = app.main.query_one("#summary")
         assert "reading changes" not in str(summary.content)
         monkeypatch.setattr(watcher, "apply_batch", slow)
         (demo_copy / "kernel/fork.c").write_text("int x;\n")

@@ -20,6 +20,9 @@ from tui.core.exclude import EXCLUDE_FILE
 from tui.core.index import LicenseIndex
 
 #: Changes under these make the catalog (and every verdict that uses it) stale.
+#: A watch re-reads files changed up to this many seconds before it started (file times are coarse).
+WATCH_SLACK = 2.0
+
 CONTEXT_PREFIXES = ("LICENSES/",)
 CONTEXT_FILES = ("COPYING", "LICENSE", "LICENCE", EXCLUDE_FILE)
 

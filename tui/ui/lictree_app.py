@@ -11,19 +11,18 @@ from __future__ import annotations
 import gc
 import os
 import time
-from collections.abc import Iterable, Sequence
-from functools import partial
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial, wraps
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from tui.core.copying import is_license_file
@@ -31,6 +30,7 @@ from tui.core.preview import read_head
 from tui.core.query import complete
 from tui.core.query import prepare as prepare_queries
 from tui.core.report import printable
+from tui.core.watch import WATCH_SLACK
 from tui.ui import indexing, messages
 from tui.ui.crash import crash_message, save_crash_report
 from tui.ui.data import TreeData
@@ -38,6 +38,7 @@ from tui.ui.detail import describe_directory, describe_file
 from tui.ui.filtering import TreeFilter
 from tui.ui.help_screen import HelpScreen, binding_rows, help_content
 from tui.ui.indexing import Indexing
+from tui.ui.main_screen import MainScreen
 from tui.ui.probe import Probe, WatchTiming
 from tui.ui.rows import DIR, Row
 from tui.ui.themes import DEFAULT_THEME, Palette, ThemeSpec, fallback_palette, load_themes
@@ -56,8 +57,7 @@ PROGRESS_EVERY = 0.3
 #: Seconds an update from the watcher may take before the status line says changes are being read.
 BUSY_AFTER = 0.3
 #: Files changed up to this many seconds before the app started are read again once watching starts
-#: (file times are coarse, and the listing starts before the app).
-WATCH_SLACK = 2.0
+M = TypeVar("M", bound=Message)
 
 
 def progress_content(done: int, total: int, cells: int = 24) -> Content:
@@ -68,6 +68,20 @@ def progress_content(done: int, total: int, cells: int = 24) -> Content:
         (f"reading {done:,} of {total:,} files  ", "$text-muted"),
         ("█" * filled, "$primary"), ("░" * (cells - filled), "$text-muted"), (f" {share:4.0%}", "$text-muted"),
     )
+
+
+def _while_shown(handler: Callable[[LictreeApp, M], None]) -> Callable[[LictreeApp, M], None]:
+    """For a handler of what a thread reports (indexing, the watcher, a detail worker): dropped once the
+    app is exiting, when the main screen's widgets may already be gone."""
+
+    @wraps(handler)
+    def run(app: LictreeApp, message: M) -> None:
+        main = getattr(app, "main", None)
+        if app.exiting or main is None or not main.query(LicenseTree):
+            return
+        handler(app, message)
+
+    return run
 
 
 class LictreeApp(App[int]):
@@ -110,21 +124,20 @@ class LictreeApp(App[int]):
         #: Timings for the benchmarks, when one attaches a Probe (tui.ui.probe); None otherwise.
         self.probe: Probe | None = None
         self.crash_report: str | None = None
+        #: ``exit`` was called: what threads report from now on is dropped.
+        self.exiting = False
         self.crash_error: BaseException | None = None
         self._paths = paths
+        self.main: MainScreen
         #: The path the app was opened at (``lictree linux/drivers/net``): revealed, expanded and under
         #: the cursor as soon as the tree has its row.
         self._select = select
         #: Indexing started before Textual loaded (``lictree PATH``), else started on mount.
         self._indexing = indexing
-        self._listed = 0
         self._progress_due = False
         self._detail_row: Row | None = None
         self._detail_timer: Timer | None = None
         self.filter = TreeFilter(lambda _index, text: self._completions(text))
-        #: (query, CPU seconds of the UI thread from its change to the narrowed tree), one a change (the
-        #: benchmark reads them; thread time, so a detail pane being built meanwhile does not count).
-        self.filter_costs: list[tuple[str, float]] = []
         self._filter_due: float | None = None
         self._export_format = "json"
         self._completion_memo: tuple[str, object, list[str]] | None = None
@@ -147,26 +160,17 @@ class LictreeApp(App[int]):
 
     # Layout ----------------------------------------------------------------------------------
 
-    def compose(self) -> ComposeResult:
-        yield Static(Content.styled("listing files…", "$text-muted"), id="summary", markup=False)
-        with Horizontal(id="panes"):
-            tree = LicenseTree(self.data, self.palette, self.root_name, id="tree")
-            if self._paths:
-                tree.model.set_paths(self._paths)  # listed before Textual started: rows on the first frame
-                self._listed = len(self._paths)
-                self._paths = None  # the index brings its own list; do not keep two
-            yield tree
-            yield DetailPane(id="detail")
-        yield FilterBar(self._completions, id="filter")
-        yield Footer()
+    def exit(self, result: int | None = None, return_code: int = 0, message: object = None) -> None:
+        self.exiting = True
+        super().exit(result, return_code, message)  # type: ignore[arg-type]
 
     @property
     def tree(self) -> LicenseTree:
-        return self.query_one(LicenseTree)
+        return self.main.tree
 
     @property
     def detail(self) -> DetailPane:
-        return self.query_one(DetailPane)
+        return self.main.detail
 
     @property
     def palette(self) -> Palette:
@@ -175,13 +179,16 @@ class LictreeApp(App[int]):
             return spec.palette
         return fallback_palette(self.theme_specs, self.current_theme.dark)
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         for error in self.theme_errors:
             self.notify(error, title="Theme file not loaded", severity="warning", timeout=8, markup=False)
+        self.main = MainScreen(self.data, self.palette, self.root_name, self._paths, self._completions)
+        self._paths = None  # the screen has them
+        await self.push_screen(self.main)
         self.tree.focus()
-        if self._listed:
-            self._set_summary(Content.styled(f"{self._listed:,} files listed, reading them…", "$text-muted"))
+        if self.main.listed:
+            self._set_summary(Content.styled(f"{self.main.listed:,} files listed, reading them…", "$text-muted"))
             self._mark("first_rows")
             self.call_after_refresh(self._open_at_selected)  # once laid out: the row is scrolled into view
         self._run_index()
@@ -230,6 +237,7 @@ class LictreeApp(App[int]):
             self._indexing.stop()
 
     @on(messages.IndexProgress)
+    @_while_shown
     def handle_progress(self, message: messages.IndexProgress) -> None:
         if self.data.index is not None:
             return
@@ -246,6 +254,7 @@ class LictreeApp(App[int]):
             self.tree.data_changed(announce=False)
 
     @on(messages.IndexBuilt)
+    @_while_shown
     def handle_index_built(self, message: messages.IndexBuilt) -> None:
         """Every file's verdict is known: colour the whole tree; directory counts follow."""
         index = message.index
@@ -265,6 +274,7 @@ class LictreeApp(App[int]):
             self._set_summary(Content.styled(f"{len(index):,} files read, counting per directory…", "$text-muted"))
 
     @on(messages.IndexReady)
+    @_while_shown
     def handle_index_ready(self, message: messages.IndexReady) -> None:
         self.data.set_counted()
         self.tree.data_changed()  # the counts shown do not change; the detail pane is made again from the index
@@ -279,6 +289,7 @@ class LictreeApp(App[int]):
             self.run_worker(self.watcher.run(), group="watch", name="watch", exclusive=True, exit_on_error=False)
 
     @on(TreeWatcher.Changed)
+    @_while_shown
     def handle_files_changed(self, message: TreeWatcher.Changed) -> None:
         """Files changed on disk: swap in the new index, redraw what changed, refresh the detail pane in place."""
         handling = time.perf_counter()
@@ -306,6 +317,7 @@ class LictreeApp(App[int]):
         probe.watch_log.append(WatchTiming(*timing, time.perf_counter(), changed))
 
     @on(TreeWatcher.Busy)
+    @_while_shown
     def handle_watch_busy(self, message: TreeWatcher.Busy) -> None:
         """Say "reading changes…" in the status line while a long update (a LICENSES/ edit, a storm) runs."""
         self.watch_busy = message.busy
@@ -331,6 +343,7 @@ class LictreeApp(App[int]):
         self.notify(message.message, title="Not following changes", severity="warning", timeout=10, markup=False)
 
     @on(messages.IndexFailed)
+    @_while_shown
     def handle_index_failed(self, message: messages.IndexFailed) -> None:
         self._set_summary(Content.styled(message.message, "$text-error"))
         self.notify(message.message, title="Cannot index the tree", severity="error", timeout=10, markup=False)
@@ -355,7 +368,7 @@ class LictreeApp(App[int]):
         return Content.assemble(*parts)
 
     def _set_summary(self, content: Content) -> None:
-        self.query_one("#summary", Static).update(content)
+        self.main.set_status(content)
 
     def _mark(self, name: str) -> None:
         """For a probe: when something first appeared on screen (after the refresh that shows it)."""
@@ -411,6 +424,7 @@ class LictreeApp(App[int]):
             self.post_message(messages.DetailReady(row.key, row.kind == DIR, generation, sections))
 
     @on(messages.DetailReady)
+    @_while_shown
     def handle_detail_ready(self, message: messages.DetailReady) -> None:
         row = self.tree.cursor_row
         if row is None or row.key != message.key:
@@ -429,7 +443,7 @@ class LictreeApp(App[int]):
 
     @property
     def filter_bar(self) -> FilterBar:
-        return self.query_one(FilterBar)
+        return self.main.filter_bar
 
     def _completions(self, text: str) -> list[str]:
         """Completions of the last word (asked by the bar, its suggester and the filter: made once)."""
@@ -488,8 +502,8 @@ class LictreeApp(App[int]):
         if self.filter.mask is not before or self.tree.model.filtered != (result is not None):
             self.tree.narrow(self.filter.mask)
         bar.show_count(result.count if result is not None else None, len(index))
-        if started is not None:
-            self.filter_costs.append((bar.text, time.thread_time() - started))
+        if started is not None and self.probe is not None:
+            self.probe.filter_costs.append((bar.text, time.thread_time() - started))
 
     def refresh_filter(self) -> None:
         """Match the query again: the index was built, or files changed."""
@@ -519,7 +533,7 @@ class LictreeApp(App[int]):
         self.tree.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("filter", "summary", "export", "clear_filter") and self.screen is not self.screen_stack[0]:
+        if action in ("filter", "summary", "export", "clear_filter") and self.screen is not self.main:
             return False  # they act on the tree's screen
         if action == "clear_filter":
             return self.filter.active or self.filter_bar.shown
@@ -645,8 +659,7 @@ class LictreeApp(App[int]):
 
     def action_toggle_detail(self) -> None:
         detail = self.detail
-        detail.display = not detail.display
-        self.query_one("#panes").set_class(not detail.display, "-no-detail")
+        self.main.show_detail_pane(not detail.display)
         if detail.display:
             self._start_detail()
         else:

@@ -30,3 +30,6 @@ class Probe:
         self.timings: dict[str, float] = {"start": time.perf_counter()}
         #: The last updates from the watcher: received, applied, handled and redrawn.
         self.watch_log: deque[WatchTiming] = deque(maxlen=100)
+        #: (query, CPU seconds of the UI thread from its change to the narrowed tree), one a change
+        #: (thread time, so a detail pane being built meanwhile does not count).
+        self.filter_costs: list[tuple[str, float]] = []
