@@ -373,7 +373,7 @@ def run_rules(args: argparse.Namespace) -> int:
 
 
 def run_ui(args: argparse.Namespace) -> int:
-    from tui.ui.app import run_app
+    from tui.ui.launch import run_app
 
     place = _tree_place(args)
     return run_app(args, place.root, place.scope)

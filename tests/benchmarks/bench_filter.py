@@ -156,8 +156,8 @@ def bench_app(tree: str) -> None:
     from textual.app import App, ComposeResult
     from textual.widgets import Input
 
-    from tui.ui.app import listed_paths, start_listing_early
-    from tui.ui.lictree_app import LictreeApp
+    from tui.ui.app import LictreeApp
+    from tui.ui.launch import listed_paths, start_listing_early
     from tui.ui.probe import Probe
 
     app = LictreeApp(tree, paths=listed_paths(start_listing_early(tree)), watch=False)

@@ -95,10 +95,10 @@ async def _key_costs_in_app(app, keys: list[str]) -> list[float]:
 
 def child_lictree(tree: str, t0: float, keys: int, launch_only: bool) -> dict:
     sys.path.insert(0, REPO)
-    from tui.ui.app import listed_paths, start_indexing_early
+    from tui.ui.launch import listed_paths, start_indexing_early
 
     indexing = start_indexing_early(tree, True)  # as `lictree PATH` does: git and indexing start before Textual loads
-    from tui.ui.lictree_app import LictreeApp
+    from tui.ui.app import LictreeApp
     from tui.ui.probe import Probe
 
     app = LictreeApp(tree, paths=listed_paths(indexing.listing), watch=False, indexing=indexing)

@@ -231,7 +231,7 @@ async def storm(app, stalls: Stalls, argv: list[str], stdin: bytes, cwd: str, qu
 
 
 async def run(tree: str, edits: int, storm_size: int) -> None:
-    from tui.ui.lictree_app import LictreeApp
+    from tui.ui.app import LictreeApp
     from tui.ui.probe import Probe
 
     app = LictreeApp(tree)

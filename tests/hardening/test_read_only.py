@@ -21,7 +21,7 @@ from tests.core.test_index import git
 from tests.ui.helpers import run_async, settle
 from tui.cli import main
 from tui.core.export import FORMATS
-from tui.ui.lictree_app import LictreeApp
+from tui.ui.app import LictreeApp
 from tui.ui.rows import FILE
 
 REPO = Path(__file__).resolve().parents[2]

@@ -20,7 +20,7 @@ from tests.conftest import write_tree
 from tests.hardening.test_corpus import CASES, Expect
 from tests.ui.helpers import run_async, settle
 from tui.core.report import printable
-from tui.ui.lictree_app import LictreeApp
+from tui.ui.app import LictreeApp
 from tui.ui.rows import FILE
 
 SIZE = (200, 80)

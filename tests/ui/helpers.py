@@ -9,7 +9,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from tui.ui.lictree_app import LictreeApp
+from tui.ui.app import LictreeApp
 
 
 async def settle(pilot: Pilot, timeout: float = 10.0) -> None:

@@ -10,8 +10,8 @@ from tui.cli import demo_tree
 from tui.core import build as index_mod
 from tui.core.build import build_index, refresh
 from tui.ui import indexing
+from tui.ui.app import LictreeApp
 from tui.ui.help_screen import HelpScreen
-from tui.ui.lictree_app import LictreeApp
 from tui.ui.rows import FILE
 
 from ..conftest import snapshot_tree, write_tree

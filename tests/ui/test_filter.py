@@ -12,9 +12,9 @@ from textual.widgets import Input, OptionList
 from tui.cli import demo_tree
 from tui.core.build import refresh
 from tui.core.query import parse_query
+from tui.ui.app import LictreeApp
 from tui.ui.export_screen import ExportScreen
 from tui.ui.help_screen import HelpScreen
-from tui.ui.lictree_app import LictreeApp
 from tui.ui.rows import DIR, FILE, ancestors
 from tui.ui.summary_screen import SummaryScreen
 

@@ -8,7 +8,7 @@ import os
 import shutil
 
 from tui.cli import demo_tree
-from tui.ui.lictree_app import LictreeApp
+from tui.ui.app import LictreeApp
 
 from .helpers import settle
 

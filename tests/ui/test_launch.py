@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from tui.cli import main
-from tui.ui.lictree_app import LictreeApp
+from tui.ui.app import LictreeApp
 
 from ..conftest import snapshot_tree, write_tree
 from .helpers import svg_rows

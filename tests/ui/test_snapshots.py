@@ -7,7 +7,7 @@ depends on timing.
 from __future__ import annotations
 
 from tui.cli import demo_tree
-from tui.ui.lictree_app import LictreeApp
+from tui.ui.app import LictreeApp
 
 from .helpers import settle
 

@@ -6,8 +6,8 @@ import pytest
 
 from tui.cli import demo_tree, main
 from tui.core.scan import list_files
-from tui.ui import app as app_mod
-from tui.ui.lictree_app import LictreeApp
+from tui.ui import launch as app_mod
+from tui.ui.app import LictreeApp
 from tui.ui.rows import DIR, FILE
 
 from .helpers import run_async, settle

@@ -13,7 +13,7 @@ from rich.style import Style
 
 from tui.core.build import build_index
 from tui.ui import indexing, watcher
-from tui.ui.lictree_app import LictreeApp
+from tui.ui.app import LictreeApp
 from tui.ui.probe import Probe
 from tui.ui.rows import DIR
 

@@ -16,7 +16,7 @@ SCRIPT = """
 import os, sys, threading, warnings
 warnings.simplefilter("always")
 from tui.core import readers
-from tui.ui.app import start_indexing_early
+from tui.ui.launch import start_indexing_early
 run = start_indexing_early(sys.argv[1], False)
 threading.Thread(target=threading.Event().wait, daemon=True).start()  # as Textual's would be
 run.join(120)

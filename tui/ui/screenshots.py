@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from textual.pilot import Pilot
 
 from tui.cli import demo_tree
-from tui.ui.lictree_app import LictreeApp
+from tui.ui.app import LictreeApp
 
 SIZE = (150, 42)
 Steps = Callable[[Pilot], Awaitable[None]]
