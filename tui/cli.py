@@ -243,7 +243,7 @@ def watch_check(index, keep, fail_on: str, since: float) -> int:  # noqa: ANN001
     """
     import watchfiles
 
-    from tui.core.report import fails, format_text, printable, summary_counts, summary_line
+    from tui.core.report import fails, finding_line, format_text, printable, summary_counts, summary_line
     from tui.core.watch import apply_changes, changed_since, relative_paths, watch_filter
 
     sys.stdout.writelines(line + "\n" for line in format_text(index, keep))
@@ -274,8 +274,7 @@ def watch_check(index, keep, fail_on: str, since: float) -> int:  # noqa: ANN001
             sys.stdout.write(f"--- {stamp}: {what}\n")
             for path in sorted(updated)[:200]:
                 for finding in keep.apply(index.findings.get(path, ())):
-                    sys.stdout.write(f"{printable(path)}:{finding.line or 1}: {finding.severity} {finding.rule} "
-                                     f"{printable(finding.message)}\n")
+                    sys.stdout.write(finding_line(path, finding) + "\n")
             for path in sorted(update.removed)[:200]:
                 sys.stdout.write(f"{printable(path)}: removed\n")
             sys.stdout.write(summary_line(summary_counts(index, keep)) + "\n")

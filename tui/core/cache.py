@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any, BinaryIO
 
 from tui import __version__
+from tui.core.atomic import replacing
 
 FORMAT = 5
 
@@ -208,17 +209,9 @@ def _pickled(data: dict[str, Any]) -> Callable[[BinaryIO], None]:
 
 
 def _write(path: str, write: Callable[[BinaryIO], None]) -> None:
-    """Replace *path* with what *write* writes, atomically (a temporary file beside it, then a rename)."""
-    import tempfile  # only when saving: a warm run that prints a kept report never needs it
-
-    fd, tmp = tempfile.mkstemp(prefix=".lictree-", dir=os.path.dirname(path))
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    """Replace *path* with what *write* writes, atomically."""
+    with replacing(path) as handle:
+        write(handle)
 
 
 def _hint_path(root: str) -> str | None:

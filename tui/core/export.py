@@ -19,7 +19,6 @@ import os
 import re
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING, TextIO
 from urllib.parse import quote
 
 from tui import __version__
+from tui.core.atomic import replacing
 from tui.core.counting import FindingFilter
 from tui.core.report import (
     LIST_MARK,
@@ -245,21 +245,8 @@ def atomic_output(target: str | None, newline: str | None = None) -> Iterator[Te
             yield stream
         return
     mode = stat.S_IMODE(existing.st_mode) if existing is not None else 0o666 & ~_umask()
-    directory, name = os.path.split(target)
-    fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".lictree-tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as stream:
-            yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
+    with replacing(target, binary=False, newline=newline, mode=mode, durable=True) as stream:
+        yield stream
 
 
 # JSON -----------------------------------------------------------------------------------------

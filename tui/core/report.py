@@ -88,7 +88,7 @@ def text_report(index: LicenseIndex, keep: FindingFilter) -> tuple[str, dict[str
             shown_for, shown = path, printable(path)
         tail = tails.get(id(finding))
         if tail is None:
-            text = f"{finding.line or 1}: {finding.severity} {finding.rule} {printable(finding.message)}\n"
+            text = finding_tail(finding) + "\n"
             tail = tails[id(finding)] = (text, finding)
         lines.append(f"{shown}:{tail[0]}")
         severities[finding.severity] = severities.get(finding.severity, 0) + 1
@@ -161,12 +161,22 @@ def summary_counts(index: LicenseIndex, keep: FindingFilter, positions: Sequence
     return summary
 
 
+def finding_tail(finding: Finding) -> str:
+    """What follows the path in a finding's line of the text report: ``line: severity rule-id message``."""
+    return f"{finding.line or 1}: {finding.severity} {finding.rule} {printable(finding.message)}"
+
+
+def finding_line(path: str, finding: Finding) -> str:
+    """One finding as the text report prints it: ``path:line: severity rule-id message``."""
+    return f"{printable(path)}:{finding_tail(finding)}"
+
+
 def format_text(index: LicenseIndex, keep: FindingFilter) -> Iterator[str]:
     """``path:line: severity rule-id message`` lines, then one summary line (``text_report`` gives the
     same text at once, formatting each shared finding once)."""
     items = kept_findings(index, keep)
     for path, finding in items:
-        yield f"{printable(path)}:{finding.line or 1}: {finding.severity} {finding.rule} {printable(finding.message)}"
+        yield finding_line(path, finding)
     yield _summary_of(index, severity_counts(items))
 
 
