@@ -1,0 +1,328 @@
+"""Find the licence notice in a file's leading comments and the SPDX expression it grants.
+
+Only the leading comment blocks are read: the comments in the first ``HEAD_LINES`` lines and
+``HEAD_BYTES`` bytes, up to the first line of code, at most ``MAX_TOKENS`` words. So the work per file
+is bounded whatever the file holds (a huge comment, one that never closes, a licence line repeated
+10,000 times, binary or non-UTF-8 bytes): see ``MAX_POSTINGS`` and ``MAX_CANDIDATES`` for the rest.
+
+The matcher: short rules (under ``index.K`` words) must appear word for word; longer ones are
+proposed by their seeds (``index.py``) and scored by a longest-common-subsequence alignment of their
+words with the comment's (rapidfuzz), so reflowed lines, comment markers and a few typos or changed
+words still match. The best non-overlapping matches make the notice; several licences in one
+leading comment are a choice (OR), as the kernel writes a GPL text next to an MIT or BSD one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from tui.core.notices import index as index_module
+from tui.core.notices.data import TOKEN_RE
+
+HEAD_BYTES = 16384
+HEAD_LINES = 200
+MAX_TOKENS = 3000
+#: Seed postings visited per file at most (a comment of licence lines repeated over and over).
+MAX_POSTINGS = 60000
+#: Candidate rules aligned per file at most.
+MAX_CANDIDATES = 40
+#: A notice scoring below this is not reported.
+MIN_SCORE = 50
+
+_C_EXTENSIONS = frozenset(
+    ".c .h .S .s .cc .cpp .hpp .cxx .dts .dtsi .dtso .rs .go .js .ts .java .lds .y .l .bpf .uc .css .scss".split()
+)
+_HASH_EXTENSIONS = frozenset(".sh .py .pl .pm .awk .sed .mk .cfg .conf .yaml .yml .tc .bash .txt .rb".split())
+_HASH_NAMES = ("Makefile", "Kconfig", "Kbuild", "Makefile.", "Kconfig.", "Kbuild.")
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """The licence a file's notice grants."""
+
+    expression: str
+    line: int  # first line of the notice (1-based)
+    end_line: int  # last line of the notice
+    score: int  # 0-100
+    rule: str  # id of the main matched rule in the data set (its file name)
+    rules: tuple[str, ...] = ()  # every rule matched, in order of position
+
+
+@dataclass(slots=True)
+class Match:
+    rule: int
+    start: int  # first comment token matched
+    end: int  # one past the last
+    matched: int  # tokens of the rule found
+    score: int
+
+
+def _style(path: str) -> str:
+    name = path.rpartition("/")[2]
+    dot = name.rfind(".")
+    extension = name[dot:] if dot > 0 else ""
+    if extension in _C_EXTENSIONS:
+        return "c"
+    if extension in _HASH_EXTENSIONS or name.startswith(_HASH_NAMES) or name in ("Makefile", "Kconfig", "Kbuild"):
+        return "hash"
+    return "any"
+
+
+def leading_comments(data: bytes, path: str = "") -> list[tuple[int, str]]:
+    """(line number, text) of each comment line before the first code line, within the bounds above.
+
+    Empty for a binary file (a NUL byte in the head)."""
+    head = data[:HEAD_BYTES]
+    if b"\0" in head:
+        return []
+    style = _style(path)
+    text = head.decode("utf-8", "replace")
+    out: list[tuple[int, str]] = []
+    in_block = False
+    for number, line in enumerate(text.split("\n")[:HEAD_LINES], 1):
+        rest = line
+        while True:
+            if in_block:
+                end = rest.find("*/")
+                if end < 0:
+                    out.append((number, rest))
+                    break
+                out.append((number, rest[:end]))
+                in_block = False
+                rest = rest[end + 2 :]
+                continue
+            stripped = rest.strip()
+            if not stripped:
+                break
+            if style != "hash" and stripped.startswith("/*"):
+                in_block = True
+                rest = stripped[2:]
+                continue
+            if style != "hash" and stripped.startswith("//"):
+                out.append((number, stripped[2:]))
+                break
+            if stripped.startswith("#"):
+                if style == "c":
+                    break  # a preprocessor line (a header guard before the notice): neither comment nor code
+                if stripped.startswith("#!") and number == 1:
+                    break
+                out.append((number, stripped[1:]))
+                break
+            if style == "any" and stripped.startswith((";", "--", "%", "..", "!")):
+                out.append((number, stripped.lstrip(";-%.!")))
+                break
+            return out  # the first line of code
+    return out
+
+
+def comment_tokens(comments: list[tuple[int, str]]) -> tuple[list[str], list[int]]:
+    """The comments' word tokens (ScanCode's tokenizer) and the line of each, at most MAX_TOKENS."""
+    words: list[str] = []
+    lines: list[int] = []
+    for number, text in comments:
+        found = TOKEN_RE.findall(text.lower())
+        words.extend(found)
+        lines.extend([number] * len(found))
+        if len(words) >= MAX_TOKENS:
+            return words[:MAX_TOKENS], lines[:MAX_TOKENS]
+    return words, lines
+
+
+def _trimmed_blocks(blocks: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Drop stray one- or two-word agreements at either end of an alignment ("the", "of" far away)."""
+    while len(blocks) > 1 and blocks[0][2] < 3 and blocks[1][1] - (blocks[0][1] + blocks[0][2]) > 2:
+        blocks = blocks[1:]
+    while len(blocks) > 1 and blocks[-1][2] < 3 and blocks[-1][1] - (blocks[-2][1] + blocks[-2][2]) > 2:
+        blocks = blocks[:-1]
+    return blocks
+
+
+def _required_coverage(length: int, minimum: int) -> int:
+    if length < 12:
+        return 100
+    return max(minimum, 80 if length < 40 else 70)
+
+
+def find_matches(ids: list[int], idx: index_module.Index) -> list[Match]:
+    """Every rule that matches the token ids well enough, overlapping or not."""
+    from rapidfuzz.distance import LCSseq
+
+    n = len(ids)
+    found: list[Match] = []
+    short_first, short = idx.short_first, idx.short
+    for i, first in enumerate(ids):
+        lengths = short_first.get(first)
+        if lengths is None:
+            continue
+        for length in lengths:
+            if i + length > n:
+                break
+            rule = short.get(index_module.gram_key(tuple(ids[i : i + length])))
+            if rule is not None:
+                found.append(Match(rule, i, i + length, length, 100))
+    k, seeds, gram_key = index_module.K, idx.seeds, index_module.gram_key
+    counts: Counter[int] = Counter()
+    where: dict[int, list[int]] = {}  # seed key -> query positions
+    visited = 0
+    for i in range(n - k + 1):
+        key = gram_key(tuple(ids[i : i + k]))
+        value = seeds.get(key)
+        if value is None:
+            continue
+        positions = where.get(key)
+        if positions is not None:
+            positions.append(i)
+            continue  # a repeated K-gram counts once
+        where[key] = [i]
+        if isinstance(value, tuple):
+            visited += len(value)
+            if visited > MAX_POSTINGS:
+                break
+            counts.update(value)
+        else:
+            counts[value] += 1
+    ranked: list[tuple[float, int, int, int]] = []
+    offsets, seed_offsets, seed_keys, seed_positions = idx.offsets, idx.seed_offsets, idx.seed_keys, idx.seed_positions
+    for rule, hits in counts.most_common(MAX_CANDIDATES * 8):
+        first, last = seed_offsets[rule], seed_offsets[rule + 1]
+        ratio = hits / (last - first)
+        if ratio < 0.3:
+            continue
+        length = offsets[rule + 1] - offsets[rule]
+        ranked.append((ratio * min(length, 200), rule, first, last))
+    ranked.sort(reverse=True)
+    candidates: list[tuple[int, int, int]] = []
+    for _weight, rule, first, last in ranked[:MAX_CANDIDATES]:
+        implied = [q - seed_positions[s] for s in range(first, last) for q in where.get(seed_keys[s], ())]
+        length = offsets[rule + 1] - offsets[rule]
+        slack = length // 4 + 2
+        anchor = Counter(implied).most_common(1)[0][0]
+        candidates.append((rule, anchor, slack))
+    for rule, anchor, slack in candidates:
+        rule_ids = list(idx.rule_tokens(rule))
+        length = len(rule_ids)
+        w0, w1 = max(0, anchor - slack), min(n, anchor + length + slack)
+        if w1 <= w0:
+            continue
+        blocks = [(b.a, b.b, b.size) for b in LCSseq.opcodes(rule_ids, ids[w0:w1]).as_matching_blocks() if b.size]
+        blocks = _trimmed_blocks(blocks)
+        if not blocks:
+            continue
+        matched = sum(size for _a, _b, size in blocks)
+        if matched * 100 < _required_coverage(length, idx.min_cov[rule]) * length:
+            continue
+        start, end = w0 + blocks[0][1], w0 + blocks[-1][1] + blocks[-1][2]
+        score = round(100 * matched / max(length, end - start))
+        found.append(Match(rule, start, end, matched, score))
+    return found
+
+
+def select(found: list[Match], idx: index_module.Index) -> list[Match]:
+    """The best non-overlapping matches, in order of position: more words matched first."""
+    taken: list[Match] = []
+    for match in sorted(found, key=lambda m: (-m.matched, -m.score, -idx.relevance[m.rule], m.start)):
+        if match.score < MIN_SCORE:
+            continue
+        if any(match.start < other.end and other.start < match.end for other in taken):
+            continue
+        taken.append(match)
+    taken.sort(key=lambda m: m.start)
+    if len(taken) > 1:  # a weak bare word ("GPL", relevance 50) next to real matches adds nothing
+        strong = [m for m in taken if idx.relevance[m.rule] >= 80 or m.matched > 2]
+        taken = strong or taken
+    return taken
+
+
+_FAMILY_RE = re.compile(r"^([A-Za-z]+(?:-[A-Za-z]+)*?)(?:-\d.*)?$")
+
+
+def _leaves(expression: str) -> list[str]:
+    """The OR-ed parts of an expression with no parentheses; the whole expression otherwise."""
+    if "(" in expression or " AND " in expression:
+        return [expression]
+    return [part.strip() for part in expression.split(" OR ")]
+
+
+def _family(leaf: str) -> str:
+    base = leaf.split(" WITH ")[0].strip()
+    match = _FAMILY_RE.match(base)
+    return (match.group(1) if match else base).upper()
+
+
+def combine(expressions: list[str], generic: set[str]) -> str:
+    """One expression for the matches' expressions: their licences as a choice (OR), each once; a
+    generic reference (an unversioned family word) is dropped when a versioned one of its family is there."""
+    leaves: list[str] = []
+    for expression in expressions:
+        for leaf in _leaves(expression):
+            if leaf not in leaves:
+                leaves.append(leaf)
+    if len(leaves) > 1:
+        specific = {_family(leaf) for leaf in leaves if leaf not in generic}
+        leaves = [leaf for leaf in leaves if leaf not in generic or _family(leaf) not in specific] or leaves
+    if len(leaves) == 1:
+        return leaves[0]
+    return " OR ".join(f"({leaf})" if " AND " in leaf or " OR " in leaf else leaf for leaf in leaves)
+
+
+def match_tokens(words: list[str], lines: list[int], idx: index_module.Index) -> Notice | None:
+    """The notice the comment words grant, or None."""
+    if not words:
+        return None
+    ids = [index_module.token_id(word) for word in words]
+    taken = select(find_matches(ids, idx), idx)
+    if not taken:
+        return None
+    generic = {idx.expression(m.rule) for m in taken if m.matched <= 3}
+    expression = combine([idx.expression(m.rule) for m in taken], generic)
+    total = sum(m.matched for m in taken)
+    score = round(sum(m.score * m.matched for m in taken) / total)
+    main = max(taken, key=lambda m: m.matched)
+    return Notice(expression, lines[taken[0].start], lines[taken[-1].end - 1], score,
+                  idx.rule_ids[main.rule], tuple(idx.rule_ids[m.rule] for m in taken))
+
+
+#: Words that make a comment worth matching; a head without any of them has no notice.
+LICENCE_WORDS = re.compile(
+    rb"licen[cs]|gpl|permission|redistribut|public domain|free software|copyleft|warrant|\bbsd|\bmit\b|apache"
+    rb"|mozilla",
+    re.I,
+)
+#: What makes a tagged file's head hold licence text besides its tag (then its notice is matched too).
+LICENCE_TEXT = re.compile(
+    rb"permission|redistribut|free software|general public|licen[cs]ed under|under the terms|warrant"
+    rb"|(?:gpl|bsd|\bmit)\b[^\n]{0,40}licen[cs]e|dual[ -]licen[cs]|public domain",
+    re.I,
+)
+_TAG_LINE = re.compile(rb"SPDX-License-Identifier:[^\n]*")
+
+
+def needs_matching(head: bytes, tagged: bool) -> bool:
+    """Whether a file's head (its first ``HEAD_BYTES``) is worth matching: an untagged file with a
+    licence word, a tagged one whose head holds licence text besides the tag line. Cheap: one regex."""
+    if tagged:
+        return LICENCE_TEXT.search(_TAG_LINE.sub(b"", head[:HEAD_BYTES])) is not None
+    return LICENCE_WORDS.search(head[:HEAD_BYTES]) is not None
+
+
+def find_notice(data: bytes, path: str = "", catalog: object | None = None,
+                idx: index_module.Index | None = None) -> Notice | None:
+    """The licence notice in the leading comments of a file's bytes, or None.
+
+    With a *catalog* (``tui.core.catalog.Catalog``) the kernel's readings apply and the expression is
+    spelled as the tree's LICENSES/ spells it (``kernel.read_notice``)."""
+    head = data[:HEAD_BYTES]
+    if not LICENCE_WORDS.search(head):
+        return None  # no index load, no tokenizing: most files end here
+    comments = leading_comments(head, path)
+    if not comments:
+        return None
+    words, lines = comment_tokens(comments)
+    notice = match_tokens(words, lines, idx or index_module.get_index())
+    if notice is None:
+        return None
+    from tui.core.notices import kernel
+
+    return kernel.read_notice(notice, comments, catalog)
