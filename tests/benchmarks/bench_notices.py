@@ -192,7 +192,7 @@ def measure(tree: str, cases: dict[str, list[str]], examples: int, whole_tree: b
           + (f"built in {built:.1f} s (first run, in a child process); " if built is not None else "")
           + f"loaded in {load_time * 1000:.0f} ms, RSS +{(rss_after - rss_before) / 1e6:.0f} MB "
           f"(process peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")
-    print(f"groups: " + ", ".join(f"{g} {len(cases.get(g, []))}" for g in GROUPS))
+    print("groups: " + ", ".join(f"{g} {len(cases.get(g, []))}" for g in GROUPS))
 
     results: dict[str, list[tuple[str, object]]] = {}
     for group in GROUPS:

@@ -81,6 +81,42 @@ class Rule:
     relevance: int
     minimum_coverage: int
     tokens: tuple[str, ...]
+    #: token ranges [start, end) that a match must hold word for word: the rule's {{required phrases}}
+    #: and its key words (a version number after "version", "later", "lesser"...; see key_ranges)
+    required: tuple[tuple[int, int], ...] = ()
+
+
+_KEY_WORDS = frozenset({
+    "later", "lesser", "library", "affero", "only", "alternatively", "dual",
+    # the words that name a licence of another family: a match without them grants another licence
+    "bsd", "mit", "lgpl", "mpl", "mozilla", "apache", "isc", "x11", "zlib", "cddl", "eclipse", "artistic",
+    "openssl", "openib", "bsl", "boost", "unlicense", "wtfpl", "cc0", "creative",
+})
+_VERSION_WORDS = frozenset({"version", "v", "gpl", "gplv", "lgpl", "lgplv", "versions"})
+
+
+def key_ranges(words: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Single-word ranges a match must keep: what tells licences apart (GPL-2.0 from GPL-2.0-or-later
+    or GPL-3.0, GPL from a BSD-or-GPL choice): "later", "only", "lesser", "alternatively", the name of a
+    licence family ("bsd", "mit"...), and a number after "version" or "v"."""
+    out = []
+    for i, word in enumerate(words):
+        if word in _KEY_WORDS or (i and words[i - 1] in _VERSION_WORDS and word[:1].isdigit()):
+            out.append((i, i + 1))
+    return out
+
+
+def tokens_and_required(body: str) -> tuple[tuple[str, ...], tuple[tuple[int, int], ...]]:
+    """A rule text's tokens and the token ranges of its {{required phrases}} and key words."""
+    words: list[str] = []
+    required: list[tuple[int, int]] = []
+    for number, part in enumerate(re.split(r"\{\{|\}\}", body)):
+        found = tokens(part)
+        if number % 2 == 1 and found:
+            required.append((len(words), len(words) + len(found)))
+        words.extend(found)
+    frozen = tuple(words)
+    return frozen, tuple(sorted(set(required) | set(key_ranges(frozen))))
 
 
 def _split(raw: str) -> tuple[dict[str, str], str]:
@@ -168,11 +204,11 @@ def load_rules(directory: str | None = None) -> Iterator[Rule]:
         expression = to_spdx(meta.get("license_expression", ""), keys) if kind else None
         if kind is None or not expression:
             continue
-        words = tuple(tokens(body))
+        words, required = tokens_and_required(body)
         if not words or len(words) > MAX_RULE_TOKENS or (kind == "text" and len(words) > MAX_TEXT_TOKENS):
             continue
         yield Rule(name, expression, kind, _int(meta.get("relevance"), 100),
-                   _int(meta.get("minimum_coverage"), 0), words)
+                   _int(meta.get("minimum_coverage"), 0), words, required)
     lic_base = os.path.join(directory, "licenses")
     for name in sorted(os.listdir(lic_base)):
         if not name.endswith(".LICENSE"):
@@ -181,7 +217,7 @@ def load_rules(directory: str | None = None) -> Iterator[Rule]:
         key = meta.get("key") or name[: -len(".LICENSE")]
         if meta.get("is_deprecated") == "yes" or meta.get("is_exception") == "yes" or _SKIPPED_KEYS.match(key):
             continue
-        words = tuple(tokens(body))
+        words, required = tokens_and_required(body)
         if not words or len(words) > MAX_TEXT_TOKENS or key not in keys:
             continue
-        yield Rule(name, keys[key], "text", 100, _int(meta.get("minimum_coverage"), 0), words)
+        yield Rule(name, keys[key], "text", 100, _int(meta.get("minimum_coverage"), 0), words, required)

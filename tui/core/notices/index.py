@@ -27,7 +27,7 @@ from tui.core.notices import data
 K = 8
 #: One seed per this many K-gram positions of a rule.
 WINDOW = 10
-FORMAT = 2
+FORMAT = 4  # bump when the selection or the index changes: the cached index is built again
 
 KINDS = ("notice", "reference", "tag", "text")
 
@@ -63,6 +63,9 @@ class Index:
     seed_keys: array
     seed_positions: array
     seed_offsets: array
+    #: rule i's required token ranges: pairs (start, end) in required[required_offsets[i]:required_offsets[i + 1]]
+    required: array
+    required_offsets: array
     #: key of a short rule's token tuple -> rule number
     short: dict[int, int]
     #: first token id of a short rule -> the lengths of the short rules it starts
@@ -107,6 +110,7 @@ def build(directory: str | None = None, progress: Progress | None = None) -> Ind
     expr_of, kind_of = array("I"), array("B")
     relevance, min_cov = array("B"), array("B")
     seed_keys, seed_positions, seed_offsets = array("q"), array("H"), array("I", [0])
+    required, required_offsets = array("H"), array("I", [0])
     tokens, offsets = array("I"), array("I", [0])
     postings: dict[int, list[int]] = {}
     short: dict[int, int] = {}
@@ -120,6 +124,9 @@ def build(directory: str | None = None, progress: Progress | None = None) -> Ind
         min_cov.append(max(0, min(100, rule.minimum_coverage)))
         tokens.extend(ids)
         offsets.append(len(tokens))
+        for start, end in rule.required:
+            required.extend((start, end))
+        required_offsets.append(len(required))
         if len(ids) < K:
             key = gram_key(tuple(ids))
             if key not in short or rule.relevance > relevance[short[key]]:
@@ -139,14 +146,16 @@ def build(directory: str | None = None, progress: Progress | None = None) -> Ind
             seed_keys.append(keys[position])
             seed_positions.append(position)
         seed_offsets.append(len(seed_keys))
-    del frequency, ids_of
+    frequency.clear()
+    ids_of.clear()
     seeds: dict[int, int | tuple[int, ...]] = {
         key: (values[0] if len(values) == 1 else tuple(values)) for key, values in postings.items()
     }
     if progress is not None:
         progress("indexing licence rules", len(rules), len(rules))
     return Index(version, [rule.id for rule in rules], expr_of, kind_of, relevance, min_cov,
-                 expressions, tokens, offsets, seeds, seed_keys, seed_positions, seed_offsets, short,
+                 expressions, tokens, offsets, seeds, seed_keys, seed_positions, seed_offsets, required,
+                 required_offsets, short,
                  {first: tuple(sorted(lengths)) for first, lengths in short_first.items()})
 
 

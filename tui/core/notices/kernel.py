@@ -27,14 +27,14 @@ _UNVERSIONED_GPL = ("GPL-1.0-or-later", "GPL-1.0+")
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+-]*")
 _KEYWORDS = frozenset({"AND", "OR", "WITH"})
 
-#: SPDX aliases, both ways: a tree may know only one spelling.
-_ALIASES = {
-    "GPL-2.0-only": "GPL-2.0", "GPL-2.0-or-later": "GPL-2.0+", "GPL-1.0-or-later": "GPL-1.0+",
-    "LGPL-2.0-only": "LGPL-2.0", "LGPL-2.0-or-later": "LGPL-2.0+", "LGPL-2.1-only": "LGPL-2.1",
-    "LGPL-2.1-or-later": "LGPL-2.1+", "GPL-3.0-only": "GPL-3.0", "GPL-3.0-or-later": "GPL-3.0+",
-    "GPL-1.0-only": "GPL-1.0",
+#: The current SPDX id of each deprecated one; a tree that knows both is written the current way.
+_CURRENT = {
+    "GPL-2.0": "GPL-2.0-only", "GPL-2.0+": "GPL-2.0-or-later", "GPL-1.0+": "GPL-1.0-or-later",
+    "GPL-1.0": "GPL-1.0-only", "LGPL-2.0": "LGPL-2.0-only", "LGPL-2.0+": "LGPL-2.0-or-later",
+    "LGPL-2.1": "LGPL-2.1-only", "LGPL-2.1+": "LGPL-2.1-or-later", "GPL-3.0": "GPL-3.0-only",
+    "GPL-3.0+": "GPL-3.0-or-later", "LGPL-3.0": "LGPL-3.0-only", "LGPL-3.0+": "LGPL-3.0-or-later",
 }
-_ALIASES.update({old: new for new, old in list(_ALIASES.items())})
+_DEPRECATED = {new: old for old, new in _CURRENT.items()}
 
 
 def copying_licence(catalog: Any) -> str:
@@ -46,13 +46,16 @@ def copying_licence(catalog: Any) -> str:
 
 
 def spelled(license_id: str, catalog: Any) -> str:
-    """*license_id* as the catalog spells it, or as an alias it knows, or unchanged."""
+    """*license_id* as the catalog spells it: its current SPDX id when the tree knows that (GPL-2.0-only
+    in 6.x), else the id or its deprecated alias as the tree knows it (GPL-2.0 in 4.19); else unchanged
+    (in the current spelling)."""
+    current = _CURRENT.get(license_id, license_id)
     if catalog is None:
-        return license_id
-    for candidate in (license_id, _ALIASES.get(license_id)):
+        return current
+    for candidate in (current, license_id, _DEPRECATED.get(current)):
         if candidate and (catalog.license(candidate) or catalog.exception(candidate)):
             return catalog.canonical(candidate)
-    return license_id
+    return current
 
 
 def respell(expression: str, catalog: Any) -> str:

@@ -18,6 +18,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from rapidfuzz.distance import LCSseq
+
 from tui.core.notices import index as index_module
 from tui.core.notices.data import TOKEN_RE
 
@@ -27,7 +29,7 @@ MAX_TOKENS = 3000
 #: Seed postings visited per file at most (a comment of licence lines repeated over and over).
 MAX_POSTINGS = 60000
 #: Candidate rules aligned per file at most.
-MAX_CANDIDATES = 40
+MAX_CANDIDATES = 60
 #: A notice scoring below this is not reported.
 MIN_SCORE = 50
 
@@ -105,7 +107,7 @@ def leading_comments(data: bytes, path: str = "") -> list[tuple[int, str]]:
                 break
             if stripped.startswith("#"):
                 if style == "c":
-                    break  # a preprocessor line (a header guard before the notice): neither comment nor code
+                    break  # a preprocessor line (a header guard, an #include before the notice): not code
                 if stripped.startswith("#!") and number == 1:
                     break
                 out.append((number, stripped[1:]))
@@ -117,11 +119,22 @@ def leading_comments(data: bytes, path: str = "") -> list[tuple[int, str]]:
     return out
 
 
+_SKIPPED_LINE = re.compile(r"SPDX-License-Identifier|^\W*(?:copyright\b|\(c\)|©)", re.I)
+_LICENCE_WORD = re.compile(r"licen[cs]|gpl|permission|redistribut|public domain|free software|warrant", re.I)
+
+
 def comment_tokens(comments: list[tuple[int, str]]) -> tuple[list[str], list[int]]:
-    """The comments' word tokens (ScanCode's tokenizer) and the line of each, at most MAX_TOKENS."""
+    """The comments' word tokens (ScanCode's tokenizer) and the line of each, at most MAX_TOKENS.
+
+    The SPDX tag line is not a notice (the tag is read on its own), and a copyright line without a
+    licence word is left out too: so comments that differ only in their copyright lines are the
+    same words, and the matcher's cache serves them."""
     words: list[str] = []
     lines: list[int] = []
     for number, text in comments:
+        skipped = _SKIPPED_LINE.search(text)
+        if skipped is not None and (skipped.group(0).startswith("SPDX") or not _LICENCE_WORD.search(text)):
+            continue
         found = TOKEN_RE.findall(text.lower())
         words.extend(found)
         lines.extend([number] * len(found))
@@ -147,8 +160,6 @@ def _required_coverage(length: int, minimum: int) -> int:
 
 def find_matches(ids: list[int], idx: index_module.Index) -> list[Match]:
     """Every rule that matches the token ids well enough, overlapping or not."""
-    from rapidfuzz.distance import LCSseq
-
     n = len(ids)
     found: list[Match] = []
     short_first, short = idx.short_first, idx.short
@@ -183,29 +194,39 @@ def find_matches(ids: list[int], idx: index_module.Index) -> list[Match]:
             counts.update(value)
         else:
             counts[value] += 1
-    ranked: list[tuple[float, int, int, int]] = []
+    ranked: list[tuple[float, int, int, int, int]] = []
     offsets, seed_offsets, seed_keys, seed_positions = idx.offsets, idx.seed_offsets, idx.seed_keys, idx.seed_positions
-    for rule, hits in counts.most_common(MAX_CANDIDATES * 8):
+    for rule, hits in counts.items():
         first, last = seed_offsets[rule], seed_offsets[rule + 1]
-        ratio = hits / (last - first)
-        if ratio < 0.3:
-            continue
+        if hits * 10 < 3 * (last - first):
+            continue  # under 30% of its seeds
         length = offsets[rule + 1] - offsets[rule]
-        ranked.append((ratio * min(length, 200), rule, first, last))
+        # the words it may match (its seeds found, at most the comment's length); the shorter first on a tie
+        ranked.append((hits / (last - first) * min(length, n), -length, rule, first, last))
     ranked.sort(reverse=True)
-    candidates: list[tuple[int, int, int]] = []
-    for _weight, rule, first, last in ranked[:MAX_CANDIDATES]:
-        implied = [q - seed_positions[s] for s in range(first, last) for q in where.get(seed_keys[s], ())]
+    scored: list[tuple[int, int, int, int]] = []
+    for _weight, _length, rule, first, last in ranked[:MAX_CANDIDATES]:
         length = offsets[rule + 1] - offsets[rule]
+        implied = [q - seed_positions[s] for s in range(first, last) for q in where.get(seed_keys[s], ())]
+        implied.sort()
+        anchor = implied[len(implied) // 2]
         slack = length // 4 + 2
-        anchor = Counter(implied).most_common(1)[0][0]
-        candidates.append((rule, anchor, slack))
-    for rule, anchor, slack in candidates:
-        rule_ids = list(idx.rule_tokens(rule))
-        length = len(rule_ids)
         w0, w1 = max(0, anchor - slack), min(n, anchor + length + slack)
         if w1 <= w0:
             continue
+        # the LCS length bounds the words a match can have: cheap (no alignment), it orders the work
+        bound = LCSseq.similarity(idx.rule_tokens(rule), ids[w0:w1])
+        if bound * 100 >= _required_coverage(length, idx.min_cov[rule]) * length:
+            scored.append((bound, rule, w0, w1))
+    # best first: the quality a match could reach (all its LCS words in one run: 2 * bound - length)
+    scored.sort(key=lambda item: (-(2 * item[0] - (offsets[item[1] + 1] - offsets[item[1]])), item[1]))
+    accepted: list[tuple[int, Match]] = []
+    for bound, rule, w0, w1 in scored:
+        best = 2 * bound - (offsets[rule + 1] - offsets[rule])
+        if any(q >= best and min(w1, m.end) - max(w0, m.start) > (w1 - w0) // 2 for q, m in accepted):
+            continue  # it could not win against a match it overlaps
+        length = offsets[rule + 1] - offsets[rule]
+        rule_ids = list(idx.rule_tokens(rule))
         blocks = [(b.a, b.b, b.size) for b in LCSseq.opcodes(rule_ids, ids[w0:w1]).as_matching_blocks() if b.size]
         blocks = _trimmed_blocks(blocks)
         if not blocks:
@@ -213,16 +234,47 @@ def find_matches(ids: list[int], idx: index_module.Index) -> list[Match]:
         matched = sum(size for _a, _b, size in blocks)
         if matched * 100 < _required_coverage(length, idx.min_cov[rule]) * length:
             continue
+        if not _holds_required(idx, rule, blocks, ids, w0):
+            continue
         start, end = w0 + blocks[0][1], w0 + blocks[-1][1] + blocks[-1][2]
         score = round(100 * matched / max(length, end - start))
-        found.append(Match(rule, start, end, matched, score))
+        accepted.append((3 * matched - length - (end - start), Match(rule, start, end, matched, score)))
+    found.extend(m for _q, m in accepted)
     return found
+
+
+_NEGATIONS = frozenset(index_module.token_id(word) for word in ("no", "not", "without"))
+
+
+def _holds_required(idx: index_module.Index, rule: int, blocks: list[tuple[int, int, int]], ids: list[int],
+                    w0: int) -> bool:
+    """Whether each required range of the rule lies within one aligned block (kept word for word), and
+    is not negated in the comment where the rule does not negate it ("version 2 and no later version")."""
+    required = idx.required
+    rule_ids = None
+    for i in range(idx.required_offsets[rule], idx.required_offsets[rule + 1], 2):
+        start, end = required[i], required[i + 1]
+        for a, b, size in blocks:
+            if a <= start and end <= a + size:
+                query_at = w0 + b + (start - a)
+                if query_at and ids[query_at - 1] in _NEGATIONS:
+                    rule_ids = rule_ids if rule_ids is not None else idx.rule_tokens(rule)
+                    if not start or rule_ids[start - 1] != ids[query_at - 1]:
+                        return False
+                break
+        else:
+            return False
+    return True
 
 
 def select(found: list[Match], idx: index_module.Index) -> list[Match]:
     """The best non-overlapping matches, in order of position: more words matched first."""
     taken: list[Match] = []
-    for match in sorted(found, key=lambda m: (-m.matched, -m.score, -idx.relevance[m.rule], m.start)):
+    def quality(m: Match) -> int:  # words matched, less the rule's words missing and the comment's extra words
+        length = idx.offsets[m.rule + 1] - idx.offsets[m.rule]
+        return 3 * m.matched - length - (m.end - m.start)
+
+    for match in sorted(found, key=lambda m: (-quality(m), -m.score, -idx.relevance[m.rule], m.start)):
         if match.score < MIN_SCORE:
             continue
         if any(match.start < other.end and other.start < match.end for other in taken):
@@ -267,12 +319,22 @@ def combine(expressions: list[str], generic: set[str]) -> str:
     return " OR ".join(f"({leaf})" if " AND " in leaf or " OR " in leaf else leaf for leaf in leaves)
 
 
+_cache: dict[tuple[int, int], list[Match]] = {}
+CACHE_SIZE = 2048
+
+
 def match_tokens(words: list[str], lines: list[int], idx: index_module.Index) -> Notice | None:
-    """The notice the comment words grant, or None."""
+    """The notice the comment words grant, or None. Comments of the same words are matched once."""
     if not words:
         return None
     ids = [index_module.token_id(word) for word in words]
-    taken = select(find_matches(ids, idx), idx)
+    key = (len(ids), hash(tuple(ids)))
+    taken = _cache.get(key)
+    if taken is None:
+        taken = select(find_matches(ids, idx), idx)
+        if len(_cache) >= CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))
+        _cache[key] = taken
     if not taken:
         return None
     generic = {idx.expression(m.rule) for m in taken if m.matched <= 3}
