@@ -126,10 +126,10 @@ def read(tree: str, rel: str, limit: int = -1) -> bytes | None:
         return handle.read(limit)
 
 
-def sort_cases(tree: str) -> dict[str, list[str]]:
-    """The groups, as shared/kernel/notice-cases sorts them."""
+def sort_cases(tree: str, files: list[str] | None = None) -> dict[str, list[str]]:
+    """The groups, as shared/kernel/notice-cases sorts them (of *files*, default every .c/.h file)."""
     out: dict[str, list[str]] = {k: [] for k in GROUPS}
-    for rel in git_files(tree, "*.c", "*.h"):
+    for rel in git_files(tree, "*.c", "*.h") if files is None else files:
         data = read(tree, rel)
         if data is None:
             continue

@@ -319,6 +319,10 @@ def combine(expressions: list[str], generic: set[str]) -> str:
     return " OR ".join(f"({leaf})" if " AND " in leaf or " OR " in leaf else leaf for leaf in leaves)
 
 
+#: ScanCode's unversioned GPL and LGPL: a short reference to them ("the GNU General Public License")
+#: next to a versioned notice of the family adds nothing.
+_UNVERSIONED = frozenset({"GPL-1.0-or-later", "LGPL-2.0-or-later"})
+
 _cache: dict[tuple[int, int], list[Match]] = {}
 CACHE_SIZE = 2048
 
@@ -337,7 +341,8 @@ def match_tokens(words: list[str], lines: list[int], idx: index_module.Index) ->
         _cache[key] = taken
     if not taken:
         return None
-    generic = {idx.expression(m.rule) for m in taken if m.matched <= 3}
+    generic = {idx.expression(m.rule) for m in taken
+               if m.matched <= 3 or (m.matched <= 8 and idx.expression(m.rule) in _UNVERSIONED)}
     expression = combine([idx.expression(m.rule) for m in taken], generic)
     total = sum(m.matched for m in taken)
     score = round(sum(m.score * m.matched for m in taken) / total)
