@@ -19,7 +19,7 @@ import zlib
 from array import array
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tui.core.notices import data
 
@@ -70,6 +70,15 @@ class Index:
     short: dict[int, int]
     #: first token id of a short rule -> the lengths of the short rules it starts
     short_first: dict[int, tuple[int, ...]]
+
+    #: derived when loaded (not saved): each rule's length and number of seeds, as lists (fast to index)
+    lengths: list[int] = field(default_factory=list)
+    n_seeds: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        offsets, seed_offsets = self.offsets, self.seed_offsets
+        self.lengths = [offsets[i + 1] - offsets[i] for i in range(len(offsets) - 1)]
+        self.n_seeds = [seed_offsets[i + 1] - seed_offsets[i] for i in range(len(seed_offsets) - 1)]
 
     def rule_tokens(self, rule: int) -> array:
         return self.tokens[self.offsets[rule] : self.offsets[rule + 1]]
@@ -166,8 +175,11 @@ def index_path(version: str) -> str:
     return os.path.join(cache_dir(), f"notices-{FORMAT}-{safe}.pickle")
 
 
+_DERIVED = ("lengths", "n_seeds")
+
+
 def _state(index: Index) -> dict:
-    return {name: getattr(index, name) for name in Index.__slots__}
+    return {name: getattr(index, name) for name in Index.__slots__ if name not in _DERIVED}
 
 
 def save(index: Index, path: str) -> None:
