@@ -3,7 +3,10 @@
 Only the leading comment blocks are read: the comments in the first ``HEAD_LINES`` lines and
 ``HEAD_BYTES`` bytes, up to the first line of code, at most ``MAX_TOKENS`` words. So the work per file
 is bounded whatever the file holds (a huge comment, one that never closes, a licence line repeated
-10,000 times, binary or non-UTF-8 bytes): see ``MAX_POSTINGS`` and ``MAX_CANDIDATES`` for the rest.
+10,000 times, binary or non-UTF-8 bytes): at most MAX_TOKENS lookups of each kind, ``MAX_POSTINGS``
+seed postings counted, ``MAX_CANDIDATES`` alignments of a rule (at most 1,200 words) with a window of
+the comment. Measured: under 20 ms of CPU for each such input (tests/core/test_notices.py), about
+1 ms for an ordinary notice, a few microseconds for a file without a licence word.
 
 The matcher: short rules (under ``index.K`` words) must appear word for word; longer ones are
 proposed by their seeds (``index.py``) and scored by a longest-common-subsequence alignment of their
@@ -321,10 +324,6 @@ def combine(expressions: list[str], generic: set[str]) -> str:
     return " OR ".join(f"({leaf})" if " AND " in leaf or " OR " in leaf else leaf for leaf in leaves)
 
 
-#: ScanCode's unversioned GPL and LGPL: a short reference to them ("the GNU General Public License")
-#: next to a versioned notice of the family adds nothing.
-_UNVERSIONED = frozenset({"GPL-1.0-or-later", "LGPL-2.0-or-later"})
-
 _cache: dict[tuple[int, int], list[Match]] = {}
 CACHE_SIZE = 2048
 
@@ -343,9 +342,10 @@ def match_tokens(words: list[str], lines: list[int], idx: index_module.Index) ->
         _cache[key] = taken
     if not taken:
         return None
-    generic = {idx.expression(m.rule) for m in taken
-               if m.matched <= 3 or (m.matched <= 8 and idx.expression(m.rule) in _UNVERSIONED)}
+    generic = {idx.expression(m.rule) for m in taken if m.matched <= 8}
     expression = combine([idx.expression(m.rule) for m in taken], generic)
+    # a short reference ("the GNU GPL", "under the terms of the BSD licence as follows:") next to a
+    # longer notice or text of its family adds nothing: combine() drops it
     total = sum(m.matched for m in taken)
     score = round(sum(m.score * m.matched for m in taken) / total)
     main = max(taken, key=lambda m: m.matched)
