@@ -27,7 +27,10 @@ from tui.core.notices import data
 K = 8
 #: One seed per this many K-gram positions of a rule.
 WINDOW = 10
-FORMAT = 4  # bump when the selection or the index changes: the cached index is built again
+#: A K-gram in more rules than this is a seed only of the rules that lack rarer ones.
+COMMON = 60
+MIN_SEEDS = 2
+FORMAT = 7  # bump when the selection or the index changes: the cached index is built again
 
 KINDS = ("notice", "reference", "tag", "text")
 
@@ -36,6 +39,28 @@ Progress = Callable[[str, int, int], None]
 
 def token_id(token: str) -> int:
     return zlib.crc32(token.encode("utf-8", "surrogateescape"))
+
+
+def pair_key(first: int, second: int) -> int:
+    """The key of two token ids (above 2**32, so never a lone token id)."""
+    return ((first + 1) << 32) | second
+
+
+_token_ids: dict[str, int] = {}
+
+
+def token_ids(words: list[str]) -> list[int]:
+    """The ids of *words* (a cache of the words seen, at most 200,000)."""
+    cache = _token_ids
+    out = []
+    for word in words:
+        value = cache.get(word)
+        if value is None:
+            value = token_id(word)
+            if len(cache) < 200_000:
+                cache[word] = value
+        out.append(value)
+    return out
 
 
 def gram_key(ids: tuple[int, ...]) -> int:
@@ -68,7 +93,8 @@ class Index:
     required_offsets: array
     #: key of a short rule's token tuple -> rule number
     short: dict[int, int]
-    #: first token id of a short rule -> the lengths of the short rules it starts
+    #: first two token ids of a short rule (``pair_key``; a one-word rule: its id) -> the lengths of the
+    #: short rules they start
     short_first: dict[int, tuple[int, ...]]
 
     #: derived when loaded (not saved): each rule's length and number of seeds, as lists (fast to index)
@@ -140,7 +166,7 @@ def build(directory: str | None = None, progress: Progress | None = None) -> Ind
             key = gram_key(tuple(ids))
             if key not in short or rule.relevance > relevance[short[key]]:
                 short[key] = number
-            short_first.setdefault(ids[0], set()).add(len(ids))
+            short_first.setdefault(pair_key(ids[0], ids[1]) if len(ids) > 1 else ids[0], set()).add(len(ids))
             seed_offsets.append(len(seed_keys))
             continue
         keys = [gram_key(tuple(ids[i : i + K])) for i in range(len(ids) - K + 1)]
@@ -148,6 +174,12 @@ def build(directory: str | None = None, progress: Progress | None = None) -> Ind
         for start in range(0, len(keys), WINDOW):
             window = range(start, min(start + WINDOW, len(keys)))
             chosen.add(min(window, key=lambda i: (frequency[keys[i]], i)))
+        # a seed that hundreds of rules share only makes them all candidates: keep such seeds only as
+        # far as a rule needs them to have MIN_SEEDS at all
+        rare = {i for i in chosen if frequency[keys[i]] <= COMMON}
+        if len(rare) < MIN_SEEDS:
+            rare |= set(sorted(chosen - rare, key=lambda i: (frequency[keys[i]], i))[: MIN_SEEDS - len(rare)])
+        chosen = rare
         for position in sorted(chosen):
             if keys[position] in seed_keys[seed_offsets[-1] :]:
                 continue  # the same K-gram twice in a rule

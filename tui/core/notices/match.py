@@ -32,7 +32,7 @@ MAX_TOKENS = 3000
 #: Seed postings visited per file at most (a comment of licence lines repeated over and over).
 MAX_POSTINGS = 60000
 #: Candidate rules aligned per file at most.
-MAX_CANDIDATES = 20
+MAX_CANDIDATES = 16
 #: A notice scoring below this is not reported.
 MIN_SCORE = 50
 
@@ -165,18 +165,23 @@ def find_matches(ids: list[int], idx: index_module.Index) -> list[Match]:
     """Every rule that matches the token ids well enough, overlapping or not."""
     n = len(ids)
     found: list[Match] = []
-    short_first, short = idx.short_first, idx.short
+    short_first, short, pair_key, gram_key = idx.short_first, idx.short, index_module.pair_key, index_module.gram_key
     for i, first in enumerate(ids):
-        lengths = short_first.get(first)
+        single = short_first.get(first)
+        if single is not None and (rule := short.get(gram_key((first,)))) is not None:
+            found.append(Match(rule, i, i + 1, 1, 100))
+        if i + 1 == n:
+            break
+        lengths = short_first.get(pair_key(first, ids[i + 1]))
         if lengths is None:
             continue
         for length in lengths:
             if i + length > n:
                 break
-            rule = short.get(index_module.gram_key(tuple(ids[i : i + length])))
+            rule = short.get(gram_key(tuple(ids[i : i + length])))
             if rule is not None:
                 found.append(Match(rule, i, i + length, length, 100))
-    k, seeds, gram_key = index_module.K, idx.seeds, index_module.gram_key
+    k, seeds = index_module.K, idx.seeds
     counts: Counter[int] = Counter()
     where: dict[int, list[int]] = {}  # seed key -> query positions
     visited = 0
@@ -332,7 +337,7 @@ def match_tokens(words: list[str], lines: list[int], idx: index_module.Index) ->
     """The notice the comment words grant, or None. Comments of the same words are matched once."""
     if not words:
         return None
-    ids = [index_module.token_id(word) for word in words]
+    ids = index_module.token_ids(words)
     key = (len(ids), hash(tuple(ids)))
     taken = _cache.get(key)
     if taken is None:
