@@ -14,8 +14,12 @@ __all__ = ["Notice", "find_notice"]
 
 
 def __getattr__(name: str) -> Any:  # the matcher is imported only when asked for
-    if name in __all__:
-        from tui.core.notices import match
+    if name == "Notice":
+        from tui.core.notices.notice import Notice
 
-        return getattr(match, name)
+        return Notice
+    if name == "find_notice":
+        from tui.core.notices.match import find_notice
+
+        return find_notice
     raise AttributeError(name)

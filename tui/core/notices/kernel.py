@@ -15,7 +15,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from tui.core.notices.match import Notice
+from tui.core.notices.notice import Notice
 
 _COPYING_RE = re.compile(
     r"\bCOPYING\b[^\n]{0,40}?\b(?:in|at)\s+the\s+(?:main|top[- ]level|root|base)\b"

@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from rapidfuzz.distance import LCSseq
 
 from tui.core.notices import index as index_module
+from tui.core.notices import kernel
 from tui.core.notices.data import TOKEN_RE
+from tui.core.notices.notice import Notice
 
 HEAD_BYTES = 16384
 HEAD_LINES = 200
@@ -41,18 +43,6 @@ _C_EXTENSIONS = frozenset(
 )
 _HASH_EXTENSIONS = frozenset(".sh .py .pl .pm .awk .sed .mk .cfg .conf .yaml .yml .tc .bash .txt .rb".split())
 _HASH_NAMES = ("Makefile", "Kconfig", "Kbuild", "Makefile.", "Kconfig.", "Kbuild.")
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """The licence a file's notice grants."""
-
-    expression: str
-    line: int  # first line of the notice (1-based)
-    end_line: int  # last line of the notice
-    score: int  # 0-100
-    rule: str  # id of the main matched rule in the data set (its file name)
-    rules: tuple[str, ...] = ()  # every rule matched, in order of position
 
 
 @dataclass(slots=True)
@@ -406,6 +396,4 @@ def find_notice(data: bytes, path: str = "", catalog: object | None = None,
     notice = match_tokens(words, lines, idx or index_module.get_index())
     if notice is None:
         return None
-    from tui.core.notices import kernel
-
     return kernel.read_notice(notice, comments, catalog)
