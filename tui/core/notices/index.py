@@ -17,7 +17,6 @@ import threading
 import time
 import zlib
 from array import array
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -30,7 +29,8 @@ WINDOW = 10
 #: A K-gram in more rules than this is a seed only of the rules that lack rarer ones.
 COMMON = 60
 MIN_SEEDS = 2
-FORMAT = 7  # bump when the selection or the index changes: the cached index is built again
+SKETCH = 1 << 23
+FORMAT = 8  # bump when the selection or the index changes: the cached index is built again
 
 KINDS = ("notice", "reference", "tag", "text")
 
@@ -135,11 +135,20 @@ def build(directory: str | None = None, progress: Progress | None = None) -> Ind
     del seen
     if progress is not None:
         progress("indexing licence rules", 0, len(rules))
-    ids_of = [[token_id(t) for t in rule.tokens] for rule in rules]
-    frequency: Counter[int] = Counter()
+    ids_of = [array("I", token_ids(list(rule.tokens))) for rule in rules]
+    # how many rules hold each K-gram, in a one-row count sketch (a Counter of the 1.3 million K-grams
+    # would take 100 MB more): a collision only overestimates a count, and counts only choose seeds
+    sketch = array("H", bytes(2 * SKETCH))
     for ids in ids_of:
         if len(ids) >= K:
-            frequency.update({gram_key(tuple(ids[i : i + K])) for i in range(len(ids) - K + 1)})
+            for key in {gram_key(tuple(ids[i : i + K])) for i in range(len(ids) - K + 1)}:
+                slot = key % SKETCH
+                if sketch[slot] < 65535:
+                    sketch[slot] += 1
+
+    def frequency(key: int) -> int:
+        return sketch[key % SKETCH]
+
     expressions: list[str] = []
     expr_number: dict[str, int] = {}
     expr_of, kind_of = array("I"), array("B")
@@ -173,12 +182,12 @@ def build(directory: str | None = None, progress: Progress | None = None) -> Ind
         chosen = set()
         for start in range(0, len(keys), WINDOW):
             window = range(start, min(start + WINDOW, len(keys)))
-            chosen.add(min(window, key=lambda i: (frequency[keys[i]], i)))
+            chosen.add(min(window, key=lambda i: (frequency(keys[i]), i)))
         # a seed that hundreds of rules share only makes them all candidates: keep such seeds only as
         # far as a rule needs them to have MIN_SEEDS at all
-        rare = {i for i in chosen if frequency[keys[i]] <= COMMON}
+        rare = {i for i in chosen if frequency(keys[i]) <= COMMON}
         if len(rare) < MIN_SEEDS:
-            rare |= set(sorted(chosen - rare, key=lambda i: (frequency[keys[i]], i))[: MIN_SEEDS - len(rare)])
+            rare |= set(sorted(chosen - rare, key=lambda i: (frequency(keys[i]), i))[: MIN_SEEDS - len(rare)])
         chosen = rare
         for position in sorted(chosen):
             if keys[position] in seed_keys[seed_offsets[-1] :]:
@@ -187,7 +196,6 @@ def build(directory: str | None = None, progress: Progress | None = None) -> Ind
             seed_keys.append(keys[position])
             seed_positions.append(position)
         seed_offsets.append(len(seed_keys))
-    frequency.clear()
     ids_of.clear()
     seeds: dict[int, int | tuple[int, ...]] = {
         key: (values[0] if len(values) == 1 else tuple(values)) for key, values in postings.items()
