@@ -295,3 +295,13 @@ def test_kernel_sample_rates(idx):
     assert rate("untagged_with_grant_phrase") >= 0.97
     assert rate("reference_only_untagged") >= 0.75
     assert rate("clean_untagged") <= 0.01
+
+
+def test_missing_rule_data_says_so(monkeypatch):
+    import importlib.util
+
+    from tui.core.notices import data
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+    with pytest.raises(data.NoticeDataMissing, match="licensedcode-data"):
+        data.data_dir()

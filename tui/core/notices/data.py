@@ -38,13 +38,18 @@ _KEY_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+_-]*")
 _OPERATORS = {"and": "AND", "or": "OR", "with": "WITH"}
 
 
+class NoticeDataMissing(FileNotFoundError):
+    """The rule data (the licensedcode-data package) is not installed: no notice can be matched."""
+
+
 def data_dir() -> str:
     """The installed package's data folder (``licensedcode/data``)."""
     import importlib.util
 
     spec = importlib.util.find_spec("licensedcode")
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("the licensedcode-data package is not installed")
+        raise NoticeDataMissing("the licensedcode-data package is not installed: licence notices cannot be read "
+                                "(pip install licensedcode-data)")
     return os.path.join(next(iter(spec.submodule_search_locations)), "data")
 
 

@@ -277,7 +277,8 @@ def _build_in_child(path: str, progress: Progress | None) -> bool:
 
 def get_index(progress: Progress | None = None) -> Index:
     """The index, loaded once per process: from the cache directory, else built (in a child process,
-    falling back to this one) and saved there. *progress* is told (what, done, total) while building."""
+    falling back to this one) and saved there. *progress* is told (what, done, total) while building.
+    Raises ``data.NoticeDataMissing`` (a FileNotFoundError) when the rule data is not installed."""
     global _loaded
     with _lock:
         if _loaded is not None:
