@@ -305,3 +305,15 @@ def test_missing_rule_data_says_so(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
     with pytest.raises(data.NoticeDataMissing, match="licensedcode-data"):
         data.data_dir()
+
+
+def test_json_shapes_of_a_notice_and_the_effective_licence(idx, catalog):
+    from tui.core.notices.notice import effective
+
+    notice = notice_of(c_file(MIT), idx, catalog)
+    assert notice.as_json() == {"expression": "MIT", "line": 4, "end_line": 20, "score": 100, "rule": notice.rule}
+    default = "GPL-2.0 WITH Linux-syscall-note"
+    assert effective("GPL-2.0", notice, default) == {"expression": "GPL-2.0", "source": "tag"}
+    assert effective(None, notice, default) == {"expression": "MIT", "source": "notice"}
+    assert effective(None, None, default) == {"expression": default, "source": "copying"}
+    assert effective(None, None, None) is None
