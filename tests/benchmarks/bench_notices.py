@@ -28,9 +28,9 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from _measure import REPO, add_tree_args, kernel_tree  # the benchmarks' common tree argument and its message
+
 sys.path.insert(0, REPO)
-TREE_VARIABLE = "LICTREE_KERNEL_TREE"
 
 GRANT = re.compile(rb"free software; you can redistribute|Permission is hereby granted|"
                    rb"Redistribution and use in source and binary|Permission to use, copy, modify")
@@ -45,18 +45,6 @@ FOLD = {"GPL-2.0": "GPL-2.0-only", "GPL-2.0+": "GPL-2.0-or-later", "GPL-1.0+": "
         "GPL-1.0": "GPL-1.0-only", "LGPL-2.0": "LGPL-2.0-only", "LGPL-2.0+": "LGPL-2.0-or-later",
         "LGPL-2.1": "LGPL-2.1-only", "LGPL-2.1+": "LGPL-2.1-or-later", "GPL-3.0": "GPL-3.0-only",
         "GPL-3.0+": "GPL-3.0-or-later"}
-
-
-def kernel_tree(given: str | None, prog: str) -> str:
-    tree = given or os.environ.get(TREE_VARIABLE, "")
-    if not tree:
-        print(f"{prog}: needs a kernel source tree: give its path as an argument or set {TREE_VARIABLE} "
-              f"(or run with --smoke for a tiny tree)", file=sys.stderr)
-        sys.exit(2)
-    if not os.path.isdir(tree):
-        print(f"{prog}: {tree}: not a directory", file=sys.stderr)
-        sys.exit(2)
-    return os.path.abspath(tree)
 
 
 MIT = """Permission is hereby granted, free of charge, to any person obtaining a
@@ -86,8 +74,8 @@ def _comment(text: str) -> str:
     return "/*\n" + "".join(f" * {line}".rstrip() + "\n" for line in text.splitlines()) + " */\n"
 
 
-def smoke_tree(parent: str) -> str:
-    """A tiny tree with a file or two of each group, a LICENSES/ folder and COPYING, committed."""
+def notice_smoke_tree(parent: str) -> str:
+    """A tiny tree (not _measure's demo tree: this one needs notices) with a file or two of each group, a LICENSES/ folder and COPYING, committed."""
     tree = os.path.join(parent, "linux-smoke")
     files = {
         "COPYING": "The Linux Kernel is provided under:\n\n\tSPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note\n",
@@ -328,8 +316,7 @@ def compare_scancode(tree: str, cases: dict[str, list[str]], scancode: str, size
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("tree", nargs="?", help=f"a kernel source tree (default: ${TREE_VARIABLE})")
-    parser.add_argument("--smoke", action="store_true", help="a quick run on a tiny generated tree")
+    add_tree_args(parser)
     parser.add_argument("--cases", help="the groups as JSON (shared/kernel/notice-cases); else sorted here")
     parser.add_argument("--examples", type=int, default=2, help="examples per disagreement class")
     parser.add_argument("--no-whole-tree", action="store_true", help="skip the whole-tree pass")
@@ -341,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     print("note: timings depend on the machine's load; this one may be busy", flush=True)
     if args.smoke:
         with tempfile.TemporaryDirectory(prefix="bench-notices-") as scratch:
-            tree = smoke_tree(scratch)
+            tree = notice_smoke_tree(scratch)
             measure(tree, sort_cases(tree), args.examples, True, False)
         return 0
     tree = kernel_tree(args.tree, "bench_notices.py")
