@@ -1,0 +1,324 @@
+"""The licence notice in a file's leading comments (tui.core.notices): what a user sees as the
+licence an untagged file's notice grants, matched with ScanCode's rules as data."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import write_tree
+from tui.core.catalog import load_catalog
+from tui.core.notices import index as notices_index
+from tui.core.notices.match import HEAD_BYTES, find_notice, needs_matching
+
+MIT = """Permission is hereby granted, free of charge, to any person obtaining a
+copy of this software and associated documentation files (the "Software"),
+to deal in the Software without restriction, including without limitation
+the rights to use, copy, modify, merge, publish, distribute, sublicense,
+and/or sell copies of the Software, and to permit persons to whom the
+Software is furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in
+all copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT.  IN NO EVENT SHALL
+THE COPYRIGHT HOLDER(S) OR AUTHOR(S) BE LIABLE FOR ANY CLAIM, DAMAGES OR
+OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE,
+ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR
+OTHER DEALINGS IN THE SOFTWARE."""
+
+BSD3 = """Redistribution and use in source and binary forms, with or without
+modification, are permitted provided that the following conditions
+are met:
+1. Redistributions of source code must retain the above copyright
+   notice, this list of conditions and the following disclaimer.
+2. Redistributions in binary form must reproduce the above copyright
+   notice, this list of conditions and the following disclaimer in the
+   documentation and/or other materials provided with the distribution.
+3. Neither the name of the copyright holder nor the names of its
+   contributors may be used to endorse or promote products derived from
+   this software without specific prior written permission.
+
+THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS "AS IS"
+AND ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE
+IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE
+ARE DISCLAIMED. IN NO EVENT SHALL THE COPYRIGHT HOLDER OR CONTRIBUTORS BE
+LIABLE FOR ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR
+CONSEQUENTIAL DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF
+SUBSTITUTE GOODS OR SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS
+INTERRUPTION) HOWEVER CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN
+CONTRACT, STRICT LIABILITY, OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE)
+ARISING IN ANY WAY OUT OF THE USE OF THIS SOFTWARE, EVEN IF ADVISED OF THE
+POSSIBILITY OF SUCH DAMAGE."""
+
+GPL2_PLUS = """This program is free software; you can redistribute it and/or modify
+it under the terms of the GNU General Public License as published by
+the Free Software Foundation; either version 2 of the License, or
+(at your option) any later version.
+
+This program is distributed in the hope that it will be useful,
+but WITHOUT ANY WARRANTY; without even the implied warranty of
+MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+GNU General Public License for more details."""
+
+GPL2_ONLY = """This program is free software; you can redistribute it and/or modify
+it under the terms of the GNU General Public License version 2 as
+published by the Free Software Foundation."""
+
+
+def c_file(notice: str, before: str = "Copyright (C) 2024 Somebody <some@body.org>\n\n") -> bytes:
+    lines = (before + notice).splitlines()
+    return ("/*\n" + "".join(f" * {line}".rstrip() + "\n" for line in lines) + " */\n\n#include <x.h>\n"
+            "int x;\n").encode()
+
+
+@pytest.fixture(scope="module")
+def idx(tmp_path_factory: pytest.TempPathFactory) -> notices_index.Index:
+    """The rule index, built once for this module the way a first run builds it (in a child process,
+    into the cache directory, atomically), then loaded from there."""
+    cache = tmp_path_factory.mktemp("notices-cache")
+    saved_env, saved_loaded = os.environ.get("XDG_CACHE_HOME"), notices_index._loaded
+    os.environ["XDG_CACHE_HOME"] = str(cache)
+    notices_index._loaded = None
+    try:
+        seen: list[tuple[str, int, int]] = []
+        built = notices_index.get_index(progress=lambda what, done, total: seen.append((what, done, total)))
+        assert seen, "the build reported no progress"
+        files = sorted(p.name for p in (cache / "lictree").iterdir())
+        assert len(files) == 1 and files[0].startswith("notices-"), files  # no temporary file left behind
+        notices_index._loaded = None
+        again = notices_index.get_index()
+        assert again is not built and again.rule_ids == built.rule_ids  # the second run loads the saved index
+        return again
+    finally:
+        if saved_env is None:
+            os.environ.pop("XDG_CACHE_HOME", None)
+        else:
+            os.environ["XDG_CACHE_HOME"] = saved_env
+        notices_index._loaded = saved_loaded
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("tree")
+    write_tree(root, {})
+    return load_catalog(str(root))
+
+
+def notice_of(data: bytes, idx, catalog=None, path: str = "drivers/x/file.c"):
+    return find_notice(data, path, catalog, idx)
+
+
+def test_the_mit_grant_text_is_mit_with_its_lines(idx, catalog):
+    notice = notice_of(c_file(MIT), idx, catalog)
+    assert notice is not None and notice.expression == "MIT"
+    assert (notice.line, notice.end_line) == (4, 20)  # the grant's first and last lines, not the copyright
+    assert notice.score == 100 and notice.rule.endswith((".RULE", ".LICENSE"))
+
+
+def test_the_bsd_3_clause_text(idx, catalog):
+    notice = notice_of(c_file(BSD3), idx, catalog)
+    assert notice is not None and notice.expression == "BSD-3-Clause"
+
+
+def test_gpl_2_or_any_later_version(idx, catalog):
+    notice = notice_of(c_file(GPL2_PLUS), idx, catalog)
+    assert notice is not None and notice.expression == "GPL-2.0-or-later" and notice.score >= 90
+
+
+def test_gpl_version_2_only(idx, catalog):
+    notice = notice_of(c_file(GPL2_ONLY), idx, catalog)
+    assert notice is not None and notice.expression == "GPL-2.0-only"
+
+
+def test_version_2_and_no_later_version_is_not_or_later(idx, catalog):
+    text = GPL2_ONLY.replace("version 2 as\npublished by the Free Software Foundation.",
+                             "as published by the Free\nSoftware Foundation version 2 and no later version.")
+    notice = notice_of(c_file(text), idx, catalog)
+    assert notice is not None and notice.expression == "GPL-2.0-only"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Dual BSD/GPL", "BSD-3-Clause OR GPL-2.0-only"),
+    ("Licensed under the GPL-2 or later.", "GPL-2.0-or-later"),
+    ("This file is released under the GPLv2.", "GPL-2.0-only"),
+])
+def test_short_references(idx, catalog, text, expected):
+    notice = notice_of(f"/*\n * Frobnicator support.\n *\n * {text}\n */\nint x;\n".encode(), idx, catalog)
+    assert notice is not None and notice.expression == expected and notice.line == notice.end_line == 4
+
+
+COPYING_NOTICE = """This file is subject to the terms and conditions of the GNU General Public
+License.  See the file "COPYING" in the main directory of this archive
+for more details."""
+
+
+def test_copying_in_the_main_directory_is_the_trees_copying_licence(idx, catalog, tmp_path):
+    assert notice_of(c_file(COPYING_NOTICE), idx, catalog).expression == "GPL-2.0-only"
+    # it is the tree's COPYING that decides: a tree whose COPYING is MIT gets MIT
+    write_tree(tmp_path, {"COPYING": "SPDX-License-Identifier: MIT\n"})
+    assert notice_of(c_file(COPYING_NOTICE), idx, load_catalog(str(tmp_path))).expression == "MIT"
+
+
+def test_an_unversioned_gpl_is_gpl_2_as_module_h_reads_it(idx, catalog):
+    notice = notice_of(b"/* This driver is licensed under the GPL. */\nint x;\n", idx, catalog)
+    assert notice is not None and notice.expression == "GPL-2.0-only"
+
+
+def test_ids_are_spelled_as_the_tree_spells_them(idx, tmp_path):
+    """A 4.19-like LICENSES/ knows GPL-2.0+ but not GPL-2.0-or-later."""
+    write_tree(tmp_path, {"LICENSES/preferred/GPL-2.0": "Valid-License-Identifier: GPL-2.0\n"
+                          "Valid-License-Identifier: GPL-2.0+\nLicense-Text:\nGPL\n"})
+    old = load_catalog(str(tmp_path))
+    assert notice_of(c_file(GPL2_PLUS), idx, old).expression == "GPL-2.0+"
+    assert notice_of(c_file(GPL2_ONLY), idx, old).expression == "GPL-2.0"
+
+
+def test_reflowed_lines_and_typos_still_match(idx, catalog):
+    text = ("This program is free software; you can redistribute it and/or modify it under the terms of\n"
+            "the GNU General Public Licence as published by the Free Software\n"
+            "Foundaton; either version 2 of the License, or (at your option) any later version.\n"
+            "This program is distributed in the hope that it will be usefull, but WITHOUT ANY WARRANTY;\n"
+            "without even the implied warranty of MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.")
+    notice = notice_of(c_file(text), idx, catalog)
+    assert notice is not None and notice.expression == "GPL-2.0-or-later"
+    assert 50 <= notice.score < 100
+
+
+def test_gpl_text_with_mit_text_is_a_choice(idx, catalog):
+    text = GPL2_ONLY + "\n\nAlternatively, this file may be distributed under the terms of the MIT license:\n\n" + MIT
+    notice = notice_of(c_file(text), idx, catalog)
+    assert notice is not None
+    assert set(notice.expression.split(" OR ")) == {"GPL-2.0-only", "MIT"}
+
+
+def test_slash_slash_comments_and_hash_comments(idx, catalog):
+    data = ("// Copyright 2024 X\n//\n" + "".join(f"// {line}\n" for line in GPL2_ONLY.splitlines()) + "int x;\n")
+    assert notice_of(data.encode(), idx, catalog).expression == "GPL-2.0-only"
+    script = "#!/bin/sh\n" + "".join(f"# {line}\n" for line in GPL2_ONLY.splitlines()) + "echo hi\n"
+    assert notice_of(script.encode(), idx, catalog, path="scripts/x.sh").expression == "GPL-2.0-only"
+
+
+def test_no_licence_words_no_notice(idx, catalog):
+    data = b"/*\n * Frobnicator support for the foo bus.\n * Written by somebody.\n */\nint x;\n"
+    assert notice_of(data, idx, catalog) is None
+    assert not needs_matching(data, tagged=False)
+
+
+def test_only_the_leading_comments_count(idx, catalog):
+    data = b"/* Frobnicator. */\nint x;\n" + c_file(GPL2_PLUS)
+    assert notice_of(data, idx, catalog) is None
+
+
+def test_the_tag_line_is_not_a_notice(idx, catalog):
+    data = b"// SPDX-License-Identifier: MIT\n/* Frobnicator. */\nint x;\n"
+    assert notice_of(data, idx, catalog) is None
+    assert not needs_matching(data, tagged=True)
+    assert needs_matching(b"// SPDX-License-Identifier: MIT\n" + c_file(MIT), tagged=True)
+
+
+def test_non_utf8_bytes_in_a_notice(idx, catalog):
+    data = c_file(GPL2_PLUS, before="Copyright (C) 2001 J\xf6rg\n\n").replace("Jörg".encode(), b"J\xf6rg\xff")
+    notice = notice_of(data, idx, catalog)
+    assert notice is not None and notice.expression == "GPL-2.0-or-later"
+
+
+#: The bound stated in tui/core/notices/match.py: about 50 ms a file at most on an idle machine; the
+#: assertions leave room for a busy one.
+BOUND = 2.0
+
+
+@pytest.mark.parametrize("name", ["binary", "huge comment", "unclosed comment", "10000 repetitions",
+                                  "repetitions of a whole notice", "one huge line", "random bytes"])
+def test_bad_input_is_bounded_and_raises_nothing(idx, catalog, name):
+    rng = random.Random(13)
+    data = {
+        "binary": b"\x7fELF\0\0\0" + c_file(GPL2_PLUS),
+        "huge comment": b"/*\n" + b" * some words of a comment that goes on, the license\n" * 200_000 + b" */\n",
+        "unclosed comment": b"/*\n * " + GPL2_PLUS.encode() + b"\n" + b" * and on\n" * 100_000,
+        "10000 repetitions": b"/*\n" + b" * Licensed under the GPL-2 or later\n" * 10_000 + b" */\n",
+        "repetitions of a whole notice": c_file((GPL2_PLUS + "\n") * 400),
+        "one huge line": b"/* " + b"GPL license permission redistribute " * 300_000 + b"*/\n",
+        "random bytes": b"/* license " + bytes(rng.randrange(1, 256) for _ in range(1 << 20)),
+    }[name]
+    started = time.perf_counter()
+    notice = notice_of(data, idx, catalog)
+    spent = time.perf_counter() - started
+    assert spent < BOUND, f"{name}: {spent:.2f} s"
+    if name == "binary":
+        assert notice is None
+    if name in ("10000 repetitions", "repetitions of a whole notice"):
+        assert notice is not None and notice.expression == "GPL-2.0-or-later"
+        assert notice.end_line <= 200  # only the head is read
+
+
+def test_saved_index_of_another_version_or_corrupt_is_not_used(idx, tmp_path):
+    path = tmp_path / "index.pickle"
+    notices_index.save(idx, str(path))
+    assert notices_index.load(str(path), idx.version) is not None
+    assert notices_index.load(str(path), "another version") is None
+    path.write_bytes(b"not a pickle")
+    assert notices_index.load(str(path), idx.version) is None
+    assert [p.name for p in tmp_path.iterdir()] == ["index.pickle"]
+
+
+KERNEL = os.environ.get("LICTREE_KERNEL_TREE", "")
+
+
+@pytest.mark.skipif(not KERNEL, reason="LICTREE_KERNEL_TREE is not set")
+def test_kernel_sample_rates(idx):
+    """On a sample of the real tree's .c/.h files, sorted as shared/kernel/notice-cases sorts them:
+    (b) >= 97% of untagged files with a grant phrase and (c) >= 75% of those with short references get
+    a notice; (e) <= 1% of those without a licence word do."""
+    benchmarks = Path(__file__).parent.parent / "benchmarks"
+    spec = importlib.util.spec_from_file_location("bench_notices", benchmarks / "bench_notices.py")
+    bench = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(benchmarks))  # for its _measure import
+    try:
+        spec.loader.exec_module(bench)
+    finally:
+        sys.path.remove(str(benchmarks))
+    files = bench.git_files(KERNEL, "*.c", "*.h")
+    cases = bench.sort_cases(KERNEL, random.Random(2026).sample(files, min(len(files), 6000)))
+    catalog = load_catalog(KERNEL)
+
+    def rate(group: str) -> float:
+        rows = cases[group][:400]
+        assert rows, group
+        found = sum(find_notice(bench.read(KERNEL, rel, HEAD_BYTES) or b"", rel, catalog, idx) is not None
+                    for rel in rows)
+        return found / len(rows)
+
+    assert rate("untagged_with_grant_phrase") >= 0.97
+    assert rate("reference_only_untagged") >= 0.75
+    assert rate("clean_untagged") <= 0.01
+
+
+def test_missing_rule_data_says_so(monkeypatch):
+    import importlib.util
+
+    from tui.core.notices import data
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+    with pytest.raises(data.NoticeDataMissing, match="licensedcode-data"):
+        data.data_dir()
+
+
+def test_json_shapes_of_a_notice_and_the_effective_licence(idx, catalog):
+    from tui.core.notices.notice import effective
+
+    notice = notice_of(c_file(MIT), idx, catalog)
+    assert notice.as_json() == {"expression": "MIT", "line": 4, "end_line": 20, "score": 100, "rule": notice.rule}
+    default = "GPL-2.0 WITH Linux-syscall-note"
+    assert effective("GPL-2.0", notice, default) == {"expression": "GPL-2.0", "source": "tag"}
+    assert effective(None, notice, default) == {"expression": "MIT", "source": "notice"}
+    assert effective(None, None, default) == {"expression": default, "source": "copying"}
+    assert effective(None, None, None) is None

@@ -1,0 +1,76 @@
+"""The kernel's own readings of a notice, which win over generic ones, and the tree's spellings.
+
+- "See the file COPYING in the main directory of this archive" (and the like) grants the tree's
+  COPYING licence: the licence of the catalog's COPYING default, without its exception
+  (``GPL-2.0 WITH Linux-syscall-note`` -> ``GPL-2.0``), as the kernel's SPDX conversion tagged such
+  files. ScanCode reads an unversioned GPL there (GPL-1.0-or-later).
+- An unversioned "GPL" is GPL-2.0, as include/linux/module.h reads MODULE_LICENSE("GPL").
+- Ids are spelled as the tree's LICENSES/ spells them when it has them (GPL-2.0-only in 6.x, GPL-2.0
+  in 4.19, whose LICENSES/ knows no -only).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+from tui.core.notices.notice import Notice
+
+_COPYING_RE = re.compile(
+    r"\bCOPYING\b[^\n]{0,40}?\b(?:in|at)\s+the\s+(?:main|top[- ]level|root|base)\b"
+    r"|\b(?:main|top[- ]level)\s+(?:source\s+)?directory\b[^\n]{0,40}\bCOPYING\b"
+    r"|\bLinux\s+(?:kernel\s+)?(?:source\s+)?(?:tree|distribution)\b[^\n]{0,40}\bCOPYING\b",
+    re.I,
+)
+_UNVERSIONED_GPL = ("GPL-1.0-or-later", "GPL-1.0+")
+_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+-]*")
+_KEYWORDS = frozenset({"AND", "OR", "WITH"})
+
+#: The current SPDX id of each deprecated one; a tree that knows both is written the current way.
+_CURRENT = {
+    "GPL-2.0": "GPL-2.0-only", "GPL-2.0+": "GPL-2.0-or-later", "GPL-1.0+": "GPL-1.0-or-later",
+    "GPL-1.0": "GPL-1.0-only", "LGPL-2.0": "LGPL-2.0-only", "LGPL-2.0+": "LGPL-2.0-or-later",
+    "LGPL-2.1": "LGPL-2.1-only", "LGPL-2.1+": "LGPL-2.1-or-later", "GPL-3.0": "GPL-3.0-only",
+    "GPL-3.0+": "GPL-3.0-or-later", "LGPL-3.0": "LGPL-3.0-only", "LGPL-3.0+": "LGPL-3.0-or-later",
+}
+_DEPRECATED = {new: old for old, new in _CURRENT.items()}
+
+
+def copying_licence(catalog: Any) -> str:
+    """The licence of the tree's COPYING default, without its exception; GPL-2.0 when unknown."""
+    default = getattr(catalog, "copying_default", None) if catalog is not None else None
+    if not default:
+        return "GPL-2.0-only"
+    return default.split(" WITH ")[0].strip().strip("()") or "GPL-2.0-only"
+
+
+def spelled(license_id: str, catalog: Any) -> str:
+    """*license_id* as the catalog spells it: its current SPDX id when the tree knows that (GPL-2.0-only
+    in 6.x), else the id or its deprecated alias as the tree knows it (GPL-2.0 in 4.19); else unchanged
+    (in the current spelling)."""
+    current = _CURRENT.get(license_id, license_id)
+    if catalog is None:
+        return current
+    for candidate in (current, license_id, _DEPRECATED.get(current)):
+        if candidate and (catalog.license(candidate) or catalog.exception(candidate)):
+            return catalog.canonical(candidate)
+    return current
+
+
+def respell(expression: str, catalog: Any) -> str:
+    return _ID_RE.sub(lambda m: m.group(0) if m.group(0) in _KEYWORDS else spelled(m.group(0), catalog),
+                      expression)
+
+
+def read_notice(notice: Notice, comments: list[tuple[int, str]], catalog: Any = None) -> Notice:
+    """*notice* with the kernel's readings applied and the tree's spellings."""
+    text = "\n".join(line for number, line in comments if notice.line <= number <= notice.end_line)
+    text = re.sub(r"[\s*/#]+", " ", text)
+    expression = notice.expression
+    unversioned = "GPL-2.0-only"
+    if _COPYING_RE.search(text):
+        unversioned = copying_licence(catalog)
+    expression = _ID_RE.sub(lambda m: unversioned if m.group(0) in _UNVERSIONED_GPL else m.group(0), expression)
+    expression = respell(expression, catalog)
+    return replace(notice, expression=expression)
