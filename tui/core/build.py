@@ -97,7 +97,6 @@ def reload_context(index: LicenseIndex) -> set[str]:
     old = index.ctx
     new = Context(index.root)
     index.ctx = new
-    index.extras = {}
     if new.fingerprint == old.fingerprint:
         return set()
     changed_ids = _changed_ids(old.catalog, new.catalog)
@@ -286,7 +285,6 @@ def build_index(
     workers: int | None = None,
     progress: ProgressFn | None = None,
     listing: Callable[[], Listing] | None = None,
-    remember: Callable[[LicenseIndex], dict[str, object]] | None = None,
     context: Context | None = None,
     scope: str = "",
 ) -> LicenseIndex:
@@ -298,14 +296,12 @@ def build_index(
     git runs while the catalog and the cache load; an unchanged tree is recognised by its
     listing's signature and costs no per-file work at all.
 
-    *remember*: called with a freshly read index before it is cached; what it returns is kept as
-    the index's ``extras``, saved and loaded with the cache (a report formatted once, say).
     *context*: the tree's ``Context``, when the caller has made it already.
     *scope*: index only the files at or below this tree-relative path (``tree.find_tree``), with the
     whole tree's LICENSES/, COPYING and spdxexclude, so each verdict is the whole tree's. Only the
     scope is listed and read. The tree's cache is used: the scope's files are looked up in it by
     key, and those read anew are merged into it (the other files' verdicts are kept; the merged
-    cache is then trusted file by file only, never wholesale). *remember* is not used.
+    cache is then trusted file by file only, never wholesale).
     """
     root = check_root(root)
     if scope:
@@ -328,8 +324,6 @@ def build_index(
         keys = _fill_partial(index, listing, cached, workers, progress)
     else:
         keys = _fill_cold(index, listing, workers, progress)
-    if remember is not None:
-        index.extras = remember(index)
     if use_cache:
         cache_mod.save(root, fingerprint, index.columns(keys, listing.signature))
     return index
@@ -352,7 +346,6 @@ def _build_scoped(root: str, scope: str, use_cache: bool, workers: int | None, p
         whole.load_columns(cached)
         whole.cached_count = len(whole.paths)
         index = whole.scoped(scope)
-        index.extras = {}
         if progress:
             progress([], len(index.paths), len(index.paths))
         return index
@@ -398,7 +391,6 @@ def _merged_payload(cached: dict | None, index: LicenseIndex, keys: list[str], s
         "lines": array("I", (row[4] for row in rows)).tobytes(),
         "findings": findings,
         "skipped": [],
-        "extras": {},
     }
 
 

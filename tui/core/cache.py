@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 from tui import __version__
 from tui.core.atomic import replacing
 
-FORMAT = 5
+FORMAT = 6
 
 
 def cache_dir() -> str:
@@ -39,11 +39,11 @@ def cache_path(root: str) -> str | None:
     return os.path.join(directory, f"{name}.pickle")
 
 
-PAYLOAD_KEYS = frozenset({"signature", "paths", "keys", "status", "exprs", "lines", "findings", "skipped", "extras"})
+PAYLOAD_KEYS = frozenset({"signature", "paths", "keys", "status", "exprs", "lines", "findings", "skipped"})
 
 
 #: The small part of the payload, in a file of its own: enough for a warm `check` to print a kept report.
-HEAD_KEYS = frozenset({"signature", "skipped", "extras"})
+HEAD_KEYS = frozenset({"signature", "skipped"})
 
 
 def _read(path: str) -> Any:
@@ -64,7 +64,7 @@ def _meta(root: str, fingerprint: str) -> tuple:
 
 
 def load_head(root: str, fingerprint: str) -> dict[str, Any] | None:
-    """The head of *root*'s cache (signature, skipped, extras) with the token of its columns, or None."""
+    """The head of *root*'s cache (signature, skipped) with the token of its columns, or None."""
     path = cache_path(root)
     if path is None:
         return None

@@ -814,10 +814,8 @@ def _write_html(job: _Job, out: TextIO) -> None:
 def _spdx_renderer(job: _Job, fmt: str, fresh: dict[str, str]) -> Callable[[TextIO], None]:
     """Build and validate the SPDX document first (reading every file), so a failure writes nothing.
     *fresh* gets what a copy of the document must change (``Kept.fresh``)."""
-    try:
-        from tui.core.spdx import build_plan
-    except ImportError as exc:
-        raise ExportError(f"SPDX export needs spdx-tools (pip install spdx-tools): {exc}") from None
+    from tui.core.spdx import build_plan
+
     plan = build_plan(job.index, job.positions, job.query)
     problems = plan.validate()
     if problems:

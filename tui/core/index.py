@@ -52,9 +52,6 @@ class LicenseIndex:
         #: After ``copy``, directory counts are shared with the copy: those changed since are copied first.
         self._dirs_owned: set[str] | None = None
         self._interned: dict[str | None, str | None] = {None: None}
-        #: What ``build_index``'s *remember* derived from this index (a report, say), saved with the
-        #: cache and loaded with it; any later change to the index drops it.
-        self.extras: dict[str, object] = {}
         #: The tree-relative path this index holds the files of ("" for the whole tree): files
         #: outside it are never read into it (``read``).
         self.scope = ""
@@ -186,7 +183,6 @@ class LicenseIndex:
             "lines": self.lines.tobytes(),
             "findings": self.findings,
             "skipped": self.skipped,
-            "extras": self.extras,
         }
 
     def load_columns(self, payload: dict) -> None:
@@ -197,7 +193,6 @@ class LicenseIndex:
         self.lines.frombytes(payload["lines"])
         self.findings = payload["findings"]
         self.skipped = payload["skipped"]
-        self.extras = payload["extras"]
         self._positions = None
 
     def apply(self, changes: dict[str, Outcome | None]) -> tuple[list[str], list[str]]:
@@ -207,7 +202,6 @@ class LicenseIndex:
         storm of 10,000 changed files costs one pass, not 10,000 list insertions. Directory
         counts, once computed, are kept exact. Returns (updated or added paths, removed paths).
         """
-        self.extras = {}
         dirs = self._dirs
         updated: list[str] = []
         removed: list[str] = []
