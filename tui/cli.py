@@ -381,7 +381,7 @@ def run_ui(args: argparse.Namespace) -> int:
 def entry() -> int:
     """The `lictree` command: ``main()``; a headless command then exits at once.
 
-    Tearing down a 87,000-file index object by object takes longer than printing it (~20 ms), so
+    Tearing down a kernel-sized index object by object can take longer than printing it, so
     check/export/rules flush their output and leave with ``os._exit``. The UI exits normally
     (its watcher process is stopped by the interpreter's exit handlers).
     """

@@ -3,8 +3,8 @@
 Each reader is forked once the jobs are known, so it inherits them (nothing is sent but a job's
 number); the readers share one pipe of job numbers (a 4-byte read from a pipe is atomic, so each
 number goes to exactly one of them) and each sends its results down a pipe of its own. There are
-no helper threads in the parent: on a kernel tree ``multiprocessing.Pool`` cost the parent ~1 ms of
-CPU a job (0.1 s of a cold scan, taken from the readers on a 2-core machine); this costs ~0.1 ms.
+no helper threads in the parent: ``multiprocessing.Pool`` cost the parent about ten times as much CPU
+a job, taken from the readers on a 2-core machine (docs/performance.md).
 
 Forking is safe only while this process has a single thread: a lock another thread holds at that
 moment (the allocator's, the import lock, a logging handler's) stays held in the child forever. So a
@@ -12,7 +12,7 @@ process with one thread (``lictree check``) forks its readers itself, and a proc
 its indexing thread, Textual's threads) has them forked by a *reader server*: a process that never
 starts a thread, forked by ``start_server`` before any thread starts (the UI does so first thing), or
 else started afresh (``python -c``) the first time it is needed. The jobs, ``run`` and ``setup`` go to
-it pickled (7.7 MB, ~10 ms for Linux 6.12's cold scan), the pipes' ends as file descriptors over a
+it pickled, the pipes' ends as file descriptors over a
 Unix socket; the readers it forks take the priority of the thread that asked for them and work from
 its current directory.
 

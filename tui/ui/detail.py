@@ -64,7 +64,7 @@ def _filename_table() -> tuple[dict[str, str], dict[str, str], list[tuple[str, s
     """pygments' file-name patterns as (exact names, suffixes, other patterns) -> language alias.
 
     Built from pygments' own lexer table, without pygments' lookup, which on an unknown name
-    scans every installed package's entry points (0.3 s and 30 MB here).
+    scans every installed package's entry points (slow, and tens of MB).
     """
     from pygments.lexers._mapping import LEXERS
 

@@ -71,8 +71,8 @@ class _GcPause:
     """The cyclic garbage collector is off while any index is being built, and while the app starts.
 
     Indexing allocates ~87,000 records that all live on, and so does parsing the listing for the
-    first frame; the collector would walk the growing heap over and over (~0.2-0.3 s of a kernel
-    tree's cold start, holding the GIL). Nothing made then is garbage in cycles; the app collects
+    first frame; the collector would walk the growing heap over and over (a good part of a kernel
+    tree's cold start, holding the GIL: docs/performance.md). Nothing made then is garbage in cycles; the app collects
     once and freezes what lives on when the index is ready.
     """
 
@@ -228,8 +228,8 @@ def _lower_priority() -> None:
     """Give this thread, and the reader processes it asks for, a lower CPU priority than the UI's thread
     (Linux sets it per thread; the reader server gives its readers the priority of the thread that asked,
     see tui.core.readers): on two cores, the workers would otherwise take a third of the CPU
-    that Textual needs to start and draw (first frame 0.64 s instead of 0.52 s on 6.12, all colours
-    no later). The price: while other programs keep every core busy, indexing gets a smaller share."""
+    that Textual needs to start and draw (a later first frame, all colours no later:
+    docs/performance.md). The price: while other programs keep every core busy, indexing gets a smaller share."""
     if not sys.platform.startswith("linux"):
         return
     try:

@@ -68,9 +68,9 @@ def start_listing_early(root: str):  # noqa: ANN201 - Callable[[], Listing], imp
 
 def start_indexing_early(root: str, use_cache: bool):  # noqa: ANN201 - Indexing, imported lazily
     """Start git now, and indexing *root* on its listing (``.listing``), in a thread started now unless
-    the tree has a cache: loading one takes ~0.2 s holding the GIL, which would hold up the first
-    frame instead, so the app starts it once that is drawn. Reading files cold takes seconds: it
-    starts at once. (The listing is let go once indexed: keep no other reference to it.)"""
+    the tree has a cache: loading one holds the GIL, which would hold up the first frame instead,
+    so the app starts it once that is drawn. Reading files cold takes far longer: it starts at once
+    (docs/performance.md has the figures). (The listing is let go once indexed: keep no other reference to it.)"""
     from tui.core import readers
     from tui.ui.indexing import Indexing
 

@@ -1,8 +1,8 @@
 """The file watcher's own process: watchfiles on one tree, a JSON line per batch of changes on stdout.
 
 ``tui.ui.watcher`` runs ``python -m tui.ui.watch_process ROOT``. It is a process of its own because
-watchfiles sets up its inotify watches holding the GIL (0.4 s on the 87k files of Linux 6.12),
-which in the app's process would freeze the UI, even from a thread. No Textual import here.
+watchfiles sets up its inotify watches holding the GIL (a noticeable pause on a kernel tree:
+docs/performance.md), which in the app's process would freeze the UI, even from a thread. No Textual import here.
 
 Lines written: ``{"ready": true}`` once the watches are in place (changes from then on are
 reported), ``{"paths": [...]}`` for each batch (tree-relative, without .git/ and lictree's cache),

@@ -1,7 +1,7 @@
 """Following the tree on disk: files changed in an editor, a checkout or a shell are read again.
 
 The watches themselves live in a child process (``watch_process``: watchfiles holds the GIL while
-it sets them up, 0.4 s on Linux 6.12). Its batches of changed paths reach ``TreeWatcher.run``, a
+it sets them up). Its batches of changed paths reach ``TreeWatcher.run``, a
 Textual async worker, and are applied in a thread (``tui.core.watch.apply_changes``) to a copy of
 the index, so the UI goes on drawing from the old one; the new index and what really changed
 reach the app as a ``TreeWatcher.Changed`` message. Batches that arrive while one is being
