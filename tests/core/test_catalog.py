@@ -72,3 +72,21 @@ def test_fingerprint_changes_with_licenses(tmp_path: Path):
     before = load_catalog(str(tmp_path)).fingerprint
     (tmp_path / "LICENSES/preferred/MIT").unlink()
     assert load_catalog(str(tmp_path)).fingerprint != before
+
+
+def test_a_license_is_named_by_the_id_its_file_is_named_after(tmp_path):
+    """Linux 6.12's LICENSES/deprecated/GFDL-1.1 lists "GPL-2.0 OR GFDL-1.1-no-invariants-or-later" first:
+    a license is never named by an expression, so that the summary's row filters by it."""
+    from tui.core.catalog import load_catalog
+
+    write_tree(tmp_path, {
+        "LICENSES/preferred/GPL-2.0": "Valid-License-Identifier: GPL-2.0-only\nValid-License-Identifier: GPL-2.0\n"
+                                      "Valid-License-Identifier: GPL-2.0+\nSPDX-URL: x\nUsage-Guide:\n  x\nLicense-Text:\nx\n",
+        "LICENSES/deprecated/GFDL-1.1": "Valid-License-Identifier: GPL-2.0 OR GFDL-1.1-no-invariants-or-later\n"
+                                        "Valid-License-Identifier: GFDL-1.1-no-invariants-or-later\n"
+                                        "SPDX-URL: x\nUsage-Guide:\n  x\nLicense-Text:\nx\n",
+    })
+    catalog = load_catalog(str(tmp_path))
+    assert catalog.name_of("gpl-2.0+") == "GPL-2.0"  # the file's name, whatever id comes first
+    assert catalog.name_of("GFDL-1.1-no-invariants-or-later") == "GFDL-1.1-no-invariants-or-later"
+    assert catalog.name_of("Unknown-1.0") == "Unknown-1.0"

@@ -79,3 +79,12 @@ def test_export_dialog(snap_compare, monkeypatch):
         await pilot.pause()
 
     assert snap_compare(LictreeApp(demo_tree()), terminal_size=SIZE, run_before=dialog)
+
+
+def test_a_summary_row_keeps_its_label_and_cuts_its_note():
+    from tui.ui.summary_screen import Row, row_content
+
+    note = "GPL-2.0 31,851, GPL-2.0-only 21,529, GPL-2.0-or-later 9,110, GPL-2.0+ 4,919"
+    text = row_content(Row("GPL-2.0", 67409, "", "license:GPL-2.0", note=note), 86680, 40, 10).plain
+    assert text.startswith("GPL-2.0  GPL-2.0 31,851") and "…" in text
+    assert text[:40].endswith("…") and "67,409" in text[40:]

@@ -109,10 +109,14 @@ class Catalog:
 
     def name_of(self, any_id: str) -> str:
         """The license an id belongs to: every alias of one LICENSES/ file (``GPL-2.0``, ``GPL-2.0-only``,
-        ``GPL-2.0+``, ``GPL-2.0-or-later``) is one license, named by the file's first id; an id no
-        LICENSES/ file declares is its own license."""
+        ``GPL-2.0+``, ``GPL-2.0-or-later``) is one license, named by the id the file is named after
+        (else its first id that is not an expression); an id no LICENSES/ file declares is its own."""
         entry = self.license(any_id) or self.exception(any_id)
-        return entry.name if entry is not None else any_id
+        if entry is None:
+            return any_id
+        base = os.path.basename(entry.path).upper()
+        plain = [i for i in entry.ids if " " not in i]  # 6.12's GFDL files list "GPL-2.0 OR GFDL-…" as ids too
+        return next((i for i in plain if i.upper() == base), plain[0] if plain else entry.name)
 
     def class_of(self, any_id: str) -> str | None:
         entry = self.license(any_id) or self.exception(any_id)

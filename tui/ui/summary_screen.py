@@ -123,11 +123,14 @@ def _also(others: list[str]) -> str:
 
 def row_content(row: Row, total: int, label_cells: int, bar_cells: int) -> Content:
     """One row as it is drawn: label (and note), count, share of the files, and a bar of that share."""
-    note = f"  {row.note}" if row.note else ""
     label = printable(row.label)
+    if cell_len(label) > label_cells:
+        label = set_cell_size(label, max(1, label_cells - 1)) + "…"
+    note = f"  {row.note}" if row.note else ""
+    room = label_cells - cell_len(label)  # the label first; the note gets what is left
+    if cell_len(note) > room:
+        note = set_cell_size(note, max(0, room - 1)) + "…" if room > 3 else ""
     room = label_cells - cell_len(note)
-    if cell_len(label) > room:
-        label = set_cell_size(label, max(1, room - 1)) + "…"
     total = row.total if row.total is not None else total
     share = f"{row.count * 100 / total:5.1f}%" if total else ""
     colour = row.colour if row.colour != "$text" else ""
