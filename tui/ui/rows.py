@@ -6,9 +6,10 @@ and the children of a directory in a sorted list of paths. No Textual import.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import NamedTuple
 
+from tui.core.counting import parents
 from tui.core.rules import Finding
 from tui.core.status import Status
 
@@ -35,13 +36,8 @@ def parent_of(path: str) -> str:
     return path.rpartition("/")[0]
 
 
-def ancestors(path: str) -> Iterator[str]:
-    """ "a/b/c" -> "", "a", "a/b" (the directories enclosing *path*)."""
-    yield ""
-    end = path.find("/")
-    while end != -1:
-        yield path[:end]
-        end = path.find("/", end + 1)
+#: "a/b/c" -> "", "a", "a/b": the directories enclosing a path (the core's ``parents``).
+ancestors = parents
 
 
 def display_key(path: str, is_dir: bool) -> tuple:
