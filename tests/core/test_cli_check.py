@@ -302,3 +302,24 @@ def test_check_json_and_sarif_text_hold_the_documents(tmp_path: Path):
         text, _ = check_output(index, keep, "sarif")
         assert json.loads(text) == json.loads(json.dumps(sarif_document(index, keep)))
         assert severities == check_output(index, keep, "text")[1]
+
+
+def test_a_kept_report_is_made_anew_when_any_module_of_the_core_changes(tmp_path: Path):
+    """The key of a kept report covers the whole core: a summary line comes from counting.py, status
+    words from status.py, messages from the rules; a change to any of them must not print an old report."""
+    import shutil
+
+    import tui.core
+    from tui.core.report import code_digest
+
+    core = tmp_path / "core"
+    shutil.copytree(os.path.dirname(tui.core.__file__), core, ignore=shutil.ignore_patterns("__pycache__", "*.so"))
+    before = code_digest(str(core))
+    assert code_digest(str(core)) == before
+    for name in ("counting.py", "status.py", "rules/tags.py"):
+        path = core / name
+        original = path.read_bytes()
+        path.write_bytes(original + b"\n# changed\n")
+        assert code_digest(str(core)) != before, name
+        path.write_bytes(original)
+    assert code_digest(str(core)) == before

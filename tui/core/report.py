@@ -96,31 +96,38 @@ def text_report(index: LicenseIndex, keep: FindingFilter) -> tuple[str, dict[str
     return "".join(lines), severities
 
 
-#: The modules whose code shapes a report: a kept report made by other code is not printed.
-_REPORT_MODULES = ("report.py", "export.py", "spdx.py")
-
-
-def output_key(command: str, fmt: str, root: str, keep: FindingFilter, query: str | None = None) -> str:
-    """What names a kept report (``cache.save_output``): the command and format, the code that writes
-    it, the tree's root as given (JSON and SARIF name it), the rule selection and the --filter query.
-
-    The tree's state is not part of it: a kept report also carries the listing signature it was made
-    from, and is printed only when the tree's signature is still the same.
-    """
+def code_digest(directory: str) -> str:
+    """A digest of every module under *directory* (the core): what shapes a report is spread over
+    several (counting, status, the rules' messages), and reading them all costs a millisecond or two."""
     import hashlib
     import os
 
     digest = hashlib.sha1(usedforsecurity=False)
-    here = os.path.dirname(os.path.abspath(__file__))
-    for name in _REPORT_MODULES:
-        try:
-            with open(os.path.join(here, name), "rb") as handle:
-                digest.update(handle.read())
-        except OSError:
-            digest.update(name.encode())
+    for folder, dirnames, filenames in sorted(os.walk(directory)):
+        dirnames.sort()
+        for name in sorted(f for f in filenames if f.endswith((".py", ".c"))):
+            try:
+                with open(os.path.join(folder, name), "rb") as handle:
+                    digest.update(os.path.relpath(os.path.join(folder, name), directory).encode() + b"\0")
+                    digest.update(handle.read())
+            except OSError:
+                digest.update(name.encode())
+    return digest.hexdigest()[:16]
+
+
+def output_key(command: str, fmt: str, root: str, keep: FindingFilter, query: str | None = None) -> str:
+    """What names a kept report (``cache.save_output``): the command and format, the core's code (any
+    change to it makes reports anew), the tree's root as given (JSON and SARIF name it), the rule
+    selection and the --filter query.
+
+    The tree's state is not part of it: a kept report also carries the listing signature it was made
+    from, and is printed only when the tree's signature is still the same.
+    """
+    import os
+
     select = ",".join(sorted(keep.select)) if keep.select is not None else "*"
-    parts = (command, fmt, digest.hexdigest()[:16], select, ",".join(sorted(keep.ignore)),
-             "" if query is None else "q:" + query, root)
+    parts = (command, fmt, code_digest(os.path.dirname(os.path.abspath(__file__))), select,
+             ",".join(sorted(keep.ignore)), "" if query is None else "q:" + query, root)
     return "\0".join(parts)
 
 
