@@ -218,16 +218,21 @@ def _write_kept(text: str | bytes) -> None:
 
 
 class _Listed:
-    """A started listing (``scan.start_listing``) that remembers the signature of what it listed."""
+    """A started listing (``scan.start_listing``) that remembers what it listed, for its signature once
+    the index is built: building may still drop it ("" when git failed and the tree was walked)."""
 
     def __init__(self, started) -> None:  # noqa: ANN001 - a callable giving a scan.Listing
         self.started = started
-        self.signature = ""
+        self.listing = None
 
     def __call__(self):  # -> scan.Listing, imported lazily
-        listing = self.started()
-        self.signature = listing.signature
-        return listing
+        self.listing = self.started()
+        return self.listing
+
+    @property
+    def signature(self) -> str:
+        """The signature of the listing as it stands now ("" before listing, or once dropped)."""
+        return self.listing.signature if self.listing is not None else ""
 
 
 def _verdict_of(index, path: str) -> tuple | None:  # noqa: ANN001 - LicenseIndex, imported lazily

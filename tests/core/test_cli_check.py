@@ -323,3 +323,29 @@ def test_a_kept_report_is_made_anew_when_any_module_of_the_core_changes(tmp_path
         assert code_digest(str(core)) != before, name
         path.write_bytes(original)
     assert code_digest(str(core)) == before
+
+
+def test_a_report_made_from_a_walk_after_git_failed_is_not_kept(capsys, tmp_path: Path, monkeypatch):
+    """When `git ls-files -s` fails the tree is walked (git-ignored files included) and the listing's
+    signature is dropped: the report of that run must not be kept and printed by the next one."""
+    from tui.core import scan
+
+    root = write_tree(tmp_path / "t", {"a.c": "// SPDX-License-Identifier: MIT\n", ".gitignore": "ignored.c\n",
+                                       "ignored.c": "// SPDX-License-Identifier: Nope-1\n"})
+    subprocess.run(["git", "-C", str(root), "init", "-q"], check=True)
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
+    run(capsys, "check", str(root))  # a cache, with the stamp of .git/index
+    (root / "a.c").write_text("// SPDX-License-Identifier: MIT\nint a;\n")  # an edit: git is asked again
+    fresh = run(capsys, "check", str(root), "--no-cache")
+    real = scan._git
+
+    def failing(where, *args, **kwargs):
+        if args[:2] == ("ls-files", "-s"):
+            return real(where, "no-such-subcommand", **kwargs)
+        return real(where, *args, **kwargs)
+
+    monkeypatch.setattr(scan, "_git", failing)
+    walked = run(capsys, "check", str(root))
+    monkeypatch.setattr(scan, "_git", real)
+    assert run(capsys, "check", str(root)) == fresh
+    assert walked != fresh or "ignored.c" not in walked[1]  # (the walk saw the ignored file, or git did not fail)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -310,3 +311,23 @@ def test_kernel_subtrees_get_the_whole_trees_verdicts(capsys, kernel_whole: dict
     with capsys.disabled():
         print(f"\n{compared} files compared in {len(scopes)} subtrees: all equal to the whole tree's check")
 
+
+
+def test_reports_of_a_path_say_so_and_an_empty_one_is_written(tmp_path, capsys):
+    """A report of a path inside a tree names the path (JSON "scope", the md title, the SPDX comment),
+    and an export whose selection is empty (a filter matching nothing) is written, in every format."""
+    root = tmp_path / "demo"
+    shutil.copytree(DEMO, root)
+    assert main(["check", str(root / "drivers"), "--format", "json", "--fail-on", "never", "--no-cache"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["scope"] == "drivers" and all(f["path"].startswith("drivers/") for f in doc["files"])
+    assert main(["export", str(root / "drivers"), "--format", "md", "-o", str(tmp_path / "r.md"), "--no-cache"]) == 0
+    assert "Licenses of demo/drivers" in (tmp_path / "r.md").read_text()
+    assert main(["export", str(root / "drivers"), "--format", "spdx-tv", "-o", str(tmp_path / "r.spdx"),
+                 "--no-cache"]) == 0
+    assert "under drivers only" in (tmp_path / "r.spdx").read_text()
+    for fmt in ("json", "csv", "md", "html", "spdx-json", "spdx-tv", "sarif"):
+        out = tmp_path / f"empty.{fmt}"
+        assert main(["export", str(root), "--format", fmt, "--filter", "path:nothing/here", "-o", str(out),
+                     "--no-cache"]) == 0, fmt
+        assert out.stat().st_size > 0

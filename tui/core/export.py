@@ -105,6 +105,8 @@ class _Job:
     @property
     def title(self) -> str:
         name = os.path.basename(os.path.normpath(self.index.root)) or self.index.root
+        if self.index.scope:  # a path inside the tree: the report covers only its files
+            name = f"{name}/{self.index.scope}"
         return f"Licenses of {printable(name)}"
 
 

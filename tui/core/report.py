@@ -148,7 +148,7 @@ def summary_counts(index: LicenseIndex, keep: FindingFilter, positions: Sequence
     """The summary of `check --format json` and of exports (of a selection, *positions*): counts per
     status, severity, rule, expression, license, class and the directories with most problems.
 
-    One implementation (``query.summarize``) counts; here the findings of directories that could not
+    One implementation (``counting.summarize``) counts; here the findings of directories that could not
     be listed are added and text from the tree is made printable.
     """
     summary = summarize(index, positions, keep)
@@ -244,6 +244,7 @@ def check_json(index: LicenseIndex, keep: FindingFilter) -> dict:
     return {
         "tool": {"name": "lictree", "version": __version__},
         "root": printable(index.root),
+        **({"scope": printable(index.scope)} if index.scope else {}),
         "summary": summary_counts(index, keep),
         "files": [file_json(record, keep) for record in index],
         "skipped": skipped_json(index, keep),
@@ -348,6 +349,7 @@ def json_chunks(index: LicenseIndex, keep: FindingFilter, positions: Sequence[in
     doc = {
         "tool": {"name": "lictree", "version": __version__},
         "root": printable(index.root),
+        **({"scope": printable(index.scope)} if index.scope else {}),  # a path inside the tree: only its files
         "summary": summary_counts(index, keep, positions),
         "files": LIST_MARK,
     }

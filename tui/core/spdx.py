@@ -396,6 +396,8 @@ def _template(text: str, marks: Sequence[str]) -> tuple[list[str], list[str]]:
 def _filled(templates: Sequence[tuple[list[str], list[str]]], groups: Iterable[int],
             values: dict[str, Sequence[str]]) -> Iterator[str]:
     """Each file's line: its group's template with the file's own values where the marks were."""
+    if not templates:  # no file selected: no line
+        return iter(())
     order = templates[0][1]
     if any(t[1] != order for t in templates):  # (one converter makes them all: never)
         raise ValueError("unexpected layout of spdx-tools' converter")
@@ -565,6 +567,8 @@ def build_plan(index: LicenseIndex, positions: Sequence[int] | None = None, quer
     created = datetime.now(UTC).replace(microsecond=0)
     slug = re.sub(r"[^A-Za-z0-9.-]+", "-", name).strip("-") or "tree"
     comment = f"License tags of {len(plan_names)} files read by lictree from SPDX-License-Identifier lines"
+    if index.scope:
+        comment += f", under {printable(index.scope)} only"
     if query:
         comment += f", filtered by the query {printable(query)}"
     if left_out:

@@ -19,10 +19,10 @@ from tui.core.build import read_changes, reload_context
 from tui.core.exclude import EXCLUDE_FILE
 from tui.core.index import LicenseIndex
 
-#: Changes under these make the catalog (and every verdict that uses it) stale.
 #: A watch re-reads files changed up to this many seconds before it started (file times are coarse).
 WATCH_SLACK = 2.0
 
+#: Changes under these make the catalog (and every verdict that uses it) stale.
 CONTEXT_PREFIXES = ("LICENSES/",)
 CONTEXT_FILES = ("COPYING", "LICENSE", "LICENCE", EXCLUDE_FILE)
 

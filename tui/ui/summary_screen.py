@@ -1,4 +1,4 @@
-"""The summary view (``s``): what the files shown contain, counted by ``tui.core.query.summarize``.
+"""The summary view (``s``): what the files shown contain, counted by ``tui.core.counting.summarize``.
 
 Files per status, license class, license and expression (each with a bar: the license
 distribution as a chart), files per rule, and the directories with the most problems. It counts
