@@ -252,7 +252,8 @@ def watch_check(index, keep, fail_on: str, since: float) -> int:  # noqa: ANN001
     from tui.core.watch import apply_changes, changed_since, relative_paths, watch_filter
 
     sys.stdout.writelines(line + "\n" for line in format_text(index, keep))
-    sys.stdout.write(f"watching {printable(index.root)} for changes (Ctrl-C to stop)\n")
+    watched = os.path.join(index.root, index.scope) if index.scope else index.root
+    sys.stdout.write(f"watching {printable(watched)} for changes (Ctrl-C to stop)\n")
     sys.stdout.flush()
     caught_up = False
     try:
@@ -282,7 +283,7 @@ def watch_check(index, keep, fail_on: str, since: float) -> int:  # noqa: ANN001
                     sys.stdout.write(finding_line(path, finding) + "\n")
             for path in sorted(update.removed)[:200]:
                 sys.stdout.write(f"{printable(path)}: removed\n")
-            sys.stdout.write(summary_line(summary_counts(index, keep)) + "\n")
+            sys.stdout.write(summary_line({**summary_counts(index, keep), "scope": index.scope}) + "\n")
             sys.stdout.flush()
     except KeyboardInterrupt:
         pass

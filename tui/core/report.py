@@ -194,6 +194,7 @@ def _summary_of(index: LicenseIndex, severities: dict[str, int]) -> str:
         "findings": severities,
         "licenses_from": index.ctx.known.source,
         "not_scanned": len(not_scanned(index)),
+        "scope": index.scope,
     })
 
 
@@ -201,8 +202,9 @@ def summary_line(summary: dict) -> str:
     statuses = summary["statuses"]
     findings = summary["findings"]
     parts = ", ".join(f"{statuses.get(s, 0)} {s}" for s in STATUSES)
+    scope = summary.get("scope")
     line = (
-        f"{summary['files']} files: {parts}; "
+        f"{summary['files']} files{f' under {printable(scope)}' if scope else ''}: {parts}; "
         f"{findings['error']} errors, {findings['warning']} warnings, {findings['info']} info "
         f"(ids checked against {summary['licenses_from']})"
     )
