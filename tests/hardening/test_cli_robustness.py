@@ -145,3 +145,23 @@ def test_a_root_whose_name_is_not_utf8_nor_printable(capsys, tmp_path: Path):
     put(Path(os.fsdecode(root)), "a.c", b"// SPDX-License-Identifier: MIT\n")
     run = check_tree(capsys, root)
     assert run.doc["root"].endswith("tree-\\xff-\\x1b[7m-\\x0ax") and run.status("a.c") == "valid"
+
+
+@pytest.mark.parametrize("pure_python", [False, True], ids=["C reader", "Python reader"])
+def test_non_ascii_names_in_the_c_locale_are_checked_without_a_traceback(tmp_path: Path, pure_python: bool):
+    """With LANG=C and no UTF-8 mode, Python's file-system encoding is ASCII: names git lists must be
+    decoded as the OS layer encodes them back (os.fsdecode), or reading a file named café.c raises."""
+    root = write_tree(tmp_path / "t", {})
+    put(root, "caf\u00e9.c".encode(), b"// SPDX-License-Identifier: MIT\n")
+    put(root, b"latin1-\xe9.c", b"// SPDX-License-Identifier: Nope-1\n")
+    subprocess.run(["git", "-C", str(root), "init", "-q"], check=True)
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0",
+           "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env.pop("PYTHONIOENCODING", None)
+    if pure_python:
+        env["LICTREE_PURE_PYTHON"] = "1"
+    done = cli("check", str(root), "--format", "json", env=env, text=True)
+    assert "Traceback" not in done.stderr and done.returncode == 1, done.stderr
+    files = {f["path"]: f["status"] for f in json.loads(done.stdout)["files"]}
+    assert files["caf\\xc3\\xa9.c"] == "valid" and files["latin1-\\xe9.c"] == "invalid"

@@ -713,7 +713,7 @@ fastread_parse_git(PyObject *self, PyObject *args)
             continue;  /* an unmerged path appears once per stage */
         prev = path;
         prev_len = path_len;
-        PyObject *name = PyUnicode_DecodeUTF8(path, path_len, "surrogateescape");
+        PyObject *name = PyUnicode_DecodeFSDefaultAndSize(path, path_len);  /* as os.fsdecode: FSConverter gives the bytes back */
         if (name == NULL)
             goto fail;
         int plain = 1, kind = 0;

@@ -195,7 +195,7 @@ def _entries(ctx: Context, job: Job, skipped: list[tuple[str, str]]) -> tuple[li
         if dir_links:
             kept = [i for i in range(len(paths)) if i not in dir_links]
             paths, keys, flags = [paths[i] for i in kept], [keys[i] for i in kept], bytearray(flags[i] for i in kept)
-            skipped.sort(key=lambda entry: entry[0].encode("utf-8", "surrogateescape"))  # git's order, submodules too
+            skipped.sort(key=lambda entry: os.fsencode(entry[0]))  # git's order, submodules too
         return paths, keys, flags
     entries = list(zip(job.paths, job.keys))
     symlinks = job.symlinks

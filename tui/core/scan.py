@@ -216,7 +216,7 @@ def _parse_git(raw: bytes, dirty: frozenset[bytes]) -> tuple[list[str], list[str
                 else EDITED_RECORD if path in dirty else 0)
         if kind:
             special.append((len(paths), kind))
-        paths.append(path.decode("utf-8", "surrogateescape"))
+        paths.append(os.fsdecode(path))
         keys.append("" if kind else meta[7:].partition(b" ")[0].decode("ascii", "surrogateescape"))
         flags.append(not kind)
     return paths, keys, flags, special
@@ -354,25 +354,25 @@ def _finish_git(root: str, procs: list[subprocess.Popen], staged_proc: subproces
     digest = hashlib.sha1(b"index:" + stamp.encode()) if stamp else hashlib.sha1(staged or b"")
     symlinks: set[str] = set()
     for record in links:
-        path = record.partition(b"\t")[2].decode("utf-8", "surrogateescape")
+        path = os.fsdecode(record.partition(b"\t")[2])
         symlinks.add(path)
         digest.update(b"\3" + record + stat_key(root, path, True).encode())
     dirty_raw, others = (proc.communicate()[0] for proc in procs)
     if any(proc.returncode != 0 for proc in procs):
         return None
     dirty = frozenset(p for p in dirty_raw.split(b"\0") if p)
-    extra = [p.decode("utf-8", "surrogateescape") for p in others.split(b"\0") if p]
+    extra = [os.fsdecode(p) for p in others.split(b"\0") if p]
     listing = Listing(root, method="git", raw=staged, dirty=dirty, extra=extra, symlinks=symlinks)
     listing.index_stamp, listing.link_records = stamp, links
     # Files git does not vouch for enter the signature with their stat, so any edit shows.
     for raw in sorted(dirty):
-        path = raw.decode("utf-8", "surrogateescape")
+        path = os.fsdecode(raw)
         digest.update(b"\1" + raw + stat_key(root, path).encode())
     for path in extra:
         full = os.path.join(root, path)
         if os.path.islink(full):
             listing.symlinks.add(path)
-        digest.update(b"\2" + path.encode("utf-8", "surrogateescape") + stat_key(root, path, True).encode())
+        digest.update(b"\2" + os.fsencode(path) + stat_key(root, path, True).encode())
     listing.signature = kind + digest.hexdigest()
     return listing
 
@@ -423,7 +423,7 @@ def list_scandir(root: str, scope: str = "") -> Listing:
 
     digest = hashlib.sha1()
     for path, key in zip(found, listing._keys):
-        digest.update(path.encode("utf-8", "surrogateescape") + b"\0" + key.encode() + b"\0")
+        digest.update(os.fsencode(path) + b"\0" + key.encode() + b"\0")
     listing.signature = ("fs-scope:" if scope else "fs:") + digest.hexdigest()
     return listing
 

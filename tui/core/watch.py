@@ -77,14 +77,14 @@ def _git_ignored(root: str, paths: list[str]) -> set[str]:
     try:
         proc = subprocess.run(
             ["git", "-C", root, "check-ignore", "--stdin", "-z"],
-            input=b"\0".join(p.encode("utf-8", "surrogateescape") for p in paths) + b"\0",
+            input=b"\0".join(map(os.fsencode, paths)) + b"\0",
             capture_output=True,
             timeout=60,
             env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
         )
     except (OSError, subprocess.SubprocessError):
         return set()
-    return {p.decode("utf-8", "surrogateescape") for p in proc.stdout.split(b"\0") if p}
+    return {os.fsdecode(p) for p in proc.stdout.split(b"\0") if p}
 
 
 def _walk(root: str, rel_dir: str) -> list[str]:
