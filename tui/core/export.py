@@ -254,14 +254,6 @@ def atomic_output(target: str | None, newline: str | None = None) -> Iterator[Te
 # JSON -----------------------------------------------------------------------------------------
 
 
-def json_document(index: LicenseIndex, keep: FindingFilter | None = None, positions: Sequence[int] | None = None,
-                  query: str | None = None) -> dict:
-    """``lictree check --format json``'s document (of the selection), with the full summary."""
-    import json
-
-    return json.loads("".join(json_chunks(index, keep or FindingFilter(), positions, {"filter": query})))
-
-
 def _write_json(job: _Job, out: TextIO) -> None:
     for chunk in json_chunks(job.index, job.keep, job.positions, {"filter": job.query}):
         out.write(chunk)
