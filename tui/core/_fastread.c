@@ -568,6 +568,107 @@ share_key(reading *f, const char *rel, Py_ssize_t rel_len, PyObject *rel_obj, Py
     return key;
 }
 
+/* Licence-notice candidates (tui.core.notices.match.needs_matching, set by configure_notices): whether
+ * the head read holds a licence word (an untagged file: its first notice_bytes[0] bytes) or licence text
+ * besides the tag line (a tagged file: its first notice_bytes[1] bytes, less the bytes from the first
+ * "spdx-license-identifier" to the end of its line), compared in lower case. */
+#define MAX_NOTICE_WORDS 32
+static char *notice_words[2][MAX_NOTICE_WORDS];
+static Py_ssize_t notice_lens[2][MAX_NOTICE_WORDS];
+static int notice_count[2];
+static Py_ssize_t notice_bytes[2] = {16384, 6144};
+static char *notice_low;
+static Py_ssize_t notice_low_cap;
+
+static int
+notice_candidate(const char *buf, Py_ssize_t got, int tagged)
+{
+    int kind = tagged ? 1 : 0;
+    if (notice_count[kind] == 0)
+        return 0;
+    Py_ssize_t n = got < notice_bytes[kind] ? got : notice_bytes[kind];
+    if (n > notice_low_cap) {
+        char *grown = realloc(notice_low, (size_t)n + 1);
+        if (grown == NULL)
+            return 0;
+        notice_low = grown;
+        notice_low_cap = n;
+    }
+    char *low = notice_low;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)buf[i];
+        low[i] = (char)(c - 'A' < 26u ? c + 32 : c);
+    }
+    if (tagged) {
+        static const char spdx[] = "spdx-license-identifier";
+        const char *at = search(low, (size_t)n, spdx, sizeof(spdx) - 1);
+        if (at != NULL) {
+            const char *nl = memchr(at, '\n', (size_t)(low + n - at));
+            Py_ssize_t cut = at - low, rest = nl ? (Py_ssize_t)(low + n - nl) : 0;
+            if (rest)
+                memmove(low + cut, nl, (size_t)rest);
+            n = cut + rest;
+        }
+    }
+    for (int w = 0; w < notice_count[kind]; w++)
+        if (search(low, (size_t)n, notice_words[kind][w], (size_t)notice_lens[kind][w]) != NULL)
+            return 1;
+    return 0;
+}
+
+/* configure_notices(untagged words, tagged words, untagged bytes, tagged bytes): see notice_candidate. */
+static PyObject *
+fastread_configure_notices(PyObject *self, PyObject *args)
+{
+    PyObject *lists[2];
+    Py_ssize_t sizes[2];
+    if (!PyArg_ParseTuple(args, "O!O!nn", &PyTuple_Type, &lists[0], &PyTuple_Type, &lists[1], &sizes[0], &sizes[1]))
+        return NULL;
+    for (int kind = 0; kind < 2; kind++) {
+        Py_ssize_t count = PyTuple_GET_SIZE(lists[kind]);
+        if (count > MAX_NOTICE_WORDS) {
+            PyErr_SetString(PyExc_ValueError, "configure_notices: too many words");
+            return NULL;
+        }
+        for (Py_ssize_t w = 0; w < count; w++)
+            if (!PyBytes_Check(PyTuple_GET_ITEM(lists[kind], w)) || PyBytes_GET_SIZE(PyTuple_GET_ITEM(lists[kind], w)) == 0) {
+                PyErr_SetString(PyExc_TypeError, "configure_notices: words are non-empty bytes");
+                return NULL;
+            }
+    }
+    for (int kind = 0; kind < 2; kind++) {
+        for (int w = 0; w < notice_count[kind]; w++)
+            free(notice_words[kind][w]);
+        notice_count[kind] = 0;
+        Py_ssize_t count = PyTuple_GET_SIZE(lists[kind]);
+        for (Py_ssize_t w = 0; w < count; w++) {
+            PyObject *word = PyTuple_GET_ITEM(lists[kind], w);
+            Py_ssize_t len = PyBytes_GET_SIZE(word);
+            char *copy = malloc((size_t)len);
+            if (copy == NULL)
+                return PyErr_NoMemory();
+            memcpy(copy, PyBytes_AS_STRING(word), (size_t)len);
+            notice_words[kind][notice_count[kind]] = copy;
+            notice_lens[kind][notice_count[kind]++] = len;
+        }
+        notice_bytes[kind] = sizes[kind];
+    }
+    Py_RETURN_NONE;
+}
+
+/* notice_candidate(data, tagged) -> bool: the test read_columns makes, for tests and the Python reader's agreement. */
+static PyObject *
+fastread_notice_candidate(PyObject *self, PyObject *args)
+{
+    Py_buffer data;
+    int tagged;
+    if (!PyArg_ParseTuple(args, "y*p", &data, &tagged))
+        return NULL;
+    int found = notice_candidate(data.buf, data.len, tagged);
+    PyBuffer_Release(&data);
+    return PyBool_FromLong(found);
+}
+
 /* read_columns' reading, with its arguments (base, paths, flags, shared, exempt, table) -> a list, for each path:
  *   the outcome kept in *shared* under the file's key (most files), or
  *   (key or None, raw): what read() gives, with the key to keep the outcome under (None: not shared), or
@@ -576,7 +677,7 @@ share_key(reading *f, const char *rel, Py_ssize_t rel_len, PyObject *rel_obj, Py
  * keys are made (see key_spec).
  * Paths are relative to *base* ("" in a worker that has chdir'ed to the root). */
 static PyObject *
-read_batch(PyObject *args)
+read_batch(PyObject *args, char **candidates)
 {
     PyObject *base_obj, *paths, *shared, *exempt, *table;
     Py_buffer flags;
@@ -600,6 +701,11 @@ read_batch(PyObject *args)
     results = PyList_New(n);
     if (results == NULL)
         goto done;
+    *candidates = calloc((size_t)n + 1, 1);
+    if (*candidates == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
     const char *base = PyBytes_AS_STRING(base_obj);
     Py_ssize_t base_len = PyBytes_GET_SIZE(base_obj);
     size_t full_cap = 0;
@@ -642,6 +748,8 @@ read_batch(PyObject *args)
             PyList_SET_ITEM(results, i, Py_NewRef(Py_None));
             continue;
         }
+        if (!(f.r.flags & 2))
+            (*candidates)[i] = (char)notice_candidate(f.buf, f.got, f.r.start >= 0);
         PyObject *key = share_key(&f, rel, rel_len, rel_obj, exempt, &spec);
         Py_DECREF(rel_bytes);
         if (key == NULL)
@@ -778,9 +886,12 @@ fail:
 static PyObject *
 fastread_read_columns(PyObject *self, PyObject *args)
 {
-    PyObject *results = read_batch(args);  /* which checks the arguments */
-    if (results == NULL)
+    char *candidates = NULL;
+    PyObject *results = read_batch(args, &candidates);  /* which checks the arguments */
+    if (results == NULL) {
+        free(candidates);
         return NULL;
+    }
     PyObject *paths = PyTuple_GET_ITEM(args, 1);
     Py_ssize_t n = PyList_GET_SIZE(results);
     PyObject *status = PyByteArray_FromStringAndSize(NULL, n), *exprs = PyList_New(n), *lines = PyList_New(n),
@@ -790,7 +901,7 @@ fastread_read_columns(PyObject *self, PyObject *args)
     char *codes = PyByteArray_AS_STRING(status);
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *got = PyList_GET_ITEM(results, i);
-        if (PyTuple_Check(got) && PyTuple_GET_SIZE(got) == 4) {  /* an Outcome: (status, expression, line, findings) */
+        if (PyTuple_Check(got) && PyTuple_GET_SIZE(got) >= 4) {  /* an Outcome: (status, expression, line, findings, ...) */
             codes[i] = (char)PyLong_AsLong(PyTuple_GET_ITEM(got, 0));
             PyObject *expression = PyTuple_GET_ITEM(got, 1), *line = PyTuple_GET_ITEM(got, 2);
             PyObject *found = PyTuple_GET_ITEM(got, 3);
@@ -818,8 +929,19 @@ fastread_read_columns(PyObject *self, PyObject *args)
     }
     Py_DECREF(results);
     Py_DECREF(zero);
-    return Py_BuildValue("(NNNNN)", status, exprs, lines, findings, pending);
+    PyObject *marks = PyBytes_FromStringAndSize(candidates, n);
+    free(candidates);
+    if (marks == NULL) {
+        Py_DECREF(status);
+        Py_DECREF(exprs);
+        Py_DECREF(lines);
+        Py_DECREF(findings);
+        Py_DECREF(pending);
+        return NULL;
+    }
+    return Py_BuildValue("(NNNNNN)", status, exprs, lines, findings, pending, marks);
 fail:
+    free(candidates);
     Py_DECREF(results);
     Py_XDECREF(status);
     Py_XDECREF(exprs);
@@ -897,7 +1019,10 @@ static PyMethodDef methods[] = {
     {"parse_git", fastread_parse_git, METH_VARARGS,
      "parse_git(piece, dirty) -> (paths, keys, flags, special): ls-files -s -z records as columns"},
     {"read_columns", fastread_read_columns, METH_VARARGS,
-     "read_columns(base, paths, flags, shared, exempt, table) -> (status, exprs, lines, findings, pending)"},
+     "read_columns(base, paths, flags, shared, exempt, table) -> (status, exprs, lines, findings, pending, candidates)"},
+    {"configure_notices", fastread_configure_notices, METH_VARARGS,
+     "configure_notices(untagged words, tagged words, untagged bytes, tagged bytes): the notice-candidate test"},
+    {"notice_candidate", fastread_notice_candidate, METH_VARARGS, "notice_candidate(data, tagged) -> bool"},
     {"name_key", fastread_name_key, METH_VARARGS, "name_key(path, prefixes) -> (extension, named): what style_of looks at"},
     {"scan", fastread_scan, METH_VARARGS, "scan(head) -> (tag line, line, flags, more tags, MODULE_LICENSE strings of a body)"},
     {"configure", fastread_configure, METH_VARARGS,

@@ -22,6 +22,9 @@ from tui.core.catalog import Catalog
 from tui.core.evaluate import Context, Outcome
 from tui.core.exclude import EXCLUDE_FILE
 from tui.core.index import DIR_LINK, Chunk, LicenseIndex, joined, positions_in, skipped_in, split_joined, unpacked
+from tui.core.notices import reading as notice_reading
+from tui.core.notices.candidates import needs_matching
+from tui.core.notices.notice import Notice
 from tui.core.rules import Finding
 from tui.core.scan import SYMLINK_RECORD, VANISHED, Listing, parse_git, read_facts, start_listing, stat_key
 from tui.core.status import INVALID, UNTAGGED
@@ -133,7 +136,8 @@ def _changed_ids(old: Catalog, new: Catalog) -> set[str]:
 
 def _evaluate_one(ctx: Context, path: str, trusted: bool, root_real: str, base: str | None = None,
                   share: bool = False) -> Outcome | None:
-    """One file's outcome; None when it vanished (deleted since it was listed).
+    """One file's outcome, its notice read where the file is a candidate; None when it vanished
+    (deleted since it was listed).
 
     *base* is the directory paths are relative to: the root, or "" in a pool worker (which has
     chdir'ed to the root). *share*: take (and keep) an outcome shared between files (Context.evaluate_read).
@@ -146,7 +150,19 @@ def _evaluate_one(ctx: Context, path: str, trusted: bool, root_real: str, base: 
     facts = read_facts(where, path, trusted, root_real)
     if facts is VANISHED:
         return None
-    return ctx.evaluate_read(path, facts) if share else ctx.evaluate(path, facts)
+    outcome = ctx.evaluate_read(path, facts) if share else ctx.evaluate(path, facts)
+    header = facts.header
+    if (header is not None and not header.binary and needs_matching(facts.body, header.line is not None)
+            and notice_reading.available()):
+        outcome = _noticed(ctx, where, path, outcome)
+    return outcome
+
+
+def _noticed(ctx: Context, base: str, path: str, outcome: Outcome) -> Outcome:
+    """*outcome* with the file's notice (a candidate: ``notices.candidates``), read from its head."""
+    head = notice_reading.read_head(base, path)
+    notice, like_line = notice_reading.read_notice(head, path, ctx.catalog)
+    return ctx.with_notice(path, outcome, notice, like_line, head)
 
 
 _worker_ctx: Context | None = None
@@ -232,6 +248,8 @@ def _read_job(job: Job) -> Chunk:
     exprs: list[str | None] = []
     lines: list[int] = []
     findings: dict[str, tuple[Finding, ...]] = {}
+    notices: dict[str, Notice] = {}
+    notices_on = notice_reading.available()
     gone: set[int] = set()
     read_columns = scan_mod.column_reader()
     if read_columns is not None and ctx.shares:
@@ -239,20 +257,34 @@ def _read_job(job: Job) -> Chunk:
         # straight into the columns; the rest are worked out here, and shared with the next batches.
         for start in range(0, len(paths), READ_BATCH):
             end = start + READ_BATCH
-            codes, texts, numbers, found, pending = read_columns(base, paths[start:end], bytes(flags[start:end]),
-                                                                 ctx.shared, ctx.exempt, ctx.table)
+            codes, texts, numbers, found, pending, marks = read_columns(
+                base, paths[start:end], bytes(flags[start:end]), ctx.shared, ctx.exempt, ctx.table)
             for i, share, got in pending:
                 path = paths[start + i]
                 if got is not None:
                     outcome = ctx.evaluate_shared(path, share, got)
-                else:  # excluded, or left to the Python reader
+                else:  # excluded, or left to the Python reader (which reads the notice itself)
                     outcome = _evaluate_one(ctx, path, bool(flags[start + i] & 1), root_real, base)
                     if outcome is None:
                         gone.add(start + i)
                         continue
+                    if outcome.notice is not None:
+                        notices[path] = outcome.notice
                 codes[i], texts[i], numbers[i] = outcome.status, outcome.expression, outcome.line
                 if outcome.findings:
                     found[path] = outcome.findings
+            if notices_on:
+                # The files whose head the C reader found worth matching (notices.candidates): a few in a
+                # batch (13% of the kernel's files), each read again and matched here.
+                at = marks.find(1)
+                while at >= 0:
+                    path = paths[start + at]
+                    outcome = _noticed(ctx, base, path, Outcome(codes[at], texts[at], numbers[at], found.get(path, ())))
+                    if outcome.notice is not None:
+                        notices[path] = outcome.notice
+                    if outcome.findings:
+                        found[path] = outcome.findings
+                    at = marks.find(1, at + 1)
             status += codes
             exprs += texts
             lines += numbers
@@ -271,11 +303,14 @@ def _read_job(job: Job) -> Chunk:
             lines.append(outcome.line)
             if outcome.findings:
                 findings[path] = outcome.findings
+            if outcome.notice is not None:
+                notices[path] = outcome.notice
     if gone:  # vanished since they were listed
         kept = [i for i in range(len(paths)) if i not in gone]
         paths, keys = [paths[i] for i in kept], [keys[i] for i in kept]
         status, exprs, lines = bytearray(status[i] for i in kept), [exprs[i] for i in kept], [lines[i] for i in kept]
-    return Chunk(joined(paths), joined(keys), bytes(status), exprs, lines, findings, skipped)  # type: ignore[arg-type]
+    return Chunk(joined(paths), joined(keys), bytes(status), exprs, lines, findings, notices,  # type: ignore[arg-type]
+                 skipped)
 
 
 def build_index(
@@ -370,17 +405,21 @@ def _merged_payload(cached: dict | None, index: LicenseIndex, keys: list[str], s
     Its signature is PARTIAL_SIGNATURE: a later run reuses its verdicts by each file's key only."""
     rows: list[tuple[str, str, int, str | None, int]] = []
     findings: dict[str, tuple[Finding, ...]] = {}
+    notices: dict[str, Notice] = {}
     if cached is not None:
         old_paths, old_keys = split_joined(cached["paths"]), split_joined(cached["keys"])
         old_lines = array("I", cached["lines"])
-        old_findings = cached["findings"]
+        old_findings, old_notices = cached["findings"], cached.get("notices", {})
         for i, path in enumerate(old_paths):
             if not in_scope(path, scope):
                 rows.append((path, old_keys[i], cached["status"][i], cached["exprs"][i], old_lines[i]))
                 if path in old_findings:
                     findings[path] = old_findings[path]
+                if path in old_notices:
+                    notices[path] = old_notices[path]
     rows.extend(zip(index.paths, keys, index.status, index.exprs, index.lines))
     findings.update(index.findings)
+    notices.update(index.notices)
     rows.sort(key=itemgetter(0))
     return {
         "signature": PARTIAL_SIGNATURE,
@@ -390,6 +429,7 @@ def _merged_payload(cached: dict | None, index: LicenseIndex, keys: list[str], s
         "exprs": [row[3] for row in rows],
         "lines": array("I", (row[4] for row in rows)).tobytes(),
         "findings": findings,
+        "notices": notices,
         "skipped": [],
     }
 
@@ -438,8 +478,9 @@ def _git_jobs(raw: bytes) -> list[bytes]:
 
 
 def _outcomes(chunk: Chunk) -> Iterator[Outcome]:
+    findings, notices = chunk.findings, chunk.notices
     for path, code, expression, line in zip(chunk.paths, chunk.status, chunk.exprs, chunk.lines):
-        yield Outcome(code, expression, line, chunk.findings.get(path, ()))
+        yield Outcome(code, expression, line, findings.get(path, ()), notices.get(path))
 
 
 def _fill_partial(
@@ -457,13 +498,15 @@ def _fill_partial(
     old_pos = {p: i for i, p in enumerate(split_joined(cached["paths"]))}
     old_keys, old_status, old_exprs = split_joined(cached["keys"]), cached["status"], cached["exprs"]
     old_lines, old_findings = array("I", cached["lines"]), cached["findings"]
+    old_notices = cached.get("notices", {})
     todo_paths: list[str] = []
     todo_keys: list[str] = []
     hits: dict[str, Outcome] = {}
     for path, key in zip(paths, keys):
         j = old_pos.get(path)
         if j is not None and key and old_keys[j] == key:
-            hits[path] = Outcome(old_status[j], old_exprs[j], old_lines[j], old_findings.get(path, ()))
+            hits[path] = Outcome(old_status[j], old_exprs[j], old_lines[j], old_findings.get(path, ()),
+                                 old_notices.get(path))
         else:
             todo_paths.append(path)
             todo_keys.append(key)

@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 from tui import __version__
 from tui.core.atomic import replacing
 
-FORMAT = 6
+FORMAT = 7
 
 
 def cache_dir() -> str:

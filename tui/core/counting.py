@@ -9,15 +9,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import compress, repeat
 from operator import itemgetter
 from typing import Protocol
 
 from tui.core.catalog import CLASSES, Catalog
 from tui.core.evaluate import Context, Outcome
+from tui.core.notices.notice import Notice
 from tui.core.rules import Finding
 from tui.core.scan import CANNOT_LIST
-from tui.core.status import INVALID, STATUSES, UNREADABLE, VALID
+from tui.core.status import INVALID, STATUSES, UNREADABLE, UNTAGGED, VALID
 
 
 class Columns(Protocol):
@@ -27,6 +28,7 @@ class Columns(Protocol):
     status: Sequence[int]
     exprs: Sequence[str | None]
     findings: dict[str, tuple[Finding, ...]]
+    notices: dict[str, Notice]
     skipped: list[tuple[str, str]]
     ctx: Context
 
@@ -54,34 +56,57 @@ class FindingFilter:
 
 @dataclass(slots=True)
 class DirStats:
-    """What a directory contains: file counts per status and per license expression."""
+    """What a directory contains: file counts per status and per licence expression, and where each
+    file's effective licence comes from (``sources``: tag, notice, copying).
+
+    ``licenses`` counts the licences files grant explicitly: a valid tag's, or an untagged file's notice's
+    (``noticed``: those of them from a notice); files left to the COPYING default count only in ``sources``.
+    """
 
     files: int = 0
     statuses: Counter = field(default_factory=Counter)
     licenses: Counter = field(default_factory=Counter)
     problems: int = 0
     findings: int = 0
+    noticed: Counter = field(default_factory=Counter)
+    sources: Counter = field(default_factory=Counter)
 
-    def add(self, status: int, expression: str | None, findings: tuple[Finding, ...], sign: int = 1) -> None:
+    def add(self, status: int, expression: str | None, findings: tuple[Finding, ...], sign: int = 1,
+            notice: str | None = None) -> None:
+        """Count *sign* files (negative: uncount) of this status, tag expression, findings and notice expression."""
         self.files += sign
         self.statuses[STATUSES[status]] += sign
-        if expression is not None and status == 0:
+        if status == VALID and expression is not None:
             self.licenses[expression] += sign
+            self.sources["tag"] += sign
+        elif status == UNTAGGED:
+            if notice is not None:
+                self.licenses[notice] += sign
+                self.noticed[notice] += sign
+                self.sources["notice"] += sign
+            else:
+                self.sources["copying"] += sign
+        elif status == INVALID:
+            self.sources["tag"] += sign
         if findings:
             self.findings += sign
         if is_problem(status, findings):
             self.problems += sign
 
     def copy(self) -> DirStats:
-        statuses, licenses = Counter(), Counter()
+        statuses, licenses, noticed, sources = Counter(), Counter(), Counter(), Counter()
         dict.update(statuses, self.statuses)  # dict's own update: Counter's adds up one key at a time
         dict.update(licenses, self.licenses)
-        return DirStats(self.files, statuses, licenses, self.problems, self.findings)
+        dict.update(noticed, self.noticed)
+        dict.update(sources, self.sources)
+        return DirStats(self.files, statuses, licenses, self.problems, self.findings, noticed, sources)
 
     def merge(self, other: DirStats) -> None:
         self.files += other.files
         self.statuses.update(other.statuses)
         self.licenses.update(other.licenses)
+        self.noticed.update(other.noticed)
+        self.sources.update(other.sources)
         self.problems += other.problems
         self.findings += other.findings
 
@@ -111,27 +136,33 @@ class DirCounter:
 
     def add(self, batch: Sequence[tuple[str, Outcome]]) -> None:
         """Count a batch of (path, outcome) in each file's own directory."""
-        alike = Counter([(path.rpartition("/")[0], outcome[0], outcome[1], outcome[3]) for path, outcome in batch])
-        for (directory, status, expression, findings), count in alike.items():
-            self._stats(directory).add(status, expression, findings, count)  # *count* files alike, in one update
+        alike = Counter([(path.rpartition("/")[0], outcome[0], outcome[1], outcome[3],
+                          outcome[4].expression if outcome[4] is not None else None) for path, outcome in batch])
+        for (directory, status, expression, findings, notice), count in alike.items():
+            # *count* files alike, in one update
+            self._stats(directory).add(status, expression, findings, count, notice)
         self.files += len(batch)
 
     def add_columns(self, paths: Sequence[str], statuses: Sequence[int], exprs: Sequence[str | None],
-                    findings: dict[str, tuple[Finding, ...]]) -> None:
+                    findings: dict[str, tuple[Finding, ...]], notices: dict[str, Notice] | None = None) -> None:
         """Count a whole index's columns (a cached index arrives in one piece, without batches)."""
         parents = map(itemgetter(0), map(str.rpartition, paths, repeat("/")))
         self._add_plain(Counter(zip(parents, statuses, exprs)))
-        positions = {path: i for i, path in enumerate(paths)} if findings else {}
-        for path, found in findings.items():
+        notices = notices or {}
+        positions = {path: i for i, path in enumerate(paths)} if findings or notices else {}
+        for path in findings.keys() | notices.keys():
             i = positions.get(path)
-            if i is not None and found:
-                self._with_findings(path, statuses[i], exprs[i], found)
+            found = findings.get(path, ())
+            notice = notices.get(path)
+            if i is not None and (found or notice is not None):
+                self._recount(path, statuses[i], exprs[i], found, notice.expression if notice is not None else None)
 
-    def _with_findings(self, path: str, status: int, expression: str | None, findings: tuple[Finding, ...]) -> None:
-        """A file counted as one without findings has these: counted again, with them."""
+    def _recount(self, path: str, status: int, expression: str | None, findings: tuple[Finding, ...],
+                 notice: str | None) -> None:
+        """A file counted as one without findings or notice has these: counted again, with them."""
         stats = self._stats(path.rpartition("/")[0])
         stats.add(status, expression, (), -1)
-        stats.add(status, expression, findings)
+        stats.add(status, expression, findings, 1, notice)
 
     def _add_plain(self, plain: Counter[tuple[str, int, str | None]]) -> None:
         for (directory, status, expression), count in plain.items():
@@ -179,6 +210,10 @@ def summarize(index: Columns, positions: Iterable[int] | None = None,
     """Counts for a selection of files (None: all): per status, expression, license, class,
     rule and severity, and the directories (by the files directly in them) with the most problems.
 
+    Licenses and classes count each file's effective licence (``evaluate.effective``): a valid tag's,
+    an untagged file's notice's, else the COPYING default; ``sources`` says how many come from each
+    (an invalid tag counts as a tag), ``notice_expressions`` what the notices grant.
+
     A license is a file of LICENSES/ with all its ids (``Catalog.name_of``), its spellings counted
     under it in ``license_spellings``. The keys of ``lictree check --format json``'s summary hold
     the same values for the whole tree.
@@ -202,6 +237,21 @@ def summarize(index: Columns, positions: Iterable[int] | None = None,
             named[expression] += n
         elif code == INVALID:
             invalid[expression] += n
+    # The effective licence of untagged files: their notice's, else the COPYING default.
+    noticed: Counter = Counter()
+    notices = index.notices
+    if notices and status_n[UNTAGGED]:
+        for path in compress(paths, map(UNTAGGED.__eq__, status)):
+            notice = notices.get(path)
+            if notice is not None:
+                noticed[notice.expression] += 1
+    catalog = index.catalog
+    copying = catalog.copying_default
+    defaulted = status_n[UNTAGGED] - noticed.total()
+    effective: Counter = Counter(named)
+    effective.update(noticed)
+    if copying and defaulted:
+        effective[copying] += defaulted
     severities = Counter({"error": 0, "warning": 0, "info": 0})
     rules: Counter = Counter()
     rule_files: Counter = Counter()
@@ -228,9 +278,8 @@ def summarize(index: Columns, positions: Iterable[int] | None = None,
     licenses: Counter = Counter()
     spelled: dict[str, Counter] = {}
     classes: Counter = Counter()
-    catalog = index.catalog
-    for expression, n in named.items():
-        ids = index.ctx.licenses(expression)
+    for expression, n in effective.items():
+        ids = index.ctx.effective_licenses(expression)
         for name in dict.fromkeys(catalog.name_of(i) for i in ids):
             licenses[name] += n
         for license_id in ids:
@@ -247,6 +296,9 @@ def summarize(index: Columns, positions: Iterable[int] | None = None,
         "findings": dict(severities),
         "rules": dict(sorted(rules.items())),
         "expressions": dict(named.most_common()),
+        "sources": {"tag": status_n[VALID] + status_n[INVALID], "notice": noticed.total(),
+                    "copying": defaulted if copying else 0},
+        "notice_expressions": dict(noticed.most_common()),
         "licenses_from": index.ctx.known.source,
         "copying_default": catalog.copying_default,
         "invalid_expressions": dict(invalid.most_common()),

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from tui.core import rules as rules_mod
 from tui.core.catalog import Catalog, load_catalog
 from tui.core.exclude import ExcludeRules
 from tui.core.expressions import KnownIds, Verdict, validate
+from tui.core.notices import reading as notice_reading
+from tui.core.notices.notice import Notice
 from tui.core.rules import Finding
+from tui.core.rules import notices as notice_rules
 from tui.core.scan import Facts, Raw, facts_from, name_key
 from tui.core.status import EXCLUDED, INVALID, UNREADABLE, UNTAGGED, VALID
 
 _NO_FINDINGS: tuple[Finding, ...] = ()
+_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+-]*")
 
 
 class Record(NamedTuple):
-    """One file's entry in the index, as handed to callers (the index itself is columnar)."""
+    """One file's entry in the index, as handed to callers (the index itself is columnar).
+
+    ``effective`` is the file's one licence and where it comes from: (expression, "tag" | "notice" |
+    "copying"), or None (excluded, unreadable, or untagged in a tree without a COPYING default)."""
 
     path: str
     status: str
@@ -24,6 +32,8 @@ class Record(NamedTuple):
     line: int | None
     licenses: tuple[str, ...]
     findings: tuple[Finding, ...]
+    notice: Notice | None = None
+    effective: tuple[str, str] | None = None
 
     @property
     def worst(self) -> str | None:
@@ -36,12 +46,31 @@ class Record(NamedTuple):
 
 
 class Outcome(NamedTuple):
-    """What evaluating one file gives: status code (index into STATUSES), expression, line, findings."""
+    """What evaluating one file gives: status code (index into STATUSES), expression, line, findings,
+    and the licence notice its leading comments hold (``with_notice``; never in an outcome files share)."""
 
     status: int
     expression: str | None
     line: int
     findings: tuple[Finding, ...]
+    notice: Notice | None = None
+
+
+#: Where a file's effective licence comes from (``effective``).
+SOURCES = ("tag", "notice", "copying")
+
+
+def effective(status: int, expression: str | None, notice: Notice | None,
+              copying: str | None) -> tuple[str, str] | None:
+    """A file's one effective licence and its source: the tag, else the notice, else the COPYING
+    default; None for excluded and unreadable files (and untagged ones when there is no default)."""
+    if status in (VALID, INVALID) and expression is not None:
+        return expression, "tag"
+    if status != UNTAGGED:
+        return None
+    if notice is not None:
+        return notice.expression, "notice"
+    return (copying, "copying") if copying else None
 
 
 class Context:
@@ -82,7 +111,7 @@ class Context:
     @property
     def fingerprint(self) -> str:
         return (f"{self.catalog.fingerprint}:{self.exclude.fingerprint}:{self.catalog.has_licenses_dir}:"
-                f"{rules_mod.fingerprint()}")
+                f"{rules_mod.fingerprint()}:{notice_reading.fingerprint()}")
 
     def verdict(self, expression: str) -> Verdict:
         """Validate each distinct expression string once."""
@@ -102,6 +131,21 @@ class Context:
             if self.known.catalog is not None:
                 ids = tuple(self.catalog.canonical(i) for i in ids)
             found = self._licenses[expression] = tuple(dict.fromkeys(ids))
+        return found
+
+    def effective_licenses(self, expression: str | None) -> tuple[str, ...]:
+        """The ids of an effective licence (a tag's, a notice's or the COPYING default), spelled as LICENSES/
+        does: a notice may name licences the tree does not know (X11, a ScanCode LicenseRef), kept as they are."""
+        if expression is None:
+            return ()
+        found = self._licenses.get(expression)
+        if found is not None:
+            return found
+        verdict = self.verdict(expression)
+        if verdict.valid:
+            return self.licenses(expression)
+        ids = [token for token in _ID_RE.findall(expression) if token.upper() not in ("AND", "OR", "WITH")]
+        found = self._licenses[expression] = tuple(dict.fromkeys(self.catalog.canonical(i) for i in ids))
         return found
 
     def evaluate_shared(self, path: str, share: tuple | None, got: Raw) -> Outcome:
@@ -169,6 +213,26 @@ class Context:
         if parts & 32:
             key.append(facts.size)
         return tuple(key)
+
+    def with_notice(self, path: str, outcome: Outcome, notice: Notice | None, like_line: int, head: bytes) -> Outcome:
+        """*outcome* (perhaps shared with other files) with this file's own notice and the LT6xx findings
+        it brings (``rules.notices``): an untagged file's notice replaces LT100's COPYING-default message
+        with the tag to add (LT600); a tag the notice disagrees with is LT601; a comment that reads like a
+        licence and matched nothing (*like_line*) is LT602. *head*: the file's first bytes."""
+        findings = outcome.findings
+        if notice is not None:
+            if outcome.status == UNTAGGED:
+                findings = tuple(f for f in findings if f.rule != rules_mod.RULE_MISSING.id)
+                findings += (notice_rules.without_tag(path, notice, head),)
+            elif outcome.expression is not None:
+                found = notice_rules.contradiction(outcome.expression, outcome.line, notice)
+                if found is not None:
+                    findings += (found,)
+        elif like_line:
+            findings += (notice_rules.unrecognised(like_line),)
+        else:
+            return outcome
+        return Outcome(outcome.status, outcome.expression, outcome.line, findings, notice)
 
     def evaluate(self, path: str, facts: Facts | None) -> Outcome:
         """The verdict and findings for one file (facts None: excluded, not read)."""

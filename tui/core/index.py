@@ -16,10 +16,11 @@ from typing import NamedTuple
 
 from tui.core.catalog import Catalog
 from tui.core.counting import DirCounter, DirStats, parents
-from tui.core.evaluate import Context, Outcome, Record
+from tui.core.evaluate import Context, Outcome, Record, effective
+from tui.core.notices.notice import Notice
 from tui.core.rules import Finding
 from tui.core.scan import Listing
-from tui.core.status import STATUSES
+from tui.core.status import EXCLUDED, STATUSES, UNREADABLE, UNTAGGED
 from tui.core.tree import in_scope
 
 #: Up to this many files added or removed at once are inserted in place rather than merged in one pass.
@@ -43,6 +44,8 @@ class LicenseIndex:
         self.exprs: list[str | None] = []
         self.lines = array("I")
         self.findings: dict[str, tuple[Finding, ...]] = {}
+        #: The licence notice of each file whose leading comments hold one (``tui.core.notices``).
+        self.notices: dict[str, Notice] = {}
         self.method = listing.method if listing else "scandir"
         self.skipped: list[tuple[str, str]] = list(listing.skipped) if listing else []
         self.read_count = 0
@@ -52,6 +55,8 @@ class LicenseIndex:
         #: After ``copy``, directory counts are shared with the copy: those changed since are copied first.
         self._dirs_owned: set[str] | None = None
         self._interned: dict[str | None, str | None] = {None: None}
+        #: effective_columns, made on first use after a change.
+        self._effective: tuple[list[str | None], bytes] | None = None
         #: The tree-relative path this index holds the files of ("" for the whole tree): files
         #: outside it are never read into it (``read``).
         self.scope = ""
@@ -74,6 +79,7 @@ class LicenseIndex:
         path = self.paths[i]
         expression = self.exprs[i]
         status = self.status[i]
+        notice = self.notices.get(path)
         return Record(
             path,
             STATUSES[status],
@@ -81,7 +87,42 @@ class LicenseIndex:
             self.lines[i] or None,
             self.ctx.licenses(expression) if status == 0 else (),
             self.findings.get(path, ()),
+            notice,
+            effective(status, expression, notice, self.ctx.catalog.copying_default),
         )
+
+    def effective_columns(self) -> tuple[list[str | None], bytes]:
+        """Each file's effective licence expression (None: none) and its source (a byte: an index into
+        ``evaluate.SOURCES``, 255 for none), made once per state of the index (the filters read them)."""
+        if self._effective is None:
+            copying = self.ctx.catalog.copying_default
+            exprs: list[str | None] = list(self.exprs)
+            sources = bytearray(len(exprs))  # 0: tag
+            status = self.status
+            for code in (EXCLUDED, UNREADABLE):
+                at = status.find(code)
+                while at >= 0:
+                    sources[at] = 255
+                    exprs[at] = None
+                    at = status.find(code, at + 1)
+            notices, paths = self.notices, self.paths
+            at = status.find(UNTAGGED)
+            while at >= 0:
+                notice = notices.get(paths[at]) if notices else None
+                if notice is not None:
+                    exprs[at], sources[at] = notice.expression, 1
+                elif copying:
+                    exprs[at], sources[at] = copying, 2
+                else:
+                    sources[at] = 255
+                at = status.find(UNTAGGED, at + 1)
+            self._effective = (exprs, bytes(sources))
+        return self._effective
+
+    def effective_at(self, i: int) -> tuple[str, str] | None:
+        """The effective licence of the file at *i* and its source (``evaluate.effective``)."""
+        return effective(self.status[i], self.exprs[i], self.notices.get(self.paths[i]),
+                         self.ctx.catalog.copying_default)
 
     def scoped(self, scope: str) -> LicenseIndex:
         """The files at or below *scope* (tree-relative), with their verdicts: a new index."""
@@ -96,6 +137,7 @@ class LicenseIndex:
         new.exprs = [self.exprs[i] for i in keep]
         new.lines = array("I", (self.lines[i] for i in keep))
         new.findings = {path: found for path, found in self.findings.items() if in_scope(path, scope)}
+        new.notices = {path: notice for path, notice in self.notices.items() if in_scope(path, scope)}
         new.skipped = skipped_in(self.skipped, scope)
         new.read_count = min(self.read_count, len(new.paths))
         new.cached_count = min(self.cached_count, len(new.paths))
@@ -121,7 +163,7 @@ class LicenseIndex:
         """Per-directory counts ("" is the root), its sub-directories' included; computed on first use."""
         if self._dirs is None:
             counter = DirCounter()
-            counter.add_columns(self.paths, self.status, self.exprs, self.findings)
+            counter.add_columns(self.paths, self.status, self.exprs, self.findings, self.notices)
             self._dirs = counter.totals()
         return self._dirs
 
@@ -141,18 +183,22 @@ class LicenseIndex:
 
     def append(self, path: str, outcome: Outcome) -> None:
         """Add a file at the end (building a sorted index in order)."""
+        self._effective = None
         self.paths.append(path)
         self.status.append(outcome.status)
         self.exprs.append(self._intern(outcome.expression))
         self.lines.append(outcome.line)
         if outcome.findings:
             self.findings[path] = outcome.findings
+        if outcome.notice is not None:
+            self.notices[path] = outcome.notice
 
     def extend(self, chunk: Chunk) -> Chunk:
         """Add a worker's chunk of consecutive files; returns what was added (an unmerged path's stages
         may straddle two chunks: its second appearance is dropped)."""
         if self.paths and chunk.paths and chunk.paths[0] == self.paths[-1]:
-            chunk = Chunk(*(column[1:] for column in chunk[:5]), chunk.findings, chunk.skipped)
+            chunk = Chunk(*(column[1:] for column in chunk[:5]), chunk.findings, chunk.notices, chunk.skipped)
+        self._effective = None
         self.paths.extend(chunk.paths)
         self.status.extend(chunk.status)
         interned = self._interned
@@ -160,10 +206,12 @@ class LicenseIndex:
         self.exprs.extend(map(distinct.__getitem__, chunk.exprs))
         self.lines.extend(chunk.lines)
         self.findings.update(chunk.findings)
+        self.notices.update(chunk.notices)
         return chunk
 
     def sort(self, keys: list[str]) -> list[str]:
         """Sort the columns by path (after untracked files were added last); returns keys sorted."""
+        self._effective = None
         order = sorted(range(len(self.paths)), key=self.paths.__getitem__)
         self.paths = [self.paths[i] for i in order]
         self.status = bytearray(self.status[i] for i in order)
@@ -182,6 +230,7 @@ class LicenseIndex:
             "exprs": self.exprs,
             "lines": self.lines.tobytes(),
             "findings": self.findings,
+            "notices": self.notices,
             "skipped": self.skipped,
         }
 
@@ -192,7 +241,9 @@ class LicenseIndex:
         self.lines = array("I")
         self.lines.frombytes(payload["lines"])
         self.findings = payload["findings"]
+        self.notices = payload.get("notices", {})
         self.skipped = payload["skipped"]
+        self._effective = None
         self._positions = None
 
     def apply(self, changes: dict[str, Outcome | None]) -> tuple[list[str], list[str]]:
@@ -203,28 +254,36 @@ class LicenseIndex:
         counts, once computed, are kept exact. Returns (updated or added paths, removed paths).
         """
         dirs = self._dirs
+        self._effective = None
         updated: list[str] = []
         removed: list[str] = []
         added: dict[str, Outcome] = {}
         for path, outcome in changes.items():
             i = self.position(path)
             if i is not None and dirs is not None:
+                was = self.notices.get(path)
                 old = (self.status[i], self.exprs[i], self.findings.get(path, ()))
                 for parent in parents(path):
-                    self._own_dir(dirs, parent).add(*old, sign=-1)
+                    self._own_dir(dirs, parent).add(*old, sign=-1, notice=was.expression if was is not None else None)
             if outcome is None:
                 if i is not None:
                     removed.append(path)
                     self.findings.pop(path, None)
+                    self.notices.pop(path, None)
                 continue
             expression = self._intern(outcome.expression)
             if dirs is not None:
+                noticed = outcome.notice.expression if outcome.notice is not None else None
                 for parent in parents(path):
-                    self._own_dir(dirs, parent).add(outcome.status, expression, outcome.findings)
+                    self._own_dir(dirs, parent).add(outcome.status, expression, outcome.findings, notice=noticed)
             if outcome.findings:
                 self.findings[path] = outcome.findings
             else:
                 self.findings.pop(path, None)
+            if outcome.notice is not None:
+                self.notices[path] = outcome.notice
+            else:
+                self.notices.pop(path, None)
             updated.append(path)
             if i is None:
                 added[path] = outcome
@@ -265,6 +324,7 @@ class LicenseIndex:
         new.exprs = list(self.exprs)
         new.lines = array("I", self.lines)
         new.findings = dict(self.findings)
+        new.notices = dict(self.notices)
         new.skipped = list(self.skipped)
         new.read_count, new.cached_count = self.read_count, self.cached_count
         new._positions = self._positions
@@ -324,6 +384,7 @@ class Chunk(NamedTuple):
     exprs: list[str | None]
     lines: list[int]
     findings: dict[str, tuple[Finding, ...]]
+    notices: dict[str, Notice]
     skipped: list[tuple[str, str]]
 
 

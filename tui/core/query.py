@@ -26,9 +26,11 @@ if TYPE_CHECKING:
     from tui.core.catalog import Catalog
     from tui.core.index import LicenseIndex
 
-KEYS = ("license", "class", "status", "rule", "path", "ext", "expr")
+KEYS = ("license", "class", "status", "source", "rule", "path", "ext", "expr")
 #: Keys whose unquoted values are split on commas into alternatives.
-_LIST_KEYS = frozenset({"license", "class", "status", "rule", "ext"})
+_LIST_KEYS = frozenset({"license", "class", "status", "source", "rule", "ext"})
+#: Where a file's effective licence comes from (``source:``; tui.core.evaluate.SOURCES).
+SOURCES = ("tag", "notice", "copying")
 _ID_RE = re.compile(r"[A-Za-z.0-9\-+]+")
 _OPERATORS = frozenset({"AND", "OR", "WITH"})
 _GLOB_CHARS = frozenset("*?[")
@@ -181,6 +183,10 @@ def _make_term(key: str, value: str, quoted: bool, negated: bool, start: int, of
             item = item.lower()
             if item not in STATUSES:
                 raise QueryError(f"unknown status {item!r} (one of {', '.join(STATUSES)})", offset)
+        elif key == "source":
+            item = item.lower()
+            if item not in SOURCES:
+                raise QueryError(f"unknown source {item!r} (one of {', '.join(SOURCES)})", offset)
         elif key == "class":
             item = item.lower()
             if item not in CLASSES:
@@ -313,7 +319,8 @@ def _cost(item: Term) -> int:
         return 0
     if item.key == "rule" and not item.negated:
         return 1
-    return {"status": 2, "license": 3, "class": 3, "expr": 3, "ext": 4, "path": 5, None: 6}.get(item.key, 6)
+    costs = {"status": 2, "source": 2, "license": 3, "class": 3, "expr": 3, "ext": 4, "path": 5, None: 6}
+    return costs.get(item.key, 6)
 
 
 def _apply(item: Term, index: LicenseIndex, selected: list[int] | None) -> list[int]:
@@ -330,9 +337,13 @@ def _apply(item: Term, index: LicenseIndex, selected: list[int] | None) -> list[
         codes = {STATUSES.index(v) for v in item.values}
         status = index.status
         return [i for i in rows if (status[i] in codes) is keep]
-    if item.key in ("license", "class", "expr"):
-        good = _matching_expressions(item, index)
-        exprs = index.exprs
+    if item.key == "source":
+        codes = {SOURCES.index(v) for v in item.values}
+        sources = index.effective_columns()[1]
+        return [i for i in rows if (sources[i] in codes) is keep]
+    if item.key in ("license", "class", "expr"):  # each file's effective licence: its tag's, notice's or COPYING's
+        exprs = index.effective_columns()[0]
+        good = _matching_expressions(item, exprs, index.catalog)
         return [i for i in rows if (exprs[i] in good) is keep]
     if item.key == "ext" and not any("." in v for v in item.values):
         wanted = set(item.values)
@@ -434,10 +445,9 @@ def _combine(hits: set[int] | list[int], negated: bool, selected: list[int] | No
     return [i for i in selected if (i in hit_set) is not negated]
 
 
-def _matching_expressions(item: Term, index: LicenseIndex) -> set[str]:
-    """The distinct expression strings of the index that satisfy a license/class/expr term."""
-    catalog = index.catalog
-    distinct = {e for e in set(index.exprs) if e is not None}
+def _matching_expressions(item: Term, exprs: Sequence[str | None], catalog: Catalog) -> set[str]:
+    """The distinct expression strings of *exprs* that satisfy a license/class/expr term."""
+    distinct = {e for e in set(exprs) if e is not None}
     if item.key == "expr":
         wanted = {v.upper() for v in item.values}
         return {e for e in distinct if same_expression(e) in wanted}
@@ -499,6 +509,8 @@ def _values_for(key: str, partial: str, catalog: Catalog | None, index: LicenseI
         return list(STATUSES)
     if key == "class":
         return list(CLASSES)
+    if key == "source":
+        return list(SOURCES)
     if key == "rule":
         from tui.core.rules import RULES
 
@@ -515,7 +527,7 @@ def _values_for(key: str, partial: str, catalog: Catalog | None, index: LicenseI
     if key == "path":
         return _path_children(index.paths, partial)
     if key == "expr":
-        return sorted({e for e in set(index.exprs) if e})
+        return sorted({e for e in set(index.effective_columns()[0]) if e})
     return []
 
 

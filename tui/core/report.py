@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from tui import __version__
 from tui.core.counting import FindingFilter, summarize
 from tui.core.evaluate import Record
+from tui.core.notices.notice import Notice
 from tui.core.rules import RULE_UNREADABLE, Finding
 from tui.core.scan import CANNOT_LIST
 from tui.core.status import STATUSES
@@ -227,7 +228,17 @@ def file_json(record: Record, keep: FindingFilter) -> dict:
         "status": record.status,
         "licenses": list(record.licenses),
         "findings": [_finding_json(f) for f in keep.apply(record.findings)],
+        "notice": None if record.notice is None else notice_json(record.notice),
+        "effective": None if record.effective is None else {"expression": printable(record.effective[0]),
+                                                            "source": record.effective[1]},
     }
+
+
+def notice_json(notice: Notice) -> dict:
+    """A file's ``"notice"``: where its licence notice is, what it grants, how well and by which rule."""
+    doc = notice.as_json()
+    doc["expression"] = printable(doc["expression"])
+    return doc
 
 
 def skipped_json(index: LicenseIndex, keep: FindingFilter) -> list[dict]:
@@ -299,7 +310,7 @@ def json_strings(texts: Sequence[str]) -> list[str]:
 
 def outcome_keys(index: LicenseIndex, rows: Sequence[int] | None = None) -> tuple[list[str], list[tuple]]:
     """The paths of *rows* (all files: None) and, for each, what its entry in a report depends on
-    besides its path: (status, expression, line, findings or None).
+    besides its path: (status, expression, line, findings or None, notice or None).
 
     Most files of a kernel share theirs with thousands of others (6.12: a few hundred distinct keys
     for 87,000 files), so a report formats each distinct key once."""
@@ -311,7 +322,8 @@ def outcome_keys(index: LicenseIndex, rows: Sequence[int] | None = None) -> tupl
         exprs = [index.exprs[i] for i in rows]
         lines = [index.lines[i] for i in rows]
     found = map(index.findings.get, paths) if index.findings else repeat(None)
-    return paths, list(zip(status, exprs, lines, found))
+    noticed = map(index.notices.get, paths) if index.notices else repeat(None)
+    return paths, list(zip(status, exprs, lines, found, noticed))
 
 
 def shared_tails(keys: Sequence[tuple], rows: Sequence[int] | None, tail: Callable[[int], str]) -> list[str]:

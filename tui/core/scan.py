@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from tui.core.headers import HEAD_SEARCH, MAX_LINES, Header, extract_header, header_from
+from tui.core.notices import candidates as _candidates
 
 HEAD_BYTES = 4096
 MAX_HEAD_BYTES = 1 << 18
@@ -32,6 +33,11 @@ except ImportError:  # pragma: no cover - depends on the install
     _fastread = None
 else:
     _fastread.configure(HEAD_BYTES, MAX_HEAD_BYTES, MAX_BODY_BYTES, HEAD_SEARCH, MAX_LINES)
+    if hasattr(_fastread, "configure_notices"):  # (a C reader built before notices: rebuilt on install)
+        _fastread.configure_notices(_candidates.LICENCE_WORDS, _candidates.LICENCE_TEXT, _candidates.HEAD_BYTES,
+                                    _candidates.TAGGED_HEAD)
+    else:
+        _fastread = None
 if os.environ.get("LICTREE_PURE_PYTHON"):
     _fastread = None
 #: Set by git hooks (or a user) to point git at another repository: the tree alone must decide.

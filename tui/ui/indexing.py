@@ -214,7 +214,7 @@ class Indexing:
         counter, self._counter = self._counter, DirCounter()
         if counter.files != len(index):  # from the cache, in one piece
             counter = DirCounter()
-            counter.add_columns(index.paths, index.status, index.exprs, index.findings)
+            counter.add_columns(index.paths, index.status, index.exprs, index.findings, index.notices)
         totals = counter.totals()
         del counter
         index.adopt_dirs(totals)  # the same counts: not counted a second time

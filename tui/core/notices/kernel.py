@@ -71,6 +71,12 @@ def read_notice(notice: Notice, comments: list[tuple[int, str]], catalog: Any = 
     unversioned = "GPL-2.0-only"
     if _COPYING_RE.search(text):
         unversioned = copying_licence(catalog)
-    expression = _ID_RE.sub(lambda m: unversioned if m.group(0) in _UNVERSIONED_GPL else m.group(0), expression)
-    expression = respell(expression, catalog)
-    return replace(notice, expression=expression)
+    read = _ID_RE.sub(lambda m: unversioned if m.group(0) in _UNVERSIONED_GPL else m.group(0), expression)
+    return replace(notice, expression=_deduplicated(respell(read, catalog)), unversioned=read != expression)
+
+
+def _deduplicated(expression: str) -> str:
+    """A choice of plain ids with each once ("GPL-2.0-only OR GPL-2.0-only OR MIT" after respelling)."""
+    if "(" in expression or " AND " in expression or " WITH " in expression:
+        return expression
+    return " OR ".join(dict.fromkeys(part.strip() for part in expression.split(" OR ")))

@@ -25,10 +25,17 @@ from rapidfuzz.distance import LCSseq
 
 from tui.core.notices import index as index_module
 from tui.core.notices import kernel
+from tui.core.notices.candidates import (  # noqa: F401 (needs_matching and the constants: the matcher's API)
+    HEAD_BYTES,
+    LICENCE_TEXT,
+    LICENCE_WORDS,
+    TAGGED_HEAD,
+    has_licence_words,
+    needs_matching,
+)
 from tui.core.notices.data import TOKEN_RE
 from tui.core.notices.notice import Notice
 
-HEAD_BYTES = 16384
 HEAD_LINES = 200
 MAX_TOKENS = 3000
 #: Seed postings visited per file at most (a comment of licence lines repeated over and over).
@@ -346,38 +353,6 @@ def match_tokens(words: list[str], lines: list[int], idx: index_module.Index) ->
     main = max(taken, key=lambda m: m.matched)
     return Notice(expression, lines[taken[0].start], lines[taken[-1].end - 1], score,
                   idx.rule_ids[main.rule], tuple(idx.rule_ids[m.rule] for m in taken))
-
-
-#: Words that make a comment worth matching (in lower case); a head without any of them has no notice.
-LICENCE_WORDS = (b"licen", b"gpl", b"permission", b"redistribut", b"public domain", b"free software", b"copyleft",
-                 b"warrant", b"bsd", b"mit ", b"mit-", b"mit/", b"apache", b"mozilla")
-#: What makes a tagged file's head hold licence text besides its tag (then its notice is matched too).
-LICENCE_TEXT = (b"permission", b"redistribut", b"free software", b"general public", b"licensed under",
-                b"licenced under", b"under the terms", b"warrant", b"dual licen", b"dual-licen", b"public domain")
-
-
-TAGGED_HEAD = 6144
-
-
-def has_licence_words(head: bytes) -> bool:
-    """Whether *head* holds a word of LICENCE_WORDS: a few substring searches of its lower-case copy
-    (a case-insensitive regex is ten times slower on the 16 KiB of a file without any)."""
-    low = head.lower()
-    return any(word in low for word in LICENCE_WORDS)
-
-
-def needs_matching(head: bytes, tagged: bool) -> bool:
-    """Whether a file's head (its first ``HEAD_BYTES``) is worth matching: an untagged file with a
-    licence word, a tagged one whose head holds licence text besides the tag line. Cheap."""
-    if tagged:  # the notice of a tagged file sits beside its tag at the top: its first TAGGED_HEAD bytes
-        low = head[:TAGGED_HEAD].lower()
-        at = low.find(b"spdx-license-identifier")
-        if at >= 0:  # the tag line itself is not licence text
-            end = low.find(b"\n", at)
-            low = low[:at] + (low[end:] if end >= 0 else b"")
-        return any(words in low for words in LICENCE_TEXT)
-    low = head[:HEAD_BYTES].lower()
-    return any(word in low for word in LICENCE_WORDS)
 
 
 def find_notice(data: bytes, path: str = "", catalog: object | None = None,

@@ -16,6 +16,8 @@ class Notice:
     score: int  # 0-100
     rule: str  # id of the main matched rule in the data set (its file name)
     rules: tuple[str, ...] = ()  # every rule matched, in order of position
+    #: Whether the kernel's reading of an unversioned GPL (GPL-2.0, as module.h reads "GPL") made the expression.
+    unversioned: bool = False
 
     def as_json(self) -> dict:
         """The ``"notice"`` value of a file in ``check --format json`` (issue 13)."""

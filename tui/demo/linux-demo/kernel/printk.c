@@ -1,6 +1,6 @@
 /*
- * printk.c - an untagged file: no SPDX-License-Identifier, so the
- * COPYING default (GPL-2.0 WITH Linux-syscall-note) applies.
+ * printk.c - an untagged file with no notice either: the tree's
+ * COPYING default applies.
  */
 int demo_printk(const char *fmt)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * Dual-licensed network driver (lictree demo).
+ * A network driver offered under two terms (lictree demo).
  */
 #include <linux/module.h>
 

@@ -1,5 +1,5 @@
 /*
- * crc.c from demo-lib: untagged, with a LICENCE file in its directory.
+ * crc.c from demo-lib: untagged; the file beside it says on what terms.
  */
 unsigned int demo_crc(const unsigned char *p, int n)
 {

@@ -1,0 +1,41 @@
+"""Which files are worth matching for a licence notice: a cheap test on the bytes the scan has read
+anyway, made in C by the C reader (``_fastread.notice_candidate``, configured from these constants by
+``tui.core.scan``) and here for the Python reader, so the two cannot drift.
+
+Light on purpose (no matcher, no rapidfuzz): the scan imports it for every run.
+"""
+
+from __future__ import annotations
+
+#: How much of a file's head a notice is looked for in (the matcher reads the comments in it).
+HEAD_BYTES = 16384
+#: The notice of a tagged file sits beside its tag at the top: its first TAGGED_HEAD bytes.
+TAGGED_HEAD = 6144
+#: Words that make a comment worth matching (in lower case); a head without any of them has no notice.
+LICENCE_WORDS = (b"licen", b"gpl", b"permission", b"redistribut", b"public domain", b"free software", b"copyleft",
+                 b"warrant", b"bsd", b"mit ", b"mit-", b"mit/", b"apache", b"mozilla")
+#: What makes a tagged file's head hold licence text besides its tag (then its notice is matched too).
+LICENCE_TEXT = (b"permission", b"redistribut", b"free software", b"general public", b"licensed under",
+                b"licenced under", b"under the terms", b"warrant", b"dual licen", b"dual-licen", b"public domain")
+
+
+def has_licence_words(head: bytes) -> bool:
+    """Whether *head* holds a word of LICENCE_WORDS: a few substring searches of its lower-case copy
+    (a case-insensitive regex is ten times slower on the 16 KiB of a file without any)."""
+    low = head.lower()
+    return any(word in low for word in LICENCE_WORDS)
+
+
+def needs_matching(head: bytes, tagged: bool) -> bool:
+    """Whether a file's head is worth matching: an untagged file with a licence word in its first
+    HEAD_BYTES, a tagged one whose first TAGGED_HEAD bytes hold licence text besides the tag line
+    (the bytes from the first "spdx-license-identifier" to the end of its line). Cheap."""
+    if tagged:
+        low = head[:TAGGED_HEAD].lower()
+        at = low.find(b"spdx-license-identifier")
+        if at >= 0:  # the tag line itself is not licence text
+            end = low.find(b"\n", at)
+            low = low[:at] + (low[end:] if end >= 0 else b"")
+        return any(words in low for words in LICENCE_TEXT)
+    low = head[:HEAD_BYTES].lower()
+    return any(word in low for word in LICENCE_WORDS)

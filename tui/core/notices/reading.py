@@ -1,0 +1,84 @@
+"""A file's notice as the scan reads it: the matcher's answer, or the line of a comment that reads like
+a licence but matches no rule (for unrecognised-notice), and the fingerprint cached outcomes go with.
+
+Notices are on whenever the rule data (the licensedcode-data package) and the matcher are installed
+(both are dependencies of lictree); without them the scan goes on with no notices (``available``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+
+from tui.core.notices.candidates import HEAD_BYTES, has_licence_words
+from tui.core.notices.notice import Notice
+
+#: What makes a leading comment "read like a licence" (issue 13's unrecognised-notice).
+LICENCE_LIKE = re.compile(r"licen[cs]e|permission|redistribut|\bGPL", re.I)
+_NOT_NOTICE = re.compile(r"SPDX-License-Identifier|MODULE_LICENSE", re.I)
+
+_FINGERPRINT: list[str] = []
+_AVAILABLE: list[bool] = []
+
+
+def available() -> bool:
+    """Whether notices can be read here: the rule data and the matcher are importable."""
+    if not _AVAILABLE:
+        import importlib.util
+
+        _AVAILABLE.append(all(importlib.util.find_spec(name) is not None for name in ("licensedcode", "rapidfuzz")))
+    return _AVAILABLE[0]
+
+
+def fingerprint() -> str:
+    """Changes when the rule data or the matcher's code does: cached notices are then read again."""
+    if not _FINGERPRINT:
+        digest = hashlib.sha1()
+        if available():
+            from importlib.metadata import PackageNotFoundError, version
+
+            try:
+                digest.update(version("licensedcode-data").encode())
+            except PackageNotFoundError:
+                digest.update(b"unpackaged")
+            here = os.path.dirname(os.path.abspath(__file__))
+            for name in sorted(os.listdir(here)):
+                if name.endswith((".py", ".c")):
+                    with open(os.path.join(here, name), "rb") as handle:
+                        digest.update(name.encode() + b"\0" + handle.read())
+        else:
+            digest.update(b"no notices")
+        _FINGERPRINT.append(digest.hexdigest()[:12])
+    return _FINGERPRINT[0]
+
+
+def read_head(base: str, path: str) -> bytes:
+    """The first HEAD_BYTES of a file (b"" when it cannot be read: it vanished or changed kind)."""
+    try:
+        fd = os.open(os.path.join(base, path) if base else path,
+                     os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError:
+        return b""
+    try:
+        return os.read(fd, HEAD_BYTES)
+    except OSError:
+        return b""
+    finally:
+        os.close(fd)
+
+
+def read_notice(head: bytes, path: str, catalog: object | None = None) -> tuple[Notice | None, int]:
+    """(notice, 0) when the leading comments of *head* grant a licence; (None, line) when they hold a
+    comment that reads like a licence (``LICENCE_LIKE``) but matches no rule well enough; (None, 0)."""
+    if not available() or not has_licence_words(head[:HEAD_BYTES]):
+        return None, 0
+    from tui.core.notices import match
+
+    notice = match.find_notice(head, path, catalog)
+    if notice is not None:
+        return notice, 0
+    for number, text in match.leading_comments(head[:HEAD_BYTES], path):
+        if LICENCE_LIKE.search(text) and not _NOT_NOTICE.search(text):
+            return None, number
+    return None, 0
