@@ -13,6 +13,24 @@ from tui.cli import demo_tree
 DEMO = Path(demo_tree())
 
 
+@pytest.fixture(autouse=True, scope="session")
+def notice_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One place for the licence-notice rule index in this run, whatever cache directory each test has:
+    $LICTREE_NOTICE_INDEX_DIR when set (.ci/run shares one between its runs), else a directory of the
+    run's own. Built first thing (~10-30 s the first time), so that no test sees a first run's build."""
+    from tui.core.notices import index as notice_index
+
+    saved = os.environ.get(notice_index.INDEX_DIR_ENV)
+    where = Path(saved) if saved else tmp_path_factory.mktemp("notice-index")
+    os.environ[notice_index.INDEX_DIR_ENV] = str(where)
+    notice_index.ensure_built()
+    yield where
+    if saved is None:
+        os.environ.pop(INDEX_DIR_ENV, None)
+    else:
+        os.environ[INDEX_DIR_ENV] = saved
+
+
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own XDG cache dir, so no test sees another's cached verdicts."""

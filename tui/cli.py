@@ -91,6 +91,15 @@ def _tree_place(args: argparse.Namespace):  # noqa: ANN202 - tree.TreePlace, imp
     return find_tree(_tree_path(args))
 
 
+def notice_progress(what: str, done: int, total: int) -> None:
+    """Say on stderr how the licence-notice rule index is built (the first run with a version of the rule
+    data: seconds), at most every tenth of the way."""
+    step = max(1, total // 10)
+    if done == 0 or done >= total or done % step == 0:
+        print(f"lictree: building the licence-notice rule index (once per data version): {what} {done}/{total}",
+              file=sys.stderr, flush=True)
+
+
 def _fail(message: str) -> int:
     from tui.core.report import printable
 
@@ -183,7 +192,7 @@ def run_check(args: argparse.Namespace) -> int:
     listed = _Listed(started)
     try:
         index = build_index(root, use_cache=not args.no_cache, listing=listed if started else None, context=context,
-                            scope=scope)
+                            scope=scope, notice_progress=notice_progress)
     except TreeError as exc:
         return _fail(str(exc))
     if args.watch:
@@ -335,7 +344,7 @@ def run_export(args: argparse.Namespace) -> int:
     listed = _Listed(started)
     try:
         index = build_index(root, use_cache=not args.no_cache, listing=listed if started else None, context=context,
-                            scope=scope)
+                            scope=scope, notice_progress=notice_progress)
         positions = query.matches(index) if query else None
 
         def written(report: object) -> None:

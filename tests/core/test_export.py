@@ -73,7 +73,7 @@ def test_json_of_a_filter_has_only_the_matching_files(capsys, tmp_path):
     assert paths == {"drivers/gpu/amd/amd_demo.c",  # untagged: its notice grants MIT
                      "drivers/misc/badexception.c", "drivers/misc/chain.c", "drivers/misc/lowercase.c",
                      "drivers/net/foo.c", "drivers/net/foo.h"}
-    assert doc["summary"]["files"] == 5 and doc["filter"] == "license:MIT"
+    assert doc["summary"]["files"] == 6 and doc["filter"] == "license:MIT"
     assert doc["summary"]["statuses"]["invalid"] == 2
 
 

@@ -155,7 +155,11 @@ def test_directory_counts_match_a_plain_count_and_ties_go_by_name(demo_copy: Pat
         inside = [r for r in index if not directory or r.path.startswith(directory + "/")]
         assert stats.files == len(inside), directory
         assert +stats.statuses == Counter(r.status for r in inside), directory
-        assert +stats.licenses == Counter(r.expression for r in inside if r.status == "valid"), directory
+        # tags and notices: what files grant explicitly (the COPYING default counts only in sources)
+        granted = [r.effective for r in inside if r.effective and (r.status == "valid" or r.effective[1] == "notice")]
+        assert +stats.licenses == Counter(expression for expression, _source in granted), directory
+        assert +stats.sources == Counter(r.effective[1] for r in inside if r.effective), directory
+        assert stats.sources["tag"] >= stats.statuses["valid"], directory
         assert stats.findings == sum(1 for r in inside if r.findings), directory
         ranked = stats.ranked()
         assert ranked == sorted(ranked, key=lambda kv: (-kv[1], kv[0]))

@@ -86,6 +86,7 @@ def idx(tmp_path_factory: pytest.TempPathFactory) -> notices_index.Index:
     into the cache directory, atomically), then loaded from there."""
     cache = tmp_path_factory.mktemp("notices-cache")
     saved_env, saved_loaded = os.environ.get("XDG_CACHE_HOME"), notices_index._loaded
+    saved_dir = os.environ.pop(notices_index.INDEX_DIR_ENV, None)  # into the cache directory, as a user's
     os.environ["XDG_CACHE_HOME"] = str(cache)
     notices_index._loaded = None
     try:
@@ -104,6 +105,8 @@ def idx(tmp_path_factory: pytest.TempPathFactory) -> notices_index.Index:
         else:
             os.environ["XDG_CACHE_HOME"] = saved_env
         notices_index._loaded = saved_loaded
+        if saved_dir is not None:
+            os.environ[notices_index.INDEX_DIR_ENV] = saved_dir
 
 
 @pytest.fixture(scope="module")

@@ -54,7 +54,8 @@ def test_license_matches_either_side_of_a_dual_license_in_any_case(small):
 def test_license_aliases_come_from_the_licenses_file(small):
     # LICENSES/preferred/GPL-2.0 lists GPL-2.0, GPL-2.0-only, GPL-2.0+ and GPL-2.0-or-later
     gpl = {"a.c", "b.c", "c.c", "g.h", "h.c", "drivers/usb/core/hub.c", "drivers/usb/Makefile", "tools/.h",
-           "tools/x.hh", "docs/my notes.txt", "docs/USB-guide.rst", "scripts/spdxexclude"}
+           "tools/x.hh", "docs/my notes.txt", "docs/USB-guide.rst", "scripts/spdxexclude",
+           "e.c"}  # untagged, no notice: the COPYING default (GPL-2.0 WITH Linux-syscall-note) is its licence
     assert names(small, "license:GPL-2.0-only") == gpl
     assert names(small, "license:GPL-2.0-only") == names(small, "license:gpl-2.0-or-later")
     assert names(small, "license:=GPL-2.0-only") == {"b.c"}
@@ -70,7 +71,9 @@ def test_license_looks_at_the_written_ids_of_invalid_tags_too(small):
 def test_classes(small):
     assert names(small, "class:dual") == {"g.h", "drivers/net/x.c"}
     assert names(small, "class:exception") >= {"g.h"}
-    assert "e.c" not in names(small, "class:preferred") and "f.c" not in names(small, "class:preferred")
+    assert "f.c" not in names(small, "class:preferred")  # an invalid tag's ids are in no class
+    assert "e.c" in names(small, "class:preferred")  # untagged: the COPYING default's class
+    assert "e.c" not in names(small, "class:preferred source:tag")
     assert names(small, "class:deprecated") == set()
 
 
@@ -274,8 +277,10 @@ def test_summary_of_the_whole_tree_agrees_with_check_json(demo):
     assert sum(summary["statuses"].values()) == summary["files"] == len(demo)
     assert sum(summary["expressions"].values()) == summary["statuses"]["valid"]
     assert sum(summary["invalid_expressions"].values()) == summary["statuses"]["invalid"]
-    assert summary["licenses"]["MIT"] == len(names(demo, "license:=MIT status:valid"))
-    assert summary["classes"]["dual"] == len(names(demo, "class:dual status:valid"))
+    # licences count each file's effective licence (tag, notice or COPYING default); an invalid tag counts in none
+    assert summary["licenses"]["MIT"] == len(names(demo, "license:=MIT -status:invalid"))
+    assert summary["classes"]["dual"] == len(names(demo, "class:dual -status:invalid"))
+    assert summary["sources"]["notice"] == len(names(demo, "source:notice")) > 0
 
 
 def test_summary_follows_the_selection(demo):
@@ -283,8 +288,8 @@ def test_summary_follows_the_selection(demo):
     summary = summarize(demo, positions)
     assert summary["files"] == len(positions)
     assert summary["statuses"]["invalid"] == 4
-    assert summary["statuses"]["untagged"] == 0
-    assert "LT100" not in summary["rules"]
+    assert summary["statuses"]["untagged"] == 2  # with notices: drivers/gpu/amd/amd_demo.c, drivers/staging/oldboard.c
+    assert "LT100" not in summary["rules"] and summary["rules"]["LT600"] == 2
     top = summary["directories"][0]
     assert top == {"path": "drivers/misc", "files": len(names(demo, "path:drivers/misc")),
                    "problems": 5, "with_findings": 6}  # 4 invalid, twotags.c (LT105), lowercase.c (LT106)
@@ -302,17 +307,24 @@ def test_summary_respects_the_rule_filter(demo):
 
 def test_a_license_is_counted_once_whatever_the_spelling(demo):
     """Every Valid-License-Identifier of one LICENSES/ file is one license: GPL-2.0, GPL-2.0-only and
-    GPL-2.0-or-later tags all count under GPL-2.0, with the spellings listed under it."""
+    GPL-2.0-or-later (from tags, notices or the COPYING default) all count under GPL-2.0, with the spellings
+    listed under it."""
     summary = summarize(demo, None, FindingFilter())
     catalog = demo.catalog
     gpl = catalog.license("GPL-2.0")
-    spelled_in_tree = {i for r in demo if r.status == "valid" for i in r.licenses if catalog.license(i) is gpl}
+
+    def ids(record):
+        if record.effective is None or record.status == "invalid":
+            return ()
+        return demo.ctx.effective_licenses(record.effective[0])
+
+    spelled_in_tree = {i for r in demo for i in ids(r) if catalog.license(i) is gpl}
     assert len(spelled_in_tree) > 1  # the demo writes GPL-2.0 several ways
     assert not spelled_in_tree - {"GPL-2.0"} & set(summary["licenses"])  # no spelling counted as its own license
-    tagged = [r for r in demo if r.status == "valid" and any(catalog.license(i) is gpl for i in r.licenses)]
-    assert summary["licenses"]["GPL-2.0"] == len(tagged)
+    counted = [r for r in demo if any(catalog.license(i) is gpl for i in ids(r))]
+    assert summary["licenses"]["GPL-2.0"] == len(counted)
     assert set(summary["license_spellings"]["GPL-2.0"]) == spelled_in_tree
     for spelling, n in summary["license_spellings"]["GPL-2.0"].items():
-        assert n == sum(1 for r in tagged if spelling in r.licenses)
+        assert n == sum(1 for r in counted if spelling in ids(r))
     # The filter the summary row uses shows exactly the files it counts.
-    assert len(names(demo, "license:GPL-2.0 status:valid")) == summary["licenses"]["GPL-2.0"]
+    assert len(names(demo, "license:GPL-2.0 -status:invalid")) == summary["licenses"]["GPL-2.0"]

@@ -80,6 +80,13 @@ TRIGGERS: list[tuple[str, str, str]] = [
     ("unknown.c", C.format("GPL-2.0") + 'MODULE_LICENSE("BSD");\n', "LT501"),
     ("closed.c", C.format("GPL-2.0") + 'MODULE_LICENSE("Proprietary");\n', "LT502"),
     ("history.c", C.format("GPL-2.0 AND MIT") + 'MODULE_LICENSE("GPL and additional rights");\n', "LT503"),
+    ("noticed.c", "/*\n * This program is free software; you can redistribute it and/or modify it under the\n"
+     " * terms of the GNU General Public License version 2 as published by the Free Software Foundation.\n */\n",
+     "LT600"),
+    ("contradicted.c", "// SPDX-License-Identifier: MIT\n/*\n * This program is free software; you can redistribute it and/or\n"
+     " * modify it under the terms of the GNU General Public License version 2 as published by the\n"
+     " * Free Software Foundation.\n */\n", "LT601"),
+    ("unrecognised.c", "/*\n * Use of this file is subject to the licence terms of the Frobnicator Guild.\n */\n", "LT602"),
     ("LICENSES/preferred/Binary", b"\0\1Valid-License-Identifier: X\n", "LT900"),
     ("LICENSES/preferred/NoURL", "Valid-License-Identifier: NoURL\nUsage-Guidance:\n x\nLicense-Text:\nt\n", "LT901"),
     ("LICENSES/preferred/MIT-again", "Valid-License-Identifier: MIT\nSPDX-URL: u\nUsage-Guidance:\n x\n"
@@ -130,7 +137,8 @@ def test_every_rule_has_a_trigger_fixture_and_metadata():
 def test_each_trigger_fires_only_the_rules_it_is_about(triggered: dict):
     # A fixture for one rule does not drag in unrelated findings (beyond the LICENSES/ drift notes).
     expected_extra = {"untagged.c": set(), "arch/x86/include/uapi/asm/bare.h": {"LT100"},
-                      "late.c": {"LT201"}, "unknown.c": set(), "mismatch.c": set()}
+                      "late.c": {"LT201"}, "unknown.c": set(), "mismatch.c": set(),
+                      "unrecognised.c": {"LT100"}}
     for path, _content, rule_id in TRIGGERS:
         if path.startswith("LICENSES/"):
             continue

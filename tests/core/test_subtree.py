@@ -133,7 +133,7 @@ def test_text_output_paths_are_relative_to_the_tree_root_and_ids_checked_against
         in lines
     paths = {LINE_RE.match(line)["path"] for line in lines[:-1]}
     assert paths and all(path.startswith("drivers/") for path in paths)
-    assert re.match(r"^13 files under drivers: .*\(ids checked against LICENSES/\)$", lines[-1])
+    assert re.match(r"^16 files under drivers: .*\(ids checked against LICENSES/\)$", lines[-1])
     # A file: that one file, by its tree-relative path.
     code, out, _ = run(capsys, "check", str(DEMO / "drivers/misc/typo.c"))
     assert code == 1 and out.splitlines()[0].startswith("drivers/misc/typo.c:1: error LT101 ")
@@ -218,10 +218,10 @@ def test_a_scoped_run_uses_the_whole_trees_cache_and_never_replaces_it(capsys, d
     code, whole_text, _ = run(capsys, "check", str(demo_copy))  # the whole tree, its report kept with the cache
     saved = _cache_files(demo_copy)
     index = build_index(str(demo_copy), scope="drivers")
-    assert index.read_count == 0 and len(index) == 13 and all(p.startswith("drivers/") for p in index.paths)
+    assert index.read_count == 0 and len(index) == 16 and all(p.startswith("drivers/") for p in index.paths)
     code, out, _ = run(capsys, "check", str(demo_copy / "drivers"))
     assert out != whole_text and all(line.startswith("drivers/") for line in out.splitlines()[:-1])
-    assert out.splitlines()[-1].startswith("13 files under drivers: ")
+    assert out.splitlines()[-1].startswith("16 files under drivers: ")
     assert _cache_files(demo_copy) == saved  # nothing was read: the whole tree's cache is left as it was
     assert run(capsys, "check", str(demo_copy))[1] == whole_text
 

@@ -41,6 +41,19 @@ READ_BATCH = 128
 PARTIAL_SIGNATURE = "partial"
 #: progress(batch, done, total): called with each batch of (path, outcome) as files are read.
 ProgressFn = Callable[[list[tuple[str, Outcome]], int, int], None]
+#: notice_progress(what, done, total): while the notice rule index is built (``build_index``).
+NoticeProgressFn = Callable[[str, int, int], None]
+
+
+def _prepare_notices(progress: NoticeProgressFn | None) -> None:
+    """Before files are read: the notice rule index built, if notices are on and it is missing."""
+    if notice_reading.available():
+        from tui.core.notices import index as notice_index
+
+        try:
+            notice_index.ensure_built(progress)
+        except OSError:
+            pass  # the readers build (or fail to build) it themselves: a notice is then None
 
 
 class GitJob(NamedTuple):
@@ -322,6 +335,7 @@ def build_index(
     listing: Callable[[], Listing] | None = None,
     context: Context | None = None,
     scope: str = "",
+    notice_progress: NoticeProgressFn | None = None,
 ) -> LicenseIndex:
     """Index *root*: list its files, reuse cached verdicts of unchanged ones, read the rest.
 
@@ -337,10 +351,13 @@ def build_index(
     scope is listed and read. The tree's cache is used: the scope's files are looked up in it by
     key, and those read anew are merged into it (the other files' verdicts are kept; the merged
     cache is then trusted file by file only, never wholesale).
+
+    *notice_progress*: told (what, done, total) while the licence-notice rule index is built, the first
+    time files are read with a version of the rule data (``notices.index.ensure_built``: seconds).
     """
     root = check_root(root)
     if scope:
-        return _build_scoped(root, scope, use_cache, workers, progress, listing, context)
+        return _build_scoped(root, scope, use_cache, workers, progress, listing, context, notice_progress)
     finish_listing = listing or start_listing(root)
     ctx = context if context is not None else Context(root)
     fingerprint = ctx.fingerprint
@@ -355,6 +372,7 @@ def build_index(
         if progress:
             progress([], len(index.paths), len(index.paths))
         return index
+    _prepare_notices(notice_progress)
     if cached is not None:
         keys = _fill_partial(index, listing, cached, workers, progress)
     else:
@@ -365,7 +383,8 @@ def build_index(
 
 
 def _build_scoped(root: str, scope: str, use_cache: bool, workers: int | None, progress: ProgressFn | None,
-                  listing: Callable[[], Listing] | None, context: Context | None) -> LicenseIndex:
+                  listing: Callable[[], Listing] | None, context: Context | None,
+                  notice_progress: NoticeProgressFn | None = None) -> LicenseIndex:
     """``build_index`` of the files at or below *scope*."""
     if not os.path.lexists(os.path.join(root, scope)):
         raise TreeError(f"{os.path.join(root, scope)}: no such file or directory")
@@ -393,6 +412,7 @@ def _build_scoped(root: str, scope: str, use_cache: bool, workers: int | None, p
     index = LicenseIndex(root, ctx, found)
     index.scope = scope
     index.skipped = skipped_in(found.skipped, scope)
+    _prepare_notices(notice_progress)
     kept_keys = _fill_partial(index, part, cached, workers, progress)
     if use_cache and index.read_count:
         cache_mod.save(root, fingerprint, _merged_payload(cached, index, kept_keys, scope))

@@ -208,11 +208,16 @@ def build(directory: str | None = None, progress: Progress | None = None) -> Ind
                  {first: tuple(sorted(lengths)) for first, lengths in short_first.items()})
 
 
+#: Where the rule index is kept, when set: else the cache directory (the test suite points all its tests,
+#: each with a cache directory of its own, at one place, so the index is built once a run).
+INDEX_DIR_ENV = "LICTREE_NOTICE_INDEX_DIR"
+
+
 def index_path(version: str) -> str:
     from tui.core.cache import cache_dir
 
     safe = "".join(c if c.isalnum() or c in ".-" else "_" for c in version)
-    return os.path.join(cache_dir(), f"notices-{FORMAT}-{safe}.pickle")
+    return os.path.join(os.environ.get(INDEX_DIR_ENV) or cache_dir(), f"notices-{FORMAT}-{safe}.pickle")
 
 
 _DERIVED = ("lengths", "n_seeds")
@@ -312,3 +317,17 @@ def _main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(_main(sys.argv[1:]))
+
+
+def ensure_built(progress: Progress | None = None) -> bool:
+    """Build the index into the cache directory now, if it is not there yet, without loading it here: a
+    scan calls this before it forks its reader processes, which then only load it (rather than each
+    building it). *progress* is told (what, done, total) while building. Whether the index is there."""
+    version = data.data_version()
+    path = index_path(version)
+    if os.path.exists(path):
+        return True
+    if _build_in_child(path, progress):
+        return True
+    get_index(progress)  # built in this process (and kept loaded)
+    return os.path.exists(path)

@@ -75,7 +75,10 @@ def read_notice(head: bytes, path: str, catalog: object | None = None) -> tuple[
         return None, 0
     from tui.core.notices import match
 
-    notice = match.find_notice(head, path, catalog)
+    try:
+        notice = match.find_notice(head, path, catalog)
+    except OSError:  # the rule data or its index cannot be read (NoticeDataMissing is one): no notices
+        return None, 0
     if notice is not None:
         return notice, 0
     for number, text in match.leading_comments(head[:HEAD_BYTES], path):

@@ -1,0 +1,202 @@
+"""Licence notices in the scan (issue 13): what `lictree check` says of a file's notice, for both readers,
+warm and cold, and on bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import READERS, use_reader, write_tree
+from tui.cli import main
+from tui.core import build, query
+from tui.core.counting import summarize
+from tui.core.notices import candidates
+
+MIT = """Permission is hereby granted, free of charge, to any person obtaining a
+copy of this software and associated documentation files (the "Software"),
+to deal in the Software without restriction, including without limitation
+the rights to use, copy, modify, merge, publish, distribute, sublicense,
+and/or sell copies of the Software, and to permit persons to whom the
+Software is furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in
+all copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT.  IN NO EVENT SHALL
+THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
+THE SOFTWARE."""
+
+GPL_PLUS = """This program is free software; you can redistribute it and/or modify
+it under the terms of the GNU General Public License as published by
+the Free Software Foundation; either version 2 of the License, or
+(at your option) any later version."""
+
+GPL_UNVERSIONED = """This software may be used and distributed according to the terms
+of the GNU General Public License, incorporated herein by reference."""
+
+
+def block(text: str, first: str = "/*") -> str:
+    return first + "\n" + "".join(f" * {line}".rstrip() + "\n" for line in text.splitlines()) + " */\n"
+
+
+FILES = {
+    "drivers/mit.c": block("Copyright 2020 A. Vendor\n\n" + MIT) + "int a;\n",
+    "drivers/mit.h": block(MIT) + "int b;\n",
+    "drivers/plus.c": block(GPL_PLUS) + "int c;\n",
+    "scripts/tool.sh": "#!/bin/sh\n" + "".join(f"# {line}\n" for line in GPL_PLUS.splitlines()) + "echo hi\n",
+    "drivers/retagged.c": "// SPDX-License-Identifier: GPL-2.0-only\n" + block(GPL_PLUS) + "int d;\n",
+    "drivers/agreed.c": "// SPDX-License-Identifier: GPL-2.0+\n" + block(GPL_PLUS) + "int e;\n",
+    "drivers/old.c": "// SPDX-License-Identifier: GPL-1.0+\n" + block(GPL_UNVERSIONED) + "int f;\n",
+    "drivers/odd.c": block("This file may be shared under the licence of the frobnicator project, see permission.txt")
+    + "int g;\n",
+    "drivers/plain.c": block("A driver for nothing in particular.") + "int h;\n",
+}
+
+
+def check_json(root, *extra: str) -> dict:
+    from io import StringIO
+    from unittest import mock
+
+    out = StringIO()
+    with mock.patch("sys.stdout", out):
+        main(["check", str(root), "--format", "json", *extra])
+    return json.loads(out.getvalue())
+
+
+def by_path(doc: dict) -> dict[str, dict]:
+    return {entry["path"]: entry for entry in doc["files"]}
+
+
+@pytest.fixture
+def tree(tmp_path):
+    return write_tree(tmp_path / "tree", FILES)
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_an_untagged_files_notice_is_its_effective_licence_and_the_tag_to_add(tree, monkeypatch, reader):
+    use_reader(monkeypatch, reader)
+    files = by_path(check_json(tree))
+    mit = files["drivers/mit.c"]
+    assert mit["status"] == "untagged"  # spdxcheck's status does not change
+    assert mit["notice"]["expression"] == "MIT" and (mit["notice"]["line"], mit["notice"]["end_line"]) == (4, 20)
+    assert mit["notice"]["score"] >= 90 and mit["notice"]["rule"]
+    assert mit["effective"] == {"expression": "MIT", "source": "notice"}
+    rules = [f["rule"] for f in mit["findings"]]
+    assert rules == ["LT600"]  # it replaces LT100's "the COPYING default applies"
+    assert "add '// SPDX-License-Identifier: MIT' on line 1" in mit["findings"][0]["message"]
+    assert "add '/* SPDX-License-Identifier: MIT */' on line 1" in files["drivers/mit.h"]["findings"][0]["message"]
+    assert files["drivers/plus.c"]["effective"] == {"expression": "GPL-2.0-or-later", "source": "notice"}
+    assert "add '# SPDX-License-Identifier: GPL-2.0-or-later' on line 2" in \
+        files["scripts/tool.sh"]["findings"][0]["message"]
+    plain = files["drivers/plain.c"]
+    assert plain["notice"] is None and [f["rule"] for f in plain["findings"]] == ["LT100"]
+    assert plain["effective"] == {"expression": "GPL-2.0 WITH Linux-syscall-note", "source": "copying"}
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_a_tag_the_notice_disagrees_with_is_an_error(tree, monkeypatch, reader):
+    use_reader(monkeypatch, reader)
+    files = by_path(check_json(tree))
+    retagged = files["drivers/retagged.c"]
+    assert retagged["effective"] == {"expression": "GPL-2.0-only", "source": "tag"}
+    assert retagged["notice"]["expression"] == "GPL-2.0-or-later"
+    (finding,) = [f for f in retagged["findings"] if f["rule"] == "LT601"]
+    assert finding["severity"] == "error" and finding["line"] == 1
+    assert "any later version" in finding["message"] and "lines 3-6" in finding["message"]
+    assert not [f for f in files["drivers/agreed.c"]["findings"] if f["rule"] == "LT601"]
+    # an unversioned GPL notice is GPL-2.0 as module.h reads it; the kernel's conversion tagged such files GPL-1.0+
+    old = files["drivers/old.c"]
+    assert old["notice"]["expression"] == "GPL-2.0-only"
+    assert not [f for f in old["findings"] if f["rule"] == "LT601"]
+
+
+def test_a_licence_like_comment_that_matches_nothing_is_for_review(tree):
+    odd = by_path(check_json(tree))["drivers/odd.c"]
+    assert odd["notice"] is None
+    assert [(f["rule"], f["severity"], f["line"]) for f in odd["findings"]] == [("LT100", "warning", None),
+                                                                                 ("LT602", "info", 2)]
+
+
+def test_the_rules_are_selectable(tree):
+    files = by_path(check_json(tree, "--select", "LT601"))
+    assert files["drivers/mit.c"]["findings"] == []
+    assert [f["rule"] for f in files["drivers/retagged.c"]["findings"]] == ["LT601"]
+
+
+def test_both_readers_and_a_warm_run_agree(tree, monkeypatch):
+    cold = check_json(tree)
+    warm = check_json(tree)
+    use_reader(monkeypatch, "python")
+    python = check_json(tree, "--no-cache")
+    assert by_path(cold) == by_path(warm) == by_path(python)
+
+
+def test_summary_filters_and_counts_use_the_effective_licence(tree):
+    index = build.build_index(str(tree))
+    summary = summarize(index)
+    untagged = summary["statuses"]["untagged"]
+    assert summary["sources"]["notice"] == 4  # mit.c, mit.h, plus.c, tool.sh
+    assert summary["sources"]["notice"] + summary["sources"]["copying"] == untagged
+    assert summary["notice_expressions"] == {"GPL-2.0-or-later": 2, "MIT": 2}
+    assert summary["licenses"]["MIT"] == 3  # and LICENSES/preferred/MIT, whose Usage-Guide holds a tag
+    paths = lambda text: {index.paths[i] for i in query.parse_query(text).matches(index)}  # noqa: E731
+    assert paths("license:MIT") == {"drivers/mit.c", "drivers/mit.h", "LICENSES/preferred/MIT"}
+    assert paths("source:notice") == {"drivers/mit.c", "drivers/mit.h", "drivers/plus.c", "scripts/tool.sh"}
+    assert paths("source:tag license:=GPL-2.0+") == {"drivers/agreed.c"}
+    assert paths("source:notice license:=GPL-2.0-or-later") == {"drivers/plus.c", "scripts/tool.sh"}
+    assert "drivers/plain.c" in paths("source:copying")
+    assert index.dir_stats("drivers").sources["notice"] == 3
+    assert index.dir_stats("drivers").noticed["MIT"] == 2
+
+
+def test_an_edit_on_disk_refreshes_the_notice(tree):
+    index = build.build_index(str(tree))
+    index.dirs()
+    (tree / "drivers/mit.c").write_text(block(GPL_PLUS) + "int a;\n")
+    build.refresh(index, ["drivers/mit.c"])
+    assert index.get("drivers/mit.c").effective == ("GPL-2.0-or-later", "notice")
+    assert index.dir_stats("drivers").noticed["MIT"] == 1
+    (tree / "drivers/mit.c").write_text("int a;\n")
+    build.refresh(index, ["drivers/mit.c"])
+    record = index.get("drivers/mit.c")
+    assert record.notice is None and record.effective[1] == "copying"
+    assert "drivers/mit.c" not in index.notices
+
+
+@pytest.mark.parametrize("head, tagged", [
+    (b"/* GPL */", False), (b"/* nothing here */", False), (b"// SPDX-License-Identifier: GPL-2.0\n", True),
+    (b"// SPDX-License-Identifier: GPL-2.0\n/* This program is FREE SOFTWARE */", True),
+    (b"// spdx-license-identifier: free software\nint x;", True), (b"x" * 20000 + b" gpl", False),
+    (b"x" * 6000 + b" permission", True), (b"", False), (b"\xff\xfe Permission \x00", False),
+])
+def test_the_c_candidate_test_is_the_python_one(head, tagged):
+    from tui.core import scan
+
+    if scan._fastread is None:
+        pytest.skip("the C reader is not built here")
+    assert scan._fastread.notice_candidate(head, tagged) == candidates.needs_matching(head, tagged)
+
+
+BAD = {
+    "bad/binary.c": b"/* licence GPL permission \x00\x01\x02 */" + bytes(range(256)) * 64,
+    "bad/latin1.c": "/*\n * Ce logiciel est libre; \xe9 vous pouvez le redistribuer (GPL)\n */\n".encode("latin-1"),
+    "bad/repeated.c": ("/*\n" + " * This program is free software; you can redistribute it\n" * 10000 + " */\n").encode(),
+    "bad/unclosed.c": ("/*\n * " + GPL_PLUS.replace("\n", "\n * ") + "\n" + " * more words\n" * 5000).encode(),
+    "bad/huge.c": ("/*" + "licence " * 200000 + "*/\n").encode(),
+}
+
+
+def test_bad_input_gives_an_answer_in_bounded_time(tmp_path, capsys):
+    root = write_tree(tmp_path / "tree", BAD)
+    code = main(["check", str(root), "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code in (0, 1) and "Traceback" not in err
+    files = by_path(json.loads(out))
+    assert files["bad/binary.c"]["notice"] is None
+    assert files["bad/unclosed.c"]["notice"]["expression"] == "GPL-2.0-or-later"
+    assert set(files) >= set(BAD)  # (the matcher bounds each file's work: tests/core/test_notices.py)
