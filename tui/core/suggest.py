@@ -107,7 +107,7 @@ def untagged_notices(root: str, scope: str = "", *, use_cache: bool = True,
 
     index = build_index(root, use_cache=use_cache, scope=scope)
     paths = [path for path, code in zip(index.paths, index.status) if code == Status.UNTAGGED]
-    unreadable = [(path, "unreadable when indexed") for path, code in zip(index.paths, index.status)
+    unreadable = [(path, _why_unreadable(index, path)) for path, code in zip(index.paths, index.status)
                   if code == Status.UNREADABLE]
     found: list[tuple[str, Notice]] = []
     without = 0
@@ -117,6 +117,11 @@ def untagged_notices(root: str, scope: str = "", *, use_cache: bool = True,
         else:
             found.append((path, notice))
     return Untagged(index.root, index.catalog, found, without, unreadable)
+
+
+def _why_unreadable(index: LicenseIndex, path: str) -> str:
+    """What the index says of an unreadable file (its LT001 finding)."""
+    return next((f.message for f in index.findings.get(path, ()) if f.message), "could not be read")
 
 
 def notices_of(index: LicenseIndex, paths: list[str], unreadable: list[tuple[str, str]],
