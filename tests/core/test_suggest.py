@@ -267,3 +267,42 @@ def test_the_tag_expression_is_written_as_spdxcheck_takes_it(tmp_path):
     assert suggest.tag_expression("BSD-3-Clause OR MIT", known) is None  # not in this LICENSES/
     assert suggest.tag_expression("LicenseRef-scancode-public-domain", known) is None
     assert suggest.tag_expression("MIT OR (", known) is None
+
+
+# UAPI headers ----------------------------------------------------------------------------------------
+
+LGPL = ("Valid-License-Identifier: LGPL-2.1\nValid-License-Identifier: LGPL-2.1-only\n"
+        "SPDX-URL: https://spdx.org/licenses/LGPL-2.1.html\nUsage-Guide:\n  x\nLicense-Text:\nLGPL text\n")
+LGPL2 = ("Valid-License-Identifier: LGPL-2.0-only\nSPDX-URL: https://spdx.org/licenses/LGPL-2.0.html\n"
+         "Usage-Guide:\n  x\nLicense-Text:\nLGPL text\n")
+NOTE = ("SPDX-Exception-Identifier: Linux-syscall-note\nSPDX-URL: https://spdx.org/licenses/Linux-syscall-note.html\n"
+        "SPDX-Licenses: GPL-2.0, GPL-2.0+, GPL-2.0-only, GPL-2.0-or-later, LGPL-2.1\nUsage-Guide:\n  uapi\n"
+        "License-Text:\nnote\n")
+
+
+def test_a_uapi_header_gets_the_syscall_note_on_each_gpl_variant(tmp_path, capsys):
+    """license-rules.rst asks for it, and scripts/headers_install.sh (make headers_install) fails without it."""
+    root = tree(tmp_path, {"LICENSES/preferred/LGPL-2.1": LGPL, "LICENSES/preferred/LGPL-2.0": LGPL2,
+                           "LICENSES/exceptions/Linux-syscall-note": NOTE,
+                           **{f"include/uapi/linux/{n}.h": C_BODY for n in ("gpl", "dual", "mit", "lgpl", "lgpl2")},
+                           "arch/x86/include/uapi/asm/gpl.h": C_BODY, "include/linux/gpl.h": C_BODY,
+                           "include/uapi/linux/ioctl.c": C_BODY})
+    items = [("include/uapi/linux/gpl.h", notice("GPL-2.0-only")), ("include/uapi/linux/dual.h", notice("GPL-2.0-or-later OR MIT")),
+             ("include/uapi/linux/mit.h", notice("MIT")), ("include/uapi/linux/lgpl.h", notice("LGPL-2.1-only")),
+             ("include/uapi/linux/lgpl2.h", notice("LGPL-2.0-only")),
+             ("arch/x86/include/uapi/asm/gpl.h", notice("GPL-2.0-only")), ("include/linux/gpl.h", notice("GPL-2.0-only")),
+             ("include/uapi/linux/ioctl.c", notice("GPL-2.0-only"))]
+    patch = suggest.suggest_patch(str(root), items)
+    assert [(s.path, s.reason) for s in patch.skipped] == [("include/uapi/linux/lgpl2.h", suggest.UAPI_NO_NOTE)]
+    apply(root, patch.diff)
+    files = check_json(root, capsys)
+    expected = {"include/uapi/linux/gpl.h": "GPL-2.0-only WITH Linux-syscall-note",
+                "include/uapi/linux/dual.h": "(GPL-2.0-or-later WITH Linux-syscall-note) OR MIT",
+                "include/uapi/linux/mit.h": "MIT",
+                "include/uapi/linux/lgpl.h": "LGPL-2.1 WITH Linux-syscall-note",  # the spelling the note allows
+                "arch/x86/include/uapi/asm/gpl.h": "GPL-2.0-only WITH Linux-syscall-note",
+                "include/linux/gpl.h": "GPL-2.0-only",  # not a UAPI header
+                "include/uapi/linux/ioctl.c": "GPL-2.0-only"}  # not a header
+    for path, expression in expected.items():
+        assert_tagged(files, path, expression, 1)
+        assert not [f for f in files[path]["findings"] if f["rule"].startswith("LT3")], files[path]

@@ -24,6 +24,7 @@ from tui.core.expressions import KnownIds, validate
 from tui.core.headers import TAG_BYTES
 from tui.core.rules.analysis import Op, Term, analyse
 from tui.core.rules.placement import STYLES, first_comment_line, style_of
+from tui.core.rules.uapi import is_uapi_header
 
 if TYPE_CHECKING:
     from tui.core.catalog import Catalog
@@ -49,6 +50,11 @@ NOT_REGULAR = "not a regular file"
 BINARY = "binary file"
 HAS_TAG = "a tag below line 15 (move it instead)"
 CR_ONLY = "old Mac line ends (CR only)"
+UAPI_NO_NOTE = "UAPI header whose GPL cannot take WITH Linux-syscall-note"
+
+#: The exception every GPL variant takes in a UAPI header (license-rules.rst; scripts/headers_install.sh
+#: refuses a header whose tag has a "GPL-" without it, and so would fail `make headers_install`).
+SYSCALL_NOTE = "Linux-syscall-note"
 
 
 class Skipped(NamedTuple):
@@ -157,13 +163,14 @@ def suggest_patch(root: str, items: Iterable[tuple[str, Notice]], *, min_score: 
     its notice scores under *min_score*, its licence is not one LICENSES/ knows (the tag would be
     invalid), its type has no comment style license-rules.rst or checkpatch names, or it cannot be
     patched as text (unreadable, binary, not a regular file, CR-only line ends, a tag already below
-    line 15)."""
+    line 15). In a UAPI header each GPL variant gets ``WITH Linux-syscall-note`` (a header where
+    LICENSES/ does not allow it is skipped)."""
     if catalog is None:
         from tui.core.catalog import load_catalog
 
         catalog = load_catalog(root)
     known = KnownIds(catalog)
-    tags: dict[str, str | None] = {}
+    tags: dict[tuple[str, bool], str | None] = {}
     chunks: list[bytes] = []
     patched: list[tuple[str, str]] = []
     skipped: list[Skipped] = []
@@ -171,10 +178,15 @@ def suggest_patch(root: str, items: Iterable[tuple[str, Notice]], *, min_score: 
         if notice.score < min_score:
             skipped.append(Skipped(path, LOW_SCORE, f"{notice.expression} scores {notice.score}, under {min_score}"))
             continue
-        if notice.expression not in tags:
-            tags[notice.expression] = tag_expression(notice.expression, known)
-        expression = tags[notice.expression]
+        uapi = is_uapi_header(path)
+        key = (notice.expression, uapi)
+        if key not in tags:
+            tags[key] = tag_expression(notice.expression, known, syscall_note=uapi)
+        expression = tags[key]
         if expression is None:
+            if uapi and tag_expression(notice.expression, known) is not None:
+                skipped.append(Skipped(path, UAPI_NO_NOTE, notice.expression))
+                continue
             verdict = validate(notice.expression, known)
             skipped.append(Skipped(path, NOT_IN_LICENSES, f"{notice.expression}: {verdict.error or 'no tag for it'}"))
             continue
@@ -188,13 +200,19 @@ def suggest_patch(root: str, items: Iterable[tuple[str, Notice]], *, min_score: 
     return Patch(b"".join(chunks), patched, skipped)
 
 
-def tag_expression(expression: str, known: KnownIds) -> str | None:
+def tag_expression(expression: str, known: KnownIds, *, syscall_note: bool = False) -> str | None:
     """The expression as a tag writes it (each alternative once, an OR of three or more and a WITH
     inside an OR in parentheses, as spdxcheck.py requires), or None when it does not pass spdxcheck
-    against *known* (a licence LICENSES/ does not have)."""
+    against *known* (a licence LICENSES/ does not have).
+
+    *syscall_note*: for a UAPI header, each GPL variant (an id with "GPL-") gets ``WITH
+    Linux-syscall-note``, as license-rules.rst and scripts/headers_install.sh require; None when
+    LICENSES/ does not allow that exception with it."""
     tree = analyse(expression).tree
     if tree is None:
         return None
+    if syscall_note:
+        tree = _with_note(tree, known)
     alternatives: list[Term | Op] = []
     for node in _alternatives(tree):
         if node not in alternatives:
@@ -206,6 +224,27 @@ def tag_expression(expression: str, known: KnownIds) -> str | None:
         for node in alternatives[2:]:
             text = f"({text}) OR {_render(node)}"
     return text if validate(text, known).valid else None
+
+
+def _with_note(node: Term | Op, known: KnownIds) -> Term | Op:
+    if isinstance(node, Op):
+        return node._replace(left=_with_note(node.left, known), right=_with_note(node.right, known))
+    if node.exception is not None or "GPL-" not in node.license.upper():
+        return node
+    # the exception file lists the ids it goes with: "LGPL-2.1" and "LGPL-2.1+", not always their
+    # "-only" and "-or-later" spellings (6.12): the same licence is spelled as the exception allows it
+    spelled = node.license
+    for suffix, short in (("-only", ""), ("-or-later", "+")):
+        if spelled.endswith(suffix) and not _allows_note(known, spelled):
+            shorter = spelled[: -len(suffix)] + short
+            if known.is_license(shorter.upper()) and _allows_note(known, shorter):
+                spelled = shorter
+    return Term(spelled, SYSCALL_NOTE)
+
+
+def _allows_note(known: KnownIds, license_id: str) -> bool:
+    note = SYSCALL_NOTE.upper()
+    return known.is_exception(note) and known.exception_allows(note, license_id.upper())
 
 
 def _alternatives(node: Term | Op) -> list[Term | Op]:
