@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def build_ui_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="lictree", description="Open a Linux kernel source tree, coloured by SPDX license.",
-                     epilog="Headless commands: lictree check|export|rules --help")
+                     epilog="Headless commands: lictree check|export|rules|suggest --help")
     parser.add_argument("--version", action="version", version=f"lictree {__version__}")
     _add_tree_args(parser)
     parser.add_argument("--theme", help="colour theme (see themes/)")
