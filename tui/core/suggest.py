@@ -422,7 +422,7 @@ def run(place: tuple[str, str, bool], output: str, min_score: int, *, use_cache:
     try:
         _write(target, patch.diff)
     except OSError as exc:
-        say(f"cannot write {output}: {exc.strerror or exc}")
+        say(f"cannot write {'stdout' if target is None else output}: {exc.strerror or exc}")
         return EXIT_USAGE
     for skipped in patch.skipped:
         say(f"{skipped.path}: skipped: {skipped.reason}" + (f" ({skipped.detail})" if skipped.detail else ""))
