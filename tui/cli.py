@@ -13,7 +13,7 @@ from importlib import resources
 
 from tui import __version__
 
-SUBCOMMANDS = ("check", "export", "rules")
+SUBCOMMANDS = ("check", "export", "rules", "suggest")
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
@@ -63,12 +63,18 @@ def build_parser() -> argparse.ArgumentParser:
     rules = sub.add_parser("rules", help="list every rule with its id, severity and description")
     rules.add_argument("--format", choices=("text", "json"), default="text")
     rules.add_argument("--select", metavar="IDS", help="only these rule ids (comma-separated prefixes)")
+
+    suggest = sub.add_parser("suggest", help="write a patch adding the tag each untagged file's notice grants")
+    _add_tree_args(suggest)
+    suggest.add_argument("-o", "--output", default="-", metavar="FILE", help="where to write (default '-': stdout)")
+    suggest.add_argument("--min-score", type=int, default=90, metavar="N",
+                         help="only notices matched with at least this score, 0-100 (default: 90)")
     return parser
 
 
 def build_ui_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="lictree", description="Open a Linux kernel source tree, coloured by SPDX license.",
-                     epilog="Headless commands: lictree check|export|rules --help")
+                     epilog="Headless commands: lictree check|export|rules|suggest --help")
     parser.add_argument("--version", action="version", version=f"lictree {__version__}")
     _add_tree_args(parser)
     parser.add_argument("--theme", help="colour theme (see themes/)")
@@ -121,7 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if argv and argv[0] in SUBCOMMANDS:
             args = build_parser().parse_args(argv)
-            return {"check": run_check, "export": run_export, "rules": run_rules}[args.command](args)
+            return {"check": run_check, "export": run_export, "rules": run_rules,
+                    "suggest": run_suggest}[args.command](args)
         return run_ui(build_ui_parser().parse_args(argv))
     except KeyboardInterrupt:
         print("lictree: interrupted", file=sys.stderr)
@@ -384,6 +391,12 @@ def run_rules(args: argparse.Namespace) -> int:
         print(textwrap.fill(rule.summary, width, initial_indent="    ", subsequent_indent="    "))
         print(textwrap.fill(f"see {rule.reference}", width, initial_indent="    ", subsequent_indent="        "))
     return EXIT_OK
+
+
+def run_suggest(args: argparse.Namespace) -> int:
+    from tui.core.suggest import run
+
+    return run(_tree_place(args), args.output, args.min_score, use_cache=not args.no_cache)
 
 
 def run_ui(args: argparse.Namespace) -> int:
