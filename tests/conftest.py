@@ -26,9 +26,9 @@ def notice_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     notice_index.ensure_built()
     yield where
     if saved is None:
-        os.environ.pop(INDEX_DIR_ENV, None)
+        os.environ.pop(notice_index.INDEX_DIR_ENV, None)
     else:
-        os.environ[INDEX_DIR_ENV] = saved
+        os.environ[notice_index.INDEX_DIR_ENV] = saved
 
 
 @pytest.fixture(autouse=True)

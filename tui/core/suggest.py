@@ -111,13 +111,13 @@ def untagged_notices(root: str, scope: str = "", *, use_cache: bool = True,
     from tui.core.build import build_index
     from tui.core.status import Status
 
-    index = build_index(root, use_cache=use_cache, scope=scope)
+    index = build_index(root, use_cache=use_cache, scope=scope, notice_progress=progress)
     paths = [path for path, code in zip(index.paths, index.status) if code == Status.UNTAGGED]
     unreadable = [(path, _why_unreadable(index, path)) for path, code in zip(index.paths, index.status)
                   if code == Status.UNREADABLE]
     found: list[tuple[str, Notice]] = []
     without = 0
-    for path, notice in notices_of(index, paths, unreadable, progress):
+    for path, notice in notices_of(index, paths):
         if notice is None:
             without += 1
         else:
@@ -130,26 +130,9 @@ def _why_unreadable(index: LicenseIndex, path: str) -> str:
     return next((f.message for f in index.findings.get(path, ()) if f.message), "could not be read")
 
 
-def notices_of(index: LicenseIndex, paths: list[str], unreadable: list[tuple[str, str]],
-               progress: Callable[[str, int, int], None] | None = None) -> list[tuple[str, Notice | None]]:
-    """The notice of each of *paths* (None: none recognised); files that cannot be read are added to
-    *unreadable* and left out.
-
-    The one place notices come from: it reads each file's head and matches it (``find_notice``).
-    Once the index holds each file's notice (``index.notices``), this becomes a look-up there."""
-    from tui.core.notices import index as notice_index
-    from tui.core.notices.match import HEAD_BYTES, find_notice, has_licence_words
-
-    heads: list[tuple[str, bytes]] = []
-    for path in paths:
-        try:
-            with open(os.path.join(index.root, path), "rb") as handle:
-                heads.append((path, handle.read(HEAD_BYTES)))
-        except OSError as exc:
-            unreadable.append((path, exc.strerror or str(exc)))
-    if any(has_licence_words(head) for _path, head in heads):
-        notice_index.get_index(progress)  # built on the first run: with progress
-    return [(path, find_notice(head, path, index.catalog)) for path, head in heads]
+def notices_of(index: LicenseIndex, paths: list[str]) -> list[tuple[str, Notice | None]]:
+    """The notice the scan found for each of *paths* (None: none recognised)."""
+    return [(path, index.notices.get(path)) for path in paths]
 
 
 # Making the patch -----------------------------------------------------------------------------
