@@ -204,7 +204,10 @@ def find_matches(ids: list[int], idx: index_module.Index) -> list[Match]:
     ranked.sort(reverse=True)
     scored: list[tuple[int, int, int, int]] = []
     seed_offsets, seed_keys, seed_positions = idx.seed_offsets, idx.seed_keys, idx.seed_positions
-    for _weight, minus_length, rule in ranked[:MAX_CANDIDATES]:
+    candidates = ranked[:MAX_CANDIDATES]
+    rule_texts = {rule: idx.rule_text(rule) for _weight, _minus_length, rule in candidates}
+    text = idx.query_text(ids)  # after rule_text: the letters of the candidates' tokens are given
+    for _weight, minus_length, rule in candidates:
         length = -minus_length
         first, last = seed_offsets[rule], seed_offsets[rule + 1]
         implied = [q - seed_positions[s] for s in range(first, last) for q in where.get(seed_keys[s], ())]
@@ -215,7 +218,7 @@ def find_matches(ids: list[int], idx: index_module.Index) -> list[Match]:
         if w1 <= w0:
             continue
         # the LCS length bounds the words a match can have: cheap (no alignment), it orders the work
-        bound = LCSseq.similarity(idx.rule_tokens(rule), ids[w0:w1])
+        bound = LCSseq.similarity(rule_texts[rule], text[w0:w1])
         if bound * 100 >= _required_coverage(length, idx.min_cov[rule]) * length:
             scored.append((bound, rule, w0, w1))
     # best first: the quality a match could reach (all its LCS words in one run: 2 * bound - length)
@@ -226,8 +229,8 @@ def find_matches(ids: list[int], idx: index_module.Index) -> list[Match]:
         if any(q >= best and min(w1, m.end) - max(w0, m.start) > (w1 - w0) // 2 for q, m in accepted):
             continue  # it could not win against a match it overlaps
         length = lengths[rule]
-        rule_ids = list(idx.rule_tokens(rule))
-        blocks = [(b.a, b.b, b.size) for b in LCSseq.opcodes(rule_ids, ids[w0:w1]).as_matching_blocks() if b.size]
+        blocks = [(b.a, b.b, b.size) for b in LCSseq.opcodes(rule_texts[rule], text[w0:w1]).as_matching_blocks()
+                  if b.size]
         blocks = _trimmed_blocks(blocks)
         if not blocks:
             continue
