@@ -104,6 +104,9 @@ class Index:
     #: far, and those rules' tokens spelled in these characters (see ``rule_text``)
     letters: dict[int, str] = field(default_factory=dict)
     rule_texts: dict[int, str] = field(default_factory=dict)
+    #: made on the first match (not saved): the C copy of the seed and short-rule tables
+    #: (``match._scanner``), False where there is none
+    scanner: object = None
 
     def __post_init__(self) -> None:
         offsets, seed_offsets = self.offsets, self.seed_offsets
@@ -251,7 +254,7 @@ def index_path(version: str) -> str:
     return os.path.join(cache_dir(), f"notices-{FORMAT}-{safe}.pickle")
 
 
-_DERIVED = ("lengths", "n_seeds", "letters", "rule_texts")
+_DERIVED = ("lengths", "n_seeds", "letters", "rule_texts", "scanner")
 
 
 def _state(index: Index) -> dict:

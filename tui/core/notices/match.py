@@ -29,6 +29,11 @@ from tui.core.notices import kernel
 from tui.core.notices.data import TOKEN_RE
 from tui.core.notices.notice import Notice
 
+try:  # the seed loops in C (setup.py builds it where it can); the same loops in Python otherwise
+    from tui.core.notices import _fastmatch
+except ImportError:  # pragma: no cover - without a C compiler
+    _fastmatch = None
+
 HEAD_BYTES = 16384
 HEAD_LINES = 200
 MAX_TOKENS = 3000
@@ -204,8 +209,9 @@ def _required_coverage(length: int, minimum: int) -> int:
     return max(minimum, 80 if length < 40 else 70)
 
 
-def find_matches(ids: list[int], idx: index_module.Index) -> list[Match]:
-    """Every rule that matches the token ids well enough, overlapping or not."""
+def _scan_python(ids: list[int], idx: index_module.Index) -> tuple[list[Match], list[int], dict[int, list[int]]]:
+    """The short rules found word for word, the candidate long rules, best first, and where the
+    comment's seeds are (seed key -> positions): what ``_fastmatch.Scanner.scan`` does in C."""
     n = len(ids)
     found: list[Match] = []
     short_first, short, pair_key, gram_key = idx.short_first, idx.short, index_module.pair_key, index_module.gram_key
@@ -255,13 +261,48 @@ def find_matches(ids: list[int], idx: index_module.Index) -> list[Match]:
         # the words it may match (its seeds found, at most the comment's length); the shorter first on a tie
         ranked.append((hits / seeded * (length if length < n else n), -length, rule))
     ranked.sort(reverse=True)
+    return found, [rule for _weight, _minus_length, rule in ranked[:MAX_CANDIDATES]], where
+
+
+def _scanner(idx: index_module.Index) -> object:
+    """The index's ``_fastmatch.Scanner``, made on the first call; False without the C extension, or
+    where its K-gram keys would not be Python's (it computes hash() of a tuple of ints as CPython 3.8+
+    does: checked here)."""
+    scanner = idx.scanner
+    if scanner is None:
+        scanner = idx.scanner = _new_scanner(idx)
+    return scanner
+
+
+def _new_scanner(idx: index_module.Index) -> object:
+    if _fastmatch is None:
+        return False
+    k = index_module.K
+    samples = [(0,), (1,), (0xFFFFFFFF,), (0xFFFFFFFF,) * k, tuple(range(k)), (3, 1 << 31), tuple(range(1, 3 * k, 3))]
+    if any(_fastmatch.gram_hash(sample) != index_module.gram_key(sample) for sample in samples):
+        return False
+    singles = [key for key in idx.short_first if key < 1 << 32]
+    pairs = [((key >> 32) - 1, key & 0xFFFFFFFF, lengths) for key, lengths in idx.short_first.items() if key >= 1 << 32]
+    return _fastmatch.Scanner(idx.seeds, idx.short, singles, pairs, idx.lengths, idx.n_seeds, k, MAX_POSTINGS,
+                              MAX_CANDIDATES)
+
+
+def find_matches(ids: list[int], idx: index_module.Index) -> list[Match]:
+    """Every rule that matches the token ids well enough, overlapping or not."""
+    n = len(ids)
+    scanner = _scanner(idx)
+    if scanner:
+        shorts, candidates, where = scanner.scan(ids)
+        found = [Match(rule, start, end, end - start, 100) for rule, start, end in shorts]
+    else:
+        found, candidates, where = _scan_python(ids, idx)
+    lengths = idx.lengths
     scored: list[tuple[int, int, int, int]] = []
     seed_offsets, seed_keys, seed_positions = idx.seed_offsets, idx.seed_keys, idx.seed_positions
-    candidates = ranked[:MAX_CANDIDATES]
-    rule_texts = {rule: idx.rule_text(rule) for _weight, _minus_length, rule in candidates}
+    rule_texts = {rule: idx.rule_text(rule) for rule in candidates}
     text = idx.query_text(ids)  # after rule_text: the letters of the candidates' tokens are given
-    for _weight, minus_length, rule in candidates:
-        length = -minus_length
+    for rule in candidates:
+        length = lengths[rule]
         first, last = seed_offsets[rule], seed_offsets[rule + 1]
         implied = [q - seed_positions[s] for s in range(first, last) for q in where.get(seed_keys[s], ())]
         implied.sort()
