@@ -98,12 +98,21 @@ typedef struct {
     Table singles; /* token id of a one-word short rule -> (present) */
     Table pairs;   /* first two token ids -> lengths[a : a + b] of the short rules they start */
     uint32_t *postings, *pair_lengths, *lengths, *n_seeds;
+    /* the index's arrays, shared (not copied): tokens/offsets ('I'), seed_keys ('q'), seed_positions ('H'),
+     * seed_offsets ('I') */
+    Py_buffer tokens, offsets, seed_keys, seed_positions, seed_offsets;
+    Table letters;     /* token id of a rule -> its letter (a): see Index.rule_text */
     uint32_t *counts;  /* per rule, during a scan (zero between scans) */
     uint32_t *touched; /* the rules counted, during a scan */
     int busy;          /* a scan is using counts and touched (another one, re-entered, takes its own) */
 } Scanner;
 
 static void Scanner_dealloc(Scanner *self) {
+    Py_buffer *buffers[] = {&self->tokens, &self->offsets, &self->seed_keys, &self->seed_positions, &self->seed_offsets};
+    for (size_t i = 0; i < sizeof buffers / sizeof buffers[0]; i++)
+        if (buffers[i]->obj != NULL)
+            PyBuffer_Release(buffers[i]);
+    PyMem_Free(self->letters.slots);
     PyMem_Free(self->seeds.slots);
     PyMem_Free(self->shorts.slots);
     PyMem_Free(self->singles.slots);
@@ -154,19 +163,47 @@ static uint32_t *u32_array(PyObject *seq, Py_ssize_t *len) {
     return out;
 }
 
-/* Scanner(seeds, short, singles, pairs, lengths, n_seeds, k, max_postings, max_candidates):
- * seeds and short are the index's dicts; singles the ids of the one-word short rules; pairs a list of
- * (first id, second id, tuple of lengths); lengths and n_seeds per rule. */
-static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
-    PyObject *seeds, *shorts, *singles, *pairs, *lengths, *n_seeds;
-    if (!PyArg_ParseTuple(args, "O!O!OO!OOnnn", &PyDict_Type, &seeds, &PyDict_Type, &shorts, &singles,
-                          &PyList_Type, &pairs, &lengths, &n_seeds, &self->k, &self->max_postings,
-                          &self->max_candidates))
+/* A buffer of *obj* of items of *itemsize* bytes, held until the Scanner goes. */
+static int get_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize) {
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
         return -1;
-    if (self->seeds.slots != NULL) {
+    if (view->itemsize != itemsize || view->ndim != 1) {
+        PyBuffer_Release(view);
+        view->obj = NULL;
+        PyErr_SetString(PyExc_TypeError, "an array of another item size");
+        return -1;
+    }
+    return 0;
+}
+
+#define ITEMS(view, type) ((const type *)(view).buf)
+#define COUNT(view) ((view).len / (view).itemsize)
+
+/* The letter (a code point) of the number-th token given one: as index._letter, past the surrogates. */
+static uint32_t letter(uint64_t number) {
+    number += 1;
+    return (uint32_t)(number < 0xD800 ? number : number + 0x800);
+}
+
+/* Scanner(seeds, short, singles, pairs, lengths, n_seeds, tokens, offsets, seed_keys, seed_positions,
+ * seed_offsets, k, max_postings, max_candidates): seeds and short are the index's dicts; singles the
+ * ids of the one-word short rules; pairs a list of (first id, second id, tuple of lengths); lengths and
+ * n_seeds per rule; then the index's arrays. */
+static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
+    PyObject *seeds, *shorts, *singles, *pairs, *lengths, *n_seeds, *tokens, *offsets, *seed_keys, *seed_positions,
+        *seed_offsets;
+    if (self->seeds.slots != NULL || self->tokens.obj != NULL) {
         PyErr_SetString(PyExc_RuntimeError, "a Scanner is initialised once");
         return -1;
     }
+    if (!PyArg_ParseTuple(args, "O!O!OO!OOOOOOOnnn", &PyDict_Type, &seeds, &PyDict_Type, &shorts, &singles,
+                          &PyList_Type, &pairs, &lengths, &n_seeds, &tokens, &offsets, &seed_keys, &seed_positions,
+                          &seed_offsets, &self->k, &self->max_postings, &self->max_candidates))
+        return -1;
+    if (get_buffer(tokens, &self->tokens, 4) < 0 || get_buffer(offsets, &self->offsets, 4) < 0 ||
+        get_buffer(seed_keys, &self->seed_keys, 8) < 0 || get_buffer(seed_positions, &self->seed_positions, 2) < 0 ||
+        get_buffer(seed_offsets, &self->seed_offsets, 4) < 0)
+        return -1;
     if (self->k < 1 || self->k > 64) {
         PyErr_SetString(PyExc_ValueError, "k out of range");
         return -1;
@@ -181,6 +218,51 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
         return -1;
     }
     self->n_rules = n_lengths;
+    if (COUNT(self->offsets) != n_lengths + 1 || COUNT(self->seed_offsets) != n_lengths + 1 ||
+        COUNT(self->seed_keys) != COUNT(self->seed_positions)) {
+        PyErr_SetString(PyExc_ValueError, "the index's arrays do not agree");
+        return -1;
+    }
+    const uint32_t *offset = ITEMS(self->offsets, uint32_t), *seed_offset = ITEMS(self->seed_offsets, uint32_t);
+    for (Py_ssize_t rule = 0; rule < n_lengths; rule++) {
+        if (offset[rule] > offset[rule + 1] || offset[rule + 1] > COUNT(self->tokens) ||
+            seed_offset[rule] > seed_offset[rule + 1] || seed_offset[rule + 1] > COUNT(self->seed_keys)) {
+            PyErr_SetString(PyExc_ValueError, "the index's offsets are out of range");
+            return -1;
+        }
+    }
+
+    /* a letter for each token id of the rules, in order of first appearance */
+    const uint32_t *token = ITEMS(self->tokens, uint32_t);
+    Py_ssize_t n_tokens = COUNT(self->tokens);
+    uint64_t distinct = 0;
+    if (table_init(&self->letters, 1 << 14) < 0)
+        return -1;
+    for (Py_ssize_t i = 0; i < n_tokens; i++) {
+        uint64_t i_slot = mix(token[i]) & self->letters.mask;
+        Slot *slots = self->letters.slots;
+        while (slots[i_slot].used && slots[i_slot].key != token[i])
+            i_slot = (i_slot + 1) & self->letters.mask;
+        if (slots[i_slot].used)
+            continue;
+        if (letter(distinct) > 0x10FFFF) {
+            PyErr_SetString(PyExc_ValueError, "more distinct tokens than letters");
+            return -1;
+        }
+        slots[i_slot].used = 1;
+        slots[i_slot].key = token[i];
+        slots[i_slot].a = letter(distinct++);
+        if (distinct * 2 > self->letters.mask) { /* grow: rehash into a table twice the size */
+            Table bigger;
+            if (table_init(&bigger, (Py_ssize_t)(self->letters.mask + 1)) < 0)
+                return -1;
+            for (uint64_t j = 0; j <= self->letters.mask; j++)
+                if (slots[j].used)
+                    *table_add(&bigger, slots[j].key) = slots[j];
+            PyMem_Free(slots);
+            self->letters = bigger;
+        }
+    }
     self->counts = PyMem_Calloc(n_lengths ? n_lengths : 1, sizeof(uint32_t));
     self->touched = PyMem_Malloc((n_lengths ? n_lengths : 1) * sizeof(uint32_t));
     if (self->counts == NULL || self->touched == NULL) {
@@ -304,32 +386,54 @@ static int append_triple(PyObject *list, Py_ssize_t a, Py_ssize_t b, Py_ssize_t 
     return failed;
 }
 
-/* scan(ids) -> (shorts, ranked, where): the short rules found, as (rule, start, end) in match.py's
- * order; the candidate rules (at least 30% of their seeds hit), best first, at most max_candidates;
- * the K-gram keys of the comment that are seeds -> the positions they are at. */
+static int int64_order(const void *left, const void *right) {
+    int64_t a = *(const int64_t *)left, b = *(const int64_t *)right;
+    return a < b ? -1 : (a > b ? 1 : 0);
+}
+
+/* The letters of ids as a str (a token no rule has: U+0000, index.UNKNOWN). */
+static PyObject *letters_of(const Table *letters, const uint32_t *ids, Py_ssize_t n) {
+    Py_UCS4 *buffer = PyMem_Malloc((n ? n : 1) * sizeof(Py_UCS4));
+    if (buffer == NULL)
+        return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Slot *found = table_find(letters, ids[i]);
+        buffer[i] = found != NULL ? found->a : 0;
+    }
+    PyObject *text = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buffer, n);
+    PyMem_Free(buffer);
+    return text;
+}
+
+/* scan(ids) -> (shorts, candidates, text): the short rules found, as (rule, start, end) in match.py's
+ * order; the candidate rules (at least 30% of their seeds hit), best first, at most max_candidates,
+ * each as (rule, anchor): the median of the comment positions its seeds found imply for its start;
+ * and the comment as a str of the rules' letters (rule_text). */
 static PyObject *Scanner_scan(Scanner *self, PyObject *arg) {
     Py_ssize_t n = 0;
     uint32_t *ids = u32_array(arg, &n);
     if (ids == NULL)
         return NULL;
-    PyObject *shorts = PyList_New(0), *where = PyDict_New(), *ranked_list = NULL, *result = NULL;
+    PyObject *shorts = PyList_New(0), *candidates = NULL, *text = NULL, *result = NULL;
     Ranked *ranked = NULL;
+    int64_t *implied = NULL;
     Py_ssize_t n_touched = 0;
+    /* where: seed key -> the positions it is at, as a chain: first[slot] -> position, next_at[position] */
+    Table where = {NULL, 0};
+    int32_t *next_at = PyMem_Malloc((n ? n : 1) * sizeof(int32_t));
     uint32_t *counts = self->counts, *touched = self->touched;
     int own = self->busy; /* re-entered (a finalizer run by the collector, another thread): own buffers */
     if (own) {
         counts = PyMem_Calloc(self->n_rules ? self->n_rules : 1, sizeof(uint32_t));
         touched = PyMem_Malloc((self->n_rules ? self->n_rules : 1) * sizeof(uint32_t));
-        if (counts == NULL || touched == NULL) {
-            PyMem_Free(counts);
-            PyMem_Free(touched);
-            PyMem_Free(ids);
-            return PyErr_NoMemory();
-        }
     } else {
         self->busy = 1;
     }
-    if (shorts == NULL || where == NULL)
+    if (counts == NULL || touched == NULL || next_at == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (shorts == NULL || table_init(&where, n) < 0)
         goto done;
 
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -356,45 +460,21 @@ static PyObject *Scanner_scan(Scanner *self, PyObject *arg) {
 
     Py_ssize_t visited = 0;
     for (Py_ssize_t i = 0; i + self->k <= n; i++) {
-        int64_t key = tuple_hash(&ids[i], self->k);
-        Slot *seed = table_find(&self->seeds, (uint64_t)key);
+        uint64_t key = (uint64_t)tuple_hash(&ids[i], self->k);
+        Slot *seed = table_find(&self->seeds, key);
         if (seed == NULL)
             continue;
-        PyObject *key_object = PyLong_FromLongLong(key), *at = PyLong_FromSsize_t(i);
-        if (key_object == NULL || at == NULL) {
-            Py_XDECREF(key_object);
-            Py_XDECREF(at);
-            goto done;
+        next_at[i] = -1;
+        Slot *positions = table_find(&where, key);
+        if (positions != NULL) { /* a repeated K-gram counts once */
+            next_at[positions->b] = (int32_t)i;
+            positions->b = (uint32_t)i;
+            continue;
         }
-        PyObject *positions = PyDict_GetItemWithError(where, key_object);
-        int failed;
-        if (positions != NULL) {
-            failed = PyList_Append(positions, at);
-            Py_DECREF(key_object);
-            Py_DECREF(at);
-            if (failed < 0)
-                goto done;
-            continue; /* a repeated K-gram counts once */
-        }
-        if (PyErr_Occurred()) {
-            Py_DECREF(key_object);
-            Py_DECREF(at);
-            goto done;
-        }
-        positions = PyList_New(1);
-        if (positions == NULL) {
-            Py_DECREF(key_object);
-            Py_DECREF(at);
-            goto done;
-        }
-        PyList_SET_ITEM(positions, 0, at);
-        failed = PyDict_SetItem(where, key_object, positions);
-        Py_DECREF(positions);
-        Py_DECREF(key_object);
-        if (failed < 0)
-            goto done;
+        positions = table_add(&where, key);
+        positions->a = positions->b = (uint32_t)i; /* first and last position */
         uint32_t count = seed->b & 0x7FFFFFFFu;
-        if (!(seed->b & 0x80000000u)) {
+        if (!(seed->b & 0x80000000u)) { /* a tuple of rules */
             visited += count;
             if (visited > self->max_postings)
                 break;
@@ -428,32 +508,84 @@ static PyObject *Scanner_scan(Scanner *self, PyObject *arg) {
     qsort(ranked, n_ranked, sizeof(Ranked), ranked_order);
     if (n_ranked > self->max_candidates)
         n_ranked = self->max_candidates;
-    ranked_list = PyList_New(n_ranked);
-    if (ranked_list == NULL)
+
+    /* each candidate's anchor: the median of q - (its seed's position in the rule) over its seeds' hits */
+    const uint32_t *seed_offset = ITEMS(self->seed_offsets, uint32_t);
+    const int64_t *seed_key = ITEMS(self->seed_keys, int64_t);
+    const uint16_t *seed_position = ITEMS(self->seed_positions, uint16_t);
+    candidates = PyList_New(n_ranked);
+    if (candidates == NULL)
         goto done;
+    Py_ssize_t room = 0;
     for (Py_ssize_t r = 0; r < n_ranked; r++) {
-        PyObject *rule = PyLong_FromUnsignedLong(ranked[r].rule);
-        if (rule == NULL)
+        uint32_t rule = ranked[r].rule;
+        Py_ssize_t m = 0;
+        for (uint32_t s = seed_offset[rule]; s < seed_offset[rule + 1]; s++) {
+            Slot *positions = table_find(&where, (uint64_t)seed_key[s]);
+            if (positions == NULL)
+                continue;
+            for (int32_t q = (int32_t)positions->a;; q = next_at[q]) {
+                if (m == room) {
+                    room = room ? 2 * room : 64;
+                    int64_t *grown = PyMem_Realloc(implied, room * sizeof(int64_t));
+                    if (grown == NULL) {
+                        PyErr_NoMemory();
+                        goto done;
+                    }
+                    implied = grown;
+                }
+                implied[m++] = (int64_t)q - seed_position[s];
+                if ((uint32_t)q == positions->b)
+                    break;
+            }
+        }
+        if (m == 0) { /* not reached: a candidate has a seed hit */
+            PyErr_SetString(PyExc_RuntimeError, "a candidate without a seed hit");
             goto done;
-        PyList_SET_ITEM(ranked_list, r, rule);
+        }
+        qsort(implied, m, sizeof(int64_t), int64_order);
+        PyObject *item = Py_BuildValue("(IL)", rule, (long long)implied[m / 2]);
+        if (item == NULL)
+            goto done;
+        PyList_SET_ITEM(candidates, r, item);
     }
-    result = PyTuple_Pack(3, shorts, ranked_list, where);
+    text = letters_of(&self->letters, ids, n);
+    if (text == NULL)
+        goto done;
+    result = PyTuple_Pack(3, shorts, candidates, text);
 
 done:
     if (own) {
         PyMem_Free(counts);
         PyMem_Free(touched);
     } else {
-        for (Py_ssize_t t = 0; t < n_touched; t++)
-            counts[touched[t]] = 0;
+        if (counts != NULL)
+            for (Py_ssize_t t = 0; t < n_touched; t++)
+                counts[touched[t]] = 0;
         self->busy = 0;
     }
+    PyMem_Free(where.slots);
+    PyMem_Free(next_at);
+    PyMem_Free(implied);
     PyMem_Free(ranked);
     PyMem_Free(ids);
     Py_XDECREF(shorts);
-    Py_XDECREF(where);
-    Py_XDECREF(ranked_list);
+    Py_XDECREF(candidates);
+    Py_XDECREF(text);
     return result;
+}
+
+/* rule_text(rule) -> rule's tokens as a str of letters, as Index.rule_text (with this Scanner's letters). */
+static PyObject *Scanner_rule_text(Scanner *self, PyObject *arg) {
+    Py_ssize_t rule = PyLong_AsSsize_t(arg);
+    if (rule == -1 && PyErr_Occurred())
+        return NULL;
+    if (rule < 0 || rule >= self->n_rules) {
+        PyErr_SetString(PyExc_IndexError, "no such rule");
+        return NULL;
+    }
+    const uint32_t *offset = ITEMS(self->offsets, uint32_t);
+    return letters_of(&self->letters, ITEMS(self->tokens, uint32_t) + offset[rule], offset[rule + 1] - offset[rule]);
 }
 
 /* gram_hash(ids) -> the hash of tuple(ids) as computed here (match.py compares it with hash()). */
@@ -469,7 +601,8 @@ static PyObject *gram_hash(PyObject *module, PyObject *arg) {
 
 static PyMethodDef Scanner_methods[] = {
     {"scan", (PyCFunction)Scanner_scan, METH_O,
-     "scan(ids) -> (shorts, ranked, where): the short rules, candidate rules and seed positions"},
+     "scan(ids) -> (shorts, candidates, text): the short rules, candidate rules and their anchors, the comment's letters"},
+    {"rule_text", (PyCFunction)Scanner_rule_text, METH_O, "rule_text(rule) -> the rule's tokens as letters"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -209,9 +209,10 @@ def _required_coverage(length: int, minimum: int) -> int:
     return max(minimum, 80 if length < 40 else 70)
 
 
-def _scan_python(ids: list[int], idx: index_module.Index) -> tuple[list[Match], list[int], dict[int, list[int]]]:
-    """The short rules found word for word, the candidate long rules, best first, and where the
-    comment's seeds are (seed key -> positions): what ``_fastmatch.Scanner.scan`` does in C."""
+def _scan_python(ids: list[int], idx: index_module.Index) -> tuple[list[Match], list[tuple[int, int]], str]:
+    """The short rules found word for word; the candidate long rules, best first, each with its anchor
+    (where its seeds found in the comment put its first word: their median); and the comment's
+    letters (``Index.query_text``): what ``_fastmatch.Scanner.scan`` does in C."""
     n = len(ids)
     found: list[Match] = []
     short_first, short, pair_key, gram_key = idx.short_first, idx.short, index_module.pair_key, index_module.gram_key
@@ -261,7 +262,15 @@ def _scan_python(ids: list[int], idx: index_module.Index) -> tuple[list[Match], 
         # the words it may match (its seeds found, at most the comment's length); the shorter first on a tie
         ranked.append((hits / seeded * (length if length < n else n), -length, rule))
     ranked.sort(reverse=True)
-    return found, [rule for _weight, _minus_length, rule in ranked[:MAX_CANDIDATES]], where
+    candidates = []
+    seed_offsets, seed_keys, seed_positions = idx.seed_offsets, idx.seed_keys, idx.seed_positions
+    for _weight, _minus_length, rule in ranked[:MAX_CANDIDATES]:
+        first, last = seed_offsets[rule], seed_offsets[rule + 1]
+        implied = [q - seed_positions[s] for s in range(first, last) for q in where.get(seed_keys[s], ())]
+        implied.sort()
+        candidates.append((rule, implied[len(implied) // 2]))
+        idx.rule_text(rule)
+    return found, candidates, idx.query_text(ids)  # after rule_text: the candidates' letters are given
 
 
 def _scanner(idx: index_module.Index) -> object:
@@ -283,7 +292,8 @@ def _new_scanner(idx: index_module.Index) -> object:
         return False
     singles = [key for key in idx.short_first if key < 1 << 32]
     pairs = [((key >> 32) - 1, key & 0xFFFFFFFF, lengths) for key, lengths in idx.short_first.items() if key >= 1 << 32]
-    return _fastmatch.Scanner(idx.seeds, idx.short, singles, pairs, idx.lengths, idx.n_seeds, k, MAX_POSTINGS,
+    return _fastmatch.Scanner(idx.seeds, idx.short, singles, pairs, idx.lengths, idx.n_seeds, idx.tokens,
+                              idx.offsets, idx.seed_keys, idx.seed_positions, idx.seed_offsets, k, MAX_POSTINGS,
                               MAX_CANDIDATES)
 
 
@@ -292,21 +302,16 @@ def find_matches(ids: list[int], idx: index_module.Index) -> list[Match]:
     n = len(ids)
     scanner = _scanner(idx)
     if scanner:
-        shorts, candidates, where = scanner.scan(ids)
+        shorts, candidates, text = scanner.scan(ids)
         found = [Match(rule, start, end, end - start, 100) for rule, start, end in shorts]
+        rule_texts = {rule: scanner.rule_text(rule) for rule, _anchor in candidates}
     else:
-        found, candidates, where = _scan_python(ids, idx)
+        found, candidates, text = _scan_python(ids, idx)
+        rule_texts = {rule: idx.rule_text(rule) for rule, _anchor in candidates}
     lengths = idx.lengths
     scored: list[tuple[int, int, int, int]] = []
-    seed_offsets, seed_keys, seed_positions = idx.seed_offsets, idx.seed_keys, idx.seed_positions
-    rule_texts = {rule: idx.rule_text(rule) for rule in candidates}
-    text = idx.query_text(ids)  # after rule_text: the letters of the candidates' tokens are given
-    for rule in candidates:
+    for rule, anchor in candidates:
         length = lengths[rule]
-        first, last = seed_offsets[rule], seed_offsets[rule + 1]
-        implied = [q - seed_positions[s] for s in range(first, last) for q in where.get(seed_keys[s], ())]
-        implied.sort()
-        anchor = implied[len(implied) // 2]
         slack = length // 4 + 2
         w0, w1 = max(0, anchor - slack), min(n, anchor + length + slack)
         if w1 <= w0:
