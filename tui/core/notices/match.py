@@ -119,14 +119,16 @@ def leading_comments(data: bytes, path: str = "") -> list[tuple[int, str]]:
             stripped = rest.strip()
             if not stripped:
                 break
-            if style != "hash" and stripped.startswith("/*"):
-                in_block = True
-                rest = stripped[2:]
-                continue
-            if style != "hash" and stripped.startswith("//"):
-                out.append((number, stripped[2:]))
-                break
-            if stripped.startswith("#"):
+            first = stripped[0]  # one comparison for most lines, not a startswith() of each marker
+            if first == "/" and style != "hash":
+                if stripped.startswith("/*"):
+                    in_block = True
+                    rest = stripped[2:]
+                    continue
+                if stripped.startswith("//"):
+                    out.append((number, stripped[2:]))
+                    break
+            elif first == "#":
                 if style == "c":
                     break  # a preprocessor line (a header guard, an #include before the notice): not code
                 if stripped.startswith("#!") and number == 1:
