@@ -13,6 +13,11 @@ proposed by their seeds (``index.py``) and scored by a longest-common-subsequenc
 words with the comment's (rapidfuzz), so reflowed lines, comment markers and a few typos or changed
 words still match. The best non-overlapping matches make the notice; several licences in one
 leading comment are a choice (OR), as the kernel writes a GPL text next to an MIT or BSD one.
+
+Speed (the kernel's 11,720 files that need matching: about 0.11 ms of CPU a file): the seed and
+short-rule loops run in C where ``_fastmatch`` is built (``_scan_python`` otherwise, the same
+results); alignments are of strings, one letter a token (``Index.rule_text``); a comment line's token
+ids and a comment's matches are memoised (``_line_cache``, ``_cache``).
 """
 
 from __future__ import annotations
