@@ -6,7 +6,9 @@ lictree (not only a source checkout) finds its theme files; pyproject.toml canno
 
 ``tui.core._fastread`` is the per-file part of a cold scan in C. It is optional: where it cannot
 be compiled (no C compiler), the install goes on and lictree reads files in Python, with the same
-verdicts (tests/core/test_fastread.py compares the two).
+verdicts (tests/core/test_fastread.py compares the two). ``tui.core.notices._fastmatch`` is the
+licence-notice matcher's seed loops in C, optional the same way: without it they run in Python, with
+the same matches (tests/core/test_notices.py compares the two).
 """
 
 from setuptools import Extension, find_namespace_packages, setup
@@ -15,5 +17,7 @@ setup(
     packages=[*find_namespace_packages(include=["tui*"]), "tui.themes"],
     package_dir={"tui.themes": "themes"},
     ext_modules=[Extension("tui.core._fastread", ["tui/core/_fastread.c"], optional=True,
+                           extra_compile_args=["-O2", "-std=gnu11"]),
+                 Extension("tui.core.notices._fastmatch", ["tui/core/notices/_fastmatch.c"], optional=True,
                            extra_compile_args=["-O2", "-std=gnu11"])],
 )

@@ -325,3 +325,79 @@ def test_json_shapes_of_a_notice_and_the_effective_licence(idx, catalog):
     assert effective(None, notice, default) == {"expression": "MIT", "source": "notice"}
     assert effective(None, None, default) == {"expression": default, "source": "copying"}
     assert effective(None, None, None) is None
+
+
+def _comment_ids(data: bytes, path: str = "drivers/x/file.c") -> list[int]:
+    from tui.core.notices import match
+
+    return match.comment_ids(match.leading_comments(data, path))[0]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tui.core.notices._fastmatch") is None,
+                    reason="the C extension is not built")
+def test_the_c_scanner_finds_what_the_python_loops_find(idx):
+    """_fastmatch.Scanner.scan and match._scan_python: the same short rules, candidates and anchors,
+    and comment letters that agree with each candidate's letters where the token ids agree."""
+    from tui.core.notices import match
+
+    scanner = match._scanner(idx)
+    assert scanner, "the C scanner was not made (a tuple hash unlike Python's?)"
+    rng = random.Random(7)
+    comments = [_comment_ids(c_file(text)) for text in (MIT, BSD3, GPL2_PLUS, GPL2_ONLY, GPL2_ONLY + "\n" + MIT)]
+    comments += [ids * 30 for ids in comments[:2]] + [rng.sample(ids, len(ids)) for ids in comments] + [[], [1]]
+    for ids in comments:
+        shorts, candidates, text = scanner.scan(ids)
+        found, expected, expected_text = match._scan_python(ids, idx)
+        assert [(m.rule, m.start, m.end) for m in found] == [tuple(s) for s in shorts]
+        assert candidates == expected
+        for rule, _anchor in candidates:
+            ours, theirs = scanner.rule_text(rule), idx.rule_text(rule)
+            assert [ours.find(c) for c in text] == [theirs.find(c) for c in expected_text]
+
+
+def test_the_python_loops_give_the_same_notices(idx, catalog, monkeypatch):
+    """Without the C extension (the index has no scanner) the notices are the same."""
+    from tui.core.notices import match
+
+    datas = [c_file(MIT), c_file(BSD3), c_file(GPL2_PLUS), c_file(GPL2_ONLY + "\n\nAlternatively, MIT:\n\n" + MIT)]
+    with_c = [notice_of(data, idx, catalog) for data in datas]
+    monkeypatch.setattr(idx, "scanner", False)
+    monkeypatch.setattr(match, "_cache", {})
+    assert [notice_of(data, idx, catalog) for data in datas] == with_c
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    (b"/* a\n * b\n * c */ /* d\n e */\nint x;\n/* not leading */\n",
+     [(1, " a"), (2, " * b"), (3, " * c "), (3, " d"), (4, " e ")]),
+    (b"// one\n\n#include <x.h>\n/*\n two */ three\n", [(1, " one"), (4, ""), (5, " two ")]),
+    (b"/*\n" + b" * open\n" * 300, [(1, "")] + [(n, " * open") for n in range(2, 201)]),
+    (b"/**/\n/*/ x */\n", [(1, ""), (2, "/ x ")]),
+    (b"/* a */\n", [(1, " a "), ]),
+    (b"/* a\n", [(1, " a"), (2, "")]),
+])
+def test_leading_comments_lines(data, expected):
+    """The lines of block comments are taken whole up to the closing one, within the first 200 lines."""
+    from tui.core.notices.match import leading_comments
+
+    assert leading_comments(data, "x.c") == expected
+
+
+def test_comment_lines_are_memoised_with_their_ids():
+    from tui.core.notices import match
+
+    data = c_file(GPL2_PLUS)
+    first = match.comment_ids(match.leading_comments(data, "x.c"))
+    assert match.comment_ids(match.leading_comments(data, "x.c")) == first
+    ids, marks, numbers = first
+    assert numbers[0] == 4 and match.line_of(len(ids) - 1, marks, numbers) == 12  # the copyright line is left out
+
+
+@pytest.mark.parametrize(("text", "named"), [("see COPYING in the main directory", True),
+                                             ("see COPY\u0130NG", True), ("see copy\u0131ng", True),
+                                             ("a copy of the GNU General Public License", False)])
+def test_copying_may_be_named_as_the_regex_reads_it(text, named):
+    from tui.core.notices import kernel
+
+    assert kernel._may_name_copying(text) is named
+    if not named:
+        assert kernel._COPYING_RE.search(text) is None

@@ -13,11 +13,17 @@ proposed by their seeds (``index.py``) and scored by a longest-common-subsequenc
 words with the comment's (rapidfuzz), so reflowed lines, comment markers and a few typos or changed
 words still match. The best non-overlapping matches make the notice; several licences in one
 leading comment are a choice (OR), as the kernel writes a GPL text next to an MIT or BSD one.
+
+Speed (the kernel's 11,720 files that need matching: about 0.11 ms of CPU a file): the seed and
+short-rule loops run in C where ``_fastmatch`` is built (``_scan_python`` otherwise, the same
+results); alignments are of strings, one letter a token (``Index.rule_text``); a comment line's token
+ids and a comment's matches are memoised (``_line_cache``, ``_cache``).
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 
@@ -35,6 +41,11 @@ from tui.core.notices.candidates import (  # noqa: F401 (needs_matching and the 
 )
 from tui.core.notices.data import TOKEN_RE
 from tui.core.notices.notice import Notice
+
+try:  # the seed loops in C (setup.py builds it where it can); the same loops in Python otherwise
+    from tui.core.notices import _fastmatch
+except ImportError:  # pragma: no cover - without a C compiler
+    _fastmatch = None
 
 HEAD_LINES = 200
 MAX_TOKENS = 3000
@@ -75,21 +86,43 @@ def _style(path: str) -> str:
 def leading_comments(data: bytes, path: str = "") -> list[tuple[int, str]]:
     """(line number, text) of each comment line before the first code line, within the bounds above.
 
-    Empty for a binary file (a NUL byte in the head)."""
+    Empty for a binary file (a NUL byte in the head). The head is read line by line from its start
+    (not split whole: most of it is code after the notice), and the lines inside a block comment are
+    taken whole, up to the one that closes it, without a step of this loop each: most of a notice is
+    such lines."""
     head = data[:HEAD_BYTES]
     if b"\0" in head:
         return []
     style = _style(path)
     text = head.decode("utf-8", "replace")
+    size = len(text)
     out: list[tuple[int, str]] = []
     in_block = False
-    for number, line in enumerate(text.split("\n")[:HEAD_LINES], 1):
-        rest = line
+    number, start = 0, 0  # the last line read (1-based); where the next one starts (past size: none)
+    while number < HEAD_LINES and start <= size:
+        newline = text.find("\n", start)
+        if newline < 0:
+            rest, start = text[start:], size + 1
+        else:
+            rest, start = text[start:newline], newline + 1
+        number += 1
         while True:
             if in_block:
                 end = rest.find("*/")
                 if end < 0:
                     out.append((number, rest))
+                    if start > size:
+                        break
+                    # the next lines up to the one that closes the block are comment lines whole
+                    close = text.find("*/", start)
+                    inside = (text[start:close] if close >= 0 else text[start:]).split("\n")
+                    whole = inside if close < 0 else inside[:-1]
+                    room = HEAD_LINES - number
+                    out.extend(zip(range(number + 1, number + 1 + min(room, len(whole))), whole))
+                    if close < 0 or len(whole) >= room:
+                        return out
+                    number += len(whole)
+                    start = close - len(inside[-1])  # the closing line: read next, still in the block
                     break
                 out.append((number, rest[:end]))
                 in_block = False
@@ -98,14 +131,16 @@ def leading_comments(data: bytes, path: str = "") -> list[tuple[int, str]]:
             stripped = rest.strip()
             if not stripped:
                 break
-            if style != "hash" and stripped.startswith("/*"):
-                in_block = True
-                rest = stripped[2:]
-                continue
-            if style != "hash" and stripped.startswith("//"):
-                out.append((number, stripped[2:]))
-                break
-            if stripped.startswith("#"):
+            first = stripped[0]  # one comparison for most lines, not a startswith() of each marker
+            if first == "/" and style != "hash":
+                if stripped.startswith("/*"):
+                    in_block = True
+                    rest = stripped[2:]
+                    continue
+                if stripped.startswith("//"):
+                    out.append((number, stripped[2:]))
+                    break
+            elif first == "#":
                 if style == "c":
                     break  # a preprocessor line (a header guard, an #include before the notice): not code
                 if stripped.startswith("#!") and number == 1:
@@ -123,24 +158,65 @@ _SKIPPED_LINE = re.compile(r"SPDX-License-Identifier|^\W*(?:copyright\b|\(c\)|©
 _LICENCE_WORD = re.compile(r"licen[cs]|gpl|permission|redistribut|public domain|free software|warrant", re.I)
 
 
-def comment_tokens(comments: list[tuple[int, str]]) -> tuple[list[str], list[int]]:
-    """The comments' word tokens (ScanCode's tokenizer) and the line of each, at most MAX_TOKENS.
+def line_ids(text: str) -> tuple[int, ...]:
+    """The token ids of one comment line (ScanCode's tokenizer, lower case); none for a line left out.
 
     The SPDX tag line is not a notice (the tag is read on its own), and a copyright line without a
     licence word is left out too: so comments that differ only in their copyright lines are the
     same words, and the matcher's cache serves them."""
-    words: list[str] = []
-    lines: list[int] = []
+    skipped = _SKIPPED_LINE.search(text)
+    if skipped is not None and (skipped.group(0).startswith("SPDX") or not _LICENCE_WORD.search(text)):
+        return ()
+    return tuple(index_module.token_ids(TOKEN_RE.findall(text.lower())))
+
+
+#: line text -> its ``line_ids``: a notice's lines are the same in thousands of files (a kernel's
+#: 270,000 leading comment lines are 46,000 distinct ones, 37,000 of them seen once), so most lines are
+#: one dict lookup. A line is kept when it is seen the second time (``_lines_seen`` holds the hashes of
+#: those seen once): the lines of one file only (its description, its authors) are not kept.
+_line_cache: dict[str, tuple[int, ...]] = {}
+_lines_seen: set[int] = set()
+#: Lines kept in _line_cache, and hashes in _lines_seen, at most (then each starts again); the longest
+#: line kept.
+LINE_CACHE_SIZE = 32768
+LINES_SEEN_SIZE = 262144
+LINE_CACHE_WIDTH = 200
+
+
+def comment_ids(comments: list[tuple[int, str]]) -> tuple[list[int], list[int], list[int]]:
+    """The comments' token ids (``line_ids`` of each line), at most MAX_TOKENS, and where each line's
+    tokens start: the first token of each line with tokens, and that line's number (``line_of``)."""
+    cache, seen = _line_cache, _lines_seen
+    ids: list[int] = []
+    marks: list[int] = []
+    numbers: list[int] = []
     for number, text in comments:
-        skipped = _SKIPPED_LINE.search(text)
-        if skipped is not None and (skipped.group(0).startswith("SPDX") or not _LICENCE_WORD.search(text)):
-            continue
-        found = TOKEN_RE.findall(text.lower())
-        words.extend(found)
-        lines.extend([number] * len(found))
-        if len(words) >= MAX_TOKENS:
-            return words[:MAX_TOKENS], lines[:MAX_TOKENS]
-    return words, lines
+        found = cache.get(text)
+        if found is None:
+            found = line_ids(text)
+            if len(text) <= LINE_CACHE_WIDTH:
+                key = hash(text)
+                if key not in seen:
+                    if len(seen) >= LINES_SEEN_SIZE:
+                        seen.clear()
+                    seen.add(key)
+                else:
+                    if len(cache) >= LINE_CACHE_SIZE:
+                        cache.clear()
+                    cache[text] = found
+        if found:
+            marks.append(len(ids))
+            numbers.append(number)
+            ids.extend(found)
+            if len(ids) >= MAX_TOKENS:
+                del ids[MAX_TOKENS:]
+                break
+    return ids, marks, numbers
+
+
+def line_of(position: int, marks: list[int], numbers: list[int]) -> int:
+    """The line number of the comment token at *position* (``comment_ids``)."""
+    return numbers[bisect_right(marks, position) - 1]
 
 
 def _trimmed_blocks(blocks: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
@@ -158,8 +234,10 @@ def _required_coverage(length: int, minimum: int) -> int:
     return max(minimum, 80 if length < 40 else 70)
 
 
-def find_matches(ids: list[int], idx: index_module.Index) -> list[Match]:
-    """Every rule that matches the token ids well enough, overlapping or not."""
+def _scan_python(ids: list[int], idx: index_module.Index) -> tuple[list[Match], list[tuple[int, int]], str]:
+    """The short rules found word for word; the candidate long rules, best first, each with its anchor
+    (where its seeds found in the comment put its first word: their median); and the comment's
+    letters (``Index.query_text``): what ``_fastmatch.Scanner.scan`` does in C."""
     n = len(ids)
     found: list[Match] = []
     short_first, short, pair_key, gram_key = idx.short_first, idx.short, index_module.pair_key, index_module.gram_key
@@ -209,20 +287,62 @@ def find_matches(ids: list[int], idx: index_module.Index) -> list[Match]:
         # the words it may match (its seeds found, at most the comment's length); the shorter first on a tie
         ranked.append((hits / seeded * (length if length < n else n), -length, rule))
     ranked.sort(reverse=True)
-    scored: list[tuple[int, int, int, int]] = []
+    candidates = []
     seed_offsets, seed_keys, seed_positions = idx.seed_offsets, idx.seed_keys, idx.seed_positions
-    for _weight, minus_length, rule in ranked[:MAX_CANDIDATES]:
-        length = -minus_length
+    for _weight, _minus_length, rule in ranked[:MAX_CANDIDATES]:
         first, last = seed_offsets[rule], seed_offsets[rule + 1]
         implied = [q - seed_positions[s] for s in range(first, last) for q in where.get(seed_keys[s], ())]
         implied.sort()
-        anchor = implied[len(implied) // 2]
+        candidates.append((rule, implied[len(implied) // 2]))
+        idx.rule_text(rule)
+    return found, candidates, idx.query_text(ids)  # after rule_text: the candidates' letters are given
+
+
+def _scanner(idx: index_module.Index) -> object:
+    """The index's ``_fastmatch.Scanner``, made on the first call; False without the C extension, or
+    where its K-gram keys would not be Python's (it computes hash() of a tuple of ints as CPython 3.8+
+    does: checked here)."""
+    scanner = idx.scanner
+    if scanner is None:
+        scanner = idx.scanner = _new_scanner(idx)
+    return scanner
+
+
+def _new_scanner(idx: index_module.Index) -> object:
+    if _fastmatch is None:
+        return False
+    k = index_module.K
+    samples = [(0,), (1,), (0xFFFFFFFF,), (0xFFFFFFFF,) * k, tuple(range(k)), (3, 1 << 31), tuple(range(1, 3 * k, 3))]
+    if any(_fastmatch.gram_hash(sample) != index_module.gram_key(sample) for sample in samples):
+        return False
+    singles = [key for key in idx.short_first if key < 1 << 32]
+    pairs = [((key >> 32) - 1, key & 0xFFFFFFFF, lengths) for key, lengths in idx.short_first.items() if key >= 1 << 32]
+    return _fastmatch.Scanner(idx.seeds, idx.short, singles, pairs, idx.lengths, idx.n_seeds, idx.tokens,
+                              idx.offsets, idx.seed_keys, idx.seed_positions, idx.seed_offsets, k, MAX_POSTINGS,
+                              MAX_CANDIDATES)
+
+
+def find_matches(ids: list[int], idx: index_module.Index) -> list[Match]:
+    """Every rule that matches the token ids well enough, overlapping or not."""
+    n = len(ids)
+    scanner = _scanner(idx)
+    if scanner:
+        shorts, candidates, text = scanner.scan(ids)
+        found = [Match(rule, start, end, end - start, 100) for rule, start, end in shorts]
+        rule_texts = {rule: scanner.rule_text(rule) for rule, _anchor in candidates}
+    else:
+        found, candidates, text = _scan_python(ids, idx)
+        rule_texts = {rule: idx.rule_text(rule) for rule, _anchor in candidates}
+    lengths = idx.lengths
+    scored: list[tuple[int, int, int, int]] = []
+    for rule, anchor in candidates:
+        length = lengths[rule]
         slack = length // 4 + 2
         w0, w1 = max(0, anchor - slack), min(n, anchor + length + slack)
         if w1 <= w0:
             continue
         # the LCS length bounds the words a match can have: cheap (no alignment), it orders the work
-        bound = LCSseq.similarity(idx.rule_tokens(rule), ids[w0:w1])
+        bound = LCSseq.similarity(rule_texts[rule], text[w0:w1])
         if bound * 100 >= _required_coverage(length, idx.min_cov[rule]) * length:
             scored.append((bound, rule, w0, w1))
     # best first: the quality a match could reach (all its LCS words in one run: 2 * bound - length)
@@ -233,8 +353,8 @@ def find_matches(ids: list[int], idx: index_module.Index) -> list[Match]:
         if any(q >= best and min(w1, m.end) - max(w0, m.start) > (w1 - w0) // 2 for q, m in accepted):
             continue  # it could not win against a match it overlaps
         length = lengths[rule]
-        rule_ids = list(idx.rule_tokens(rule))
-        blocks = [(b.a, b.b, b.size) for b in LCSseq.opcodes(rule_ids, ids[w0:w1]).as_matching_blocks() if b.size]
+        blocks = [(b.a, b.b, b.size) for b in LCSseq.opcodes(rule_texts[rule], text[w0:w1]).as_matching_blocks()
+                  if b.size]
         blocks = _trimmed_blocks(blocks)
         if not blocks:
             continue
@@ -326,22 +446,14 @@ def combine(expressions: list[str], generic: set[str]) -> str:
     return " OR ".join(f"({leaf})" if " AND " in leaf or " OR " in leaf else leaf for leaf in leaves)
 
 
-_cache: dict[tuple[int, int], list[Match]] = {}
+#: the matches of a comment's token ids, read (``_reading``): comments of the same words are matched once
+_cache: dict[tuple[int, int], tuple[int, int, str, int, str, tuple[str, ...]] | None] = {}
 CACHE_SIZE = 2048
 
 
-def match_tokens(words: list[str], lines: list[int], idx: index_module.Index) -> Notice | None:
-    """The notice the comment words grant, or None. Comments of the same words are matched once."""
-    if not words:
-        return None
-    ids = index_module.token_ids(words)
-    key = (len(ids), hash(tuple(ids)))
-    taken = _cache.get(key)
-    if taken is None:
-        taken = select(find_matches(ids, idx), idx)
-        if len(_cache) >= CACHE_SIZE:
-            _cache.pop(next(iter(_cache)))
-        _cache[key] = taken
+def _reading(taken: list[Match], idx: index_module.Index) -> tuple[int, int, str, int, str, tuple[str, ...]] | None:
+    """What the selected matches make of a notice: its first and last token, expression, score, main
+    rule and rules; None without a match."""
     if not taken:
         return None
     generic = {idx.expression(m.rule) for m in taken if m.matched <= 8}
@@ -351,8 +463,27 @@ def match_tokens(words: list[str], lines: list[int], idx: index_module.Index) ->
     total = sum(m.matched for m in taken)
     score = round(sum(m.score * m.matched for m in taken) / total)
     main = max(taken, key=lambda m: m.matched)
-    return Notice(expression, lines[taken[0].start], lines[taken[-1].end - 1], score,
-                  idx.rule_ids[main.rule], tuple(idx.rule_ids[m.rule] for m in taken))
+    return (taken[0].start, taken[-1].end - 1, expression, score, idx.rule_ids[main.rule],
+            tuple(idx.rule_ids[m.rule] for m in taken))
+
+
+def match_ids(ids: list[int], marks: list[int], numbers: list[int], idx: index_module.Index) -> Notice | None:
+    """The notice the comment's token ids (``comment_ids``) grant, or None. Comments of the same words
+    are matched once."""
+    if not ids:
+        return None
+    key = (len(ids), hash(tuple(ids)))
+    if key in _cache:
+        reading = _cache[key]
+    else:
+        reading = _reading(select(find_matches(ids, idx), idx), idx)
+        if len(_cache) >= CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))
+        _cache[key] = reading
+    if reading is None:
+        return None
+    first, last, expression, score, rule, rules = reading
+    return Notice(expression, line_of(first, marks, numbers), line_of(last, marks, numbers), score, rule, rules)
 
 
 def find_notice(data: bytes, path: str = "", catalog: object | None = None,
@@ -367,8 +498,7 @@ def find_notice(data: bytes, path: str = "", catalog: object | None = None,
     comments = leading_comments(head, path)
     if not comments:
         return None
-    words, lines = comment_tokens(comments)
-    notice = match_tokens(words, lines, idx or index_module.get_index())
+    notice = match_ids(*comment_ids(comments), idx or index_module.get_index())
     if notice is None:
         return None
     return kernel.read_notice(notice, comments, catalog)
