@@ -16,6 +16,9 @@ from tui.core.notices.notice import Notice
 
 #: What makes a leading comment "read like a licence" (issue 13's unrecognised-notice).
 LICENCE_LIKE = re.compile(r"licen[cs]e|permission|redistribut|\bGPL", re.I)
+#: The words of licence terms; a comment with two kinds of them reads like a licence.
+_LICENCE_TERMS = re.compile(r"licen[cs]|permission|redistribut|\bGPL|warrant|\bmodify|\bdistribut|free software"
+                            r"|\bcopies\b|\bterms\b", re.I)
 _NOT_NOTICE = re.compile(r"SPDX-License-Identifier|MODULE_LICENSE", re.I)
 
 _FINGERPRINT: list[str] = []
@@ -69,8 +72,9 @@ def read_head(base: str, path: str) -> bytes:
 
 
 def read_notice(head: bytes, path: str, catalog: object | None = None) -> tuple[Notice | None, int]:
-    """(notice, 0) when the leading comments of *head* grant a licence; (None, line) when they hold a
-    comment that reads like a licence (``LICENCE_LIKE``) but matches no rule well enough; (None, 0)."""
+    """(notice, 0) when the leading comments of *head* grant a licence; (None, line) when they read like a
+    licence (a line with a ``LICENCE_LIKE`` word, and two kinds of licence words in all) but match no rule
+    well enough; (None, 0)."""
     if not available() or not has_licence_words(head[:HEAD_BYTES]):
         return None, 0
     from tui.core.notices import match
@@ -81,7 +85,13 @@ def read_notice(head: bytes, path: str, catalog: object | None = None) -> tuple[
         return None, 0
     if notice is not None:
         return notice, 0
+    first = 0
+    seen: set[str] = set()
     for number, text in match.leading_comments(head[:HEAD_BYTES], path):
-        if LICENCE_LIKE.search(text) and not _NOT_NOTICE.search(text):
-            return None, number
-    return None, 0
+        if _NOT_NOTICE.search(text):
+            continue
+        if not first and LICENCE_LIKE.search(text):
+            first = number
+        seen.update(word.lower()[:6] for word in _LICENCE_TERMS.findall(text))
+    # one word alone ("a permission check", "the GPL symbols") is not a notice: two kinds of licence words are
+    return (None, first) if first and len(seen) >= 2 else (None, 0)
