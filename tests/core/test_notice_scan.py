@@ -200,3 +200,18 @@ def test_bad_input_gives_an_answer_in_bounded_time(tmp_path, capsys):
     assert files["bad/binary.c"]["notice"] is None
     assert files["bad/unclosed.c"]["notice"]["expression"] == "GPL-2.0-or-later"
     assert set(files) >= set(BAD)  # (the matcher bounds each file's work: tests/core/test_notices.py)
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_files_that_share_an_outcome_keep_their_own_notices(tmp_path, monkeypatch, reader):
+    """Outcomes are shared between files that agree on what the per-file checks read (the tag line...);
+    the notice rules read the notice, which is each file's own: applied after sharing, never shared."""
+    use_reader(monkeypatch, reader)
+    tag = "// SPDX-License-Identifier: GPL-2.0-only\n"
+    files = {f"d/plain{i}.c": tag + "int x;\n" for i in range(20)}
+    files.update({f"d/later{i}.c": tag + block(GPL_PLUS) + "int y;\n" for i in range(20)})
+    root = write_tree(tmp_path / "tree", dict(sorted(files.items(), key=lambda kv: kv[0][::-1])))
+    found = by_path(check_json(root))
+    for i in range(20):
+        assert found[f"d/plain{i}.c"]["findings"] == [] and found[f"d/plain{i}.c"]["notice"] is None
+        assert [f["rule"] for f in found[f"d/later{i}.c"]["findings"]] == ["LT601"]

@@ -10,6 +10,10 @@ Each per-file check says which facts of a file it reads (``reads=``, a few ``Fac
 works out one outcome for all the files that agree on what the checks read (``share_spec``), so
 a check that reads more than it declares would give files outcomes worked out for others. A check
 that declares nothing, or a fact ``share_spec`` does not know, turns that sharing off.
+
+The rules that read a file's licence notice (LT6xx, ``rules/notices.py``) are not per-file checks: the
+notice is each file's own, matched after the outcome is worked out (or taken from files that share it),
+and ``Context.with_notice`` applies those rules to that file's outcome alone.
 """
 
 from __future__ import annotations
