@@ -168,18 +168,29 @@ def test_an_edit_on_disk_refreshes_the_notice(tree):
     assert "drivers/mit.c" not in index.notices
 
 
-@pytest.mark.parametrize("head, tagged", [
-    (b"/* GPL */", False), (b"/* nothing here */", False), (b"// SPDX-License-Identifier: GPL-2.0\n", True),
-    (b"// SPDX-License-Identifier: GPL-2.0\n/* This program is FREE SOFTWARE */", True),
-    (b"// spdx-license-identifier: free software\nint x;", True), (b"x" * 20000 + b" gpl", False),
-    (b"x" * 6000 + b" permission", True), (b"", False), (b"\xff\xfe Permission \x00", False),
-])
-def test_the_c_candidate_test_is_the_python_one(head, tagged):
+@pytest.mark.parametrize("head, tagged, expected", [
+    (b"/* GPL */", False, True), (b"/* nothing here */", False, False),
+    (b"// SPDX-License-Identifier: GPL-2.0\n", True, False),
+    (b"// SPDX-License-Identifier: GPL-2.0\n/* This program is FREE SOFTWARE */", True, True),
+    (b"// spdx-license-identifier: free software\nint x;", True, False),
+    (b"/*" + b"x" * 20000 + b" gpl */", False, False), (b"/*" + b"x" * 7000 + b" permission */", True, False),
+    (b"", False, False), (b"/* \xff\xfe Permission \x00 */", False, True),
+    # only the leading comment lines count: licence words in code or after it do not make a candidate
+    (b"/* a driver */\nint x; /* GPL */\n", False, False), (b"#!/bin/sh\n# GPL\necho\n", False, True),
+    (b"/*\n  no star\n  GPL here\n*/\n", False, True), (b"/* one */ /* two\n GPL */\n", False, False),
+    (b"\n\n  \t\n// x\n#include <a.h>\n/* Redistribution */\n", False, True), (b'.\\" GPL\n', False, True),
+    (b"// SPDX-License-Identifier: MIT\nint permission;\n", True, False),
+    (b"<!-- licensed under -->\n", True, True),
+    (b"// SPDX-License-Identifier: MIT\n/*\n * under the terms of\n */\n", True, True),
+    (b"x\n/* GPL */", False, False),
+], ids=lambda value: None if isinstance(value, bytes) and len(value) < 60 else "long")
+def test_the_c_candidate_test_is_the_python_one(head, tagged, expected):
     from tui.core import scan
 
+    assert candidates.needs_matching(head, tagged) is expected
     if scan._fastread is None:
         pytest.skip("the C reader is not built here")
-    assert scan._fastread.notice_candidate(head, tagged) == candidates.needs_matching(head, tagged)
+    assert scan._fastread.notice_candidate(head, tagged) is expected
 
 
 BAD = {

@@ -568,10 +568,11 @@ share_key(reading *f, const char *rel, Py_ssize_t rel_len, PyObject *rel_obj, Py
     return key;
 }
 
-/* Licence-notice candidates (tui.core.notices.match.needs_matching, set by configure_notices): whether
- * the head read holds a licence word (an untagged file: its first notice_bytes[0] bytes) or licence text
- * besides the tag line (a tagged file: its first notice_bytes[1] bytes, less the bytes from the first
- * "spdx-license-identifier" to the end of its line), compared in lower case. */
+/* Licence-notice candidates (tui.core.notices.candidates.needs_matching, set by configure_notices): whether
+ * the leading comment lines of the head read hold a licence word (an untagged file: within its first
+ * notice_bytes[0] bytes) or licence text besides the tag line (a tagged file: within its first
+ * notice_bytes[1] bytes, less the bytes from the first "spdx-license-identifier" to the end of its line),
+ * compared in lower case. */
 #define MAX_NOTICE_WORDS 32
 static char *notice_words[2][MAX_NOTICE_WORDS];
 static Py_ssize_t notice_lens[2][MAX_NOTICE_WORDS];
@@ -580,13 +581,57 @@ static Py_ssize_t notice_bytes[2] = {16384, 6144};
 static char *notice_low;
 static Py_ssize_t notice_low_cap;
 
+/* What starts a comment line in one file type or another (candidates.COMMENT_STARTS, in the same order). */
+static const char *const comment_starts[] = {"//", "#", "*", ";", "--", "..", ".\\\"", "%", "!", "<!--", "{#", "@"};
+
+/* The end of the leading comment lines of buf[0:n] (candidates.leading_region): blank lines, lines in a
+ * block comment, and lines that start with a comment marker, up to the first other line. */
+static Py_ssize_t
+leading_region(const char *buf, Py_ssize_t n)
+{
+    Py_ssize_t pos = 0;
+    int in_block = 0;
+    while (pos < n) {
+        const char *nl = memchr(buf + pos, '\n', (size_t)(n - pos));
+        Py_ssize_t end = nl ? nl - buf : n;
+        if (in_block) {
+            if (search(buf + pos, (size_t)(end - pos), "*/", 2) != NULL)
+                in_block = 0;
+            pos = end + 1;
+            continue;
+        }
+        Py_ssize_t at = pos;
+        while (at < end && (buf[at] == ' ' || buf[at] == '\t' || buf[at] == '\r' || buf[at] == '\f' || buf[at] == '\v'))
+            at++;
+        if (at == end) {
+            pos = end + 1;
+            continue;
+        }
+        Py_ssize_t left = end - at;
+        if (left >= 2 && buf[at] == '/' && buf[at + 1] == '*') {
+            in_block = search(buf + at + 2, (size_t)(left - 2), "*/", 2) == NULL;
+            pos = end + 1;
+            continue;
+        }
+        int comment = 0;
+        for (size_t k = 0; k < sizeof(comment_starts) / sizeof(comment_starts[0]) && !comment; k++) {
+            size_t len = strlen(comment_starts[k]);
+            comment = (size_t)left >= len && memcmp(buf + at, comment_starts[k], len) == 0;
+        }
+        if (!comment)
+            return pos;
+        pos = end + 1;
+    }
+    return n;
+}
+
 static int
 notice_candidate(const char *buf, Py_ssize_t got, int tagged)
 {
     int kind = tagged ? 1 : 0;
     if (notice_count[kind] == 0)
         return 0;
-    Py_ssize_t n = got < notice_bytes[kind] ? got : notice_bytes[kind];
+    Py_ssize_t n = leading_region(buf, got < notice_bytes[kind] ? got : notice_bytes[kind]);
     if (n > notice_low_cap) {
         char *grown = realloc(notice_low, (size_t)n + 1);
         if (grown == NULL)

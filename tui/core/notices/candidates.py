@@ -19,6 +19,37 @@ LICENCE_TEXT = (b"permission", b"redistribut", b"free software", b"general publi
                 b"licenced under", b"under the terms", b"warrant", b"dual licen", b"dual-licen", b"public domain")
 
 
+#: What starts a comment line in one file type or another (the C reader's comment_starts, in the same order).
+COMMENT_STARTS = (b"//", b"#", b"*", b";", b"--", b"..", b'.\\"', b"%", b"!", b"<!--", b"{#", b"@")
+_BLANKS = b" \t\r\f\v"
+
+
+def leading_region(head: bytes, limit: int) -> int:
+    """The end of the leading comment lines of ``head[:limit]``: blank lines, the lines of a block comment
+    (from a line starting "/*" to the line holding "*/") and lines that start with a comment marker,
+    up to the first other line (code, or prose). A superset of what the matcher reads (match.
+    leading_comments, whose style rules are finer): a notice is only ever looked for in there."""
+    n = min(len(head), limit)
+    pos = 0
+    in_block = False
+    while pos < n:
+        end = head.find(b"\n", pos, n)
+        if end < 0:
+            end = n
+        if in_block:
+            if head.find(b"*/", pos, end) >= 0:
+                in_block = False
+            pos = end + 1
+            continue
+        line = head[pos:end].lstrip(_BLANKS)
+        if line and not line.startswith(COMMENT_STARTS):
+            if not line.startswith(b"/*"):
+                return pos
+            in_block = line.find(b"*/", 2) < 0
+        pos = end + 1
+    return n
+
+
 def has_licence_words(head: bytes) -> bool:
     """Whether *head* holds a word of LICENCE_WORDS: a few substring searches of its lower-case copy
     (a case-insensitive regex is ten times slower on the 16 KiB of a file without any). Its first 4 KiB
@@ -33,15 +64,16 @@ def has_licence_words(head: bytes) -> bool:
 
 
 def needs_matching(head: bytes, tagged: bool) -> bool:
-    """Whether a file's head is worth matching: an untagged file with a licence word in its first
-    HEAD_BYTES, a tagged one whose first TAGGED_HEAD bytes hold licence text besides the tag line
-    (the bytes from the first "spdx-license-identifier" to the end of its line). Cheap."""
+    """Whether a file's head is worth matching: an untagged file with a licence word in the leading
+    comment lines of its first HEAD_BYTES (``leading_region``), a tagged one whose leading comment lines
+    in its first TAGGED_HEAD bytes hold licence text besides the tag line (the bytes from the first
+    "spdx-license-identifier" to the end of its line). Cheap: the region is most often a few lines."""
     if tagged:
-        low = head[:TAGGED_HEAD].lower()
+        low = head[: leading_region(head, TAGGED_HEAD)].lower()
         at = low.find(b"spdx-license-identifier")
         if at >= 0:  # the tag line itself is not licence text
             end = low.find(b"\n", at)
             low = low[:at] + (low[end:] if end >= 0 else b"")
         return any(words in low for words in LICENCE_TEXT)
-    low = head[:HEAD_BYTES].lower()
+    low = head[: leading_region(head, HEAD_BYTES)].lower()
     return any(word in low for word in LICENCE_WORDS)
