@@ -172,40 +172,40 @@ def _head_bytes(head: Head | None) -> bytes:
 
 
 def _notice(path: str, state: FileState, notice: Notice, head: Head | None, palette: Palette) -> Content:
-    """The notice: its lines, the licence it grants, the rule and score of the match; for an untagged file
-    the tag line to add, and for a tag that disagrees with it which lines say what."""
+    """The notice: which lines grant what (and, for a tagged file, what the tag's line says beside it), the
+    rule and score of the match; for an untagged file the tag line to add, for a contradiction LT601's verdict."""
     colour = palette.license_colour(notice.expression)
-    rows = [Content.assemble((f"{'Lines':<15}", LABEL), (_span(notice), ""), ("  (¶ in the head below)", MUTED))]
-    rows.append(Content.assemble((f"{'Grants':<15}", LABEL), notice_licence(notice.expression, palette)))
+    tagged = state.expression is not None and state.status in (VALID, INVALID)
+    rows: list[Content] = []
+    if tagged:
+        tag_colour = palette.license_colour(state.expression) if state.status == VALID else palette.status["invalid"]
+        rows.append(Content.assemble((f"{'Tag':<15}", LABEL), (f"line {state.line} says ", ""),
+                                     _plain(state.expression or "", tag_colour)))
+    verb = "says" if notice.end_line <= notice.line else "say"
+    rows.append(Content.assemble((f"{'Notice':<15}", LABEL), (f"{_span(notice)} {verb} ", ""),
+                                 notice_licence(notice.expression, palette), ("  (marked ¶ in the head)", MUTED)))
     others = [r for r in notice.rules if r != notice.rule]
-    rows.append(Content.assemble((f"{'Matched rule':<15}", LABEL), _plain(notice.rule),
-                                 (f"  (and {len(others)} more: " if others else "", MUTED),
-                                 _plain(", ".join(others[:3]) + (" …" if len(others) > 3 else ""), MUTED)
-                                 if others else "", (")" if others else "", MUTED)))
+    rule = [(f"{'Matched rule':<15}", LABEL), _plain(notice.rule)]
+    if others:
+        rule += [(f"  (and {len(others)} more: ", MUTED),
+                 _plain(", ".join(others[:3]) + (" …" if len(others) > 3 else ""), MUTED), (")", MUTED)]
+    rows.append(Content.assemble(*rule))
     rows.append(Content.assemble((f"{'Score':<15}", LABEL), (f"{notice.score}", "bold"), (" of 100", MUTED)))
     if notice.unversioned:
-        rows.append(Content.assemble((" " * 15, ""), ("an unversioned GPL read as GPL-2.0, as include/linux/module.h "
-                                                      "reads \"GPL\"", MUTED)))
+        rows.append(Content.styled(" " * 15 + "an unversioned GPL, read as GPL-2.0 as include/linux/module.h "
+                                   'reads "GPL"', MUTED))
     if state.status == UNTAGGED:
         line, text = suggested_tag(path, notice.expression, _head_bytes(head))
-        rows.append(Content(""))
         rows.append(Content.assemble((f"{'Suggested tag':<15}", LABEL), _plain(text, f"bold {colour}"),
                                      (f"  on line {line}", MUTED)))
         rows.append(Content.styled(" " * 15 + "(lictree suggest writes it as a patch)", MUTED))
-    elif state.expression is not None and state.status in (VALID, INVALID):
-        contradicts = [f for f in state.findings if f.rule == TAG_CONTRADICTS_NOTICE.id]
-        rows.append(Content(""))
-        tag_colour = palette.license_colour(state.expression) if state.status == VALID else palette.status["invalid"]
-        rows.append(Content.assemble((f"{'Tag':<15}", LABEL), (f"line {state.line}  ", ""),
-                                     _plain(state.expression, tag_colour)))
-        rows.append(Content.assemble((f"{'Notice':<15}", LABEL), (f"{_span(notice)}  ", ""),
-                                     notice_licence(notice.expression, palette)))
-        if contradicts:
+    elif tagged:
+        if any(f.rule == TAG_CONTRADICTS_NOTICE.id for f in state.findings):
             rows.append(Content.assemble((f"{GLYPH_ERROR.char} ", palette.status["invalid"]),
                                          ("they disagree (LT601): the tag is what counts, the notice says otherwise",
                                           palette.status["invalid"])))
         else:
-            rows.append(Content.styled("the tag is the file's licence; the notice does not contradict it", MUTED))
+            rows.append(Content.styled("The tag is the file's licence; the notice does not contradict it.", MUTED))
     return _lines(rows)
 
 
@@ -242,7 +242,6 @@ def _license(data: TreeData, palette: Palette, state: FileState) -> Content:
         shown = notice_licence(licence, palette) if source == "notice" else _plain(
             licence, palette.license_colour(licence) if state.status != INVALID else palette.status["invalid"])
         parts.append(Content.assemble(("Effective licence  ", LABEL), shown, ("  " + SOURCE_WORDS[source], MUTED)))
-        parts.append(Content(""))
     expression = state.expression
     notice = state.notice
     if state.status == UNTAGGED and notice is not None:
