@@ -169,7 +169,8 @@ def test_screenshots_draw_the_kernel_pictures_of_a_kernel_tree(tmp_path: Path, d
         (kernel / name).mkdir(parents=True)
     (kernel / "COPYING").write_text("GPL-2.0\n")
     assert main(["--kernel", str(kernel), "--out", str(tmp_path / "out")]) == 0
-    assert [name for root, name in drawn if root == str(kernel)] == ["kernel-problem.svg", "kernel-jffs2-licence.svg"]
+    assert [name for root, name in drawn if root == str(kernel)] == ["kernel-problem.svg", "kernel-jffs2-licence.svg",
+                                                                     "kernel-amdgpu-notice.svg"]
     for _root, name in drawn:
         assert f"[{name}]" in (ROOT / "docs" / "ui.md").read_text(encoding="utf-8"), f"{name} has no caption"
 

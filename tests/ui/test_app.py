@@ -92,10 +92,14 @@ async def test_a_directory_shows_its_counts_per_status_and_license():
         await settle(pilot)
         text = app.detail.text()
         root = build_index(demo_tree(), use_cache=False).dirs()[""]
-        assert text.startswith(f"linux-demo/\n49 files  ✗ {root.problems} with problems  ! {root.findings} with findings")
-        assert "✓ valid            28   57.1%" in text
-        assert "– excluded         14   28.6%" in text
-        assert "14   50.0%  GPL-2.0" in text
+        assert text.startswith(f"linux-demo/\n52 files  ✗ {root.problems} with problems  ! {root.findings} with findings")
+        assert "✓ valid            29   55.8%" in text
+        assert "– excluded         14   26.9%" in text
+        assert "SPDX tag               33   63.5%" in text  # where the licences come from
+        assert "¶ notice, no tag        2    3.8%" in text
+        assert "COPYING default         3    5.8%" in text
+        assert "14   45.2%  GPL-2.0" in text  # of the 31 files with a tag's or a notice's licence
+        assert "MIT  ¶ all from notices" in text
         top = screen_rows(app)[0]
         assert top.startswith("▾ linux-demo/") and top.rstrip().endswith(f"✗ {root.problems}")
 
@@ -127,12 +131,13 @@ async def test_next_and_previous_problem_visit_each_invalid_file_in_tree_order()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         visited = []
-        for _ in range(7):
+        for _ in range(8):
             await pilot.press("n")
             visited.append(app.tree.cursor_row.key)
         assert visited == [
             "drivers/misc/badexception.c", "drivers/misc/cc0.c", "drivers/misc/chain.c", "drivers/misc/twotags.c",
-            "drivers/misc/typo.c", "include/uapi/linux/nonote.h",
+            "drivers/misc/typo.c", "drivers/staging/retagged.c",  # its tag contradicts its notice: LT601, an error
+            "include/uapi/linux/nonote.h",
             "drivers/misc/badexception.c",  # wraps around
         ]
         await pilot.press("N")

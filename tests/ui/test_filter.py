@@ -59,7 +59,7 @@ async def test_typing_a_query_narrows_the_tree_to_the_matches_and_their_open_anc
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await type_query(pilot, "status:invalid")
-        assert count_text(app) == "4 of 49 files"
+        assert count_text(app) == "4 of 52 files"
         assert shown_files(app) == ["drivers/misc/badexception.c", "drivers/misc/cc0.c", "drivers/misc/chain.c",
                                     "drivers/misc/typo.c"]
         rows = [line.rstrip() for line in screen_rows(app)]
@@ -68,7 +68,7 @@ async def test_typing_a_query_narrows_the_tree_to_the_matches_and_their_open_anc
         assert rows[7] == ""  # nothing else
         # One more term narrows further; the count follows.
         await type_query(pilot, " ext:c -chain")
-        assert count_text(app) == "3 of 49 files"
+        assert count_text(app) == "3 of 52 files"
         assert "drivers/misc/chain.c" not in shown_files(app)
 
 
@@ -83,7 +83,7 @@ async def test_every_query_shows_exactly_its_matches_with_each_ancestor_open():
             await type_query(pilot, query)
             expected = [index.paths[i] for i in parse_query(query).matches(index)]
             assert sorted(shown_files(app)) == sorted(expected), query
-            assert count_text(app) == f"{len(expected)} of 49 files"
+            assert count_text(app) == f"{len(expected)} of 52 files"
             dirs = {r.key for r in app.tree.model.rows if r.kind == DIR}
             assert dirs == {d for path in expected for d in ancestors(path)}, query
             assert dirs <= app.tree.model.expanded
@@ -136,17 +136,17 @@ async def test_a_query_that_cannot_be_read_says_why_and_the_tree_keeps_the_last_
         assert hint_text(app) == ("✗ unknown status 'ux' (one of valid, untagged, invalid, unreadable, excluded)"
                                   "  (column 15; the tree keeps the last filter)")
         assert app.filter_bar.input.has_class("-invalid")
-        assert shown_files(app) == kept and count_text(app) == "still 6 of 49 files"
+        assert shown_files(app) == kept and count_text(app) == "still 6 of 52 files"
         await pilot.press("backspace", *"nreadable")
         await pilot.pause()
-        assert shown_files(app) == kept and count_text(app) == "6 of 49 files"
+        assert shown_files(app) == kept and count_text(app) == "6 of 52 files"
         assert not app.filter_bar.input.has_class("-invalid")
         # An error before the last word: the same.
         await pilot.press("home", *"class:nope", "space")
         await pilot.pause()
         assert app.filter_bar.text == "class:nope ext:h -status:unreadable"
         assert hint_text(app).startswith("✗ unknown class 'nope'") and "the tree keeps the last filter" in hint_text(app)
-        assert shown_files(app) == kept and count_text(app) == "still 6 of 49 files"
+        assert shown_files(app) == kept and count_text(app) == "still 6 of 52 files"
         await pilot.press("end", "ctrl+u")
         await type_query(pilot, " nosuchfile")
         assert shown_files(app) == [] and count_text(app) == "no file matches"
@@ -171,7 +171,7 @@ async def test_tab_completes_keys_and_license_ids_and_cycles_through_the_choices
         await pilot.press("tab")
         assert field.value == "license:MIT"
         await pilot.pause()
-        assert count_text(app) == "5 of 49 files"  # MIT on any side, valid tag or not
+        assert count_text(app) == "6 of 52 files"  # MIT on any side, valid tag or not, or an untagged file's notice
         # → takes the grey suggestion, as in any Textual input.
         await type_query(pilot, " status:unt")
         await pilot.pause()
@@ -228,9 +228,9 @@ async def test_the_summary_counts_the_files_shown_and_a_row_filters_the_tree_by_
         assert isinstance(screen, SummaryScreen)
         while screen.summary is None:
             await pilot.pause(0.02)
-        assert screen.summary["files"] == 13 and screen.summary["statuses"]["invalid"] == 4
+        assert screen.summary["files"] == 16 and screen.summary["statuses"]["invalid"] == 4
         title = str(screen.query_one("#summary-title").content)
-        assert title.startswith("Summary of 13 files matching path:drivers")
+        assert title.startswith("Summary of 16 files matching path:drivers")
         options = screen.query_one(OptionList)
         prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         row = next(i for i, p in enumerate(prompts) if p.startswith("GPL-2.0 OR MIT "))
@@ -384,14 +384,15 @@ async def test_the_filter_follows_files_that_change(demo_copy):
         await settle(pilot)
         await type_query(pilot, "status:untagged")
         await pilot.press("enter")
-        assert shown_files(app) == ["kernel/printk.c", "lib/demo-lib/LICENCE", "lib/demo-lib/crc.c"]
+        untagged = ["drivers/gpu/amd/amd_demo.c", "drivers/staging/oldboard.c"]  # with a notice: untagged still
+        assert shown_files(app) == [*untagged, "kernel/printk.c", "lib/demo-lib/LICENCE", "lib/demo-lib/crc.c"]
         (demo_copy / "kernel" / "printk.c").write_text("// SPDX-License-Identifier: GPL-2.0\nint p;\n")
         (demo_copy / "kernel" / "new.c").write_text("int n;\n")
         refresh(app.data.index, ["kernel/printk.c", "kernel/new.c"])
         app.refresh_filter()
         await pilot.pause()
-        assert shown_files(app) == ["kernel/new.c", "lib/demo-lib/LICENCE", "lib/demo-lib/crc.c"]
-        assert count_text(app) == "3 of 50 files"
+        assert shown_files(app) == [*untagged, "kernel/new.c", "lib/demo-lib/LICENCE", "lib/demo-lib/crc.c"]
+        assert count_text(app) == "5 of 53 files"
         await pilot.press("escape")
         assert app.tree.select_path("kernel/printk.c")
 

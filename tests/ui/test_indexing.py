@@ -22,7 +22,8 @@ from ..conftest import write_tree
 
 def as_plain(dirs: dict[str, DirStats]) -> dict[str, tuple]:
     """Counts comparable with ==, zero entries dropped (Counter arithmetic may leave them)."""
-    return {d: (s.files, +s.statuses, +s.licenses, s.problems, s.findings) for d, s in dirs.items() if s.files}
+    return {d: (s.files, +s.statuses, +s.licenses, s.problems, s.findings, +s.noticed, +s.sources)
+            for d, s in dirs.items() if s.files}
 
 
 def mixed_tree(root: Path) -> Path:
@@ -39,7 +40,8 @@ def mixed_tree(root: Path) -> Path:
 
 
 def batches_of(index: LicenseIndex, size: int) -> list[list]:
-    records = [(r.path, (index.status[i], r.expression, r.line or 0, r.findings)) for i, r in enumerate(index)]
+    records = [(r.path, (index.status[i], r.expression, r.line or 0, r.findings, r.notice))
+               for i, r in enumerate(index)]
     return [records[i : i + size] for i in range(0, len(records), size)]
 
 
@@ -59,7 +61,7 @@ def test_counts_made_from_a_whole_index_s_columns_are_its_own(tmp_path):
     for root in (demo_tree(), str(mixed_tree(tmp_path))):
         index = build_index(root, use_cache=False)
         counter = DirCounter()
-        counter.add_columns(index.paths, index.status, index.exprs, index.findings)
+        counter.add_columns(index.paths, index.status, index.exprs, index.findings, index.notices)
         assert counter.files == len(index)
         assert as_plain(counter.totals()) == as_plain(index.dirs())
 

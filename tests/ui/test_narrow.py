@@ -152,7 +152,7 @@ def test_a_word_on_its_way_to_a_key_or_an_id_leaves_the_tree_as_it_was(demo_inde
     tree_filter.apply(demo_index, "path:drivers/m")
     assert tree_filter.state == UNFINISHED
     tree_filter.apply(demo_index, "path:drivers/")  # a directory (completed by Tab): applied
-    assert tree_filter.state == APPLIED and tree_filter.result.count == 13
+    assert tree_filter.state == APPLIED and tree_filter.result.count == 16
     tree_filter.apply(demo_index, "path:drivers/misc")
     assert tree_filter.state == APPLIED and tree_filter.result.count == 6
 

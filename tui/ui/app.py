@@ -419,6 +419,8 @@ class LictreeApp(App[int]):
         else:
             state = self.data.file(row.key)
             around = tuple(sorted({f.line for f in state.findings if f.line})) if state else ()
+            if state is not None and state.notice is not None:  # where a notice deep in the file starts and ends
+                around = tuple(sorted({*around, state.notice.line, state.notice.end_line}))
             head = read_head(self.root, row.key, around=around)
             sections = describe_file(self.data, palette, row.key, head)
         if not worker.is_cancelled:

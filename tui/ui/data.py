@@ -14,16 +14,21 @@ from tui.core.copying import is_license_file, license_files
 from tui.core.counting import DirStats, is_problem
 from tui.core.evaluate import Outcome
 from tui.core.index import LicenseIndex
+from tui.core.notices.notice import Notice
 from tui.core.rules import Finding
 from tui.core.status import STATUSES
 from tui.ui.rows import display_key
 
 
 class FileState(NamedTuple):
+    """One file's verdict as the UI shows it: the fields of an ``Outcome``, the notice among them."""
+
     status: int
     expression: str | None
     line: int
     findings: tuple[Finding, ...]
+    #: The licence notice of the file's leading comments, when it has one (``tui.core.notices``).
+    notice: Notice | None = None
 
     @property
     def status_name(self) -> str:
@@ -92,7 +97,8 @@ class TreeData:
         i = bisect_left(paths, path)  # not index.position: its map of 87k paths need not exist yet
         if i == len(paths) or paths[i] != path:
             return None
-        return FileState(index.status[i], index.exprs[i], index.lines[i], index.findings.get(path, ()))
+        return FileState(index.status[i], index.exprs[i], index.lines[i], index.findings.get(path, ()),
+                         index.notices.get(path) if index.notices else None)
 
     def index_changed(self) -> None:
         """The index was updated in place (``LicenseIndex.refresh``, e.g. by a file watcher)."""

@@ -17,19 +17,28 @@ from textual.content import Content
 from tui.core.catalog import Catalog, LicenseEntry
 from tui.core.copying import LicenseFile, applicable
 from tui.core.counting import DirStats
+from tui.core.evaluate import effective
 from tui.core.expressions import structure_lines
+from tui.core.notices.notice import Notice
 from tui.core.preview import Head
 from tui.core.report import printable
 from tui.core.rules import RULES, Finding
-from tui.core.status import EXCLUDED, INVALID, STATUSES, UNREADABLE, UNTAGGED
+from tui.core.rules.notices import TAG_CONTRADICTS_NOTICE, suggested_tag
+from tui.core.status import EXCLUDED, INVALID, STATUSES, UNREADABLE, UNTAGGED, VALID
 from tui.ui.data import FileState, TreeData
-from tui.ui.rows import GLYPH_ERROR, GLYPH_FINDINGS, glyph_for
+from tui.ui.rows import GLYPH_ERROR, GLYPH_FINDINGS, NOTICE_MARK, glyph_for
 from tui.ui.themes import Palette
 
 HEADING = "bold $text-accent"
 MUTED = "$text-muted"
 LABEL = "$text-primary"
 TOP_LICENSES = 15
+#: How the head marks the lines of a file's licence notice (the tag's line is ▶, finding lines !).
+NOTICE_LINE = "bold $text-secondary"
+NOTICE_BACKGROUND = "on $secondary 12%"
+#: Where a file's effective licence comes from, as the detail pane says it (``evaluate.SOURCES``).
+SOURCE_WORDS = {"tag": "from its SPDX tag", "notice": "from its licence notice (no tag)",
+                "copying": "the COPYING default (no tag, no notice)"}
 _SEVERITY_GLYPH = {"error": GLYPH_ERROR, "warning": GLYPH_FINDINGS, "info": GLYPH_FINDINGS}
 
 
@@ -117,6 +126,8 @@ def describe_file(data: TreeData, palette: Palette, path: str, head: Head | None
         if state.findings:
             title = f"Findings ({len(state.findings)})"
             sections.append(Section("findings", title, _findings(state.findings, palette)))
+        if state.notice is not None:
+            sections.append(Section("notice", "Licence notice", _notice(path, state, state.notice, head, palette)))
         sections.append(Section("license", "License", _license(data, palette, state)))
     if data.index is not None:
         sections.append(Section("copying", "COPYING", _copying(data, path, state)))
@@ -137,7 +148,65 @@ def _file_title(path: str, state: FileState | None, palette: Palette) -> Content
         parts += ["  ", _plain(state.expression, colour)]
     if state.line:
         parts.append((f"  (line {state.line})", MUTED))
+    notice = state.notice
+    if state.status == UNTAGGED and notice is not None:
+        parts += ["  ", notice_licence(notice.expression, palette), (f"  (the notice, {_span(notice)})", MUTED)]
     return _lines([title, Content.assemble(*parts)])
+
+
+def notice_licence(expression: str, palette: Palette) -> Content:
+    """A licence read from a notice, as the tree shows it: ¶, its colour, italics (never taken for a tag)."""
+    return Content.assemble((f"{NOTICE_MARK} ", f"{palette.license_colour(expression)} italic"),
+                            _plain(expression, f"{palette.license_colour(expression)} italic"))
+
+
+def _span(notice: Notice) -> str:
+    return f"line {notice.line}" if notice.end_line <= notice.line else f"lines {notice.line}–{notice.end_line}"
+
+
+def _head_bytes(head: Head | None) -> bytes:
+    """The first lines of the file again, as far as placing a tag needs them (#!, <?xml, a coding line)."""
+    if head is None or not head.lines:
+        return b""
+    return "\n".join(head.lines.get(n, "") for n in range(1, 5)).encode("utf-8", "surrogateescape")
+
+
+def _notice(path: str, state: FileState, notice: Notice, head: Head | None, palette: Palette) -> Content:
+    """The notice: which lines grant what (and, for a tagged file, what the tag's line says beside it), the
+    rule and score of the match; for an untagged file the tag line to add, for a contradiction LT601's verdict."""
+    colour = palette.license_colour(notice.expression)
+    tagged = state.expression is not None and state.status in (VALID, INVALID)
+    rows: list[Content] = []
+    if tagged:
+        tag_colour = palette.license_colour(state.expression) if state.status == VALID else palette.status["invalid"]
+        rows.append(Content.assemble((f"{'Tag':<15}", LABEL), (f"line {state.line} says ", ""),
+                                     _plain(state.expression or "", tag_colour)))
+    verb = "says" if notice.end_line <= notice.line else "say"
+    rows.append(Content.assemble((f"{'Notice':<15}", LABEL), (f"{_span(notice)} {verb} ", ""),
+                                 notice_licence(notice.expression, palette), ("  (marked ¶ in the head)", MUTED)))
+    others = [r for r in notice.rules if r != notice.rule]
+    rule = [(f"{'Matched rule':<15}", LABEL), _plain(notice.rule)]
+    if others:
+        rule += [(f"  (and {len(others)} more: ", MUTED),
+                 _plain(", ".join(others[:3]) + (" …" if len(others) > 3 else ""), MUTED), (")", MUTED)]
+    rows.append(Content.assemble(*rule))
+    rows.append(Content.assemble((f"{'Score':<15}", LABEL), (f"{notice.score}", "bold"), (" of 100", MUTED)))
+    if notice.unversioned:
+        rows.append(Content.styled(" " * 15 + "an unversioned GPL, read as GPL-2.0 as include/linux/module.h "
+                                   'reads "GPL"', MUTED))
+    if state.status == UNTAGGED:
+        line, text = suggested_tag(path, notice.expression, _head_bytes(head))
+        rows.append(Content.assemble((f"{'Suggested tag':<15}", LABEL), _plain(text, f"bold {colour}"),
+                                     (f"  on line {line}", MUTED)))
+        rows.append(Content.styled(" " * 15 + "(lictree suggest writes it as a patch)", MUTED))
+    elif tagged:
+        if any(f.rule == TAG_CONTRADICTS_NOTICE.id for f in state.findings):
+            rows.append(Content.assemble((f"{GLYPH_ERROR.char} ", palette.status["invalid"]),
+                                         ("they disagree (LT601): the tag is what counts, the notice says otherwise",
+                                          palette.status["invalid"])))
+        else:
+            rows.append(Content.styled("The tag is the file's licence; the notice does not contradict it.", MUTED))
+    return _lines(rows)
 
 
 def _findings(findings: tuple[Finding, ...], palette: Palette) -> Content:
@@ -166,8 +235,23 @@ def _license(data: TreeData, palette: Palette, state: FileState) -> Content:
     if state.status == UNREADABLE:
         parts.append(Content("The file could not be read (see the findings)."))
         return _lines(parts)
+    found = effective(state.status, state.expression, state.notice,
+                      catalog.copying_default if catalog is not None else None)
+    if found is not None:
+        licence, source = found
+        shown = notice_licence(licence, palette) if source == "notice" else _plain(
+            licence, palette.license_colour(licence) if state.status != INVALID else palette.status["invalid"])
+        parts.append(Content.assemble(("Effective licence  ", LABEL), shown, ("  " + SOURCE_WORDS[source], MUTED)))
     expression = state.expression
-    if state.status == UNTAGGED or expression is None:
+    notice = state.notice
+    if state.status == UNTAGGED and notice is not None:
+        parts.append(Content.assemble(
+            "No SPDX-License-Identifier in the first 15 lines; the licence notice (", _span(notice), ") grants ",
+            notice_licence(notice.expression, palette), ": the file's effective licence. The COPYING default "
+            "does not apply.",
+        ))
+        expression = notice.expression
+    elif state.status == UNTAGGED or expression is None:
         default = catalog.copying_default if catalog is not None else None
         where = catalog.copying_path if catalog is not None and catalog.copying_path else "COPYING"
         if default:
@@ -303,7 +387,8 @@ def _head_title(path: str, head: Head) -> str:
 
 
 def head_content(path: str, head: Head, state: FileState | None) -> Content:
-    """The file's first lines with line numbers, syntax-highlighted, the SPDX line and finding lines marked."""
+    """The file's first lines with line numbers, syntax-highlighted, the SPDX line (▶), finding lines (!) and
+    the lines of the licence notice (¶) marked."""
     if head.error:
         return _plain(head.error, MUTED)
     if head.binary:
@@ -312,6 +397,8 @@ def head_content(path: str, head: Head, state: FileState | None) -> Content:
         return Content.styled("Empty file.", MUTED)
     tag_line = state.line if state is not None and state.expression is not None else 0
     finding_lines = {f.line for f in state.findings if f.line} if state is not None else set()
+    notice = state.notice if state is not None else None
+    notice_lines = range(notice.line, notice.end_line + 1) if notice is not None else range(0)
     language = language_for(path.rpartition("/")[2])
     numbers = sorted(head.lines)
     width = len(str(numbers[-1]))
@@ -334,6 +421,9 @@ def head_content(path: str, head: Head, state: FileState | None) -> Content:
             elif number in finding_lines:
                 marker, style = "!", "bold $text-warning"
                 piece = piece.stylize_before("on $warning 15%")
+            elif number in notice_lines:
+                marker, style = NOTICE_MARK, NOTICE_LINE
+                piece = piece.stylize_before(NOTICE_BACKGROUND)
             else:
                 marker, style = " ", MUTED
             out.append(Content.assemble((f"{marker}{number:>{width}} ", style), ("│ ", MUTED), piece))
@@ -366,7 +456,8 @@ def describe_directory(data: TreeData, palette: Palette, directory: str, root_na
     sections = [
         Section("title", "", _lines([Content.styled(shown, "bold"), _dir_summary(stats, palette)])),
         Section("status", "Files by status", _dir_statuses(stats, palette)),
-        Section("license", "Files by license", _dir_licenses(stats, palette)),
+        Section("sources", "Where each file's licence comes from", _dir_sources(stats, palette)),
+        Section("license", "Files by license (tag, or ¶ notice of an untagged file)", _dir_licenses(stats, palette)),
     ]
     index = data.index
     if index is not None:
@@ -402,18 +493,37 @@ def _dir_statuses(stats: DirStats, palette: Palette) -> Content:
     return _lines(rows) if rows else Content.styled("No files.", MUTED)
 
 
+def _dir_sources(stats: DirStats, palette: Palette) -> Content:
+    """Files whose effective licence is their tag's, their notice's, the COPYING default (the rest: none)."""
+    rows = []
+    for source, label, style in (("tag", "SPDX tag", ""), ("notice", f"{NOTICE_MARK} notice, no tag", "italic"),
+                                 ("copying", "COPYING default", palette.status["untagged"])):
+        count = stats.sources.get(source, 0)
+        if count <= 0:
+            continue
+        share = 100 * count / stats.files if stats.files else 0
+        rows.append(Content.assemble((f"{label:<17}", style), (f"{count:>8,}", ""), (f"  {share:5.1f}%", MUTED)))
+    return _lines(rows) if rows else Content.styled("No file here has a licence (all excluded or unreadable).", MUTED)
+
+
 def _dir_licenses(stats: DirStats, palette: Palette) -> Content:
     ranked = stats.ranked()
     if not ranked:
-        return Content.styled("No file here has a valid SPDX tag.", MUTED)
+        return Content.styled("No file here has a valid SPDX tag or a notice that grants a licence.", MUTED)
     valid = sum(n for _e, n in ranked)
     rows = []
     for expression, count in ranked[:TOP_LICENSES]:
         share = 100 * count / valid
         bar = "█" * max(1, round(share / 10))
+        colour = palette.license_colour(expression)
+        noticed = stats.noticed.get(expression, 0)
+        note: list[tuple[str, str] | Content] = []
+        if noticed > 0:
+            note = [("  ", ""), (f"{NOTICE_MARK} {noticed:,} from notices" if noticed < count
+                                 else f"{NOTICE_MARK} all from notices", f"{colour} italic")]
         rows.append(Content.assemble(
-            (f"{bar:<10} ", palette.license_colour(expression)), (f"{count:>8,}", ""), (f"  {share:5.1f}%  ", MUTED),
-            _plain(expression, palette.license_colour(expression)),
+            (f"{bar:<10} ", colour), (f"{count:>8,}", ""), (f"  {share:5.1f}%  ", MUTED),
+            _plain(expression, colour), *note,
         ))
     if len(ranked) > TOP_LICENSES:
         rest = sum(n for _e, n in ranked[TOP_LICENSES:])

@@ -141,7 +141,7 @@ def _implies(new: Term, old: Term) -> bool:
             old.values[0] + "/")) and not any(c in new.values[0] for c in "*?[")
     if new.key == "rule":  # prefixes of rule ids
         return all(any(n.startswith(o) for o in old.values) for n in new.values)
-    if new.key in ("status", "class", "ext", "license", "expr"):
+    if new.key in ("status", "source", "class", "ext", "license", "expr"):
         return set(new.values) <= set(old.values)
     return False
 

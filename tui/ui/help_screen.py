@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.ui.rows import GLYPHS
+from tui.ui.rows import GLYPHS, NOTICE_MARK
 from tui.ui.themes import Palette
 
 _KEY_NAMES = {
@@ -58,9 +58,13 @@ def help_content(groups: list[tuple[str, list[tuple[str, str]]]], palette: Palet
     out.append(Content.styled("Glyphs (colour is never the only signal)", "bold $text-accent"))
     for glyph in GLYPHS:
         out.append(Content.assemble(("  " + glyph.char + "  ", palette.status[glyph.key]), glyph.meaning))
+    out.append(Content.assemble((f"  {NOTICE_MARK}  ", "bold italic"), ("MIT", "italic"),
+                                "  (in italics) no tag: the licence the file's notice (the licence text"))
+    out.append(Content("       of its leading comment) grants; never a tag. Filter: source:notice"))
     out.append(Content.assemble(("  ▸ ▾", "bold"), "  a closed / open directory; to its right: its main license,"))
     out.append(Content("       a bar of its licenses and statuses, and ✗ n files with problems"))
-    out.append(Content("       (or ! n files with findings, or ✓ when there are none)"))
+    out.append(Content("       (or ! n files with findings, or ✓ when there are none); ¶ before its"))
+    out.append(Content("       license: most files with it have it from a notice, ▒ in the bar"))
     out.append(Content(""))
     out.append(Content.styled("License colours of this theme", "bold $text-accent"))
     for license_id, colour in sorted(palette.licenses.items()):

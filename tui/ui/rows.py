@@ -87,7 +87,10 @@ class Glyph(NamedTuple):
 GLYPH_VALID = Glyph("✓", "valid", "valid SPDX tag")
 GLYPH_FINDINGS = Glyph("!", "findings", "valid tag, but with findings (warnings)")
 GLYPH_ERROR = Glyph("✗", "invalid", "invalid tag, or a finding of error severity")
-GLYPH_UNTAGGED = Glyph("○", "untagged", "no SPDX tag: the COPYING default applies")
+GLYPH_UNTAGGED = Glyph("○", "untagged", "no SPDX tag: the COPYING default applies (or ¶ its notice's licence)")
+#: Before a licence read from a file's notice (the boilerplate of its leading comment), never from a
+#: tag; the licence is in its colour and in italics too (``LicenseTree``, the help screen's legend).
+NOTICE_MARK = "¶"
 GLYPH_UNREADABLE = Glyph("?", "unreadable", "could not be read")
 GLYPH_EXCLUDED = Glyph("–", "excluded", "excluded by scripts/spdxexclude")
 GLYPH_PENDING = Glyph("·", "pending", "not read yet")

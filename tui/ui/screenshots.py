@@ -76,7 +76,7 @@ async def shoot(root: str, path: str, steps: Steps | None, theme: str | None = N
 
 
 #: The pictures of a real kernel tree (Linux 6.12).
-KERNEL_SHOTS = ("kernel-problem.svg", "kernel-jffs2-licence.svg")
+KERNEL_SHOTS = ("kernel-problem.svg", "kernel-jffs2-licence.svg", "kernel-amdgpu-notice.svg")
 
 
 def kernel_tree_problem(path: str) -> str | None:
@@ -111,11 +111,14 @@ def main(argv: list[str] | None = None) -> int:
         (demo, "demo-invalid-file.svg", select("drivers/misc/typo.c"), None),
         (demo, "demo-untagged-nearer-licence.svg", select("lib/demo-lib/crc.c"), "light"),
         (demo, "demo-expanded-okabe-ito.svg", keys("e", "n", "n"), "okabe-ito"),
+        (demo, "demo-notice.svg", select("drivers/gpu/amd/amd_demo.c"), None),
         (demo, "help.svg", open_help, None),
     ]
     if args.kernel:
         shots.append((args.kernel, "kernel-problem.svg", keys("n"), None))
         shots.append((args.kernel, "kernel-jffs2-licence.svg", select("fs/jffs2/compr.c"), None))
+        shots.append((args.kernel, "kernel-amdgpu-notice.svg", select("drivers/gpu/drm/amd/amdgpu/amdgpu_device.c"),
+                      None))
     else:
         print(f"drawing the demo pictures only: {', '.join(KERNEL_SHOTS)} need --kernel KERNEL_TREE "
               "(docs/kernel-tree.md says how to get one)", file=sys.stderr)

@@ -1,6 +1,7 @@
 """The summary view (``s``): what the files shown contain, counted by ``tui.core.counting.summarize``.
 
-Files per status, license class, license and expression (each with a bar: the license
+Files per status, where their licence comes from (tag, notice, COPYING default), license class, license,
+licence granted by a notice, and expression (each with a bar: the license
 distribution as a chart), files per rule, and the directories with the most problems. It counts
 the files of the active filter; Enter on a row adds that row's term to the filter, so the tree
 then shows exactly the files the row counts.
@@ -30,7 +31,7 @@ from tui.core.query import spellings, term
 from tui.core.report import printable
 from tui.core.rules import RULES
 from tui.core.status import Status
-from tui.ui.rows import STATUS_GLYPHS
+from tui.ui.rows import NOTICE_MARK, STATUS_GLYPHS
 from tui.ui.themes import Palette
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -60,22 +61,44 @@ class Row:
 
 
 def summary_sections(summary: dict, palette: Palette) -> list[tuple[str, list[Row]]]:
-    """The summary as titled sections of rows (the order and terms of the view)."""
-    valid = " " + term("status", "valid")  # license/class/expression counts are of valid tags
+    """The summary as titled sections of rows (the order and terms of the view).
+
+    Classes and licenses count each file's effective licence (its tag's, else its notice's, else the
+    COPYING default: ``summarize``), which is what ``license:`` and ``class:`` match; an invalid tag
+    counts in neither, hence ``-status:invalid`` in their terms. Licences from notices have their own
+    section, marked ¶ as in the tree.
+    """
+    valid = " " + term("status", "valid")  # expression counts are of valid tags
+    effective = " " + term("status", "invalid", negated=True)  # licence/class counts: effective, invalid tags aside
     sections: list[tuple[str, list[Row]]] = []
     sections.append(("Files by status", [
         Row(f"{STATUS_GLYPHS[status].char} {status.word}", n, palette.status[STATUS_GLYPHS[status].key],
             term("status", status.word))
         for status in Status if (n := summary["statuses"].get(status.word))
     ]))
-    sections.append(("Valid tags by license class", [
-        Row(c, summary["classes"][c], "$text", term("class", c) + valid) for c in CLASSES if summary["classes"].get(c)
+    sources = summary.get("sources", {})
+    sections.append(("Where each file's licence comes from (its effective licence)", [
+        Row(label, n, colour, term("source", source), note=note)
+        for source, label, colour, note in (
+            ("tag", "SPDX tag", "$text", "valid or not"),
+            ("notice", f"{NOTICE_MARK} licence notice, no tag", "$text italic", "its leading comment grants it"),
+            ("copying", "COPYING default", palette.status["untagged"], "no tag, no notice"),
+        ) if (n := sources.get(source))
+    ]))
+    sections.append(("Files by license class (effective licence: tag, ¶ notice or COPYING default)", [
+        Row(c, summary["classes"][c], "$text", term("class", c) + effective)
+        for c in CLASSES if summary["classes"].get(c)
     ]))
     spellings_of = summary.get("license_spellings", {})
-    sections.append(("Valid tags by license, as LICENSES/ defines it (a file with A OR B counts for both)", [
-        Row(name, n, palette.license_colour(name), term("license", name) + valid,
+    sections.append(("Files by license, as LICENSES/ defines it (effective licence; A OR B counts for both)", [
+        Row(name, n, palette.license_colour(name), term("license", name) + effective,
             note=_spelled(spellings_of.get(name, {}), name))
         for name, n in summary["licenses"].items()
+    ]))
+    sections.append((f"Licences granted by notices of untagged files ({NOTICE_MARK}: not tags)", [
+        Row(f"{NOTICE_MARK} {expression}", n, f"{palette.license_colour(expression)} italic",
+            term("expr", expression) + " " + term("source", "notice"), note=_also(others))
+        for expression, n, others in spellings(summary.get("notice_expressions", {}))
     ]))
     sections.append(("Valid tags by expression (case and blanks aside)", [
         Row(expression, n, palette.license_colour(expression), term("expr", expression) + valid,

@@ -48,7 +48,7 @@ class Changes:
     """What one batch changed: the new index, and the files whose row must be redrawn."""
 
     index: LicenseIndex
-    #: Files added, or whose status, tag, tag line or findings changed.
+    #: Files added, or whose status, tag, tag line, findings or notice changed.
     changed: list[str]
     added: list[str]
     removed: list[str]
@@ -70,7 +70,8 @@ class Changes:
 
 
 def _outcome(index: LicenseIndex, i: int, path: str) -> tuple:
-    return index.status[i], index.exprs[i], index.lines[i], index.findings.get(path, ())
+    """What a file's row and detail show of it: a change of its notice alone counts too."""
+    return index.status[i], index.exprs[i], index.lines[i], index.findings.get(path, ()), index.notices.get(path)
 
 
 def apply_batch(index: LicenseIndex, paths: Iterable[str], since: float | None = None) -> Changes | None:

@@ -20,7 +20,7 @@ from textual.visual import Visual
 from tui.ui.detail import HEADING, Section
 
 #: Section names in the order they appear.
-SECTIONS = ("title", "findings", "head", "status", "license", "copying")
+SECTIONS = ("title", "findings", "notice", "head", "status", "sources", "license", "copying")
 
 
 def hanging(line: Content, width: int) -> Content:

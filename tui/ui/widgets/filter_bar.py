@@ -33,12 +33,16 @@ from tui.ui.filtering import APPLIED, KEPT, LEFT_OUT, UNFINISHED
 
 #: The query language, for the help screen: (term, what it matches).
 QUERY_HELP: list[tuple[str, str]] = [
-    ("license:MIT", "the tag names MIT, on any side: GPL-2.0 OR MIT matches"),
-    ("", "(aliases count: license:GPL-2.0 finds GPL-2.0-only too)"),
+    ("license:MIT", "the file's licence names MIT, on any side: GPL-2.0 OR MIT"),
+    ("", "matches; its licence is its tag's, else its notice's (¶),"),
+    ("", "else the COPYING default (aliases count: license:GPL-2.0"),
+    ("", "finds GPL-2.0-only too)"),
     ("license:=GPL-2.0+", "exactly that id, no aliases"),
     ("class:dual", "uses an id of that LICENSES/ class: preferred, dual,"),
     ("", "deprecated, exception, other"),
     ("status:untagged", "valid, untagged, invalid, unreadable, excluded"),
+    ("source:notice", "where the licence comes from: tag, notice (¶: an"),
+    ("", "untagged file's licence notice), copying (the default)"),
     ("rule:LT1", "a finding whose rule id starts with LT1 (lictree rules)"),
     ("path:drivers/net", "that directory and everything below it"),
     ("path:*/Makefile", "a glob over the whole path; * crosses /"),

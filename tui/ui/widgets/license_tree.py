@@ -26,11 +26,12 @@ from textual.strip import Strip
 from textual.timer import Timer
 
 from tui.core.counting import DirStats
+from tui.core.notices.notice import Notice
 from tui.core.report import printable
-from tui.core.status import INVALID, STATUSES, VALID, Status
+from tui.core.status import INVALID, STATUSES, UNTAGGED, VALID, Status
 from tui.ui.data import TreeData
 from tui.ui.model import KEEP, TreeModel
-from tui.ui.rows import DIR, GLYPH_PENDING, Row, ancestors, display_key, glyph_for
+from tui.ui.rows import DIR, GLYPH_PENDING, NOTICE_MARK, Row, ancestors, display_key, glyph_for
 from tui.ui.themes import Palette
 
 BAR_CELLS = 8
@@ -42,6 +43,10 @@ STATS_WIDTH = 1 + BAR_CELLS + 9
 _STATUS_WORDS = {s: s.word for s in (Status.UNTAGGED, Status.UNREADABLE, Status.EXCLUDED)}
 #: A status code's palette key (a file not read yet has none: "pending").
 _STATUS_KEY = dict(enumerate(STATUSES))
+#: How a licence read from a notice is set apart from a tag's, besides NOTICE_MARK before it.
+NOTICE_STYLE = Style(italic=True)
+#: The bar's cells for files whose licence comes from a notice (a tag's are █).
+NOTICE_CELL = "▒"
 
 
 @dataclass(slots=True)
@@ -345,7 +350,8 @@ class LicenseTree(ScrollView, can_focus=True):
                 license_text, license_style = "", styles.muted
             else:
                 glyph = glyph_for(state.status, state.findings)
-                license_text, license_style = self._file_license(state.status, state.expression, styles)
+                license_text, license_style = self._file_license(state.status, state.expression, state.notice,
+                                                                 styles)
             segments.append(Segment(glyph.char + " ", base + styles.status[glyph.key]))
             name_style = styles.name
         used += 2
@@ -374,22 +380,30 @@ class LicenseTree(ScrollView, can_focus=True):
             segments.append(Segment(" " * (width - used), base))
         return Strip(segments, width)
 
-    def _file_license(self, status: int, expression: str | None, styles: _Styles) -> tuple[str, Style]:
+    def _file_license(self, status: int, expression: str | None, notice: Notice | None,
+                      styles: _Styles) -> tuple[str, Style]:
         if status == VALID and expression is not None:
             return printable(expression), self._license_style(expression)
         if status == INVALID and expression is not None:
             return printable(expression), styles.status["invalid"]
+        if status == UNTAGGED and notice is not None:  # the effective licence, from the notice: marked
+            style = self._license_style(notice.expression) + NOTICE_STYLE
+            return f"{NOTICE_MARK} {printable(notice.expression)}", style
         return _STATUS_WORDS.get(status, ""), styles.status[_STATUS_KEY.get(status, "pending")]
 
     def _dir_license(self, stats: DirStats | None, styles: _Styles) -> tuple[str, Style]:
+        """The licence most of a directory's files grant (a tag's or a notice's: marked as a notice's when
+        most of its files have it from one), or "untagged" when more are left to the COPYING default."""
         if stats is None:
             return "", styles.muted
         dominant = stats.dominant
-        untagged = stats.statuses.get("untagged", 0)
-        if dominant is None or untagged > stats.licenses[dominant]:
-            if untagged:
+        defaulted = stats.sources.get("copying", 0)
+        if dominant is None or defaulted > stats.licenses[dominant]:
+            if defaulted:
                 return "untagged", styles.status["untagged"]
             return "no tags", styles.muted
+        if 2 * stats.noticed.get(dominant, 0) > stats.licenses[dominant]:
+            return f"{NOTICE_MARK} {printable(dominant)}", self._license_style(dominant) + NOTICE_STYLE
         return printable(dominant), self._license_style(dominant)
 
     def _dir_stats_segments(self, stats: DirStats | None, base: Style, styles: _Styles) -> list[Segment]:
@@ -397,18 +411,29 @@ class LicenseTree(ScrollView, can_focus=True):
         if stats is None or stats.files <= 0:
             return [Segment(" " * STATS_WIDTH, base)]
         shares: Counter[str] = Counter()
+        noticed = stats.noticed
         for expression, count in stats.ranked():
-            shares[self.palette.license_colour(expression)] += count
-        for status in ("untagged", "invalid", "unreadable", "excluded"):
-            if stats.statuses.get(status, 0) > 0:
-                shares["status:" + status] += stats.statuses[status]
+            colour = self.palette.license_colour(expression)
+            from_notice = noticed.get(expression, 0)
+            if count > from_notice:
+                shares[colour] += count - from_notice
+            if from_notice > 0:
+                shares["notice:" + colour] += from_notice
+        # untagged: the files the COPYING default covers (those with a notice are counted by licence)
+        for status, count in (("untagged", stats.sources.get("copying", 0)),
+                              *((s, stats.statuses.get(s, 0)) for s in ("invalid", "unreadable", "excluded"))):
+            if count > 0:
+                shares["status:" + status] += count
         segments: list[Segment] = [Segment(" ", base)]
         for colour, cells in _bar_cells(shares, BAR_CELLS):
+            cell = "█"
             if colour.startswith("status:"):
                 style = styles.status[colour[7:]]
+            elif colour.startswith("notice:"):
+                style, cell = self._colour_style(colour[7:]), NOTICE_CELL
             else:
                 style = self._colour_style(colour)
-            segments.append(Segment("█" * cells, base + style))
+            segments.append(Segment(cell * cells, base + style))
         if stats.problems > 0:
             text, style = f"✗ {stats.problems:,}", styles.status["invalid"]
         elif stats.findings > 0:
