@@ -429,7 +429,8 @@ def sarif_chunks(index: LicenseIndex, keep: FindingFilter | None = None,
     the same effective licence) is dumped once; only its file's URI changes from result to result."""
     doc = sarif_document(index, keep, positions, results=False)
     doc["runs"][0]["results"] = LIST_MARK
-    return dumps_around(doc, _sarif_results(index, keep or FindingFilter(), positions))
+    rule_index = {rule["id"]: n for n, rule in enumerate(doc["runs"][0]["tool"]["driver"]["rules"])}
+    return dumps_around(doc, _sarif_results(index, keep or FindingFilter(), positions, rule_index))
 
 
 _URI_PLAIN = re.compile(r"[A-Za-z0-9_.~/-]*")
@@ -437,10 +438,10 @@ _URI_PLAIN = re.compile(r"[A-Za-z0-9_.~/-]*")
 _NOTICE_RULES = frozenset({"LT600", "LT601"})
 
 
-def _sarif_results(index: LicenseIndex, keep: FindingFilter, positions: Sequence[int] | None) -> Iterator[str]:
+def _sarif_results(index: LicenseIndex, keep: FindingFilter, positions: Sequence[int] | None,
+                   rule_index: dict[str, int]) -> Iterator[str]:
     import json
 
-    rule_index = {rid: n for n, rid in enumerate(_sarif_rule_ids(keep, _results(index, keep, positions)))}
     templates: dict[tuple, tuple[list[str], Finding]] = {}
     exprs, sources = index.effective_columns()
     for i, path, finding in _results(index, keep, positions):
@@ -537,15 +538,28 @@ def _result_extras(index: LicenseIndex, i: int, path: str, finding: Finding) -> 
             extras["notice"] = notice
             if finding.rule == "LT600":
                 extras["endLine"] = notice.end_line
-                extras["insertion"] = _tag_insertion(index.root, path, notice.expression)
+                extras["insertion"] = _tag_insertion(index.root, path, notice.expression, finding.message)
     return extras
 
 
-def _tag_insertion(root: str, path: str, expression: str) -> tuple[int, str] | None:
+#: The end of an LT600 message (``rules.notices.without_tag``): the tag line to add and its line.
+_ADD_TAG_RE = re.compile(r": add '((?:[^'\n]|'(?!\s+on line))*)' on line (\d+)$")
+
+
+def _tag_insertion(root: str, path: str, expression: str, message: str = "") -> tuple[int, str] | None:
     """(line, tag line) to insert for an untagged file whose notice grants *expression* (None: the file
-    cannot be read, its type has no comment style for the tag, or it has no such line)."""
+    cannot be read, its type has no comment style for the tag, or it has no such line).
+
+    The LT600 message gives both, as ``suggested_tag`` made them from the file's head when it was
+    read; a message that does not end that way has the head read again."""
     from tui.core.rules.notices import suggested_tag
 
+    found = _ADD_TAG_RE.search(message)
+    if found is not None and f"SPDX-License-Identifier: {expression}" in found.group(1):
+        text = found.group(1)
+        if text.startswith("SPDX-License-Identifier:"):
+            return None  # a bare tag: no comment style is known for the file type
+        return int(found.group(2)), printable(text)
     try:
         with open(os.path.join(root, path), "rb") as handle:
             head = handle.read(4096)
