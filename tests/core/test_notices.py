@@ -401,3 +401,51 @@ def test_copying_may_be_named_as_the_regex_reads_it(text, named):
     assert kernel._may_name_copying(text) is named
     if not named:
         assert kernel._COPYING_RE.search(text) is None
+
+
+#: Pieces of comment heads for the C reader's tests: markers, ASCII and Unicode spaces, invalid UTF-8,
+#: the letters re.I folds (dotted and dotless I, Kelvin, long s), non-ASCII digits, the skipped lines.
+_PIECES = [b"/*", b"*/", b"//", b"#", b"#!", b"\n", b"\r\n", b" ", b"\t", b"\x0b", b"\x1c", b"\xc2\xa0", b"\xc2\x85",
+           b"\xe2\x80\x80", b"\xe3\x80\x80", b"\xe2\x80\xa8", b"\xff", b"\xc3", b"\xe2\x80", b"\xc3\xa9", b"\xc4\xb0",
+           b"\xc4\xb1", b"\xe2\x84\xaa", b"\xc5\xbf", b"\xc2\xa9", b";", b"--", b"-", b"%", b"..", b".", b"!", b"+", b"++",
+           b"_", b"(c)", b"(C)", b"((c)", b"( c)", b"Copyright", b"copyright", b"COPYRIGHT_", b"copyrights",
+           b"SPDX-License-Identifier:", b"spdx-license-identifier", b"Spdx-License-IDENTIFIER", b"GPL-2.0+", b"gpl",
+           b"License", b"licence", b"LICENS", b"permission", b"public domain", b"public  domain", b"Free Software",
+           b"warranty", b"redistribute", b"x", b"Foo", b"123", b"a1+b2", b"c++", b"\xef\xbc\x91", b"\xd9\xa3", b"\xc2\xb2",
+           b"\xe2\x85\xa0", b"int x;", b"*", b"**", b"=", b"\\", b'"']
+
+
+def _heads(seed: int, count: int) -> list[bytes]:
+    rng = random.Random(seed)
+    heads = [b"".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 60))) for _ in range(count)]
+    heads += [b"/*" + bytes(rng.randrange(1, 256) for _ in range(rng.randint(0, 200))) for _ in range(count // 4)]
+    heads += [b"// " + bytes(rng.randrange(1, 128) for _ in range(rng.randint(0, 200))) for _ in range(count // 4)]
+    heads += [c_file(text) for text in (MIT, BSD3, GPL2_PLUS, GPL2_ONLY)]
+    heads += [b"/*\n" + b" * GPL licence text\n" * 500, b"/* GPL " + b"word " * 5000 + b"*/", b"# GPL\n" * 300,
+              b"/* GPL \0 */", b"\xef\xbb\xbf/* GPL */"]
+    return heads
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tui.core.notices._fastmatch") is None,
+                    reason="the C extension is not built")
+def test_the_c_reader_reads_the_comments_and_ids_python_reads():
+    """_fastmatch.leading_comments and comment_ids against the Python walk and tokenizer (TOKEN_RE), on
+    Unicode spaces and letters, invalid UTF-8, the skipped lines, every comment style, the bounds."""
+    from array import array
+
+    from tui.core.notices import _fastmatch, match
+
+    for head in _heads(11, 800):
+        head = head[:HEAD_BYTES]
+        for path in ("a.c", "Makefile", "x.txt", "README"):
+            style = match._STYLES[match._style(path)]
+            comments = match._leading_comments_python(head, path)
+            assert _fastmatch.leading_comments(head, style, match.HEAD_LINES) == comments, (head, path)
+            got = _fastmatch.comment_ids(head, style, match.HEAD_LINES, match.MAX_TOKENS, match.line_ids)
+            if b"\0" in head:
+                assert got is None and comments == []
+                continue
+            ids, marks, numbers = match.comment_ids(comments)
+            raw, key, their_marks, their_numbers = got
+            assert (list(array("I", raw)), their_marks, their_numbers) == (ids, marks, numbers), (head, path)
+            assert key == hash(tuple(ids)) or not ids

@@ -140,6 +140,28 @@ static int as_u32(PyObject *value, uint32_t *out) {
 
 /* A sequence of ints as a new uint32 array of its length (*len). */
 static uint32_t *u32_array(PyObject *seq, Py_ssize_t *len) {
+    if (PyObject_CheckBuffer(seq)) { /* an array('I'), or its bytes (comment_ids's ids) */
+        Py_buffer view;
+        if (PyObject_GetBuffer(seq, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+            return NULL;
+        const char *format = view.format != NULL ? view.format : "B";
+        if (!(view.itemsize == 1 && strcmp(format, "B") == 0 && view.len % 4 == 0) &&
+            !(view.itemsize == 4 && (strcmp(format, "I") == 0 || strcmp(format, "L") == 0))) {
+            PyBuffer_Release(&view);
+            PyErr_SetString(PyExc_TypeError, "ids: an array('I') or its bytes");
+            return NULL;
+        }
+        uint32_t *out = PyMem_Malloc(view.len ? view.len : 1);
+        if (out == NULL) {
+            PyBuffer_Release(&view);
+            PyErr_NoMemory();
+            return NULL;
+        }
+        memcpy(out, view.buf, view.len);
+        *len = view.len / (Py_ssize_t)sizeof(uint32_t);
+        PyBuffer_Release(&view);
+        return out;
+    }
     PyObject *fast = PySequence_Fast(seq, "a sequence of ints");
     if (fast == NULL)
         return NULL;
@@ -599,6 +621,351 @@ static PyObject *gram_hash(PyObject *module, PyObject *arg) {
     return PyLong_FromLongLong(hash);
 }
 
+/* ---- a file's leading comments, read and tokenized in one pass (match.leading_comments, comment_ids) ----
+ *
+ * The same walk as match._leading_comments_python over the head's bytes: a line is cut at its "\n" (a
+ * line's bytes decode on their own to the slice of the decoded head: "\n" is never inside a sequence).
+ * An ASCII line is read as its bytes (the 1-byte kind of a str); a line with another byte is decoded
+ * (utf-8, "replace") and read as that str, with Python's str.isspace() for its strip(). */
+
+enum { STYLE_C = 0, STYLE_HASH = 1, STYLE_ANY = 2 };
+
+typedef struct {
+    int kind;           /* PyUnicode_1BYTE_KIND for an ASCII line (data: its bytes) */
+    const void *data;
+    Py_ssize_t len;
+    PyObject *str;      /* the decoded line, when not ASCII; NULL for an ASCII one */
+} Line;
+
+#define CH(line, i) PyUnicode_READ((line)->kind, (line)->data, (i))
+
+/* a comment line's text: line's [a, b), number; 0 goes on, 1 stops the walk, -1 an error */
+typedef int (*Emit)(void *ctx, Py_ssize_t number, const Line *line, Py_ssize_t a, Py_ssize_t b);
+
+static Py_ssize_t find_close(const Line *line, Py_ssize_t a, Py_ssize_t b) {
+    if (line->str == NULL) {
+        const char *p = (const char *)line->data;
+        while (a + 1 < b) {
+            const char *star = memchr(p + a, '*', (size_t)(b - 1 - a));
+            if (star == NULL)
+                return -1;
+            a = star - p;
+            if (p[a + 1] == '/')
+                return a;
+            a++;
+        }
+        return -1;
+    }
+    for (; a + 1 < b; a++)
+        if (CH(line, a) == '*' && CH(line, a + 1) == '/')
+            return a;
+    return -1;
+}
+
+static int is_comment_mark(Py_UCS4 ch) {
+    return ch == ';' || ch == '-' || ch == '%' || ch == '.' || ch == '!';
+}
+
+static int walk_comments(const char *head, Py_ssize_t size, int style, Py_ssize_t head_lines, Emit emit, void *ctx) {
+    int in_block = 0, status = 0;
+    Py_ssize_t number = 0, start = 0;
+    while (number < head_lines && start <= size) {
+        const char *newline = memchr(head + start, '\n', (size_t)(size - start));
+        Py_ssize_t line_end = newline != NULL ? newline - head : size;
+        Line line = {PyUnicode_1BYTE_KIND, head + start, line_end - start, NULL};
+        for (Py_ssize_t i = start; i < line_end; i++) {
+            if ((unsigned char)head[i] >= 0x80) {
+                line.str = PyUnicode_DecodeUTF8(head + start, line_end - start, "replace");
+                if (line.str == NULL)
+                    return -1;
+                line.kind = PyUnicode_KIND(line.str);
+                line.data = PyUnicode_DATA(line.str);
+                line.len = PyUnicode_GET_LENGTH(line.str);
+                break;
+            }
+        }
+        start = newline != NULL ? line_end + 1 : size + 1;
+        number++;
+        Py_ssize_t r = 0, rend = line.len; /* the rest of the line */
+        int code = 0;
+        for (;;) {
+            if (in_block) {
+                Py_ssize_t end = find_close(&line, r, rend);
+                if (end < 0) {
+                    status = emit(ctx, number, &line, r, rend);
+                    break;
+                }
+                if ((status = emit(ctx, number, &line, r, end)) != 0)
+                    break;
+                in_block = 0;
+                r = end + 2;
+                continue;
+            }
+            Py_ssize_t a = r, b = rend;
+            while (a < b && Py_UNICODE_ISSPACE(CH(&line, a)))
+                a++;
+            while (b > a && Py_UNICODE_ISSPACE(CH(&line, b - 1)))
+                b--;
+            if (a == b)
+                break;
+            Py_UCS4 first = CH(&line, a), second = b - a >= 2 ? CH(&line, a + 1) : 0;
+            if (first == '/' && style != STYLE_HASH) {
+                if (second == '*') {
+                    in_block = 1;
+                    r = a + 2;
+                    rend = b;
+                    continue;
+                }
+                if (second == '/') {
+                    status = emit(ctx, number, &line, a + 2, b);
+                    break;
+                }
+            } else if (first == '#') {
+                if (style == STYLE_C)
+                    break;
+                if (second == '!' && number == 1)
+                    break;
+                status = emit(ctx, number, &line, a + 1, b);
+                break;
+            }
+            if (style == STYLE_ANY && (first == ';' || first == '%' || first == '!' ||
+                                       (first == '-' && second == '-') || (first == '.' && second == '.'))) {
+                while (a < b && is_comment_mark(CH(&line, a)))
+                    a++;
+                status = emit(ctx, number, &line, a, b);
+                break;
+            }
+            code = 1; /* the first line of code */
+            break;
+        }
+        Py_XDECREF(line.str);
+        if (status != 0 || code)
+            return status < 0 ? -1 : 0;
+    }
+    return 0;
+}
+
+/* leading_comments(head, style, head_lines) -> [(number, text)]: as match._leading_comments_python. */
+static int emit_line(void *ctx, Py_ssize_t number, const Line *line, Py_ssize_t a, Py_ssize_t b) {
+    PyObject *text = line->str != NULL ? PyUnicode_Substring(line->str, a, b)
+                                       : PyUnicode_DecodeASCII((const char *)line->data + a, b - a, NULL);
+    if (text == NULL)
+        return -1;
+    PyObject *item = Py_BuildValue("(nN)", number, text);
+    if (item == NULL)
+        return -1;
+    int failed = PyList_Append((PyObject *)ctx, item);
+    Py_DECREF(item);
+    return failed ? -1 : 0;
+}
+
+static PyObject *leading_comments(PyObject *module, PyObject *args) {
+    Py_buffer head;
+    int style;
+    Py_ssize_t head_lines;
+    if (!PyArg_ParseTuple(args, "y*in", &head, &style, &head_lines))
+        return NULL;
+    PyObject *out = PyList_New(0);
+    if (out != NULL && memchr(head.buf, 0, (size_t)head.len) == NULL &&
+        walk_comments(head.buf, head.len, style, head_lines, emit_line, out) < 0)
+        Py_CLEAR(out);
+    PyBuffer_Release(&head);
+    return out;
+}
+
+/* zlib's CRC-32 (index.token_id) */
+static uint32_t crc_table[256];
+
+static void crc_init(void) {
+    for (uint32_t n = 0; n < 256; n++) {
+        uint32_t c = n;
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        crc_table[n] = c;
+    }
+}
+
+#define CRC_STEP(crc, byte) (crc_table[((crc) ^ (byte)) & 0xFF] ^ ((crc) >> 8))
+
+/* [A-Za-z0-9] as 1, its lower case as the value of lower[] */
+static unsigned char ascii_word[256], ascii_lower[256];
+
+static void ascii_init(void) {
+    for (int c = 0; c < 256; c++) {
+        ascii_lower[c] = (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        ascii_word[c] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    }
+}
+
+/* whether p[at:] starts with word (lower case, ASCII) ignoring case */
+static int starts_ci(const unsigned char *p, Py_ssize_t n, Py_ssize_t at, const char *word) {
+    for (; *word; word++, at++)
+        if (at >= n || ascii_lower[p[at]] != (unsigned char)*word)
+            return 0;
+    return 1;
+}
+
+static Py_ssize_t find_ci(const unsigned char *p, Py_ssize_t n, const char *word) {
+    for (Py_ssize_t at = 0; at < n; at++)
+        if (ascii_lower[p[at]] == (unsigned char)word[0] && starts_ci(p, n, at, word))
+            return at;
+    return -1;
+}
+
+/* match._LICENCE_WORD.search on an ASCII line */
+static int has_licence_word(const unsigned char *p, Py_ssize_t n) {
+    static const char *const words[] = {"licenc", "licens", "gpl", "permission", "redistribut", "public domain",
+                                        "free software", "warrant"};
+    for (Py_ssize_t at = 0; at < n; at++) {
+        unsigned char c = ascii_lower[p[at]];
+        if (c != 'l' && c != 'g' && c != 'p' && c != 'r' && c != 'f' && c != 'w')
+            continue;
+        for (size_t w = 0; w < sizeof words / sizeof words[0]; w++)
+            if (c == (unsigned char)words[w][0] && starts_ci(p, n, at, words[w]))
+                return 1;
+    }
+    return 0;
+}
+
+/* match.line_ids's test on an ASCII line: _SKIPPED_LINE.search (its leftmost match: the tag at 0, the
+ * copyright prefix, the tag further on) and, unless the match is spelled "SPDX...", no _LICENCE_WORD */
+static int skipped_line(const unsigned char *p, Py_ssize_t n) {
+    static const char tag[] = "spdx-license-identifier";
+    Py_ssize_t at = starts_ci(p, n, 0, tag) ? 0 : -1;
+    if (at < 0) {
+        Py_ssize_t r = 0;
+        while (r < n && !ascii_word[p[r]] && p[r] != '_')
+            r++;
+        if ((starts_ci(p, n, r, "copyright") && (r + 9 == n || (!ascii_word[p[r + 9]] && p[r + 9] != '_'))) ||
+            (r >= 1 && p[r - 1] == '(' && r + 1 < n && ascii_lower[p[r]] == 'c' && p[r + 1] == ')'))
+            return !has_licence_word(p, n);
+        at = find_ci(p, n, tag);
+        if (at < 0)
+            return 0;
+    }
+    if (memcmp(p + at, "SPDX", 4) == 0)
+        return 1;
+    return !has_licence_word(p, n);
+}
+
+typedef struct {
+    uint32_t *ids;
+    Py_ssize_t n, room, max_tokens;
+    PyObject *marks, *numbers, *line_ids;
+} Tokens;
+
+static int tokens_push(Tokens *t, uint32_t id) {
+    if (t->n == t->room) {
+        Py_ssize_t room = t->room ? 2 * t->room : 256;
+        uint32_t *grown = PyMem_Realloc(t->ids, room * sizeof(uint32_t));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        t->ids = grown;
+        t->room = room;
+    }
+    t->ids[t->n++] = id;
+    return 0;
+}
+
+static int append_ssize(PyObject *list, Py_ssize_t value) {
+    PyObject *item = PyLong_FromSsize_t(value);
+    if (item == NULL)
+        return -1;
+    int failed = PyList_Append(list, item);
+    Py_DECREF(item);
+    return failed;
+}
+
+/* a comment line's token ids (match.line_ids: ScanCode's tokenizer, lower case, CRC-32s) appended; a
+ * non-ASCII line through line_ids itself */
+static int emit_ids(void *ctx, Py_ssize_t number, const Line *line, Py_ssize_t a, Py_ssize_t b) {
+    Tokens *t = ctx;
+    Py_ssize_t before = t->n;
+    if (line->str != NULL) {
+        PyObject *text = PyUnicode_Substring(line->str, a, b);
+        if (text == NULL)
+            return -1;
+        PyObject *found = PyObject_CallOneArg(t->line_ids, text);
+        Py_DECREF(text);
+        if (found == NULL)
+            return -1;
+        PyObject *fast = PySequence_Fast(found, "line_ids gives a sequence");
+        Py_DECREF(found);
+        if (fast == NULL)
+            return -1;
+        for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(fast); i++) {
+            uint32_t id;
+            if (as_u32(PySequence_Fast_GET_ITEM(fast, i), &id) < 0 || tokens_push(t, id) < 0) {
+                Py_DECREF(fast);
+                return -1;
+            }
+        }
+        Py_DECREF(fast);
+    } else {
+        const unsigned char *p = (const unsigned char *)line->data + a;
+        Py_ssize_t n = b - a, i = 0;
+        while (i < n && !ascii_word[p[i]])
+            i++;
+        if (i == n || skipped_line(p, n))
+            return 0;
+        while (i < n) {
+            if (!ascii_word[p[i]]) {
+                i++;
+                continue;
+            }
+            uint32_t crc = 0xFFFFFFFFu;
+            for (; i < n && ascii_word[p[i]]; i++)
+                crc = CRC_STEP(crc, ascii_lower[p[i]]);
+            if (i < n && p[i] == '+') {
+                crc = CRC_STEP(crc, '+');
+                for (i++; i < n && ascii_word[p[i]]; i++)
+                    crc = CRC_STEP(crc, ascii_lower[p[i]]);
+            }
+            if (tokens_push(t, ~crc) < 0)
+                return -1;
+        }
+    }
+    if (t->n == before)
+        return 0;
+    if (append_ssize(t->marks, before) < 0 || append_ssize(t->numbers, number) < 0)
+        return -1;
+    if (t->n >= t->max_tokens) {
+        t->n = t->max_tokens;
+        return 1;
+    }
+    return 0;
+}
+
+/* comment_ids(head, style, head_lines, max_tokens, line_ids) -> (ids, key, marks, numbers): what
+ * match.comment_ids(match.leading_comments(head)) gives, the ids as the bytes of an array('I'), and key
+ * hash(tuple(ids)); None for a head with a NUL byte. */
+static PyObject *comment_ids(PyObject *module, PyObject *args) {
+    Py_buffer head;
+    int style;
+    Py_ssize_t head_lines, max_tokens;
+    PyObject *line_ids, *result = NULL;
+    if (!PyArg_ParseTuple(args, "y*innO", &head, &style, &head_lines, &max_tokens, &line_ids))
+        return NULL;
+    if (memchr(head.buf, 0, (size_t)head.len) != NULL) {
+        PyBuffer_Release(&head);
+        Py_RETURN_NONE;
+    }
+    Tokens t = {NULL, 0, 0, max_tokens < 0 ? 0 : max_tokens, PyList_New(0), PyList_New(0), line_ids};
+    if (t.marks != NULL && t.numbers != NULL &&
+        walk_comments(head.buf, head.len, style, head_lines, emit_ids, &t) == 0) {
+        PyObject *ids = PyBytes_FromStringAndSize((const char *)t.ids, t.n * (Py_ssize_t)sizeof(uint32_t));
+        if (ids != NULL)
+            result = Py_BuildValue("(NLOO)", ids, (long long)tuple_hash(t.ids, t.n), t.marks, t.numbers);
+    }
+    PyBuffer_Release(&head);
+    PyMem_Free(t.ids);
+    Py_XDECREF(t.marks);
+    Py_XDECREF(t.numbers);
+    return result;
+}
+
 static PyMethodDef Scanner_methods[] = {
     {"scan", (PyCFunction)Scanner_scan, METH_O,
      "scan(ids) -> (shorts, candidates, text): the short rules, candidate rules and their anchors, the comment's letters"},
@@ -620,6 +987,10 @@ static PyTypeObject ScannerType = {
 
 static PyMethodDef module_methods[] = {
     {"gram_hash", gram_hash, METH_O, "gram_hash(ids) -> hash(tuple(ids)), computed in C"},
+    {"leading_comments", leading_comments, METH_VARARGS,
+     "leading_comments(head, style, head_lines) -> [(number, text)]: the leading comment lines"},
+    {"comment_ids", comment_ids, METH_VARARGS,
+     "comment_ids(head, style, head_lines, max_tokens, line_ids) -> (ids, key, marks, numbers)"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -629,6 +1000,8 @@ static struct PyModuleDef module = {
 };
 
 PyMODINIT_FUNC PyInit__fastmatch(void) {
+    crc_init();
+    ascii_init();
     if (PyType_Ready(&ScannerType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&module);

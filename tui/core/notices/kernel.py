@@ -63,11 +63,17 @@ def respell(expression: str, catalog: Any) -> str:
                       expression)
 
 
+def wants_comments(notice: Notice) -> bool:
+    """Whether ``read_notice`` reads the comment lines of *notice* (else it may be given none)."""
+    return "GPL-1.0" in notice.expression
+
+
 def read_notice(notice: Notice, comments: list[tuple[int, str]], catalog: Any = None) -> Notice:
-    """*notice* with the kernel's readings applied and the tree's spellings."""
+    """*notice* with the kernel's readings applied and the tree's spellings (*comments*: the leading
+    comments, needed only where ``wants_comments``)."""
     expression = notice.expression
     read = expression
-    if "GPL-1.0" in expression:  # an unversioned GPL (_UNVERSIONED_GPL): what does the notice say of it?
+    if wants_comments(notice):  # an unversioned GPL (_UNVERSIONED_GPL): what does the notice say of it?
         text = "\n".join(line for number, line in comments if notice.line <= number <= notice.end_line)
         unversioned = "GPL-2.0-only"
         if _may_name_copying(text) and _COPYING_RE.search(re.sub(r"[\s*/#]+", " ", text)):

@@ -23,6 +23,7 @@ ids and a comment's matches are memoised (``_line_cache``, ``_cache``).
 from __future__ import annotations
 
 import re
+from array import array
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
@@ -61,6 +62,8 @@ _C_EXTENSIONS = frozenset(
 )
 _HASH_EXTENSIONS = frozenset(".sh .py .pl .pm .awk .sed .mk .cfg .conf .yaml .yml .tc .bash .txt .rb".split())
 _HASH_NAMES = ("Makefile", "Kconfig", "Kbuild", "Makefile.", "Kconfig.", "Kbuild.")
+#: a comment style's number in _fastmatch
+_STYLES = {"c": 0, "hash": 1, "any": 2}
 
 
 @dataclass(slots=True)
@@ -86,7 +89,15 @@ def _style(path: str) -> str:
 def leading_comments(data: bytes, path: str = "") -> list[tuple[int, str]]:
     """(line number, text) of each comment line before the first code line, within the bounds above.
 
-    Empty for a binary file (a NUL byte in the head). The head is read line by line from its start
+    Empty for a binary file (a NUL byte in the head). Read in C where ``_fastmatch`` is built
+    (``_leading_comments_python`` otherwise, the same lines)."""
+    if _fastmatch is not None:
+        return _fastmatch.leading_comments(data[:HEAD_BYTES], _STYLES[_style(path)], HEAD_LINES)
+    return _leading_comments_python(data, path)
+
+
+def _leading_comments_python(data: bytes, path: str = "") -> list[tuple[int, str]]:
+    """``leading_comments`` in Python. The head is read line by line from its start
     (not split whole: most of it is code after the notice), and the lines inside a block comment are
     taken whole, up to the one that closes it, without a step of this loop each: most of a notice is
     such lines."""
@@ -472,10 +483,18 @@ def match_ids(ids: list[int], marks: list[int], numbers: list[int], idx: index_m
     are matched once."""
     if not ids:
         return None
-    key = (len(ids), hash(tuple(ids)))
+    return _matched((len(ids), hash(tuple(ids))), ids, marks, numbers, idx)
+
+
+def _matched(key: tuple[int, int], ids: list[int] | bytes, marks: list[int], numbers: list[int],
+             idx: index_module.Index) -> Notice | None:
+    """``match_ids`` of the ids whose key is *key*; *ids* may be the bytes of an array('I')
+    (``_fastmatch.comment_ids``)."""
     if key in _cache:
         reading = _cache[key]
     else:
+        if isinstance(ids, bytes):
+            ids = array("I", ids)
         reading = _reading(select(find_matches(ids, idx), idx), idx)
         if len(_cache) >= CACHE_SIZE:
             _cache.pop(next(iter(_cache)))
@@ -495,10 +514,30 @@ def find_notice(data: bytes, path: str = "", catalog: object | None = None,
     head = data[:HEAD_BYTES]
     if not has_licence_words(head):
         return None  # no index load, no tokenizing: most files end here
-    comments = leading_comments(head, path)
-    if not comments:
-        return None
-    notice = match_ids(*comment_ids(comments), idx or index_module.get_index())
+    return _find_notice(head, path, catalog, idx)
+
+
+def _find_notice(head: bytes, path: str, catalog: object | None, idx: index_module.Index | None) -> Notice | None:
+    """``find_notice`` of a head (at most HEAD_BYTES) known to hold a licence word. With the C scanner
+    the comments are read, tokenized and hashed in one pass over the head (``_fastmatch.comment_ids``),
+    without a Python object a line; their text is read again only where the kernel's readings want it."""
+    idx = idx or index_module.get_index()
+    comments: list[tuple[int, str]] | None = None
+    if _scanner(idx):
+        got = _fastmatch.comment_ids(head, _STYLES[_style(path)], HEAD_LINES, MAX_TOKENS, line_ids)
+        if got is None:
+            return None
+        ids, key, marks, numbers = got
+        if not ids:
+            return None
+        notice = _matched((len(ids) // 4, key), ids, marks, numbers, idx)
+    else:
+        comments = leading_comments(head, path)
+        if not comments:
+            return None
+        notice = match_ids(*comment_ids(comments), idx)
     if notice is None:
         return None
+    if comments is None:
+        comments = leading_comments(head, path) if kernel.wants_comments(notice) else []
     return kernel.read_notice(notice, comments, catalog)

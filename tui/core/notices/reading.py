@@ -80,19 +80,20 @@ def read_notice(head: bytes, path: str, catalog: object | None = None) -> tuple[
     """(notice, 0) when the leading comments of *head* grant a licence; (None, line) when they read like a
     licence (a line with a ``LICENCE_LIKE`` word, and two kinds of licence words in all) but match no rule
     well enough; (None, 0)."""
-    if not available() or not has_licence_words(head[:HEAD_BYTES]):
+    head = head[:HEAD_BYTES]
+    if not available() or not has_licence_words(head):
         return None, 0
     from tui.core.notices import match
 
     try:
-        notice = match.find_notice(head, path, catalog)
+        notice = match._find_notice(head, path, catalog, None)  # find_notice, its licence-word test made
     except OSError:  # the rule data or its index cannot be read (NoticeDataMissing is one): no notices
         return None, 0
     if notice is not None:
         return notice, 0
     first = 0
     seen: set[str] = set()
-    for number, text in match.leading_comments(head[:HEAD_BYTES], path):
+    for number, text in match.leading_comments(head, path):
         if _NOT_NOTICE.search(text):
             continue
         if not first and LICENCE_LIKE.search(text):
