@@ -8,6 +8,7 @@ import os
 import random
 import sys
 import time
+from array import array
 from pathlib import Path
 
 import pytest
@@ -345,6 +346,12 @@ def test_the_c_scanner_finds_what_the_python_loops_find(idx):
     rng = random.Random(7)
     comments = [_comment_ids(c_file(text)) for text in (MIT, BSD3, GPL2_PLUS, GPL2_ONLY, GPL2_ONLY + "\n" + MIT)]
     comments += [ids * 30 for ids in comments[:2]] + [rng.sample(ids, len(ids)) for ids in comments] + [[], [1]]
+    # noisy copies: words dropped, swapped, repeated (LCS lengths of every kind), long rules over 64 words
+    for ids in comments[:5]:
+        for _ in range(6):
+            noisy = [i for i in ids if rng.random() > 0.15]
+            noisy = [rng.choice(ids) if rng.random() < 0.1 else i for i in noisy]
+            comments.append(noisy[: rng.randint(len(noisy) // 2, len(noisy))] + noisy * rng.randint(0, 1))
     for ids in comments:
         shorts, candidates, text = scanner.scan(ids)
         found, expected, expected_text = match._scan_python(ids, idx)
@@ -353,6 +360,9 @@ def test_the_c_scanner_finds_what_the_python_loops_find(idx):
         for rule, _anchor in candidates:
             ours, theirs = scanner.rule_text(rule), idx.rule_text(rule)
             assert [ours.find(c) for c in text] == [theirs.find(c) for c in expected_text]
+        # the scored form: each candidate's LCS with its window (rapidfuzz's in Python), filtered, ordered
+        assert scanner.scan(ids, True)[1] == match._scored(expected, expected_text, len(ids), idx)
+        assert scanner.scan(array("I", ids), True) == scanner.scan(array("I", ids).tobytes(), True)
 
 
 def test_the_python_loops_give_the_same_notices(idx, catalog, monkeypatch):

@@ -78,6 +78,19 @@ static Slot *table_find(const Table *t, uint64_t key) {
     return NULL;
 }
 
+#define SEED_FILTER_BITS 21
+#define PAIR_FILTER_BITS 18
+
+static int filter_has(const uint64_t *filter, int bits, uint64_t key) {
+    uint64_t h = mix(key) >> (64 - bits);
+    return (filter[h >> 6] >> (h & 63)) & 1;
+}
+
+static void filter_add(uint64_t *filter, int bits, uint64_t key) {
+    uint64_t h = mix(key) >> (64 - bits);
+    filter[h >> 6] |= (uint64_t)1 << (h & 63);
+}
+
 static Slot *table_add(Table *t, uint64_t key) {
     uint64_t i = mix(key) & t->mask;
     while (t->slots[i].used) {
@@ -97,7 +110,12 @@ typedef struct {
     Table shorts;  /* key of a short rule's token tuple -> rule a */
     Table singles; /* token id of a one-word short rule -> (present) */
     Table pairs;   /* first two token ids -> lengths[a : a + b] of the short rules they start */
+    /* a bit per hash of the keys of seeds and pairs (mix(key) >> FILTER_SHIFT): most K-grams and pairs of a
+     * comment are no key, and these fit in a cache where the tables do not */
+    uint64_t *seed_filter, *pair_filter;
     uint32_t *postings, *pair_lengths, *lengths, *n_seeds;
+    unsigned char *min_cov; /* per rule: its minimum coverage (Index.min_cov), for scan(ids, True) */
+    PyObject **rule_texts;  /* per rule: its rule_text(), once made */
     /* the index's arrays, shared (not copied): tokens/offsets ('I'), seed_keys ('q'), seed_positions ('H'),
      * seed_offsets ('I') */
     Py_buffer tokens, offsets, seed_keys, seed_positions, seed_offsets;
@@ -117,10 +135,17 @@ static void Scanner_dealloc(Scanner *self) {
     PyMem_Free(self->shorts.slots);
     PyMem_Free(self->singles.slots);
     PyMem_Free(self->pairs.slots);
+    PyMem_Free(self->seed_filter);
+    PyMem_Free(self->pair_filter);
     PyMem_Free(self->postings);
     PyMem_Free(self->pair_lengths);
     PyMem_Free(self->lengths);
     PyMem_Free(self->n_seeds);
+    PyMem_Free(self->min_cov);
+    if (self->rule_texts != NULL)
+        for (Py_ssize_t i = 0; i < self->n_rules; i++)
+            Py_XDECREF(self->rule_texts[i]);
+    PyMem_Free(self->rule_texts);
     PyMem_Free(self->counts);
     PyMem_Free(self->touched);
     Py_TYPE(self)->tp_free((PyObject *)self);
@@ -140,16 +165,20 @@ static int as_u32(PyObject *value, uint32_t *out) {
 
 /* A sequence of ints as a new uint32 array of its length (*len). */
 static uint32_t *u32_array(PyObject *seq, Py_ssize_t *len) {
-    if (PyObject_CheckBuffer(seq)) { /* an array('I'), or its bytes (comment_ids's ids) */
+    if (PyBytes_Check(seq) || (PyObject_CheckBuffer(seq) && !PyList_Check(seq) && !PyTuple_Check(seq))) {
+        /* an array('I'), or its bytes (comment_ids's ids) */
         Py_buffer view;
         if (PyObject_GetBuffer(seq, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
             return NULL;
         const char *format = view.format != NULL ? view.format : "B";
-        if (!(view.itemsize == 1 && strcmp(format, "B") == 0 && view.len % 4 == 0) &&
-            !(view.itemsize == 4 && (strcmp(format, "I") == 0 || strcmp(format, "L") == 0))) {
+        if (PyBytes_Check(seq) && view.len % 4) {
             PyBuffer_Release(&view);
-            PyErr_SetString(PyExc_TypeError, "ids: an array('I') or its bytes");
+            PyErr_SetString(PyExc_ValueError, "the bytes of 32-bit ids");
             return NULL;
+        }
+        if (!PyBytes_Check(seq) && !(view.itemsize == 4 && (strcmp(format, "I") == 0 || strcmp(format, "L") == 0))) {
+            PyBuffer_Release(&view); /* another array: read as a sequence of ints */
+            goto sequence;
         }
         uint32_t *out = PyMem_Malloc(view.len ? view.len : 1);
         if (out == NULL) {
@@ -162,6 +191,7 @@ static uint32_t *u32_array(PyObject *seq, Py_ssize_t *len) {
         PyBuffer_Release(&view);
         return out;
     }
+sequence:;
     PyObject *fast = PySequence_Fast(seq, "a sequence of ints");
     if (fast == NULL)
         return NULL;
@@ -208,19 +238,19 @@ static uint32_t letter(uint64_t number) {
 }
 
 /* Scanner(seeds, short, singles, pairs, lengths, n_seeds, tokens, offsets, seed_keys, seed_positions,
- * seed_offsets, k, max_postings, max_candidates): seeds and short are the index's dicts; singles the
- * ids of the one-word short rules; pairs a list of (first id, second id, tuple of lengths); lengths and
- * n_seeds per rule; then the index's arrays. */
+ * seed_offsets, k, max_postings, max_candidates, min_cov): seeds and short are the index's dicts; singles
+ * the ids of the one-word short rules; pairs a list of (first id, second id, tuple of lengths); lengths and
+ * n_seeds per rule; then the index's arrays; min_cov per rule. */
 static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
     PyObject *seeds, *shorts, *singles, *pairs, *lengths, *n_seeds, *tokens, *offsets, *seed_keys, *seed_positions,
-        *seed_offsets;
+        *seed_offsets, *min_cov;
     if (self->seeds.slots != NULL || self->tokens.obj != NULL) {
         PyErr_SetString(PyExc_RuntimeError, "a Scanner is initialised once");
         return -1;
     }
-    if (!PyArg_ParseTuple(args, "O!O!OO!OOOOOOOnnn", &PyDict_Type, &seeds, &PyDict_Type, &shorts, &singles,
+    if (!PyArg_ParseTuple(args, "O!O!OO!OOOOOOOnnnO", &PyDict_Type, &seeds, &PyDict_Type, &shorts, &singles,
                           &PyList_Type, &pairs, &lengths, &n_seeds, &tokens, &offsets, &seed_keys, &seed_positions,
-                          &seed_offsets, &self->k, &self->max_postings, &self->max_candidates))
+                          &seed_offsets, &self->k, &self->max_postings, &self->max_candidates, &min_cov))
         return -1;
     if (get_buffer(tokens, &self->tokens, 4) < 0 || get_buffer(offsets, &self->offsets, 4) < 0 ||
         get_buffer(seed_keys, &self->seed_keys, 8) < 0 || get_buffer(seed_positions, &self->seed_positions, 2) < 0 ||
@@ -240,6 +270,23 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
         return -1;
     }
     self->n_rules = n_lengths;
+    Py_ssize_t n_cov = 0;
+    uint32_t *cov = u32_array(min_cov, &n_cov);
+    if (cov == NULL)
+        return -1;
+    self->min_cov = PyMem_Malloc(n_lengths ? n_lengths : 1);
+    self->rule_texts = PyMem_Calloc(n_lengths ? n_lengths : 1, sizeof(PyObject *));
+    if (self->min_cov == NULL || self->rule_texts == NULL || n_cov != n_lengths) {
+        PyMem_Free(cov);
+        if (n_cov != n_lengths)
+            PyErr_SetString(PyExc_ValueError, "min_cov and lengths differ in length");
+        else
+            PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n_lengths; i++)
+        self->min_cov[i] = (unsigned char)(cov[i] > 100 ? 100 : cov[i]);
+    PyMem_Free(cov);
     if (COUNT(self->offsets) != n_lengths + 1 || COUNT(self->seed_offsets) != n_lengths + 1 ||
         COUNT(self->seed_keys) != COUNT(self->seed_positions)) {
         PyErr_SetString(PyExc_ValueError, "the index's arrays do not agree");
@@ -299,6 +346,12 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
         total += PyTuple_Check(value) ? PyTuple_GET_SIZE(value) : 1;
     if (table_init(&self->seeds, PyDict_GET_SIZE(seeds)) < 0)
         return -1;
+    self->seed_filter = PyMem_Calloc((1 << SEED_FILTER_BITS) / 64, sizeof(uint64_t));
+    self->pair_filter = PyMem_Calloc((1 << PAIR_FILTER_BITS) / 64, sizeof(uint64_t));
+    if (self->seed_filter == NULL || self->pair_filter == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
     self->postings = PyMem_Malloc((total ? total : 1) * sizeof(uint32_t));
     if (self->postings == NULL) {
         PyErr_NoMemory();
@@ -311,6 +364,7 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
         if (k == -1 && PyErr_Occurred())
             return -1;
         Slot *slot = table_add(&self->seeds, (uint64_t)k);
+        filter_add(self->seed_filter, SEED_FILTER_BITS, (uint64_t)k);
         slot->a = (uint32_t)used;
         if (PyTuple_Check(value)) {
             for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(value); i++)
@@ -375,6 +429,7 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
         if (as_u32(PyTuple_GET_ITEM(item, 0), &first) < 0 || as_u32(PyTuple_GET_ITEM(item, 1), &second) < 0)
             return -1;
         Slot *slot = table_add(&self->pairs, ((uint64_t)first << 32) | second);
+        filter_add(self->pair_filter, PAIR_FILTER_BITS, ((uint64_t)first << 32) | second);
         slot->a = (uint32_t)used;
         for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(lens); j++)
             if (as_u32(PyTuple_GET_ITEM(lens, j), &self->pair_lengths[used++]) < 0)
@@ -387,6 +442,7 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
 typedef struct {
     double weight;
     uint32_t length, rule;
+    int64_t anchor; /* set once ranked: the candidate's anchor */
 } Ranked;
 
 /* The order of match.py's ranked.sort(reverse=True) on (weight, -length, rule). */
@@ -427,15 +483,104 @@ static PyObject *letters_of(const Table *letters, const uint32_t *ids, Py_ssize_
     return text;
 }
 
+/* The length of a longest common subsequence of a[0:m] and b[0:n] (what rapidfuzz's LCSseq.similarity
+ * gives for their letters): Hyyro's bit-parallel algorithm, a bit of S for each token of a. */
+static Py_ssize_t lcs_length(const uint32_t *a, Py_ssize_t m, const uint32_t *b, Py_ssize_t n) {
+    if (m == 0 || n == 0)
+        return 0;
+    Py_ssize_t words = (m + 63) / 64;
+    uint64_t size = 16;
+    while (size < (uint64_t)m * 2)
+        size <<= 1;
+    /* the distinct tokens of a: slot -> its token and its match vector (vectors[k * words ...]) */
+    uint32_t *keys = PyMem_Malloc(size * sizeof(uint32_t));
+    int32_t *which = PyMem_Malloc(size * sizeof(int32_t));
+    uint64_t *vectors = PyMem_Calloc((size_t)m * words + words, sizeof(uint64_t));
+    if (keys == NULL || which == NULL || vectors == NULL) {
+        PyMem_Free(keys);
+        PyMem_Free(which);
+        PyMem_Free(vectors);
+        PyErr_NoMemory();
+        return -1;
+    }
+    uint64_t *S = vectors + (size_t)m * words; /* all ones: set below */
+    memset(which, 0xFF, size * sizeof(int32_t));
+    int32_t distinct = 0;
+    for (Py_ssize_t i = 0; i < m; i++) {
+        uint64_t slot = mix(a[i]) & (size - 1);
+        while (which[slot] >= 0 && keys[slot] != a[i])
+            slot = (slot + 1) & (size - 1);
+        if (which[slot] < 0) {
+            which[slot] = distinct++;
+            keys[slot] = a[i];
+        }
+        vectors[(size_t)which[slot] * words + i / 64] |= (uint64_t)1 << (i % 64);
+    }
+    for (Py_ssize_t w = 0; w < words; w++)
+        S[w] = ~(uint64_t)0;
+    for (Py_ssize_t j = 0; j < n; j++) {
+        uint64_t slot = mix(b[j]) & (size - 1);
+        while (which[slot] >= 0 && keys[slot] != b[j])
+            slot = (slot + 1) & (size - 1);
+        if (which[slot] < 0)
+            continue; /* a token a lacks: S stays */
+        const uint64_t *M = vectors + (size_t)which[slot] * words;
+        uint64_t carry = 0;
+        for (Py_ssize_t w = 0; w < words; w++) {
+            uint64_t u = S[w] & M[w], x = S[w] + carry, c1 = x < carry;
+            uint64_t sum = x + u, c2 = sum < u;
+            carry = c1 | c2;
+            S[w] = sum | (S[w] - u);
+        }
+    }
+    Py_ssize_t length = 0;
+    for (Py_ssize_t w = 0; w < words; w++) {
+        uint64_t zeros = ~S[w];
+        if (w == words - 1 && m % 64)
+            zeros &= ((uint64_t)1 << (m % 64)) - 1;
+        length += __builtin_popcountll(zeros);
+    }
+    PyMem_Free(keys);
+    PyMem_Free(which);
+    PyMem_Free(vectors);
+    return length;
+}
+
+typedef struct {
+    Py_ssize_t bound, quality;
+    uint32_t rule;
+    Py_ssize_t w0, w1;
+} Scored;
+
+/* match.find_matches's order: the better quality (2 * bound - length) first, then the lower rule */
+static int scored_order(const void *left, const void *right) {
+    const Scored *a = left, *b = right;
+    if (a->quality != b->quality)
+        return a->quality > b->quality ? -1 : 1;
+    return a->rule < b->rule ? -1 : (a->rule > b->rule ? 1 : 0);
+}
+
+static Py_ssize_t required_coverage(Py_ssize_t length, Py_ssize_t minimum) {
+    if (length < 12)
+        return 100;
+    Py_ssize_t floor = length < 40 ? 80 : 70;
+    return minimum > floor ? minimum : floor;
+}
+
 /* scan(ids) -> (shorts, candidates, text): the short rules found, as (rule, start, end) in match.py's
  * order; the candidate rules (at least 30% of their seeds hit), best first, at most max_candidates,
  * each as (rule, anchor): the median of the comment positions its seeds found imply for its start;
  * and the comment as a str of the rules' letters (rule_text). */
-static PyObject *Scanner_scan(Scanner *self, PyObject *arg) {
+static PyObject *Scanner_scan(Scanner *self, PyObject *args) {
+    PyObject *arg;
+    int scored_form = 0;
+    if (!PyArg_ParseTuple(args, "O|p", &arg, &scored_form))
+        return NULL;
     Py_ssize_t n = 0;
     uint32_t *ids = u32_array(arg, &n);
     if (ids == NULL)
         return NULL;
+    Scored *scored = NULL;
     PyObject *shorts = PyList_New(0), *candidates = NULL, *text = NULL, *result = NULL;
     Ranked *ranked = NULL;
     int64_t *implied = NULL;
@@ -467,7 +612,8 @@ static PyObject *Scanner_scan(Scanner *self, PyObject *arg) {
         }
         if (i + 1 == n)
             break;
-        Slot *pair = table_find(&self->pairs, ((uint64_t)first << 32) | ids[i + 1]);
+        uint64_t pair_key = ((uint64_t)first << 32) | ids[i + 1];
+        Slot *pair = filter_has(self->pair_filter, PAIR_FILTER_BITS, pair_key) ? table_find(&self->pairs, pair_key) : NULL;
         if (pair == NULL)
             continue;
         for (uint32_t j = 0; j < pair->b; j++) {
@@ -483,7 +629,7 @@ static PyObject *Scanner_scan(Scanner *self, PyObject *arg) {
     Py_ssize_t visited = 0;
     for (Py_ssize_t i = 0; i + self->k <= n; i++) {
         uint64_t key = (uint64_t)tuple_hash(&ids[i], self->k);
-        Slot *seed = table_find(&self->seeds, key);
+        Slot *seed = filter_has(self->seed_filter, SEED_FILTER_BITS, key) ? table_find(&self->seeds, key) : NULL;
         if (seed == NULL)
             continue;
         next_at[i] = -1;
@@ -570,6 +716,47 @@ static PyObject *Scanner_scan(Scanner *self, PyObject *arg) {
         if (item == NULL)
             goto done;
         PyList_SET_ITEM(candidates, r, item);
+        ranked[r].anchor = implied[m / 2];
+    }
+    if (scored_form) {
+        /* match._scored: each candidate's LCS with its window of the comment, those that may cover enough */
+        scored = PyMem_Malloc((n_ranked ? n_ranked : 1) * sizeof(Scored));
+        if (scored == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        const uint32_t *offset = ITEMS(self->offsets, uint32_t), *token = ITEMS(self->tokens, uint32_t);
+        Py_ssize_t n_scored = 0;
+        for (Py_ssize_t r = 0; r < n_ranked; r++) {
+            uint32_t rule = ranked[r].rule;
+            Py_ssize_t length = self->lengths[rule], slack = length / 4 + 2, anchor = (Py_ssize_t)ranked[r].anchor;
+            Py_ssize_t w0 = anchor - slack > 0 ? anchor - slack : 0;
+            Py_ssize_t w1 = anchor + length + slack < n ? anchor + length + slack : n;
+            if (w1 <= w0)
+                continue;
+            Py_ssize_t bound = lcs_length(token + offset[rule], offset[rule + 1] - offset[rule], ids + w0, w1 - w0);
+            if (bound < 0)
+                goto done;
+            if (bound * 100 >= required_coverage(length, self->min_cov[rule]) * length) {
+                Scored *item = &scored[n_scored++];
+                item->bound = bound;
+                item->quality = 2 * bound - length;
+                item->rule = rule;
+                item->w0 = w0;
+                item->w1 = w1;
+            }
+        }
+        qsort(scored, n_scored, sizeof(Scored), scored_order);
+        Py_DECREF(candidates);
+        candidates = PyList_New(n_scored);
+        if (candidates == NULL)
+            goto done;
+        for (Py_ssize_t r = 0; r < n_scored; r++) {
+            PyObject *item = Py_BuildValue("(nInn)", scored[r].bound, scored[r].rule, scored[r].w0, scored[r].w1);
+            if (item == NULL)
+                goto done;
+            PyList_SET_ITEM(candidates, r, item);
+        }
     }
     text = letters_of(&self->letters, ids, n);
     if (text == NULL)
@@ -590,6 +777,7 @@ done:
     PyMem_Free(next_at);
     PyMem_Free(implied);
     PyMem_Free(ranked);
+    PyMem_Free(scored);
     PyMem_Free(ids);
     Py_XDECREF(shorts);
     Py_XDECREF(candidates);
@@ -606,8 +794,15 @@ static PyObject *Scanner_rule_text(Scanner *self, PyObject *arg) {
         PyErr_SetString(PyExc_IndexError, "no such rule");
         return NULL;
     }
-    const uint32_t *offset = ITEMS(self->offsets, uint32_t);
-    return letters_of(&self->letters, ITEMS(self->tokens, uint32_t) + offset[rule], offset[rule + 1] - offset[rule]);
+    if (self->rule_texts[rule] == NULL) {
+        const uint32_t *offset = ITEMS(self->offsets, uint32_t);
+        self->rule_texts[rule] = letters_of(&self->letters, ITEMS(self->tokens, uint32_t) + offset[rule],
+                                            offset[rule + 1] - offset[rule]);
+        if (self->rule_texts[rule] == NULL)
+            return NULL;
+    }
+    Py_INCREF(self->rule_texts[rule]);
+    return self->rule_texts[rule];
 }
 
 /* gram_hash(ids) -> the hash of tuple(ids) as computed here (match.py compares it with hash()). */
@@ -967,8 +1162,9 @@ static PyObject *comment_ids(PyObject *module, PyObject *args) {
 }
 
 static PyMethodDef Scanner_methods[] = {
-    {"scan", (PyCFunction)Scanner_scan, METH_O,
-     "scan(ids) -> (shorts, candidates, text): the short rules, candidate rules and their anchors, the comment's letters"},
+    {"scan", (PyCFunction)Scanner_scan, METH_VARARGS,
+     "scan(ids, scored=False) -> (shorts, candidates, text): the short rules, candidate rules and their anchors "
+     "(scored: the candidates that may cover enough, as (lcs, rule, w0, w1), best first), the comment's letters"},
     {"rule_text", (PyCFunction)Scanner_rule_text, METH_O, "rule_text(rule) -> the rule's tokens as letters"},
     {NULL, NULL, 0, NULL},
 };

@@ -79,10 +79,28 @@ def read_notice(notice: Notice, comments: list[tuple[int, str]], catalog: Any = 
         if _may_name_copying(text) and _COPYING_RE.search(re.sub(r"[\s*/#]+", " ", text)):
             unversioned = copying_licence(catalog)
         read = _ID_RE.sub(lambda m: unversioned if m.group(0) in _UNVERSIONED_GPL else m.group(0), expression)
-    written = _deduplicated(respell(read, catalog))
+    written = _written(read, catalog)
     if written == expression:
         return notice
     return replace(notice, expression=written, unversioned=read != expression)
+
+
+#: read expression -> as the tree spells it (``_written``), for the catalog in _spellings_of (the
+#: kernel's notices are a few hundred expressions: each is respelled once)
+_spellings: dict[str, str] = {}
+_spellings_of: list[Any] = [None]
+
+
+def _written(read: str, catalog: Any) -> str:
+    if _spellings_of[0] is not catalog:
+        _spellings.clear()
+        _spellings_of[0] = catalog
+    written = _spellings.get(read)
+    if written is None:
+        written = _deduplicated(respell(read, catalog))
+        if len(_spellings) < 4096:
+            _spellings[read] = written
+    return written
 
 
 def _deduplicated(expression: str) -> str:

@@ -330,20 +330,14 @@ def _new_scanner(idx: index_module.Index) -> object:
     pairs = [((key >> 32) - 1, key & 0xFFFFFFFF, lengths) for key, lengths in idx.short_first.items() if key >= 1 << 32]
     return _fastmatch.Scanner(idx.seeds, idx.short, singles, pairs, idx.lengths, idx.n_seeds, idx.tokens,
                               idx.offsets, idx.seed_keys, idx.seed_positions, idx.seed_offsets, k, MAX_POSTINGS,
-                              MAX_CANDIDATES)
+                              MAX_CANDIDATES, idx.min_cov)
 
 
-def find_matches(ids: list[int], idx: index_module.Index) -> list[Match]:
-    """Every rule that matches the token ids well enough, overlapping or not."""
-    n = len(ids)
-    scanner = _scanner(idx)
-    if scanner:
-        shorts, candidates, text = scanner.scan(ids)
-        found = [Match(rule, start, end, end - start, 100) for rule, start, end in shorts]
-        rule_texts = {rule: scanner.rule_text(rule) for rule, _anchor in candidates}
-    else:
-        found, candidates, text = _scan_python(ids, idx)
-        rule_texts = {rule: idx.rule_text(rule) for rule, _anchor in candidates}
+def _scored(candidates: list[tuple[int, int]], text: str, n: int, idx: index_module.Index
+            ) -> list[tuple[int, int, int, int]]:
+    """(LCS length, rule, w0, w1) of each candidate (rule, anchor) whose alignment with its window of the
+    comment, text[w0:w1], may cover enough of it, best first: what ``_fastmatch.Scanner.scan(ids, True)``
+    gives in C."""
     lengths = idx.lengths
     scored: list[tuple[int, int, int, int]] = []
     for rule, anchor in candidates:
@@ -353,18 +347,33 @@ def find_matches(ids: list[int], idx: index_module.Index) -> list[Match]:
         if w1 <= w0:
             continue
         # the LCS length bounds the words a match can have: cheap (no alignment), it orders the work
-        bound = LCSseq.similarity(rule_texts[rule], text[w0:w1])
+        bound = LCSseq.similarity(idx.rule_text(rule), text[w0:w1])
         if bound * 100 >= _required_coverage(length, idx.min_cov[rule]) * length:
             scored.append((bound, rule, w0, w1))
     # best first: the quality a match could reach (all its LCS words in one run: 2 * bound - length)
     scored.sort(key=lambda item: (-(2 * item[0] - lengths[item[1]]), item[1]))
+    return scored
+
+
+def find_matches(ids: list[int], idx: index_module.Index) -> list[Match]:
+    """Every rule that matches the token ids well enough, overlapping or not."""
+    scanner = _scanner(idx)
+    if scanner:
+        shorts, scored, text = scanner.scan(ids, True)
+        found = [Match(rule, start, end, end - start, 100) for rule, start, end in shorts]
+        rule_text = scanner.rule_text
+    else:
+        found, candidates, text = _scan_python(ids, idx)
+        scored = _scored(candidates, text, len(ids), idx)
+        rule_text = idx.rule_text
+    lengths = idx.lengths
     accepted: list[tuple[int, Match]] = []
     for bound, rule, w0, w1 in scored:
         best = 2 * bound - lengths[rule]
         if any(q >= best and min(w1, m.end) - max(w0, m.start) > (w1 - w0) // 2 for q, m in accepted):
             continue  # it could not win against a match it overlaps
         length = lengths[rule]
-        blocks = [(b.a, b.b, b.size) for b in LCSseq.opcodes(rule_texts[rule], text[w0:w1]).as_matching_blocks()
+        blocks = [(b.a, b.b, b.size) for b in LCSseq.opcodes(rule_text(rule), text[w0:w1]).as_matching_blocks()
                   if b.size]
         blocks = _trimmed_blocks(blocks)
         if not blocks:
