@@ -459,3 +459,38 @@ def test_the_c_reader_reads_the_comments_and_ids_python_reads():
             raw, key, their_marks, their_numbers = got
             assert (list(array("I", raw)), their_marks, their_numbers) == (ids, marks, numbers), (head, path)
             assert key == hash(tuple(ids)) or not ids
+
+
+def test_the_licence_word_test_in_c_is_the_python_one(monkeypatch):
+    from tui.core.notices import candidates
+
+    rng = random.Random(5)
+    heads = _heads(3, 300) + [bytes(rng.randrange(256) for _ in range(rng.randint(0, 9000))) for _ in range(100)]
+    heads += [b"x" * 4093 + b"GPL", b"x" * 4094 + b"gPl", b"x" * 5000 + b"MIT ", b"", b"MOZILLA", b"mit/", b"Public Domain"]
+    heads += [head.lower().replace(b"licen", b"lxcen").replace(b"gpl", b"gxl") for head in heads]
+    with_c = [candidates.has_licence_words(head) for head in heads]
+    monkeypatch.setattr(candidates, "_words_in", None)
+    assert [candidates.has_licence_words(head) for head in heads] == with_c
+    assert any(with_c) and not all(with_c)
+
+
+def test_an_unrecognised_notice_is_read_line_by_line_or_joined_alike():
+    """reading._unrecognised runs its regexes over the lines joined: the same line as line by line."""
+    from tui.core.notices import reading
+
+    def by_line(comments):
+        first, seen = 0, set()
+        for number, text in comments:
+            if reading._NOT_NOTICE.search(text):
+                continue
+            if not first and reading.LICENCE_LIKE.search(text):
+                first = number
+            seen.update(word.lower()[:6] for word in reading._LICENCE_TERMS.findall(text))
+        return first if first and len(seen) >= 2 else 0
+
+    rng = random.Random(17)
+    words = ["licence", "License", "permission", "GPL", "xGPL", "warranty", "modify", "distribute", "free", "software",
+             "copies", "terms", "the", "SPDX-License-Identifier: MIT", "MODULE_LICENSE", "copiesx", "\u0131", " ", "."]
+    for _ in range(3000):
+        comments = [(n, " ".join(rng.choice(words) for _ in range(rng.randint(0, 6)))) for n in range(1, rng.randint(1, 8))]
+        assert reading._unrecognised(comments) == by_line(comments), comments

@@ -11,6 +11,7 @@
  * an id is its own hash. Optional: match.py does the same in Python where this is not compiled.
  */
 
+#define _GNU_SOURCE /* memmem */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
@@ -1161,6 +1162,49 @@ static PyObject *comment_ids(PyObject *module, PyObject *args) {
     return result;
 }
 
+/* words_in(head, words) -> whether a word of words (lower-case bytes) is in head.lower(): as
+ * candidates.has_licence_words, its first 4 KiB first. */
+static int words_in_lowered(const char *low, Py_ssize_t n, PyObject *words) {
+    for (Py_ssize_t w = 0; w < PyTuple_GET_SIZE(words); w++) {
+        PyObject *word = PyTuple_GET_ITEM(words, w);
+        if (PyBytes_GET_SIZE(word) == 0 || memmem(low, (size_t)n, PyBytes_AS_STRING(word), (size_t)PyBytes_GET_SIZE(word)))
+            return 1;
+    }
+    return 0;
+}
+
+static PyObject *words_in(PyObject *module, PyObject *args) {
+    Py_buffer head;
+    PyObject *words;
+    if (!PyArg_ParseTuple(args, "y*O!", &head, &PyTuple_Type, &words))
+        return NULL;
+    for (Py_ssize_t w = 0; w < PyTuple_GET_SIZE(words); w++) {
+        if (!PyBytes_Check(PyTuple_GET_ITEM(words, w))) {
+            PyBuffer_Release(&head);
+            PyErr_SetString(PyExc_TypeError, "words: a tuple of bytes");
+            return NULL;
+        }
+    }
+    const unsigned char *p = head.buf;
+    Py_ssize_t n = head.len, first = n < 4096 ? n : 4096;
+    char *low = PyMem_Malloc(n ? n : 1);
+    if (low == NULL) {
+        PyBuffer_Release(&head);
+        return PyErr_NoMemory();
+    }
+    for (Py_ssize_t i = 0; i < first; i++)
+        low[i] = (char)ascii_lower[p[i]];
+    int found = words_in_lowered(low, first, words);
+    if (!found && n > first) {
+        for (Py_ssize_t i = first; i < n; i++)
+            low[i] = (char)ascii_lower[p[i]];
+        found = words_in_lowered(low, n, words);
+    }
+    PyMem_Free(low);
+    PyBuffer_Release(&head);
+    return PyBool_FromLong(found);
+}
+
 static PyMethodDef Scanner_methods[] = {
     {"scan", (PyCFunction)Scanner_scan, METH_VARARGS,
      "scan(ids, scored=False) -> (shorts, candidates, text): the short rules, candidate rules and their anchors "
@@ -1183,6 +1227,7 @@ static PyTypeObject ScannerType = {
 
 static PyMethodDef module_methods[] = {
     {"gram_hash", gram_hash, METH_O, "gram_hash(ids) -> hash(tuple(ids)), computed in C"},
+    {"words_in", words_in, METH_VARARGS, "words_in(head, words) -> whether a word of words is in head.lower()"},
     {"leading_comments", leading_comments, METH_VARARGS,
      "leading_comments(head, style, head_lines) -> [(number, text)]: the leading comment lines"},
     {"comment_ids", comment_ids, METH_VARARGS,

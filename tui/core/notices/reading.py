@@ -91,13 +91,29 @@ def read_notice(head: bytes, path: str, catalog: object | None = None) -> tuple[
         return None, 0
     if notice is not None:
         return notice, 0
-    first = 0
-    seen: set[str] = set()
-    for number, text in match.leading_comments(head, path):
-        if _NOT_NOTICE.search(text):
-            continue
-        if not first and LICENCE_LIKE.search(text):
-            first = number
-        seen.update(word.lower()[:6] for word in _LICENCE_TERMS.findall(text))
+    return None, _unrecognised(match.leading_comments(head, path))
+
+
+def _unrecognised(comments: list[tuple[int, str]]) -> int:
+    """The first line of *comments* with a ``LICENCE_LIKE`` word, when they hold two kinds of licence
+    words in all (the lines of a tag or a MODULE_LICENSE left out); else 0."""
+    # The regexes run once over the lines joined (no match spans a line: none has a newline in it), and
+    # line by line only where a line is to be left out.
+    joined = "\n".join([text for _number, text in comments])
+    if _NOT_NOTICE.search(joined) is None:
+        like = LICENCE_LIKE.search(joined)
+        if like is None:
+            return 0
+        first = comments[joined.count("\n", 0, like.start())][0]
+        seen = {word.lower()[:6] for word in _LICENCE_TERMS.findall(joined)}
+    else:
+        first = 0
+        seen = set()
+        for number, text in comments:
+            if _NOT_NOTICE.search(text):
+                continue
+            if not first and LICENCE_LIKE.search(text):
+                first = number
+            seen.update(word.lower()[:6] for word in _LICENCE_TERMS.findall(text))
     # one word alone ("a permission check", "the GPL symbols") is not a notice: two kinds of licence words are
-    return (None, first) if first and len(seen) >= 2 else (None, 0)
+    return first if first and len(seen) >= 2 else 0
