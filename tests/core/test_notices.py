@@ -490,7 +490,8 @@ def test_an_unrecognised_notice_is_read_line_by_line_or_joined_alike():
 
     rng = random.Random(17)
     words = ["licence", "License", "permission", "GPL", "xGPL", "warranty", "modify", "distribute", "free", "software",
-             "copies", "terms", "the", "SPDX-License-Identifier: MIT", "MODULE_LICENSE", "copiesx", "\u0131", " ", "."]
+             "copies", "terms", "the", "SPDX-License-Identifier: MIT", "MODULE_LICENSE", "copiesx", "\u0131", " ", ".",
+             "licen\u017fe", "G\u0130PL", "\u0130", "spdx-license-identifier", "Module_License"]
     for _ in range(3000):
         comments = [(n, " ".join(rng.choice(words) for _ in range(rng.randint(0, 6)))) for n in range(1, rng.randint(1, 8))]
         assert reading._unrecognised(comments) == by_line(comments), comments
