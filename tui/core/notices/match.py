@@ -369,10 +369,15 @@ def find_matches(ids: list[int], idx: index_module.Index) -> list[Match]:
     lengths = idx.lengths
     accepted: list[tuple[int, Match]] = []
     for bound, rule, w0, w1 in scored:
-        best = 2 * bound - lengths[rule]
-        if any(q >= best and min(w1, m.end) - max(w0, m.start) > (w1 - w0) // 2 for q, m in accepted):
-            continue  # it could not win against a match it overlaps
         length = lengths[rule]
+        best, half = 2 * bound - length, (w1 - w0) // 2
+        beaten = False
+        for q, m in accepted:  # a loop, not any(): a generator costs more than most of these tests
+            if q >= best and min(w1, m.end) - max(w0, m.start) > half:
+                beaten = True  # it could not win against a match it overlaps
+                break
+        if beaten:
+            continue
         blocks = [(b.a, b.b, b.size) for b in LCSseq.opcodes(rule_text(rule), text[w0:w1]).as_matching_blocks()
                   if b.size]
         blocks = _trimmed_blocks(blocks)
@@ -417,16 +422,19 @@ def _holds_required(idx: index_module.Index, rule: int, blocks: list[tuple[int, 
 def select(found: list[Match], idx: index_module.Index) -> list[Match]:
     """The best non-overlapping matches, in order of position: more words matched first."""
     taken: list[Match] = []
-    def quality(m: Match) -> int:  # words matched, less the rule's words missing and the comment's extra words
-        length = idx.lengths[m.rule]
-        return 3 * m.matched - length - (m.end - m.start)
-
-    for match in sorted(found, key=lambda m: (-quality(m), -m.score, -idx.relevance[m.rule], m.start)):
+    lengths, relevance = idx.lengths, idx.relevance
+    # the better quality first: words matched, less the rule's words missing and the comment's extra words
+    # (-quality: the rule's length and the match's span, less three times its words)
+    for match in sorted(found, key=lambda m: (lengths[m.rule] + m.end - m.start - 3 * m.matched, -m.score,
+                                              -relevance[m.rule], m.start)):
         if match.score < MIN_SCORE:
             continue
-        if any(match.start < other.end and other.start < match.end for other in taken):
-            continue
-        taken.append(match)
+        start, end = match.start, match.end
+        for other in taken:
+            if start < other.end and other.start < end:
+                break
+        else:
+            taken.append(match)
     taken.sort(key=lambda m: m.start)
     if len(taken) > 1:  # a weak bare word ("GPL", relevance 50) next to real matches adds nothing
         strong = [m for m in taken if idx.relevance[m.rule] >= 80 or m.matched > 2]
