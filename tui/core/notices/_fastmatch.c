@@ -79,7 +79,8 @@ static Slot *table_find(const Table *t, uint64_t key) {
     return NULL;
 }
 
-#define SEED_FILTER_BITS 21
+#define SEED_FILTER_BITS 20
+#define SHORT_FILTER_BITS 18
 #define PAIR_FILTER_BITS 18
 
 static int filter_has(const uint64_t *filter, int bits, uint64_t key) {
@@ -113,7 +114,7 @@ typedef struct {
     Table pairs;   /* first two token ids -> lengths[a : a + b] of the short rules they start */
     /* a bit per hash of the keys of seeds and pairs (mix(key) >> FILTER_SHIFT): most K-grams and pairs of a
      * comment are no key, and these fit in a cache where the tables do not */
-    uint64_t *seed_filter, *pair_filter;
+    uint64_t *seed_filter, *pair_filter, *short_filter;
     uint32_t *postings, *pair_lengths, *lengths, *n_seeds;
     unsigned char *min_cov; /* per rule: its minimum coverage (Index.min_cov), for scan(ids, True) */
     PyObject **rule_texts;  /* per rule: its rule_text(), once made */
@@ -138,6 +139,7 @@ static void Scanner_dealloc(Scanner *self) {
     PyMem_Free(self->pairs.slots);
     PyMem_Free(self->seed_filter);
     PyMem_Free(self->pair_filter);
+    PyMem_Free(self->short_filter);
     PyMem_Free(self->postings);
     PyMem_Free(self->pair_lengths);
     PyMem_Free(self->lengths);
@@ -349,7 +351,8 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
         return -1;
     self->seed_filter = PyMem_Calloc((1 << SEED_FILTER_BITS) / 64, sizeof(uint64_t));
     self->pair_filter = PyMem_Calloc((1 << PAIR_FILTER_BITS) / 64, sizeof(uint64_t));
-    if (self->seed_filter == NULL || self->pair_filter == NULL) {
+    self->short_filter = PyMem_Calloc((1 << SHORT_FILTER_BITS) / 64, sizeof(uint64_t));
+    if (self->seed_filter == NULL || self->pair_filter == NULL || self->short_filter == NULL) {
         PyErr_NoMemory();
         return -1;
     }
@@ -389,6 +392,7 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
         if (k == -1 && PyErr_Occurred())
             return -1;
         Slot *slot = table_add(&self->shorts, (uint64_t)k);
+        filter_add(self->short_filter, SHORT_FILTER_BITS, (uint64_t)k);
         if (as_u32(value, &slot->a) < 0)
             return -1;
     }
@@ -621,7 +625,9 @@ static PyObject *Scanner_scan(Scanner *self, PyObject *args) {
             Py_ssize_t length = self->pair_lengths[pair->a + j];
             if (i + length > n)
                 break;
-            Slot *rule = table_find(&self->shorts, (uint64_t)tuple_hash(&ids[i], length));
+            uint64_t short_key = (uint64_t)tuple_hash(&ids[i], length);
+            Slot *rule = filter_has(self->short_filter, SHORT_FILTER_BITS, short_key)
+                             ? table_find(&self->shorts, short_key) : NULL;
             if (rule != NULL && append_triple(shorts, rule->a, i, i + length) < 0)
                 goto done;
         }

@@ -500,13 +500,17 @@ def match_ids(ids: list[int], marks: list[int], numbers: list[int], idx: index_m
     are matched once."""
     if not ids:
         return None
-    return _matched((len(ids), hash(tuple(ids))), ids, marks, numbers, idx)
+    reading = _matched((len(ids), hash(tuple(ids))), ids, idx)
+    if reading is None:
+        return None
+    first, last, expression, score, rule, rules = reading
+    return Notice(expression, line_of(first, marks, numbers), line_of(last, marks, numbers), score, rule, rules)
 
 
-def _matched(key: tuple[int, int], ids: list[int] | bytes, marks: list[int], numbers: list[int],
-             idx: index_module.Index) -> Notice | None:
-    """``match_ids`` of the ids whose key is *key*; *ids* may be the bytes of an array('I')
-    (``_fastmatch.comment_ids``)."""
+def _matched(key: tuple[int, int], ids: list[int] | bytes, idx: index_module.Index
+             ) -> tuple[int, int, str, int, str, tuple[str, ...]] | None:
+    """The reading (``_reading``) of the ids whose key is *key*, memoised; *ids* may be the bytes of an
+    array('I') (``_fastmatch.comment_ids``)."""
     if key in _cache:
         reading = _cache[key]
     else:
@@ -516,10 +520,14 @@ def _matched(key: tuple[int, int], ids: list[int] | bytes, marks: list[int], num
         if len(_cache) >= CACHE_SIZE:
             _cache.pop(next(iter(_cache)))
         _cache[key] = reading
-    if reading is None:
-        return None
-    first, last, expression, score, rule, rules = reading
-    return Notice(expression, line_of(first, marks, numbers), line_of(last, marks, numbers), score, rule, rules)
+    return reading
+
+
+#: (reading, first line, last line) -> the notice with the kernel's readings, for the catalog in
+#: _notices_of, where those readings do not read the comment's text (most notices: a file whose comment
+#: has the words of another's, on the same lines, is given that one's notice, made once)
+_notices: dict[tuple, Notice] = {}
+_notices_of: list[object | None] = [None]
 
 
 def find_notice(data: bytes, path: str = "", catalog: object | None = None,
@@ -547,14 +555,29 @@ def _find_notice(head: bytes, path: str, catalog: object | None, idx: index_modu
         ids, key, marks, numbers = got
         if not ids:
             return None
-        notice = _matched((len(ids) // 4, key), ids, marks, numbers, idx)
+        reading = _matched((len(ids) // 4, key), ids, idx)
     else:
         comments = leading_comments(head, path)
         if not comments:
             return None
-        notice = match_ids(*comment_ids(comments), idx)
-    if notice is None:
+        ids, marks, numbers = comment_ids(comments)
+        reading = _matched((len(ids), hash(tuple(ids))), ids, idx) if ids else None
+    if reading is None:
         return None
-    if comments is None:
-        comments = leading_comments(head, path) if kernel.wants_comments(notice) else []
-    return kernel.read_notice(notice, comments, catalog)
+    first, last, expression, score, rule, rules = reading
+    line, end_line = line_of(first, marks, numbers), line_of(last, marks, numbers)
+    if _notices_of[0] is not catalog:
+        _notices.clear()
+        _notices_of[0] = catalog
+    known = (reading, line, end_line)
+    notice = _notices.get(known)
+    if notice is not None:
+        return notice
+    notice = Notice(expression, line, end_line, score, rule, rules)
+    if kernel.wants_comments(notice):
+        return kernel.read_notice(notice, comments if comments is not None else leading_comments(head, path), catalog)
+    notice = kernel.read_notice(notice, [], catalog)
+    if len(_notices) >= CACHE_SIZE:
+        _notices.clear()
+    _notices[known] = notice
+    return notice
