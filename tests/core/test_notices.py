@@ -467,6 +467,7 @@ def test_the_licence_word_test_in_c_is_the_python_one(monkeypatch):
     rng = random.Random(5)
     heads = _heads(3, 300) + [bytes(rng.randrange(256) for _ in range(rng.randint(0, 9000))) for _ in range(100)]
     heads += [b"x" * 4093 + b"GPL", b"x" * 4094 + b"gPl", b"x" * 5000 + b"MIT ", b"", b"MOZILLA", b"mit/", b"Public Domain"]
+    heads += [b"x" * at + word for at in (250, 254, 255, 256, 4090, 4095, 4096) for word in (b"GPL", b"Free Software")]
     heads += [head.lower().replace(b"licen", b"lxcen").replace(b"gpl", b"gxl") for head in heads]
     with_c = [candidates.has_licence_words(head) for head in heads]
     monkeypatch.setattr(candidates, "_words_in", None)

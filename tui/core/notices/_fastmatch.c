@@ -1169,7 +1169,8 @@ static PyObject *comment_ids(PyObject *module, PyObject *args) {
 }
 
 /* words_in(head, words) -> whether a word of words (lower-case bytes) is in head.lower(): as
- * candidates.has_licence_words, its first 4 KiB first. */
+ * candidates.has_licence_words. Lowered and searched a part at a time (its first 256 bytes, 4 KiB, all):
+ * a notice is at the top, and most heads that need matching have a word in their first lines. */
 static int words_in_lowered(const char *low, Py_ssize_t n, PyObject *words) {
     for (Py_ssize_t w = 0; w < PyTuple_GET_SIZE(words); w++) {
         PyObject *word = PyTuple_GET_ITEM(words, w);
@@ -1192,19 +1193,19 @@ static PyObject *words_in(PyObject *module, PyObject *args) {
         }
     }
     const unsigned char *p = head.buf;
-    Py_ssize_t n = head.len, first = n < 4096 ? n : 4096;
+    Py_ssize_t n = head.len, done = 0;
     char *low = PyMem_Malloc(n ? n : 1);
     if (low == NULL) {
         PyBuffer_Release(&head);
         return PyErr_NoMemory();
     }
-    for (Py_ssize_t i = 0; i < first; i++)
-        low[i] = (char)ascii_lower[p[i]];
-    int found = words_in_lowered(low, first, words);
-    if (!found && n > first) {
-        for (Py_ssize_t i = first; i < n; i++)
-            low[i] = (char)ascii_lower[p[i]];
-        found = words_in_lowered(low, n, words);
+    int found = 0;
+    for (Py_ssize_t part = 256; !found && done < n; part *= 16) {
+        Py_ssize_t upto = part < n ? part : n;
+        for (Py_ssize_t i = done; i < upto; i++)
+            low[i] = (char)(p[i] + ((unsigned char)(p[i] - 'A') < 26 ? 32 : 0));
+        done = upto;
+        found = words_in_lowered(low, upto, words); /* from the start again: a word across the parts */
     }
     PyMem_Free(low);
     PyBuffer_Release(&head);
