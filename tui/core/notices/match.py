@@ -489,15 +489,30 @@ def _reading(taken: list[Match], idx: index_module.Index) -> tuple[int, int, str
     rule and rules; None without a match."""
     if not taken:
         return None
-    generic = {idx.expression(m.rule) for m in taken if m.matched <= 8}
-    expression = combine([idx.expression(m.rule) for m in taken], generic)
-    # a short reference ("the GNU GPL", "under the terms of the BSD licence as follows:") next to a
-    # longer notice or text of its family adds nothing: combine() drops it
-    total = sum(m.matched for m in taken)
-    score = round(sum(m.score * m.matched for m in taken) / total)
-    main = max(taken, key=lambda m: m.matched)
-    return (taken[0].start, taken[-1].end - 1, expression, score, idx.rule_ids[main.rule],
-            tuple(idx.rule_ids[m.rule] for m in taken))
+    if _readings_of[0] is not idx:
+        _readings.clear()
+        _readings_of[0] = idx
+    known = tuple([(m.rule, m.matched, m.score) for m in taken])
+    read = _readings.get(known)
+    if read is None:
+        generic = {idx.expression(m.rule) for m in taken if m.matched <= 8}
+        expression = combine([idx.expression(m.rule) for m in taken], generic)
+        # a short reference ("the GNU GPL", "under the terms of the BSD licence as follows:") next to a
+        # longer notice or text of its family adds nothing: combine() drops it
+        total = sum(m.matched for m in taken)
+        score = round(sum(m.score * m.matched for m in taken) / total)
+        main = max(taken, key=lambda m: m.matched)
+        read = (expression, score, idx.rule_ids[main.rule], tuple(idx.rule_ids[m.rule] for m in taken))
+        if len(_readings) >= CACHE_SIZE:
+            _readings.clear()
+        _readings[known] = read
+    return (taken[0].start, taken[-1].end - 1, *read)
+
+
+#: the rules, words matched and scores of selected matches -> what _reading makes of them (expression,
+#: score, main rule, rules), for the index in _readings_of: comments of other words often match alike
+_readings: dict[tuple[tuple[int, int, int], ...], tuple[str, int, str, tuple[str, ...]]] = {}
+_readings_of: list[object | None] = [None]
 
 
 def match_ids(ids: list[int], marks: list[int], numbers: list[int], idx: index_module.Index) -> Notice | None:
