@@ -23,6 +23,8 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
+from typing import ClassVar
 
 from tui import __version__
 from tui.core import cache as cache_mod
@@ -161,12 +163,12 @@ class DirSide(Side):
 
     kind = "directory"
 
-    def __init__(self, root: str, use_cache: bool = True) -> None:
+    def __init__(self, root: str, use_cache: bool = True, started: Callable | None = None) -> None:
         from tui.core.build import build_index
         from tui.core.scan import start_listing
 
         self.root = os.path.abspath(root)
-        listed = start_listing(self.root)()
+        listed = (started or start_listing(self.root))()
         self.index = build_index(self.root, use_cache=use_cache, listing=lambda: listed)
         self.ctx = self.index.ctx
         self._keys = dict(zip(listed.paths, listed.keys))
@@ -174,6 +176,7 @@ class DirSide(Side):
         self._keys = {p: k for p, k in self._keys.items() if p in keep}
         for path in self.index.paths:
             self._keys.setdefault(path, "")
+        self._unknown = {p for p, k in self._keys.items() if len(k) != 40 or k.startswith("s:")}
         self.git_dir = rev_mod.repository_of(self.root) if listed.method == "git" else None
 
     def listing(self) -> dict[str, str]:
@@ -181,10 +184,11 @@ class DirSide(Side):
 
     def unknown_keys(self, paths: Iterable[str]) -> list[str]:
         """Of *paths*, those whose key is no blob id (untracked, edited, no git)."""
-        return [p for p in paths if not _is_oid(self._keys.get(p, ""))]
+        return [p for p in self._unknown if p in paths] if self._unknown else []
 
     def set_keys(self, keys: dict[str, str]) -> None:
         self._keys.update(keys)
+        self._unknown.difference_update(keys)
 
     def outcomes(self, paths: Iterable[str], progress: ProgressFn | None = None) -> dict[str, Outcome]:
         index = self.index
@@ -197,10 +201,6 @@ class DirSide(Side):
         return out
 
 
-def _is_oid(key: str) -> bool:
-    return len(key) in (40, 64) and not key.startswith("s:")
-
-
 class RevSide(Side):
     """A git revision, read from git's objects; outcomes cached by (path, blob id) (``BlobStore``)."""
 
@@ -211,14 +211,14 @@ class RevSide(Side):
         self.root = revision.repo
         self.rev = revision.rev
         self.ctx = rev_mod.revision_context(revision)
-        self.store = BlobStore(self.ctx.fingerprint, use_cache)
+        self.store = BlobStore.of(self.ctx.fingerprint, use_cache)
         self._listing: dict[str, rev_mod.Entry] | None = None
         #: The entries of the files a diff names, when the whole listing is not needed.
         self.partial: dict[str, rev_mod.Entry] | None = None
         self.read_count = 0
 
     def info(self) -> dict:
-        return {"root": self.root, "rev": self.rev, "commit": self.revision.commit or None, "tree": self.revision.tree}
+        return _rev_info(self.revision)
 
     def entries(self) -> dict[str, rev_mod.Entry]:
         if self._listing is None:
@@ -228,12 +228,15 @@ class RevSide(Side):
     def listing(self) -> dict[str, str]:
         return {path: entry.oid for path, entry in self.entries().items()}
 
-    def outcomes(self, paths: Iterable[str], progress: ProgressFn | None = None,
-                 entries: dict[str, rev_mod.Entry] | None = None) -> dict[str, Outcome]:
-        """The outcome of each path (those given with *entries*: path -> Entry; else from the listing)."""
-        known = entries if entries is not None else self.partial if self.partial is not None else self.entries()
+    def outcomes(self, paths: Iterable[str], progress: ProgressFn | None = None) -> dict[str, Outcome]:
+        """The outcome of each path (from the store, else read): see ``_read_sides``."""
+        return _read_sides([(self, list(paths))], progress)[0]
+
+    def plan(self, paths: Iterable[str]) -> tuple[dict[str, Outcome], list[tuple[str, str]]]:
+        """(outcomes known without reading, [(path, cat-file request)] to read)."""
+        known = self.partial if self.partial is not None else self.entries()
         out: dict[str, Outcome] = {}
-        todo: list[tuple[str, str]] = []  # (path, request)
+        todo: list[tuple[str, str]] = []
         ctx = self.ctx
         for path in paths:
             entry = known.get(path)
@@ -249,20 +252,71 @@ class RevSide(Side):
                     todo.append((path, entry.oid))
                 else:
                     out[path] = got
-        if todo:
-            with rev_mod.BlobReader(self.revision.repo) as reader:
-                for n, ((path, request), (_r, data)) in enumerate(zip(todo, reader.read(r for _p, r in todo))):
-                    outcome = rev_mod.evaluate_blob(ctx, path, data)
-                    self.read_count += 1
-                    if outcome is rev_mod.NOT_A_FILE:
-                        continue
-                    assert isinstance(outcome, Outcome)
-                    out[path] = outcome
-                    if ":" not in request:
-                        self.store.put(path, request, outcome)
-                    if progress and n % 500 == 0:
-                        progress("read", n, len(todo))
-        return out
+        return out, todo
+
+
+#: Below this many blobs to read, forked readers cost more than they save.
+FORK_THRESHOLD = 1500
+_BLOB_CHUNK = 600
+_job_state: dict = {}
+
+
+def _init_blob_reader(contexts: list[Context], repos: list[str]) -> None:
+    _job_state["contexts"], _job_state["repos"] = contexts, repos
+
+
+def _read_blob_job(job: tuple[int, list[tuple[str, str]]]) -> list[tuple[str, object]]:
+    """Reader: one chunk of one side's blobs read (its own ``git cat-file``) and evaluated."""
+    side, todo = job
+    ctx, repo = _job_state["contexts"][side], _job_state["repos"][side]
+    out = []
+    with rev_mod.BlobReader(repo) as reader:
+        for (path, _request), (_r, data) in zip(todo, reader.read(r for _p, r in todo)):
+            outcome = rev_mod.evaluate_blob(ctx, path, data)
+            out.append((path, None if outcome is rev_mod.NOT_A_FILE else outcome))
+    return out
+
+
+def _read_sides(wanted: list[tuple[RevSide, list[str]]], progress: ProgressFn | None = None,
+                workers: int | None = None) -> list[dict[str, Outcome]]:
+    """The outcomes of the given paths of each revision side: from its store, the rest read from git's objects,
+    in a few forked readers when there are many (each blob read once; stores updated)."""
+    from tui.core import readers
+
+    results: list[dict[str, Outcome]] = []
+    jobs: list[tuple[int, list[tuple[str, str]]]] = []
+    for n, (side, paths) in enumerate(wanted):
+        out, todo = side.plan(paths)
+        results.append(out)
+        jobs.extend((n, todo[i : i + _BLOB_CHUNK]) for i in range(0, len(todo), _BLOB_CHUNK))
+    total = sum(len(job[1]) for job in jobs)
+    if not total:
+        return results
+    contexts = [side.ctx for side, _p in wanted]
+    repos = [side.revision.repo for side, _p in wanted]
+    size = workers if workers is not None else min(2, os.cpu_count() or 1)
+    if total < FORK_THRESHOLD or size <= 1 or not readers.can_fork():
+        _init_blob_reader(contexts, repos)
+        answers = map(_read_blob_job, jobs)
+    else:
+        answers = readers.run_forked(_read_blob_job, jobs, size, setup=partial(_init_blob_reader, contexts, repos))
+    done = 0
+    try:
+        for (n, todo), answer in zip(jobs, answers):
+            side = wanted[n][0]
+            for (path, request), (_path, outcome) in zip(todo, answer):
+                side.read_count += 1
+                if outcome is None:
+                    continue
+                results[n][path] = outcome  # type: ignore[assignment]
+                if ":" not in request:
+                    side.store.put(path, request, outcome)  # type: ignore[arg-type]
+            done += len(todo)
+            if progress:
+                progress("read", done, total)
+    except readers.ReaderError as exc:
+        raise DiffError(str(exc).strip().splitlines()[-1]) from None
+    return results
 
 
 class BlobStore:
@@ -285,6 +339,16 @@ class BlobStore:
             except Exception:  # missing or unreadable: an empty store
                 pass
 
+    _open: ClassVar[dict[tuple[str, bool], BlobStore]] = {}
+
+    @classmethod
+    def of(cls, fingerprint: str, use_cache: bool = True) -> BlobStore:
+        """The store of *fingerprint*, one per process (both sides of a diff often share it)."""
+        store = cls._open.get((fingerprint, use_cache))
+        if store is None:
+            store = cls._open[(fingerprint, use_cache)] = cls(fingerprint, use_cache)
+        return store
+
     def get(self, path: str, oid: str) -> Outcome | None:
         return self.data.get(f"{path}\0{oid}")
 
@@ -304,12 +368,20 @@ class BlobStore:
             pass
 
 
-def open_side(spec: str, repo: str | None = None, use_cache: bool = True) -> Side:
+def open_sides(old: str, new: str, repo: str | None = None, use_cache: bool = True) -> tuple[Side, Side]:
+    """``open_side`` of both (two directories are listed at the same time)."""
+    from tui.core.scan import start_listing
+
+    started = {spec: start_listing(os.path.abspath(spec)) for spec in (old, new) if os.path.isdir(spec)}
+    return open_side(old, repo, use_cache, started.get(old)), open_side(new, repo, use_cache, started.get(new))
+
+
+def open_side(spec: str, repo: str | None = None, use_cache: bool = True, started: Callable | None = None) -> Side:
     """A directory (any tree lictree opens) or a revision of *repo* (default: the repository of the current
-    directory); DiffError with one line when it is neither."""
+    directory); DiffError with one line when it is neither. *started*: the directory's listing, started."""
     if os.path.isdir(spec):
         try:
-            return DirSide(spec, use_cache)
+            return DirSide(spec, use_cache, started)
         except TreeError as exc:
             raise DiffError(str(exc)) from None
     where = repo if repo is not None else os.getcwd()
@@ -374,6 +446,11 @@ class Diff:
     #: COPYING defaults of both sides.
     copying: tuple[str | None, str | None] = (None, None)
     files_read: int = 0
+    #: How each folded id (``fold_id``) is spelled in reports: as the trees' LICENSES/ spell it.
+    spellings: dict[str, str] = field(default_factory=dict)
+
+    def spelled(self, key: str) -> str:
+        return self.spellings.get(key, key)
 
     @property
     def by_path(self) -> dict[str, FileDiff]:
@@ -393,7 +470,7 @@ class Diff:
                 deltas.setdefault(name, [0, 0])[0] += 1
             for name in before - after:
                 deltas.setdefault(name, [0, 0])[1] += 1
-        return dict(sorted(deltas.items()))
+        return dict(sorted((self.spelled(k), v) for k, v in deltas.items()))
 
     def dir_delta(self, directory: str) -> dict[str, int]:
         """Net change per licence id of the files at or below *directory* ("" for all): {id: +n or -n}."""
@@ -408,7 +485,7 @@ class Diff:
                 net[name] += 1
             for name in set(map(_fold, ids_of(item.old.effective if item.old and old_in else None))):
                 net[name] -= 1
-        return {name: n for name, n in sorted(net.items()) if n}
+        return {self.spelled(name): n for name, n in sorted(net.items()) if n}
 
     def summary(self) -> dict:
         counts = self.counts()
@@ -440,6 +517,28 @@ class Diff:
 
 def _fold(license_id: str) -> str:
     return fold_id(license_id, None)
+
+
+def _spellings(files: list[FileDiff], catalogs: tuple[Catalog, ...]) -> dict[str, str]:
+    """How each folded id of the diff is spelled: GPL-2.0-only, else as LICENSES/ spells it, else as written."""
+    out: dict[str, str] = {}
+    for item in files:
+        for verdict in (item.old, item.new):
+            for license_id in ids_of(verdict.effective if verdict else None):
+                key = _fold(license_id)
+                if key in out:
+                    continue
+                match = _GNU.match(key)
+                if match:
+                    out[key] = f"{match.group(1)}-{match.group(2)}{key[len(match.group(1)) + 4:].lower()}"
+                    continue
+                spelled = license_id
+                for catalog in catalogs:
+                    if catalog.license(key) or catalog.exception(key):
+                        spelled = catalog.canonical(license_id)
+                        break
+                out[key] = spelled
+    return out
 
 
 def _new_findings(old: Verdict | None, new: Verdict | None) -> tuple[Finding, ...]:
@@ -486,8 +585,12 @@ def compare(old: Side, new: Side, progress: ProgressFn | None = None) -> Diff:
     else:
         plan = _plan_listings(old, new)
     added, removed, renamed, common, modified = plan
-    old_out = old.outcomes([*removed, *(o for o, _n in renamed), *common], progress)
-    new_out = new.outcomes([*added, *(n for _o, n in renamed), *common], progress)
+    old_paths = [*removed, *(o for o, _n in renamed), *common]
+    new_paths = [*added, *(n for _o, n in renamed), *common]
+    revs = [(side, paths) for side, paths in ((old, old_paths), (new, new_paths)) if isinstance(side, RevSide)]
+    read = iter(_read_sides(revs, progress))
+    old_out = next(read) if isinstance(old, RevSide) else old.outcomes(old_paths)
+    new_out = next(read) if isinstance(new, RevSide) else new.outcomes(new_paths)
     old_copying, new_copying = old.ctx.catalog.copying_default, new.ctx.catalog.copying_default
     comparer = _Comparer(old, new)
     files: list[FileDiff] = []
@@ -531,6 +634,7 @@ def compare(old: Side, new: Side, progress: ProgressFn | None = None) -> Diff:
     diff = Diff(old.info(), new.info(), files, modified_same, copying=(old_copying, new_copying))
     diff.licenses_dir = _licenses_dir(old, new, added, removed, renamed, modified)
     diff.new_ids = _new_ids(old, new, files, old_out)
+    diff.spellings = _spellings(files, (new.ctx.catalog, old.ctx.catalog))
     diff.files_read = sum(getattr(side, "read_count", 0) for side in (old, new))
     if not old.ctx.catalog.has_licenses_dir or not new.ctx.catalog.has_licenses_dir:
         which = " and ".join(s for s, side in (("old", old), ("new", new)) if not side.ctx.catalog.has_licenses_dir)
@@ -604,11 +708,10 @@ def _plan_listings(old: Side, new: Side) -> Plan:
     added = [p for p in added if p not in gone]
     removed = [p for p in removed if p not in gone]
     modified = {p for p in common_all if a[p] != b[p]}
-    same_context = old.ctx.fingerprint == new.ctx.fingerprint
-    if same_context and not (isinstance(old, DirSide) and isinstance(new, DirSide)):
-        common = sorted(modified)  # a revision's unchanged files need not be read
+    if old.ctx.fingerprint == new.ctx.fingerprint:
+        common = sorted(modified)  # same bytes, same path, same context: same verdict
     else:
-        common = common_all  # both verdicts are known already (directories), or the context changed
+        common = common_all  # LICENSES/, COPYING or spdxexclude changed: every verdict may have
     return added, removed, renamed, common, modified
 
 
@@ -717,3 +820,53 @@ def _new_ids(old: Side, new: Side, files: list[FileDiff], old_out: dict[str, Out
                 if _fold(license_id) not in seen:
                     fresh.setdefault(_fold(license_id), license_id)
     return sorted(fresh.values())
+
+
+# Kept diffs ----------------------------------------------------------------------------------------
+
+
+def _kept_path(old: rev_mod.Revision, new: rev_mod.Revision) -> str:
+    from tui.core import rules as rules_mod
+    from tui.core.notices import reading as notice_reading
+
+    key = f"{__version__}:{rules_mod.fingerprint()}:{notice_reading.fingerprint()}:{old.tree}:{new.tree}"
+    return os.path.join(cache_mod.cache_dir(), f"diff-{hashlib.sha1(key.encode()).hexdigest()[:20]}.pickle")
+
+
+def kept_or_compared(old_spec: str, new_spec: str, repo: str | None = None, use_cache: bool = True,
+                     progress: ProgressFn | None = None) -> Diff:
+    """``compare`` of two sides; two revisions' diff is kept in the cache by their trees (a tree id names
+    every file, LICENSES/ included), so that asking again reads nothing at all."""
+    revisions = None
+    if use_cache and not os.path.isdir(old_spec) and not os.path.isdir(new_spec):
+        top = rev_mod.repository_of(repo if repo is not None else os.getcwd())
+        if top is not None:
+            try:
+                revisions = rev_mod.resolve(top, old_spec), rev_mod.resolve(top, new_spec)
+            except rev_mod.RevisionError:
+                revisions = None  # open_side says why
+    if revisions is not None:
+        path = _kept_path(*revisions)
+        try:
+            with open(path, "rb") as handle:
+                kept = pickle.load(handle)
+            if isinstance(kept, Diff):
+                kept.old, kept.new = _rev_info(revisions[0]), _rev_info(revisions[1])
+                kept.files_read = 0
+                return kept
+        except Exception:  # none kept yet, or unreadable
+            pass
+    old, new = open_sides(old_spec, new_spec, repo, use_cache)
+    diff = compare(old, new, progress)
+    if revisions is not None and isinstance(old, RevSide) and isinstance(new, RevSide):
+        try:
+            os.makedirs(cache_mod.cache_dir(), exist_ok=True)
+            with replacing(_kept_path(old.revision, new.revision)) as handle:
+                pickle.dump(diff, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        except OSError:
+            pass
+    return diff
+
+
+def _rev_info(revision: rev_mod.Revision) -> dict:
+    return {"root": revision.repo, "rev": revision.rev, "commit": revision.commit or None, "tree": revision.tree}
