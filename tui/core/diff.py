@@ -344,9 +344,10 @@ class BlobStore:
     @classmethod
     def of(cls, fingerprint: str, use_cache: bool = True) -> BlobStore:
         """The store of *fingerprint*, one per process (both sides of a diff often share it)."""
-        store = cls._open.get((fingerprint, use_cache))
+        key = (f"{cache_mod.cache_dir()}:{fingerprint}", use_cache)
+        store = cls._open.get(key)
         if store is None:
-            store = cls._open[(fingerprint, use_cache)] = cls(fingerprint, use_cache)
+            store = cls._open[key] = cls(fingerprint, use_cache)
         return store
 
     def get(self, path: str, oid: str) -> Outcome | None:

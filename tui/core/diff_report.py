@@ -27,7 +27,8 @@ def render(diff: Diff, fmt: str) -> str:
 
 
 def as_json(diff: Diff) -> str:
-    data = {"tool": {"name": "lictree", "version": __version__}, "old": diff.old, "new": diff.new,
+    data = {"tool": {"name": "lictree", "version": __version__, "files_read": diff.files_read},
+            "old": diff.old, "new": diff.new,
             "summary": diff.summary(), "files": [f.as_json() for f in diff.files]}
     return json.dumps(data, indent=1, ensure_ascii=True) + "\n"
 
