@@ -103,7 +103,6 @@ def test_fail_on_untagged(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixt
     ["old", "new", "--format", "yaml"],
 ])
 def test_bad_input_is_one_line_and_exit_2(repo: Path, argv: list[str]):  # noqa: F811
-    argv = [a if a != "new" or "--repo" in argv else a for a in argv]
     if "--repo" not in argv:
         argv += ["--repo", str(repo)]
     done = subprocess.run([sys.executable, "-m", "tui.cli", "diff", *argv], capture_output=True, text=True,
