@@ -171,11 +171,12 @@ class DirSide(Side):
         listed = (started or start_listing(self.root))()
         self.index = build_index(self.root, use_cache=use_cache, listing=lambda: listed)
         self.ctx = self.index.ctx
-        self._keys = dict(zip(listed.paths, listed.keys))
-        keep = set(self.index.paths)
-        self._keys = {p: k for p, k in self._keys.items() if p in keep}
-        for path in self.index.paths:
-            self._keys.setdefault(path, "")
+        paths = self.index.paths
+        if listed.paths == paths:  # the common case: every listed file is in the index, in the same order
+            self._keys = dict(zip(paths, listed.keys))
+        else:  # symlinks to directories are listed, not indexed
+            listed_keys = dict(zip(listed.paths, listed.keys))
+            self._keys = {p: listed_keys.get(p, "") for p in paths}
         self._unknown = {p for p, k in self._keys.items() if len(k) != 40 or k.startswith("s:")}
         self.git_dir = rev_mod.repository_of(self.root) if listed.method == "git" else None
 
@@ -726,7 +727,7 @@ class _Scratch:
     def repo(self) -> str:
         if self.dir is None:
             self.dir = tempfile.mkdtemp(prefix="lictree-diff-")
-            rev_mod.git(self.dir, "init", "-q", "--bare", ".")
+            rev_mod.git(self.dir, "init", "-q", "--bare", "--template=", ".")
         return self.dir
 
     def close(self) -> None:
@@ -754,6 +755,7 @@ class _Scratch:
                 if os.path.isdir(objects):
                     alternates.append(objects)
         if alternates:
+            os.makedirs(os.path.join(repo, "objects", "info"), exist_ok=True)
             with open(os.path.join(repo, "objects", "info", "alternates"), "w") as handle:
                 handle.write("\n".join(alternates) + "\n")
         trees = []
