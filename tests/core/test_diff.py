@@ -155,6 +155,19 @@ def test_a_second_run_reads_no_blob(repo: Path):
     assert again.files_read == 0 and [f.as_json() for f in again.files] == [f.as_json() for f in kept.files]
 
 
+def test_two_directories_are_kept_while_unchanged(repo: Path, tmp_path: Path):
+    a, b = checkout(repo, "old", tmp_path / "a"), checkout(repo, "new", tmp_path / "b")
+    first = diff_mod.kept_or_compared(str(a), str(b))
+    assert first.files_read > 0
+    check_expected(diff_mod.kept_or_compared(str(a), str(b)))
+    assert diff_mod.kept_or_compared(str(a), str(b)).files_read == 0
+    with open(b / "kernel/sched.c", "a") as handle:  # an edit: the diff is made again, with it
+        handle.write("/* edited */\n")
+    retag(b / "drivers/net/bar.c", "GPL-2.0-only", "MIT")
+    again = diff_mod.kept_or_compared(str(a), str(b))
+    assert again.by_path["drivers/net/bar.c"].same_license is False
+
+
 def test_blob_verdicts_equal_a_scan_of_the_checkout(repo: Path, tmp_path: Path):
     """Every file of a revision, read from git's objects, gets the verdict a scan of its checkout gives."""
     where = checkout(repo, "new", tmp_path / "b")

@@ -171,13 +171,10 @@ class DirSide(Side):
         listed = (started or start_listing(self.root))()
         self.index = build_index(self.root, use_cache=use_cache, listing=lambda: listed)
         self.ctx = self.index.ctx
-        paths = self.index.paths
-        if listed.paths == paths:  # the common case: every listed file is in the index, in the same order
-            self._keys = dict(zip(paths, listed.keys))
-        else:  # symlinks to directories are listed, not indexed
-            listed_keys = dict(zip(listed.paths, listed.keys))
-            self._keys = {p: listed_keys.get(p, "") for p in paths}
-        self._unknown = {p for p, k in self._keys.items() if len(k) != 40 or k.startswith("s:")}
+        self.read_count = self.index.read_count
+        # (a symlink to a directory is listed, not indexed: it has no outcome on either side, and is left out)
+        self._keys = dict(zip(listed.paths, listed.keys))
+        self._unknown = {p for p, k in zip(listed.paths, listed.keys) if len(k) != 40 or k.startswith("s:")}
         self.git_dir = rev_mod.repository_of(self.root) if listed.method == "git" else None
 
     def listing(self) -> dict[str, str]:
@@ -840,6 +837,8 @@ def kept_or_compared(old_spec: str, new_spec: str, repo: str | None = None, use_
                      progress: ProgressFn | None = None) -> Diff:
     """``compare`` of two sides; two revisions' diff is kept in the cache by their trees (a tree id names
     every file, LICENSES/ included), so that asking again reads nothing at all."""
+    if use_cache and os.path.isdir(old_spec) and os.path.isdir(new_spec):
+        return _kept_directories(old_spec, new_spec, progress)
     revisions = None
     if use_cache and not os.path.isdir(old_spec) and not os.path.isdir(new_spec):
         top = rev_mod.repository_of(repo if repo is not None else os.getcwd())
@@ -869,6 +868,52 @@ def kept_or_compared(old_spec: str, new_spec: str, repo: str | None = None, use_
         except OSError:
             pass
     return diff
+
+
+def _kept_directories(old_spec: str, new_spec: str, progress: ProgressFn | None) -> Diff:
+    """``compare`` of two directories, kept by both listings' signatures and contexts: while neither tree
+    changed, asking again loads neither index."""
+    from tui.core import rules as rules_mod
+    from tui.core.notices import reading as notice_reading
+    from tui.core.scan import start_listing
+    from tui.core.tree import check_root
+
+    try:
+        roots = [check_root(spec) for spec in (old_spec, new_spec)]
+    except TreeError as exc:
+        raise DiffError(str(exc)) from None
+    started = [start_listing(root) for root in roots]
+    listed = [finish() for finish in started]
+    contexts = [Context(root) for root in roots]
+    parts = [__version__, rules_mod.fingerprint(), notice_reading.fingerprint()]
+    for root, listing, ctx in zip(roots, listed, contexts):
+        parts += [os.path.realpath(root), listing.signature, ctx.fingerprint]
+    path = ""
+    if all(listing.signature for listing in listed):
+        key = hashlib.sha1("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:20]
+        path = os.path.join(cache_mod.cache_dir(), f"diff-dirs-{key}.pickle")
+        try:
+            with open(path, "rb") as handle:
+                kept = pickle.load(handle)
+            if isinstance(kept, Diff):
+                kept.files_read = 0
+                return kept
+        except Exception:  # none kept yet, or unreadable
+            pass
+    old = DirSide(roots[0], True, partial(_given, listed[0]))
+    new = DirSide(roots[1], True, partial(_given, listed[1]))
+    diff = compare(old, new, progress)
+    if path:
+        try:
+            with replacing(path) as handle:
+                pickle.dump(diff, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        except OSError:
+            pass
+    return diff
+
+
+def _given(value: object) -> object:
+    return value
 
 
 def _rev_info(revision: rev_mod.Revision) -> dict:
