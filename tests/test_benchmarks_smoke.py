@@ -26,7 +26,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 def test_every_benchmark_is_covered():
     assert {"bench_index.py", "bench_export.py", "bench_scale.py", "bench_ui.py", "bench_filter.py",
-            "bench_watch.py"} <= set(SCRIPTS)
+            "bench_watch.py", "bench_diff.py"} <= set(SCRIPTS)
 
 
 @pytest.mark.parametrize("script", SCRIPTS)

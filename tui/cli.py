@@ -13,7 +13,7 @@ from importlib import resources
 
 from tui import __version__
 
-SUBCOMMANDS = ("check", "export", "rules", "suggest")
+SUBCOMMANDS = ("check", "export", "rules", "suggest", "diff")
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
@@ -69,6 +69,15 @@ def build_parser() -> argparse.ArgumentParser:
     suggest.add_argument("-o", "--output", default="-", metavar="FILE", help="where to write (default '-': stdout)")
     suggest.add_argument("--min-score", type=int, default=90, metavar="N",
                          help="only notices matched with at least this score, 0-100 (default: 90)")
+    diff = sub.add_parser("diff", help="what changed in the licensing between two trees or git revisions")
+    diff.add_argument("old", help="a directory, or a revision of --repo")
+    diff.add_argument("new", help="a directory, or a revision of --repo")
+    diff.add_argument("--repo", metavar="PATH", help="the git repository of the revisions (default: the current one)")
+    diff.add_argument("--format", choices=("text", "json", "md", "html", "csv"), default="text")
+    diff.add_argument("--fail-on", choices=("license-change", "new-license", "untagged", "never"), default="never",
+                      help="exit 1 when the diff has one (default: never)")
+    diff.add_argument("-o", "--output", default="-", metavar="FILE", help="where to write (default '-': stdout)")
+    diff.add_argument("--no-cache", action="store_true", help="ignore and do not write the verdict cache")
     return parser
 
 
@@ -128,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if argv and argv[0] in SUBCOMMANDS:
             args = build_parser().parse_args(argv)
             return {"check": run_check, "export": run_export, "rules": run_rules,
-                    "suggest": run_suggest}[args.command](args)
+                    "suggest": run_suggest, "diff": run_diff}[args.command](args)
         return run_ui(build_ui_parser().parse_args(argv))
     except KeyboardInterrupt:
         print("lictree: interrupted", file=sys.stderr)
@@ -397,6 +406,12 @@ def run_suggest(args: argparse.Namespace) -> int:
     from tui.core.suggest import run
 
     return run(_tree_place(args), args.output, args.min_score, use_cache=not args.no_cache)
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    from tui.core.diff_cli import run
+
+    return run(args)
 
 
 def run_ui(args: argparse.Namespace) -> int:

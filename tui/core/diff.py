@@ -1,0 +1,920 @@
+"""The licence diff of two trees: what a change (a stable update, a vendor's branch) did to the licensing.
+
+Each side is a directory (indexed as ``build_index`` indexes it) or a git revision (read from git's
+objects: ``tui.core.revision``), judged with its own LICENSES/, COPYING and spdxexclude. ``compare``
+gives a ``Diff``: one ``FileDiff`` per file that was added, removed, renamed or whose verdict changed
+(status, expression or effective licence), and a count of the files whose content changed but whose
+verdict did not. ``Diff.summary()`` is the summary every report starts with; ``tui.core.diff_report``
+writes the reports.
+
+For a UI: ``open_side`` and ``compare`` (with ``progress``), then ``Diff.files`` / ``Diff.by_path``,
+``Diff.dir_delta(directory)`` (licences gained and lost below a directory) and ``Verdict`` of both sides.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import re
+import shutil
+import subprocess
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import ClassVar
+
+from tui import __version__
+from tui.core import cache as cache_mod
+from tui.core import revision as rev_mod
+from tui.core.atomic import replacing
+from tui.core.catalog import Catalog
+from tui.core.evaluate import Context, Outcome, effective
+from tui.core.notices.notice import Notice
+from tui.core.rules import Finding
+from tui.core.status import STATUSES
+from tui.core.tree import TreeError
+
+CHANGE_KINDS = ("added", "removed", "renamed", "changed")
+#: The ``--fail-on`` conditions (``Diff.fails``).
+FAIL_ON = ("license-change", "new-license", "untagged", "never")
+#: progress(what, done, total) while files are read.
+ProgressFn = Callable[[str, int, int], None]
+
+
+class DiffError(Exception):
+    """A side that cannot be opened or read: a one-line message."""
+
+
+# Verdicts ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """One side's verdict of a file: status, tag expression and line, effective licence and its source
+    (tag, notice, copying; None: none), findings and notice."""
+
+    status: str
+    expression: str | None
+    line: int | None
+    effective: str | None
+    source: str | None
+    findings: tuple[Finding, ...] = ()
+    notice: Notice | None = None
+
+    @property
+    def key(self) -> tuple:
+        """What a verdict change is: status, expression or effective licence."""
+        return self.status, self.expression, self.effective
+
+    def as_json(self) -> dict:
+        return {"status": self.status, "expression": self.expression, "line": self.line,
+                "effective": None if self.effective is None else {"expression": self.effective, "source": self.source},
+                "notice": self.notice.as_json() if self.notice is not None else None}
+
+
+def verdict_of(outcome: Outcome, copying: str | None) -> Verdict:
+    found = effective(outcome.status, outcome.expression, outcome.notice, copying)
+    return Verdict(STATUSES[outcome.status], outcome.expression, outcome.line or None,
+                   found[0] if found else None, found[1] if found else None, outcome.findings, outcome.notice)
+
+
+# Licence equivalence --------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+\-]*|\(|\)")
+_OPERATORS = {"AND", "OR", "WITH"}
+_GNU = re.compile(r"^((?:A|L)?GPL|GFDL)-(\d\.\d)(\+|-ONLY|-OR-LATER)?$")
+
+
+def fold_id(license_id: str, catalog: Catalog | None) -> str:
+    """One spelling per licence: upper case, GPL-2.0 -> GPL-2.0-ONLY, GPL-2.0+ -> GPL-2.0-OR-LATER (the kernel's
+    LICENSES/ files list them as aliases; so does SPDX's list of deprecated ids)."""
+    key = license_id.upper()
+    match = _GNU.match(key)
+    if match:
+        suffix = match.group(3)
+        return f"{match.group(1)}-{match.group(2)}-{'OR-LATER' if suffix in ('+', '-OR-LATER') else 'ONLY'}"
+    if catalog is not None:
+        entry = catalog.license(key) or catalog.exception(key)
+        if entry is not None and key.endswith("+") and f"{key[:-1]}-OR-LATER" in {i.upper() for i in entry.ids}:
+            return f"{key[:-1]}-OR-LATER"
+    return key
+
+
+def ids_of(expression: str | None) -> list[str]:
+    if not expression:
+        return []
+    return [t for t in _TOKEN.findall(expression) if t not in "()" and t.upper() not in _OPERATORS]
+
+
+_LICENSING: list = []
+
+
+def license_key(expression: str | None, catalog: Catalog | None) -> str | None:
+    """A normal form of an expression: ids folded (``fold_id``), operators in upper case, simplified by
+    license-expression (order of OR and AND terms and parentheses do not count)."""
+    if expression is None:
+        return None
+    tokens = []
+    for token in _TOKEN.findall(expression):
+        upper = token.upper()
+        tokens.append(token if token in "()" else upper if upper in _OPERATORS else fold_id(token, catalog))
+    text = " ".join(tokens)
+    try:
+        if not _LICENSING:
+            from license_expression import Licensing
+
+            _LICENSING.append(Licensing())
+        return str(_LICENSING[0].parse(text, simple=False).simplify())
+    except Exception:  # not an expression license-expression reads: its folded tokens are its form
+        return text
+
+
+# Sides ---------------------------------------------------------------------------------------------
+
+
+class Side:
+    """One side of a diff: its context, its files (path -> content key) and their outcomes."""
+
+    kind = ""
+    root = ""
+    rev: str | None = None
+    ctx: Context
+
+    @property
+    def label(self) -> str:
+        return self.rev if self.rev is not None else self.root
+
+    def listing(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def outcomes(self, paths: Iterable[str], progress: ProgressFn | None = None) -> dict[str, Outcome]:
+        raise NotImplementedError
+
+    def info(self) -> dict:
+        return {"root": self.root, "rev": self.rev}
+
+
+class DirSide(Side):
+    """A directory: ``build_index`` (its cache included); its content keys are git blob ids where git vouches
+    for the file, else (``ensure_blob_ids``) the blob id of its bytes."""
+
+    kind = "directory"
+
+    def __init__(self, root: str, use_cache: bool = True, started: Callable | None = None) -> None:
+        from tui.core.build import build_index
+        from tui.core.scan import start_listing
+
+        self.root = os.path.abspath(root)
+        listed = (started or start_listing(self.root))()
+        self.index = build_index(self.root, use_cache=use_cache, listing=lambda: listed)
+        self.ctx = self.index.ctx
+        self.read_count = self.index.read_count
+        # (a symlink to a directory is listed, not indexed: it has no outcome on either side, and is left out)
+        self._keys = dict(zip(listed.paths, listed.keys))
+        self._unknown = {p for p, k in zip(listed.paths, listed.keys) if len(k) != 40 or k.startswith("s:")}
+        self.git_dir = rev_mod.repository_of(self.root) if listed.method == "git" else None
+
+    def listing(self) -> dict[str, str]:
+        return self._keys
+
+    def unknown_keys(self, paths: Iterable[str]) -> list[str]:
+        """Of *paths*, those whose key is no blob id (untracked, edited, no git)."""
+        return [p for p in self._unknown if p in paths] if self._unknown else []
+
+    def set_keys(self, keys: dict[str, str]) -> None:
+        self._keys.update(keys)
+        self._unknown.difference_update(keys)
+
+    def outcomes(self, paths: Iterable[str], progress: ProgressFn | None = None) -> dict[str, Outcome]:
+        index = self.index
+        out = {}
+        for path in paths:
+            i = index.position(path)
+            if i is not None:
+                out[path] = Outcome(index.status[i], index.exprs[i], index.lines[i], index.findings.get(path, ()),
+                                    index.notices.get(path))
+        return out
+
+
+class RevSide(Side):
+    """A git revision, read from git's objects; outcomes cached by (path, blob id) (``BlobStore``)."""
+
+    kind = "revision"
+
+    def __init__(self, revision: rev_mod.Revision, use_cache: bool = True) -> None:
+        self.revision = revision
+        self.root = revision.repo
+        self.rev = revision.rev
+        self.ctx = rev_mod.revision_context(revision)
+        self.store = BlobStore.of(self.ctx.fingerprint, use_cache)
+        self._listing: dict[str, rev_mod.Entry] | None = None
+        #: The entries of the files a diff names, when the whole listing is not needed.
+        self.partial: dict[str, rev_mod.Entry] | None = None
+        self.read_count = 0
+
+    def info(self) -> dict:
+        return _rev_info(self.revision)
+
+    def entries(self) -> dict[str, rev_mod.Entry]:
+        if self._listing is None:
+            self._listing = rev_mod.list_tree(self.revision.repo, self.revision.tree)
+        return self._listing
+
+    def listing(self) -> dict[str, str]:
+        return {path: entry.oid for path, entry in self.entries().items()}
+
+    def outcomes(self, paths: Iterable[str], progress: ProgressFn | None = None) -> dict[str, Outcome]:
+        """The outcome of each path (from the store, else read): see ``_read_sides``."""
+        return _read_sides([(self, list(paths))], progress)[0]
+
+    def plan(self, paths: Iterable[str]) -> tuple[dict[str, Outcome], list[tuple[str, str]]]:
+        """(outcomes known without reading, [(path, cat-file request)] to read)."""
+        known = self.partial if self.partial is not None else self.entries()
+        out: dict[str, Outcome] = {}
+        todo: list[tuple[str, str]] = []
+        ctx = self.ctx
+        for path in paths:
+            entry = known.get(path)
+            if entry is None:
+                continue
+            if ctx.exclude.excluded(path):
+                out[path] = ctx.evaluate(path, None)
+            elif entry.mode == rev_mod.SYMLINK_MODE:
+                todo.append((path, f"{self.revision.tree}:{path}"))  # followed as a checkout follows it
+            else:
+                got = self.store.get(path, entry.oid)
+                if got is None:
+                    todo.append((path, entry.oid))
+                else:
+                    out[path] = got
+        return out, todo
+
+
+#: Below this many blobs to read, forked readers cost more than they save.
+FORK_THRESHOLD = 1500
+_BLOB_CHUNK = 600
+_job_state: dict = {}
+
+
+def _init_blob_reader(contexts: list[Context], repos: list[str]) -> None:
+    _job_state["contexts"], _job_state["repos"] = contexts, repos
+
+
+def _read_blob_job(job: tuple[int, list[tuple[str, str]]]) -> list[tuple[str, object]]:
+    """Reader: one chunk of one side's blobs read (its own ``git cat-file``) and evaluated."""
+    side, todo = job
+    ctx, repo = _job_state["contexts"][side], _job_state["repos"][side]
+    out = []
+    with rev_mod.BlobReader(repo) as reader:
+        for (path, _request), (_r, data) in zip(todo, reader.read(r for _p, r in todo)):
+            outcome = rev_mod.evaluate_blob(ctx, path, data)
+            out.append((path, None if outcome is rev_mod.NOT_A_FILE else outcome))
+    return out
+
+
+def _read_sides(wanted: list[tuple[RevSide, list[str]]], progress: ProgressFn | None = None,
+                workers: int | None = None) -> list[dict[str, Outcome]]:
+    """The outcomes of the given paths of each revision side: from its store, the rest read from git's objects,
+    in a few forked readers when there are many (each blob read once; stores updated)."""
+    from tui.core import readers
+
+    results: list[dict[str, Outcome]] = []
+    jobs: list[tuple[int, list[tuple[str, str]]]] = []
+    for n, (side, paths) in enumerate(wanted):
+        out, todo = side.plan(paths)
+        results.append(out)
+        jobs.extend((n, todo[i : i + _BLOB_CHUNK]) for i in range(0, len(todo), _BLOB_CHUNK))
+    total = sum(len(job[1]) for job in jobs)
+    if not total:
+        return results
+    contexts = [side.ctx for side, _p in wanted]
+    repos = [side.revision.repo for side, _p in wanted]
+    size = workers if workers is not None else min(2, os.cpu_count() or 1)
+    if total < FORK_THRESHOLD or size <= 1 or not readers.can_fork():
+        _init_blob_reader(contexts, repos)
+        answers = map(_read_blob_job, jobs)
+    else:
+        answers = readers.run_forked(_read_blob_job, jobs, size, setup=partial(_init_blob_reader, contexts, repos))
+    done = 0
+    try:
+        for (n, todo), answer in zip(jobs, answers):
+            side = wanted[n][0]
+            for (path, request), (_path, outcome) in zip(todo, answer):
+                side.read_count += 1
+                if outcome is None:
+                    continue
+                results[n][path] = outcome  # type: ignore[assignment]
+                if ":" not in request:
+                    side.store.put(path, request, outcome)  # type: ignore[arg-type]
+            done += len(todo)
+            if progress:
+                progress("read", done, total)
+    except readers.ReaderError as exc:
+        raise DiffError(str(exc).strip().splitlines()[-1]) from None
+    return results
+
+
+class BlobStore:
+    """Outcomes by (path, blob id), for one context fingerprint, kept in the cache directory: a revision's
+    blobs are read once. (The outcome depends on the path too: its file type, its rules.)"""
+
+    def __init__(self, fingerprint: str, use_cache: bool = True) -> None:
+        self.fingerprint = fingerprint
+        self.use_cache = use_cache
+        name = hashlib.sha1(f"{__version__}:{fingerprint}".encode()).hexdigest()[:20]
+        self.path = os.path.join(cache_mod.cache_dir(), f"blobs-{name}.pickle")
+        self.data: dict[str, Outcome] = {}
+        self.dirty = False
+        if use_cache:
+            try:
+                with open(self.path, "rb") as handle:
+                    loaded = pickle.load(handle)
+                if isinstance(loaded, dict):
+                    self.data = loaded
+            except Exception:  # missing or unreadable: an empty store
+                pass
+
+    _open: ClassVar[dict[tuple[str, bool], BlobStore]] = {}
+
+    @classmethod
+    def of(cls, fingerprint: str, use_cache: bool = True) -> BlobStore:
+        """The store of *fingerprint*, one per process (both sides of a diff often share it)."""
+        key = (f"{cache_mod.cache_dir()}:{fingerprint}", use_cache)
+        store = cls._open.get(key)
+        if store is None:
+            store = cls._open[key] = cls(fingerprint, use_cache)
+        return store
+
+    def get(self, path: str, oid: str) -> Outcome | None:
+        return self.data.get(f"{path}\0{oid}")
+
+    def put(self, path: str, oid: str, outcome: Outcome) -> None:
+        self.data[f"{path}\0{oid}"] = outcome
+        self.dirty = True
+
+    def save(self) -> None:
+        if not (self.use_cache and self.dirty):
+            return
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            with replacing(self.path) as handle:
+                pickle.dump(self.data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            self.dirty = False
+        except OSError:
+            pass
+
+
+def open_sides(old: str, new: str, repo: str | None = None, use_cache: bool = True) -> tuple[Side, Side]:
+    """``open_side`` of both (two directories are listed at the same time)."""
+    from tui.core.scan import start_listing
+
+    started = {spec: start_listing(os.path.abspath(spec)) for spec in (old, new) if os.path.isdir(spec)}
+    return open_side(old, repo, use_cache, started.get(old)), open_side(new, repo, use_cache, started.get(new))
+
+
+def open_side(spec: str, repo: str | None = None, use_cache: bool = True, started: Callable | None = None) -> Side:
+    """A directory (any tree lictree opens) or a revision of *repo* (default: the repository of the current
+    directory); DiffError with one line when it is neither. *started*: the directory's listing, started."""
+    if os.path.isdir(spec):
+        try:
+            return DirSide(spec, use_cache, started)
+        except TreeError as exc:
+            raise DiffError(str(exc)) from None
+    where = repo if repo is not None else os.getcwd()
+    top = rev_mod.repository_of(where)
+    if top is None:
+        if repo is not None:
+            raise DiffError(f"{repo}: not a git repository")
+        raise DiffError(f"{spec}: neither a directory nor a revision (not in a git repository: give --repo)")
+    try:
+        revision = rev_mod.resolve(top, spec)
+    except rev_mod.RevisionError as exc:
+        if os.path.exists(spec):
+            raise DiffError(f"{spec}: not a directory") from None
+        raise DiffError(f"{spec}: neither a directory nor a revision of {top} ({exc})") from None
+    try:
+        return RevSide(revision, use_cache)
+    except rev_mod.RevisionError as exc:
+        raise DiffError(str(exc)) from None
+
+
+# The diff ------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class FileDiff:
+    """One file in the diff. ``same_license``: for renamed and changed files, whether the effective licence
+    is the same licence (only its spelling changed); None for added and removed files."""
+
+    path: str
+    change: str
+    old: Verdict | None
+    new: Verdict | None
+    old_path: str | None = None
+    same_license: bool | None = None
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def license_changed(self) -> bool:
+        return self.same_license is False
+
+    def as_json(self) -> dict:
+        return {"path": self.path, "old_path": self.old_path, "change": self.change, "same_license": self.same_license,
+                "old": self.old.as_json() if self.old else None, "new": self.new.as_json() if self.new else None,
+                "findings": [{"rule": f.rule, "severity": f.severity, "line": f.line, "message": f.message}
+                             for f in self.findings]}
+
+
+@dataclass(slots=True)
+class Diff:
+    """What changed between two sides (``compare``)."""
+
+    old: dict
+    new: dict
+    files: list[FileDiff]
+    #: Files whose content changed but whose verdict did not: counted, not listed.
+    modified_same: int = 0
+    #: LICENSES/ files added, removed, changed (by content); ids declared by LICENSES/ that appeared or went.
+    licenses_dir: dict = field(default_factory=dict)
+    #: Licence and exception ids (folded) that the new side's files carry and the old side's did not.
+    new_ids: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    #: COPYING defaults of both sides.
+    copying: tuple[str | None, str | None] = (None, None)
+    files_read: int = 0
+    #: How each folded id (``fold_id``) is spelled in reports: as the trees' LICENSES/ spell it.
+    spellings: dict[str, str] = field(default_factory=dict)
+
+    def spelled(self, key: str) -> str:
+        return self.spellings.get(key, key)
+
+    @property
+    def by_path(self) -> dict[str, FileDiff]:
+        return {f.path: f for f in self.files}
+
+    def counts(self) -> Counter:
+        found = Counter(f.change for f in self.files)
+        return Counter({kind: found.get(kind, 0) for kind in CHANGE_KINDS})
+
+    def license_deltas(self) -> dict[str, list[int]]:
+        """Per licence id (folded; exceptions too): [files that gained it, files that lost it]."""
+        deltas: dict[str, list[int]] = {}
+        for item in self.files:
+            before = set(map(_fold, ids_of(item.old.effective if item.old else None)))
+            after = set(map(_fold, ids_of(item.new.effective if item.new else None)))
+            for name in after - before:
+                deltas.setdefault(name, [0, 0])[0] += 1
+            for name in before - after:
+                deltas.setdefault(name, [0, 0])[1] += 1
+        return dict(sorted((self.spelled(k), v) for k, v in deltas.items()))
+
+    def dir_delta(self, directory: str) -> dict[str, int]:
+        """Net change per licence id of the files at or below *directory* ("" for all): {id: +n or -n}."""
+        below = directory + "/" if directory else ""
+        net: Counter = Counter()
+        for item in self.files:
+            if below and not (item.path.startswith(below) or (item.old_path or "").startswith(below)):
+                continue
+            old_in = not below or (item.old_path or item.path).startswith(below)
+            new_in = not below or item.path.startswith(below)
+            for name in set(map(_fold, ids_of(item.new.effective if item.new and new_in else None))):
+                net[name] += 1
+            for name in set(map(_fold, ids_of(item.old.effective if item.old and old_in else None))):
+                net[name] -= 1
+        return {self.spelled(name): n for name, n in sorted(net.items()) if n}
+
+    def summary(self) -> dict:
+        counts = self.counts()
+        changed = [f for f in self.files if f.change in ("changed", "renamed")]
+        return {
+            "files": {**counts, "license_changed": sum(f.same_license is False for f in self.files),
+                      "spelling_only": sum(f.same_license is True and f.old is not None and f.new is not None
+                                           and f.old.effective != f.new.effective for f in changed),
+                      "modified_same_verdict": self.modified_same},
+            "licenses": {name: {"added": a, "removed": r} for name, (a, r) in self.license_deltas().items()},
+            "new_ids": self.new_ids,
+            "licenses_dir": self.licenses_dir,
+            "untagged_added": sum(1 for f in self.files if f.new is not None and f.new.status == "untagged"
+                                  and (f.old is None or f.old.status != "untagged")),
+            "copying": {"old": self.copying[0], "new": self.copying[1]},
+            "notes": self.notes,
+        }
+
+    def fails(self, condition: str) -> bool:
+        """Whether ``--fail-on condition`` makes the exit status 1."""
+        if condition == "license-change":
+            return any(f.same_license is False for f in self.files)
+        if condition == "new-license":
+            return bool(self.new_ids)
+        if condition == "untagged":
+            return self.summary()["untagged_added"] > 0
+        return False
+
+
+def _fold(license_id: str) -> str:
+    return fold_id(license_id, None)
+
+
+def _spellings(files: list[FileDiff], catalogs: tuple[Catalog, ...]) -> dict[str, str]:
+    """How each folded id of the diff is spelled: GPL-2.0-only, else as LICENSES/ spells it, else as written."""
+    out: dict[str, str] = {}
+    for item in files:
+        for verdict in (item.old, item.new):
+            for license_id in ids_of(verdict.effective if verdict else None):
+                key = _fold(license_id)
+                if key in out:
+                    continue
+                match = _GNU.match(key)
+                if match:
+                    out[key] = f"{match.group(1)}-{match.group(2)}{key[len(match.group(1)) + 4:].lower()}"
+                    continue
+                spelled = license_id
+                for catalog in catalogs:
+                    if catalog.license(key) or catalog.exception(key):
+                        spelled = catalog.canonical(license_id)
+                        break
+                out[key] = spelled
+    return out
+
+
+def _new_findings(old: Verdict | None, new: Verdict | None) -> tuple[Finding, ...]:
+    if new is None:
+        return ()
+    if old is None:
+        return new.findings
+    before = Counter((f.rule, f.message) for f in old.findings)
+    fresh = []
+    for finding in new.findings:
+        key = (finding.rule, finding.message)
+        if before[key] > 0:
+            before[key] -= 1
+        else:
+            fresh.append(finding)
+    return tuple(fresh)
+
+
+class _Comparer:
+    def __init__(self, old: Side, new: Side) -> None:
+        self.old, self.new = old, new
+        self._keys: dict[tuple[str, str], str | None] = {}
+
+    def same(self, a: Verdict | None, b: Verdict | None) -> bool | None:
+        if a is None or b is None:
+            return None
+        if a.effective is None or b.effective is None:
+            return a.effective == b.effective
+        if a.effective == b.effective:
+            return True
+        return self.key(a.effective, self.old.ctx.catalog) == self.key(b.effective, self.new.ctx.catalog)
+
+    def key(self, expression: str, catalog: Catalog) -> str | None:
+        got = self._keys.get((expression, catalog.fingerprint))
+        if got is None:
+            got = self._keys[(expression, catalog.fingerprint)] = license_key(expression, catalog)
+        return got
+
+
+def compare(old: Side, new: Side, progress: ProgressFn | None = None) -> Diff:
+    """The diff of two sides (``open_side``)."""
+    if isinstance(old, RevSide) and isinstance(new, RevSide) and old.revision.repo == new.revision.repo:
+        plan = _plan_revisions(old, new)
+    else:
+        plan = _plan_listings(old, new)
+    added, removed, renamed, common, modified = plan
+    old_paths = [*removed, *(o for o, _n in renamed), *common]
+    new_paths = [*added, *(n for _o, n in renamed), *common]
+    revs = [(side, paths) for side, paths in ((old, old_paths), (new, new_paths)) if isinstance(side, RevSide)]
+    read = iter(_read_sides(revs, progress))
+    old_out = next(read) if isinstance(old, RevSide) else old.outcomes(old_paths)
+    new_out = next(read) if isinstance(new, RevSide) else new.outcomes(new_paths)
+    old_copying, new_copying = old.ctx.catalog.copying_default, new.ctx.catalog.copying_default
+    comparer = _Comparer(old, new)
+    files: list[FileDiff] = []
+    modified_same = 0
+
+    def verdicts(path_old: str | None, path_new: str | None) -> tuple[Verdict | None, Verdict | None]:
+        a = old_out.get(path_old) if path_old else None
+        b = new_out.get(path_new) if path_new else None
+        return (verdict_of(a, old_copying) if a is not None else None,
+                verdict_of(b, new_copying) if b is not None else None)
+
+    for path in added:
+        _a, b = verdicts(None, path)
+        if b is not None:
+            files.append(FileDiff(path, "added", None, b, findings=b.findings))
+    for path in removed:
+        a, _b = verdicts(path, None)
+        if a is not None:
+            files.append(FileDiff(path, "removed", a, None))
+    for path_old, path_new in renamed:
+        a, b = verdicts(path_old, path_new)
+        if a is None or b is None:
+            if b is not None:
+                files.append(FileDiff(path_new, "added", None, b, findings=b.findings))
+            if a is not None:
+                files.append(FileDiff(path_old, "removed", a, None))
+            continue
+        files.append(FileDiff(path_new, "renamed", a, b, path_old, comparer.same(a, b), _new_findings(a, b)))
+    for path in common:
+        a, b = verdicts(path, path)
+        if a is None and b is None:
+            continue
+        if a is None or b is None:  # a symlink that became one to a directory, or the reverse
+            files.append(FileDiff(path, "added" if a is None else "removed", a, b))
+            continue
+        if a.key != b.key:
+            files.append(FileDiff(path, "changed", a, b, None, comparer.same(a, b), _new_findings(a, b)))
+        elif path in modified:
+            modified_same += 1
+    files.sort(key=lambda f: f.path)
+    diff = Diff(old.info(), new.info(), files, modified_same, copying=(old_copying, new_copying))
+    diff.licenses_dir = _licenses_dir(old, new, added, removed, renamed, modified)
+    diff.new_ids = _new_ids(old, new, files, old_out)
+    diff.spellings = _spellings(files, (new.ctx.catalog, old.ctx.catalog))
+    diff.files_read = sum(getattr(side, "read_count", 0) for side in (old, new))
+    if not old.ctx.catalog.has_licenses_dir or not new.ctx.catalog.has_licenses_dir:
+        which = " and ".join(s for s, side in (("old", old), ("new", new)) if not side.ctx.catalog.has_licenses_dir)
+        diff.notes.append(f"the {which} side has no LICENSES/: its tags are judged without a catalog "
+                          "(every id unknown)")
+    for side in (old, new):
+        if isinstance(side, RevSide):
+            side.store.save()
+    return diff
+
+
+Plan = tuple[list[str], list[str], list[tuple[str, str]], list[str], set[str]]
+
+
+def _plan_revisions(old: RevSide, new: RevSide) -> Plan:
+    """Two revisions of one repository: the paths ``git diff-tree -M`` names, and, when the two contexts differ
+    (LICENSES/, COPYING or spdxexclude changed), every other file too (its verdict may have changed)."""
+    repo = old.revision.repo
+    try:
+        changes = rev_mod.changed_paths(repo, old.revision.tree, new.revision.tree)
+    except rev_mod.RevisionError as exc:
+        raise DiffError(str(exc)) from None
+    added, removed, renamed, common = [], [], [], []
+    old_entries: dict[str, rev_mod.Entry] = {}
+    new_entries: dict[str, rev_mod.Entry] = {}
+    modified: set[str] = set()
+    for change in changes:
+        if change.old is not None and change.old_path is not None:
+            old_entries[change.old_path] = change.old
+        if change.new is not None and change.new_path is not None:
+            new_entries[change.new_path] = change.new
+        if change.status == "A":
+            added.append(change.new_path)
+        elif change.status == "D":
+            removed.append(change.old_path)
+        elif change.status == "R":
+            renamed.append((change.old_path, change.new_path))
+        else:
+            common.append(change.new_path)
+            modified.add(change.new_path)
+    if old.ctx.fingerprint != new.ctx.fingerprint:
+        # Every file may be judged differently: all of them are compared (each blob read once per context).
+        listed_old, listed_new = old.entries(), new.entries()
+        touched = set(removed) | set(added) | set(common) | {p for pair in renamed for p in pair}
+        common.extend(p for p in listed_new if p in listed_old and p not in touched)
+    else:
+        old.partial, new.partial = old_entries, new_entries
+    return added, removed, renamed, common, modified
+
+
+def _plan_listings(old: Side, new: Side) -> Plan:
+    """Any two sides: their listings compared path by path, renames found by git among what was added and
+    removed (``_renames``); files whose content key is unknown get the blob id of their bytes."""
+    a, b = old.listing(), new.listing()
+    common_all = [p for p in b if p in a]
+    removed = sorted(p for p in a if p not in b)
+    added = sorted(p for p in b if p not in a)
+    scratch = _Scratch()
+    try:
+        for side, paths in ((old, set(removed) | set(common_all)), (new, set(added) | set(common_all))):
+            if isinstance(side, DirSide):
+                unknown = side.unknown_keys(paths)
+                if unknown:
+                    side.set_keys(scratch.hash_files(side.root, unknown))
+        a, b = old.listing(), new.listing()
+        renamed = scratch.renames({p: a[p] for p in removed}, {p: b[p] for p in added},
+                                  [s for s in (old, new)]) if added and removed else []
+    finally:
+        scratch.close()
+    gone = {o for o, _n in renamed} | {n for _o, n in renamed}
+    added = [p for p in added if p not in gone]
+    removed = [p for p in removed if p not in gone]
+    modified = {p for p in common_all if a[p] != b[p]}
+    if old.ctx.fingerprint == new.ctx.fingerprint:
+        common = sorted(modified)  # same bytes, same path, same context: same verdict
+    else:
+        common = common_all  # LICENSES/, COPYING or spdxexclude changed: every verdict may have
+    return added, removed, renamed, common, modified
+
+
+class _Scratch:
+    """A temporary bare repository: to hash files and to let git find renames among blobs of other
+    repositories (their object directories as alternates)."""
+
+    def __init__(self) -> None:
+        self.dir: str | None = None
+
+    def repo(self) -> str:
+        if self.dir is None:
+            self.dir = tempfile.mkdtemp(prefix="lictree-diff-")
+            rev_mod.git(self.dir, "init", "-q", "--bare", "--template=", ".")
+        return self.dir
+
+    def close(self) -> None:
+        if self.dir is not None:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir = None
+
+    def hash_files(self, root: str, paths: list[str]) -> dict[str, str]:
+        """path -> the blob id of its bytes (written to the scratch repository); "" when it cannot be read."""
+        readable = [p for p in paths if os.path.isfile(os.path.join(root, p))]
+        out = rev_mod.git(self.repo(), "hash-object", "-w", "--no-filters", "--stdin-paths",
+                          data=b"".join(os.fsencode(os.path.join(root, p)) + b"\n" for p in readable))
+        keys = dict(zip(readable, out.decode().split()))
+        return {p: keys.get(p, "") for p in paths}
+
+    def renames(self, removed: dict[str, str], added: dict[str, str], sides: list[Side]) -> list[tuple[str, str]]:
+        """(old path, new path) of the files git takes for renamed (50% alike) among *removed* and *added*."""
+        repo = self.repo()
+        alternates = []
+        for side in sides:
+            place = side.revision.repo if isinstance(side, RevSide) else getattr(side, "git_dir", None)
+            if place:
+                common = rev_mod.git(place, "rev-parse", "--path-format=absolute", "--git-common-dir", check=False)
+                objects = os.path.join(common.decode().strip(), "objects")
+                if os.path.isdir(objects):
+                    alternates.append(objects)
+        if alternates:
+            os.makedirs(os.path.join(repo, "objects", "info"), exist_ok=True)
+            with open(os.path.join(repo, "objects", "info", "alternates"), "w") as handle:
+                handle.write("\n".join(alternates) + "\n")
+        trees = []
+        for files in (removed, added):
+            index = os.path.join(repo, "lictree-index")
+            if os.path.exists(index):
+                os.unlink(index)
+            lines = b"".join(f"100644 {oid}\t".encode() + os.fsencode(p) + b"\0" for p, oid in files.items() if oid)
+            env = {**os.environ, "GIT_INDEX_FILE": index, "GIT_DIR": repo}
+            try:
+                subprocess.run(["git", "update-index", "-z", "--add", "--index-info"], input=lines, env=env,
+                               check=True, capture_output=True)
+                tree = subprocess.run(["git", "write-tree", "--missing-ok"], env=env, check=True, capture_output=True)
+            except (OSError, subprocess.CalledProcessError):
+                return []
+            trees.append(tree.stdout.decode().strip())
+        try:
+            changes = rev_mod.changed_paths(repo, trees[0], trees[1])
+        except rev_mod.RevisionError:
+            return []
+        return [(c.old_path, c.new_path) for c in changes if c.status == "R" and c.old_path and c.new_path]
+
+
+def _licenses_dir(old: Side, new: Side, added: list[str], removed: list[str], renamed: list[tuple[str, str]],
+                  modified: set[str]) -> dict:
+    def licence_file(path: str) -> bool:
+        return path.startswith("LICENSES/")
+
+    before = {i for i in old.ctx.catalog.licenses} | {i for i in old.ctx.catalog.exceptions}
+    after = {i for i in new.ctx.catalog.licenses} | {i for i in new.ctx.catalog.exceptions}
+    spelled = {**{k: e.ids[0] if e.ids else k for k, e in old.ctx.catalog.licenses.items()}}
+    for catalog in (old.ctx.catalog, new.ctx.catalog):
+        for table in (catalog.licenses, catalog.exceptions):
+            for key, entry in table.items():
+                spelled[key] = next((i for i in entry.ids if i.upper() == key), key)
+    return {
+        "added": sorted([p for p in added if licence_file(p)] + [n for o, n in renamed if licence_file(n)]),
+        "removed": sorted([p for p in removed if licence_file(p)] + [o for o, n in renamed if licence_file(o)]),
+        "changed": sorted(p for p in modified if licence_file(p)),
+        "ids_added": sorted(spelled[k] for k in after - before),
+        "ids_removed": sorted(spelled[k] for k in before - after),
+    }
+
+
+def _new_ids(old: Side, new: Side, files: list[FileDiff], old_out: dict[str, Outcome]) -> list[str]:
+    """Ids the new side's files carry and no file of the old side did. The old side's files: all of them for a
+    directory; for a revision those the diff read, and its LICENSES/ (an id it declares counts as known)."""
+    seen: set[str] = set()
+    if isinstance(old, DirSide):
+        exprs, _sources = old.index.effective_columns()
+        for expression in set(exprs):
+            seen.update(map(_fold, ids_of(expression)))
+    else:
+        for outcome in old_out.values():
+            found = effective(outcome.status, outcome.expression, outcome.notice, old.ctx.catalog.copying_default)
+            if found:
+                seen.update(map(_fold, ids_of(found[0])))
+        for table in (old.ctx.catalog.licenses, old.ctx.catalog.exceptions):
+            for entry in table.values():
+                seen.update(_fold(i) for i in entry.ids if " " not in i)
+    fresh: dict[str, str] = {}
+    for item in files:
+        if item.new is not None:
+            for license_id in ids_of(item.new.effective):
+                if _fold(license_id) not in seen:
+                    fresh.setdefault(_fold(license_id), license_id)
+    return sorted(fresh.values())
+
+
+# Kept diffs ----------------------------------------------------------------------------------------
+
+
+def _kept_path(old: rev_mod.Revision, new: rev_mod.Revision) -> str:
+    from tui.core import rules as rules_mod
+    from tui.core.notices import reading as notice_reading
+
+    key = f"{__version__}:{rules_mod.fingerprint()}:{notice_reading.fingerprint()}:{old.tree}:{new.tree}"
+    return os.path.join(cache_mod.cache_dir(), f"diff-{hashlib.sha1(key.encode()).hexdigest()[:20]}.pickle")
+
+
+def kept_or_compared(old_spec: str, new_spec: str, repo: str | None = None, use_cache: bool = True,
+                     progress: ProgressFn | None = None) -> Diff:
+    """``compare`` of two sides; two revisions' diff is kept in the cache by their trees (a tree id names
+    every file, LICENSES/ included), so that asking again reads nothing at all."""
+    if use_cache and os.path.isdir(old_spec) and os.path.isdir(new_spec):
+        return _kept_directories(old_spec, new_spec, progress)
+    revisions = None
+    if use_cache and not os.path.isdir(old_spec) and not os.path.isdir(new_spec):
+        top = rev_mod.repository_of(repo if repo is not None else os.getcwd())
+        if top is not None:
+            try:
+                revisions = rev_mod.resolve(top, old_spec), rev_mod.resolve(top, new_spec)
+            except rev_mod.RevisionError:
+                revisions = None  # open_side says why
+    if revisions is not None:
+        path = _kept_path(*revisions)
+        try:
+            with open(path, "rb") as handle:
+                kept = pickle.load(handle)
+            if isinstance(kept, Diff):
+                kept.old, kept.new = _rev_info(revisions[0]), _rev_info(revisions[1])
+                kept.files_read = 0
+                return kept
+        except Exception:  # none kept yet, or unreadable
+            pass
+    old, new = open_sides(old_spec, new_spec, repo, use_cache)
+    diff = compare(old, new, progress)
+    if revisions is not None and isinstance(old, RevSide) and isinstance(new, RevSide):
+        try:
+            os.makedirs(cache_mod.cache_dir(), exist_ok=True)
+            with replacing(_kept_path(old.revision, new.revision)) as handle:
+                pickle.dump(diff, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        except OSError:
+            pass
+    return diff
+
+
+def _kept_directories(old_spec: str, new_spec: str, progress: ProgressFn | None) -> Diff:
+    """``compare`` of two directories, kept by both listings' signatures and contexts: while neither tree
+    changed, asking again loads neither index."""
+    from tui.core import rules as rules_mod
+    from tui.core.notices import reading as notice_reading
+    from tui.core.scan import start_listing
+    from tui.core.tree import check_root
+
+    try:
+        roots = [check_root(spec) for spec in (old_spec, new_spec)]
+    except TreeError as exc:
+        raise DiffError(str(exc)) from None
+    started = [start_listing(root) for root in roots]
+    listed = [finish() for finish in started]
+    contexts = [Context(root) for root in roots]
+    parts = [__version__, rules_mod.fingerprint(), notice_reading.fingerprint()]
+    for root, listing, ctx in zip(roots, listed, contexts):
+        parts += [os.path.realpath(root), listing.signature, ctx.fingerprint]
+    path = ""
+    if all(listing.signature for listing in listed):
+        key = hashlib.sha1("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:20]
+        path = os.path.join(cache_mod.cache_dir(), f"diff-dirs-{key}.pickle")
+        try:
+            with open(path, "rb") as handle:
+                kept = pickle.load(handle)
+            if isinstance(kept, Diff):
+                kept.files_read = 0
+                return kept
+        except Exception:  # none kept yet, or unreadable
+            pass
+    old = DirSide(roots[0], True, partial(_given, listed[0]))
+    new = DirSide(roots[1], True, partial(_given, listed[1]))
+    diff = compare(old, new, progress)
+    if path:
+        try:
+            with replacing(path) as handle:
+                pickle.dump(diff, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        except OSError:
+            pass
+    return diff
+
+
+def _given(value: object) -> object:
+    return value
+
+
+def _rev_info(revision: rev_mod.Revision) -> dict:
+    return {"root": revision.repo, "rev": revision.rev, "commit": revision.commit or None, "tree": revision.tree}
