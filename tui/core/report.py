@@ -12,6 +12,7 @@ from tui import __version__
 from tui.core.counting import FindingFilter, summarize
 from tui.core.evaluate import Record
 from tui.core.notices.notice import Notice
+from tui.core.reuse.origin import Origin
 from tui.core.rules import RULE_UNREADABLE, Finding
 from tui.core.scan import CANNOT_LIST
 from tui.core.status import STATUSES
@@ -194,6 +195,7 @@ def _summary_of(index: LicenseIndex, severities: dict[str, int]) -> str:
         "statuses": dict(index.status_counts()),
         "findings": severities,
         "licenses_from": index.ctx.known.source,
+        "kind": index.ctx.kind,
         "not_scanned": len(not_scanned(index)),
         "scope": index.scope,
     })
@@ -204,8 +206,9 @@ def summary_line(summary: dict) -> str:
     findings = summary["findings"]
     parts = ", ".join(f"{statuses.get(s, 0)} {s}" for s in STATUSES)
     scope = summary.get("scope")
+    tree = "REUSE tree, " if summary.get("kind") == "reuse" else ""
     line = (
-        f"{summary['files']} files{f' under {printable(scope)}' if scope else ''}: {parts}; "
+        f"{tree}{summary['files']} files{f' under {printable(scope)}' if scope else ''}: {parts}; "
         f"{findings['error']} errors, {findings['warning']} warnings, {findings['info']} info "
         f"(ids checked against {summary['licenses_from']})"
     )
@@ -231,7 +234,17 @@ def file_json(record: Record, keep: FindingFilter) -> dict:
         "notice": None if record.notice is None else notice_json(record.notice),
         "effective": None if record.effective is None else {"expression": printable(record.effective[0]),
                                                             "source": record.effective[1]},
+        **({} if record.origin is None else {"reuse": origin_json(record.origin)}),
     }
+
+
+def origin_json(origin: Origin) -> dict:
+    """A REUSE tree's file: each expression with its source and file, and its copyright notices."""
+    doc = origin.as_json()
+    for part in doc["expressions"]:
+        part["expression"], part["file"] = printable(part["expression"]), printable(part["file"])
+    doc["copyrights"] = [printable(text) for text in doc["copyrights"]]
+    return doc
 
 
 def notice_json(notice: Notice) -> dict:
@@ -323,6 +336,8 @@ def outcome_keys(index: LicenseIndex, rows: Sequence[int] | None = None) -> tupl
         lines = [index.lines[i] for i in rows]
     found = map(index.findings.get, paths) if index.findings else repeat(None)
     noticed = map(index.notices.get, paths) if index.notices else repeat(None)
+    if index.origins:  # a REUSE tree: where each file's licensing comes from is part of its entry
+        return paths, list(zip(status, exprs, lines, found, noticed, map(index.origins.get, paths)))
     return paths, list(zip(status, exprs, lines, found, noticed))
 
 

@@ -34,7 +34,7 @@ _LICENSEREF = re.compile(r"LicenseRef-[a-zA-Z0-9-.]+$")
 _ADDITIONREF = re.compile(r"(?:LicenseRef|AdditionRef)-[a-zA-Z0-9-.]+$")
 #: Where the licence files are.
 LICENSES = "LICENSES"
-SOURCE = "the SPDX license list and LICENSES/ (a REUSE tree)"
+SOURCE = "the SPDX license list and LICENSES/"
 
 
 class SpdxList(NamedTuple):
@@ -146,15 +146,15 @@ class ReuseProject:
         for item in self.files:
             digest.update(item.path.encode("utf-8", "surrogateescape") + b"\0")
             if "bad" in item.problems:
-                self._add(item.path, reuse_rules.BAD_LICENCE.finding(
-                    None, f"'{item.identifier}' is neither an SPDX licence id nor a LicenseRef-: name the file "
-                          "after its SPDX id (reuse: bad licence)"))
+                why = ("REUSE takes no LicenseRef with 'Unknown' in it" if _LICENSEREF.match(item.identifier) else
+                       "neither an SPDX licence id nor a LicenseRef-: name the file after its SPDX id")
+                self._add(item.path, reuse_rules.BAD_LICENCE.finding(None, f"'{item.identifier}': {why}"))
             if "deprecated" in item.problems:
                 self._add(item.path, reuse_rules.DEPRECATED.finding(
                     None, f"'{item.identifier}' is deprecated by SPDX (see https://spdx.org/licenses/#deprecated)"))
             if "no-extension" in item.problems:
                 self._add(item.path, reuse_rules.NO_EXTENSION.finding(
-                    None, f"licence file without an extension: name it {item.identifier}.txt"))
+                    None, f"'{item.identifier}': a licence file without an extension: name it {item.identifier}.txt"))
         self.dep5: ann.Dep5 | None = None
         self.config_path = ""
         toml_text = self._text("REUSE.toml", digest)
