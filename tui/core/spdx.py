@@ -128,6 +128,7 @@ def _spdx_symbols() -> dict[str, tuple[str, bool]]:
 def license_ref(any_id: str) -> str:
     """The LicenseRef- id standing for a LICENSES/ id that is not on the SPDX License List."""
     text = any_id[:-1] + "-or-later" if any_id.endswith("+") else any_id
+    text = text.removeprefix("LicenseRef-")  # (a REUSE tree's own LicenseRef- ids keep their name)
     return "LicenseRef-" + (re.sub(r"[^A-Za-z0-9.-]+", "-", text).strip("-") or "unnamed")
 
 
@@ -490,6 +491,7 @@ def build_plan(index: LicenseIndex, positions: Sequence[int] | None = None, quer
     )
 
     licensing = _Licensing(index.catalog)
+    reuse = index.ctx.reuse is not None
     rows = list(range(len(index.paths)) if positions is None else positions)
     paths = [index.paths[i] for i in rows]
     digests = hasher(index.root, paths, workers)
@@ -520,6 +522,9 @@ def build_plan(index: LicenseIndex, positions: Sequence[int] | None = None, quer
                 entry = _Licensed(parsed, units, None)
             except ValueError as exc:
                 entry = _Licensed(noassertion, [noassertion], f"The tag could not be converted to SPDX: {exc}")
+        elif code == UNTAGGED and reuse:
+            entry = _Licensed(noassertion, [noassertion], "No licensing information: no SPDX-License-Identifier in "
+                                                          "the file, its .license sidecar, REUSE.toml or dep5.")
         elif code == UNTAGGED:
             note = f"the {copying} default applies" if default is not noassertion else f"{copying} gives no default"
             entry = _Licensed(default, [noassertion], f"No SPDX-License-Identifier tag in the first 15 lines: {note}.")
@@ -527,7 +532,9 @@ def build_plan(index: LicenseIndex, positions: Sequence[int] | None = None, quer
             message = f"The SPDX-License-Identifier tag does not pass spdxcheck.py: {printable(expression or '')}"
             entry = _Licensed(noassertion, [noassertion], message)
         elif code == EXCLUDED:
-            entry = _Licensed(noassertion, [noassertion], "Not checked: excluded (LICENSES/ or scripts/spdxexclude).")
+            entry = _Licensed(noassertion, [noassertion], "Not covered by REUSE (LICENSES/, *.license, REUSE.toml, "
+                                                          "COPYING*, LICENSE*, empty files...)." if reuse else
+                              "Not checked: excluded (LICENSES/ or scripts/spdxexclude).")
         else:
             entry = _Licensed(noassertion, [noassertion], None)
         groups[key] = len(licensed)
@@ -567,6 +574,9 @@ def build_plan(index: LicenseIndex, positions: Sequence[int] | None = None, quer
     created = datetime.now(UTC).replace(microsecond=0)
     slug = re.sub(r"[^A-Za-z0-9.-]+", "-", name).strip("-") or "tree"
     comment = f"License tags of {len(plan_names)} files read by lictree from SPDX-License-Identifier lines"
+    if reuse:
+        comment += (" (a REUSE tree: in the whole file, .license sidecars, REUSE.toml or .reuse/dep5, several "
+                    "combined with AND; LicenseRef- texts from LICENSES/)")
     if index.scope:
         comment += f", under {printable(index.scope)} only"
     if query:
