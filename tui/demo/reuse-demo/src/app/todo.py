@@ -1,0 +1,1 @@
+"""Written in a hurry: no copyright, no licence yet."""

@@ -1,0 +1,4 @@
+# SPDX-FileCopyrightText: 2024 Jane Doe <jane@example.org>
+# SPDX-License-Identifier: CC0-1.0
+def test_main() -> None:
+    assert True
