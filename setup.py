@@ -7,8 +7,9 @@ lictree (not only a source checkout) finds its theme files; pyproject.toml canno
 ``tui.core._fastread`` is the per-file part of a cold scan in C. It is optional: where it cannot
 be compiled (no C compiler), the install goes on and lictree reads files in Python, with the same
 verdicts (tests/core/test_fastread.py compares the two). ``tui.core.notices._fastmatch`` is the
-licence-notice matcher's seed loops in C, optional the same way: without it they run in Python, with
-the same matches (tests/core/test_notices.py compares the two).
+licence-notice matcher's C part (reading and tokenizing a head's leading comments, the seed loops, the
+LCS bounds), optional the same way: without it they run in Python, with the same matches
+(tests/core/test_notices.py compares the two).
 """
 
 from setuptools import Extension, find_namespace_packages, setup

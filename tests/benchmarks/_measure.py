@@ -6,6 +6,7 @@ import argparse
 import os
 import statistics
 import subprocess
+import sys
 import time
 
 
@@ -94,3 +95,14 @@ def add_tree_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("tree", nargs="?", help=f"a kernel source tree (default: ${TREE_VARIABLE})")
     parser.add_argument("--smoke", action="store_true",
                         help="a quick run on a tiny generated tree, one repeat: checks that the bench works")
+
+
+def with_notice_index(env: dict, scratch: str) -> float:
+    """Point *env* (and this process) at a licence-notice rule index of the bench's own, built now: it is
+    built once per version of the rule data, not per tree, so a "cold" run (lictree's cache emptied)
+    must not build it again. Returns the build's wall seconds (0 when it was there)."""
+    where = os.path.join(scratch, "notice-index")
+    env["LICTREE_NOTICE_INDEX_DIR"] = os.environ["LICTREE_NOTICE_INDEX_DIR"] = where
+    return run_measured([sys.executable, "-c", "from tui.core.notices import index; index.ensure_built()"],
+                        cwd=REPO, env=env)[0]
+

@@ -28,7 +28,16 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from _measure import REPO, add_tree_args, compile_package, kernel_tree, median_of, run_measured, smoke_tree
+from _measure import (
+    REPO,
+    add_tree_args,
+    compile_package,
+    kernel_tree,
+    median_of,
+    run_measured,
+    smoke_tree,
+    with_notice_index,
+)
 
 QUERIES = [
     "license:MIT",
@@ -83,6 +92,7 @@ def main() -> int:
         os.mkdir(out_dir)
         env = {**os.environ, "XDG_CACHE_HOME": os.path.join(scratch, "cache")}
         os.environ["XDG_CACHE_HOME"] = env["XDG_CACHE_HOME"]
+        with_notice_index(env, scratch)  # built once, not by every cold run
         code = commands(tree, formats, repeat, env, out_dir)
         in_process(tree, formats, repeat, out_dir, queries=QUERIES[:3] if args.smoke else QUERIES)
         return code

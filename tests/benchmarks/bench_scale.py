@@ -28,7 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _measure import DEMO, REPO, TREE_VARIABLE, median_of, run_measured
+from _measure import DEMO, REPO, TREE_VARIABLE, median_of, run_measured, with_notice_index
 
 TOP = ["arch", "drivers", "fs", "net", "sound", "include", "tools", "kernel", "lib", "mm", "Documentation",
        "security", "crypto", "block", "samples", "virt", "io_uring", "ipc", "init"]
@@ -117,6 +117,7 @@ def make_git(root: str) -> None:
 def measure(tree: str, cache: str, repeat: int) -> dict[str, tuple[float, float, int]]:
     """Median wall time and largest peak RSS of each run; the page cache is filled first, unmeasured."""
     env = {**os.environ, "XDG_CACHE_HOME": cache}
+    with_notice_index(env, cache)
     check = [sys.executable, "-m", "tui.cli", "check", tree, "--fail-on", "never"]
     run_measured([*check, "--no-cache"], cwd=REPO, env=env)
     runs: dict[str, list[tuple[float, float, int, float]]] = {"cold": [], "cold+save": [], "warm": []}

@@ -43,7 +43,7 @@ GOALS = {"first": 0.5, "colours_cold": 1.5, "key_vs_floor": 2.0, "key_vs_naive":
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
-from _measure import add_tree_args, kernel_tree, run_measured, smoke_tree  # noqa: E402
+from _measure import add_tree_args, kernel_tree, run_measured, smoke_tree, with_notice_index  # noqa: E402
 
 # Children: one app per process --------------------------------------------------------------
 
@@ -276,6 +276,7 @@ def main() -> int:
             shutil.rmtree(cache, ignore_errors=True)
             raise
     env = {**os.environ, "XDG_CACHE_HOME": cache}
+    with_notice_index(env, cache)
     if not args.source:
         env["PYTHONPYCACHEPREFIX"] = os.path.join(cache, "pycache")
         env.pop("PYTHONDONTWRITEBYTECODE", None)

@@ -40,7 +40,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, REPO)
 sys.path.insert(0, HERE)
 
-from _measure import add_tree_args, kernel_tree, run_measured, smoke_tree  # noqa: E402
+from _measure import add_tree_args, kernel_tree, run_measured, smoke_tree, with_notice_index  # noqa: E402
 
 from tui.ui.probe import WatchTiming  # noqa: E402
 
@@ -330,6 +330,7 @@ def main() -> None:
                         "-qm", "show untracked files", ".gitignore"], check=True)
         env = {**os.environ, "XDG_CACHE_HOME": os.path.join(scratch, "cache")}
         os.environ["XDG_CACHE_HOME"] = env["XDG_CACHE_HOME"]
+        with_notice_index(env, scratch)
         spdxcheck = run_measured([sys.executable, "scripts/spdxcheck.py"], cwd=tree, env=env)
         subprocess.run([sys.executable, "-m", "tui.cli", "check", tree], cwd=REPO, env=env,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)  # warms the cache

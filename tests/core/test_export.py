@@ -229,7 +229,10 @@ def test_html_page_totals_match_check_and_escape_the_tree(capsys, tmp_path, tree
             continue
         row = by_path[item["path"]]
         assert row[1:4] == [item["status"], item["expression"] or "", item["line"] or ""]
-        assert [n.split(" ")[0] for n in row[4].split("\n") if n] == [f["rule"] for f in item["findings"]]
+        effective = item["effective"] or {"expression": "", "source": ""}
+        assert row[4] == effective["expression"]
+        assert row[5].startswith({"copying": "COPYING default"}.get(effective["source"], effective["source"]))
+        assert [n.split(" ")[0] for n in row[6].split("\n") if n] == [f["rule"] for f in item["findings"]]
     assert "drivers/evil/\\x09control\\x1b[31m.c" in by_path
     assert page.text["totals"].startswith(f"{len(checked['files'])} files:")
     tags = {tag for tag, _a in page.tags}

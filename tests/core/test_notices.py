@@ -8,6 +8,7 @@ import os
 import random
 import sys
 import time
+from array import array
 from pathlib import Path
 
 import pytest
@@ -345,6 +346,12 @@ def test_the_c_scanner_finds_what_the_python_loops_find(idx):
     rng = random.Random(7)
     comments = [_comment_ids(c_file(text)) for text in (MIT, BSD3, GPL2_PLUS, GPL2_ONLY, GPL2_ONLY + "\n" + MIT)]
     comments += [ids * 30 for ids in comments[:2]] + [rng.sample(ids, len(ids)) for ids in comments] + [[], [1]]
+    # noisy copies: words dropped, swapped, repeated (LCS lengths of every kind), long rules over 64 words
+    for ids in comments[:5]:
+        for _ in range(6):
+            noisy = [i for i in ids if rng.random() > 0.15]
+            noisy = [rng.choice(ids) if rng.random() < 0.1 else i for i in noisy]
+            comments.append(noisy[: rng.randint(len(noisy) // 2, len(noisy))] + noisy * rng.randint(0, 1))
     for ids in comments:
         shorts, candidates, text = scanner.scan(ids)
         found, expected, expected_text = match._scan_python(ids, idx)
@@ -353,6 +360,9 @@ def test_the_c_scanner_finds_what_the_python_loops_find(idx):
         for rule, _anchor in candidates:
             ours, theirs = scanner.rule_text(rule), idx.rule_text(rule)
             assert [ours.find(c) for c in text] == [theirs.find(c) for c in expected_text]
+        # the scored form: each candidate's LCS with its window (rapidfuzz's in Python), filtered, ordered
+        assert scanner.scan(ids, True)[1] == match._scored(expected, expected_text, len(ids), idx)
+        assert scanner.scan(array("I", ids), True) == scanner.scan(array("I", ids).tobytes(), True)
 
 
 def test_the_python_loops_give_the_same_notices(idx, catalog, monkeypatch):
@@ -401,3 +411,88 @@ def test_copying_may_be_named_as_the_regex_reads_it(text, named):
     assert kernel._may_name_copying(text) is named
     if not named:
         assert kernel._COPYING_RE.search(text) is None
+
+
+#: Pieces of comment heads for the C reader's tests: markers, ASCII and Unicode spaces, invalid UTF-8,
+#: the letters re.I folds (dotted and dotless I, Kelvin, long s), non-ASCII digits, the skipped lines.
+_PIECES = [b"/*", b"*/", b"//", b"#", b"#!", b"\n", b"\r\n", b" ", b"\t", b"\x0b", b"\x1c", b"\xc2\xa0", b"\xc2\x85",
+           b"\xe2\x80\x80", b"\xe3\x80\x80", b"\xe2\x80\xa8", b"\xff", b"\xc3", b"\xe2\x80", b"\xc3\xa9", b"\xc4\xb0",
+           b"\xc4\xb1", b"\xe2\x84\xaa", b"\xc5\xbf", b"\xc2\xa9", b";", b"--", b"-", b"%", b"..", b".", b"!", b"+", b"++",
+           b"_", b"(c)", b"(C)", b"((c)", b"( c)", b"Copyright", b"copyright", b"COPYRIGHT_", b"copyrights",
+           b"SPDX-License-Identifier:", b"spdx-license-identifier", b"Spdx-License-IDENTIFIER", b"GPL-2.0+", b"gpl",
+           b"License", b"licence", b"LICENS", b"permission", b"public domain", b"public  domain", b"Free Software",
+           b"warranty", b"redistribute", b"x", b"Foo", b"123", b"a1+b2", b"c++", b"\xef\xbc\x91", b"\xd9\xa3", b"\xc2\xb2",
+           b"\xe2\x85\xa0", b"int x;", b"*", b"**", b"=", b"\\", b'"']
+
+
+def _heads(seed: int, count: int) -> list[bytes]:
+    rng = random.Random(seed)
+    heads = [b"".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 60))) for _ in range(count)]
+    heads += [b"/*" + bytes(rng.randrange(1, 256) for _ in range(rng.randint(0, 200))) for _ in range(count // 4)]
+    heads += [b"// " + bytes(rng.randrange(1, 128) for _ in range(rng.randint(0, 200))) for _ in range(count // 4)]
+    heads += [c_file(text) for text in (MIT, BSD3, GPL2_PLUS, GPL2_ONLY)]
+    heads += [b"/*\n" + b" * GPL licence text\n" * 500, b"/* GPL " + b"word " * 5000 + b"*/", b"# GPL\n" * 300,
+              b"/* GPL \0 */", b"\xef\xbb\xbf/* GPL */"]
+    return heads
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tui.core.notices._fastmatch") is None,
+                    reason="the C extension is not built")
+def test_the_c_reader_reads_the_comments_and_ids_python_reads():
+    """_fastmatch.leading_comments and comment_ids against the Python walk and tokenizer (TOKEN_RE), on
+    Unicode spaces and letters, invalid UTF-8, the skipped lines, every comment style, the bounds."""
+    from array import array
+
+    from tui.core.notices import _fastmatch, match
+
+    for head in _heads(11, 800):
+        head = head[:HEAD_BYTES]
+        for path in ("a.c", "Makefile", "x.txt", "README"):
+            style = match._STYLES[match._style(path)]
+            comments = match._leading_comments_python(head, path)
+            assert _fastmatch.leading_comments(head, style, match.HEAD_LINES) == comments, (head, path)
+            got = _fastmatch.comment_ids(head, style, match.HEAD_LINES, match.MAX_TOKENS, match.line_ids)
+            if b"\0" in head:
+                assert got is None and comments == []
+                continue
+            ids, marks, numbers = match.comment_ids(comments)
+            raw, key, their_marks, their_numbers = got
+            assert (list(array("I", raw)), their_marks, their_numbers) == (ids, marks, numbers), (head, path)
+            assert key == hash(tuple(ids)) or not ids
+
+
+def test_the_licence_word_test_in_c_is_the_python_one(monkeypatch):
+    from tui.core.notices import candidates
+
+    rng = random.Random(5)
+    heads = _heads(3, 300) + [bytes(rng.randrange(256) for _ in range(rng.randint(0, 9000))) for _ in range(100)]
+    heads += [b"x" * 4093 + b"GPL", b"x" * 4094 + b"gPl", b"x" * 5000 + b"MIT ", b"", b"MOZILLA", b"mit/", b"Public Domain"]
+    heads += [b"x" * at + word for at in (250, 254, 255, 256, 4090, 4095, 4096) for word in (b"GPL", b"Free Software")]
+    heads += [head.lower().replace(b"licen", b"lxcen").replace(b"gpl", b"gxl") for head in heads]
+    with_c = [candidates.has_licence_words(head) for head in heads]
+    monkeypatch.setattr(candidates, "_words_in", None)
+    assert [candidates.has_licence_words(head) for head in heads] == with_c
+    assert any(with_c) and not all(with_c)
+
+
+def test_an_unrecognised_notice_is_read_line_by_line_or_joined_alike():
+    """reading._unrecognised runs its regexes over the lines joined: the same line as line by line."""
+    from tui.core.notices import reading
+
+    def by_line(comments):
+        first, seen = 0, set()
+        for number, text in comments:
+            if reading._NOT_NOTICE.search(text):
+                continue
+            if not first and reading.LICENCE_LIKE.search(text):
+                first = number
+            seen.update(word.lower()[:6] for word in reading._LICENCE_TERMS.findall(text))
+        return first if first and len(seen) >= 2 else 0
+
+    rng = random.Random(17)
+    words = ["licence", "License", "permission", "GPL", "xGPL", "warranty", "modify", "distribute", "free", "software",
+             "copies", "terms", "the", "SPDX-License-Identifier: MIT", "MODULE_LICENSE", "copiesx", "\u0131", " ", ".",
+             "licen\u017fe", "G\u0130PL", "\u0130", "spdx-license-identifier", "Module_License"]
+    for _ in range(3000):
+        comments = [(n, " ".join(rng.choice(words) for _ in range(rng.randint(0, 6)))) for n in range(1, rng.randint(1, 8))]
+        assert reading._unrecognised(comments) == by_line(comments), comments

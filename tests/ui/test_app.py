@@ -184,7 +184,7 @@ async def test_the_tree_is_usable_before_indexing_ends(monkeypatch, tmp_path):
     release = threading.Event()
     real_build = index_mod.build_index
 
-    def slow_build(path, *, use_cache=True, workers=None, progress=None, listing=None):
+    def slow_build(path, *, use_cache=True, workers=None, progress=None, listing=None, notice_progress=None):
         def first_batch_then_wait(batch, done, total):
             progress(batch, done, total)
             release.wait(10)

@@ -288,3 +288,35 @@ async def test_keyboard_walk_to_the_notice_file_from_the_top():
         await press_until(pilot, "j", AMD)
         await settle(pilot)
         assert "Suggested tag  // SPDX-License-Identifier: MIT" in app.detail.text()
+
+
+@run_async
+async def test_the_status_line_says_when_the_notice_rule_index_is_built(demo_copy: Path, monkeypatch):
+    """On a first run the rule index is built before any file is read (seconds): the status line says so."""
+    import threading
+
+    from textual.widgets import Static
+
+    from tui.core.notices import index as notice_index
+
+    release = threading.Event()
+
+    def building(progress=None) -> bool:
+        if progress is not None:
+            progress("indexing licence rules", 300, 1000)
+        release.wait(10)
+        return True
+
+    monkeypatch.setattr(notice_index, "ensure_built", building)
+    app = LictreeApp(str(demo_copy), watch=False, use_cache=False)
+    async with app.run_test(size=SIZE) as pilot:
+        status = app.main.query_one("#summary", Static)
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if "rule index" in str(status.render()):
+                break
+        assert "building the licence-notice rule index" in str(status.render())
+        assert "indexing licence rules 30%" in str(status.render())
+        release.set()
+        await settle(pilot)
+        assert "52 files" in str(status.render())

@@ -34,7 +34,7 @@ async def test_a_reuse_tree_is_named_and_each_file_says_where_its_licence_comes_
         assert app.tree.select_path("docs/guide.md")
         await settle(pilot)
         assert "Effective licence  CC-BY-4.0  from REUSE.toml" in app.detail.text()
-        assert app.tree.select_path("src/app/todo.py")
+        assert app.tree.select_path("src/app/todo.rb")
         await settle(pilot)
         text = app.detail.text()
         assert "LT700" in text and "LT701" in text and "No copyright notice." in text

@@ -36,6 +36,7 @@ from tui.core.report import (
     json_chunks,
     printable,
     severity_counts,
+    source_counts,
     summary_counts,
     summary_line,
     text_report,
@@ -45,6 +46,7 @@ from tui.core.status import STATUSES
 
 if TYPE_CHECKING:  # a kept report is written without loading the index
     from tui.core.index import LicenseIndex
+    from tui.core.notices.notice import Notice
 
 #: Format name -> the usual file name ending.
 FORMATS = {
@@ -58,7 +60,11 @@ FORMATS = {
 }
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
-CSV_COLUMNS = ("path", "status", "expression", "line", "licenses", "classes", "severity", "rules", "findings")
+#: The columns of the CSV export. New columns go at the end (consumers read the first ones by position):
+#: ``effective`` and ``source`` are the file's one licence and where it comes from (tag, notice,
+#: copying); the ``notice_*`` ones the licence notice of its leading comments, when it has one.
+CSV_COLUMNS = ("path", "status", "expression", "line", "licenses", "classes", "severity", "rules", "findings",
+               "effective", "source", "notice", "notice_lines", "notice_score", "notice_rule")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -70,6 +76,23 @@ def spellings_text(summary: dict, name: str) -> str:
     """The ids a license row counts, with their files: ``GPL-2.0 24720, GPL-2.0-only 16131``."""
     spellings = summary.get("license_spellings", {}).get(name, {})
     return ", ".join(f"{spelled} {n}" for spelled, n in spellings.items())
+
+
+#: How each source of an effective licence is named in reports.
+SOURCE_NAMES = {"tag": "tag", "notice": "notice", "copying": "COPYING default", "sidecar": ".license sidecar",
+                "reuse-toml": "REUSE.toml", "dep5": ".reuse/dep5"}
+
+
+def effective_rows(summary: dict) -> list[tuple[str, str, int]]:
+    """(expression, source, files) of every effective licence of the summary, most files first: the
+    tags' (valid or not), the notices' and the COPYING default's."""
+    rows = [(e, "tag", n) for e, n in summary["expressions"].items()]
+    rows += [(e, "tag", n) for e, n in summary["invalid_expressions"].items()]
+    rows += [(e, "notice", n) for e, n in summary.get("notice_expressions", {}).items()]
+    copying = summary.get("sources", {}).get("copying", 0)
+    if copying and summary.get("copying_default"):
+        rows.append((summary["copying_default"], "copying", copying))
+    return sorted(rows, key=lambda row: -row[2])
 
 
 def default_filename(index: LicenseIndex, fmt: str) -> str:
@@ -269,7 +292,7 @@ def csv_cell(text: str) -> str:
 
 
 def _write_csv(job: _Job, out: TextIO) -> None:
-    """One row a file. Files with the same status, expression, line and findings differ only in
+    """One row a file. Files with the same status, expression, line, findings and notice differ only in
     their path: the rest of their row is formatted once."""
     import io
 
@@ -278,6 +301,7 @@ def _write_csv(job: _Job, out: TextIO) -> None:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     paths, status, exprs, lines, findings = index.paths, index.status, index.exprs, index.lines, index.findings
+    notices = index.notices
     buffer = io.StringIO()
     row_writer = csv.writer(buffer)
     tails: dict[tuple, str] = {}
@@ -287,13 +311,15 @@ def _write_csv(job: _Job, out: TextIO) -> None:
     for i in job.rows:
         path = paths[i]
         found = findings.get(path, empty) if findings else empty
-        key = (status[i], exprs[i], lines[i], id(found))
+        notice = notices.get(path) if notices else None
+        key = (status[i], exprs[i], lines[i], id(found), notice)
         tail = tails.get(key)
         if tail is None:
             record = index.record_at(i)
             kept = job.keep.apply(found) if found else empty
             worst = next((s for s in ("error", "warning", "info") if any(f.severity == s for f in kept)), "")
             classes = sorted({c for c in map(catalog.class_of, record.licenses) if c})
+            effective = record.effective
             buffer.seek(0)
             buffer.truncate()
             row_writer.writerow([
@@ -306,6 +332,9 @@ def _write_csv(job: _Job, out: TextIO) -> None:
                 worst,
                 " ".join(sorted({f.rule for f in kept})),
                 csv_cell(" | ".join(f"{f.rule} {f.severity}: {f.message}" for f in kept)),
+                csv_cell(effective[0]) if effective else "",
+                effective[1] if effective else "",
+                *(_notice_cells(notice) if notice is not None else ("", "", "", "")),
             ])
             tail = tails[key] = buffer.getvalue()[1:]
             alive.append(found)
@@ -320,6 +349,12 @@ def _write_csv(job: _Job, out: TextIO) -> None:
             out.write("".join(chunk))
             chunk.clear()
     out.write("".join(chunk))
+
+
+def _notice_cells(notice: Notice) -> tuple[str, str, str, str]:
+    """The CSV cells of a notice: expression, lines ("4-20"), score, rule."""
+    lines = str(notice.line) if notice.line == notice.end_line else f"{notice.line}-{notice.end_line}"
+    return csv_cell(notice.expression), lines, str(notice.score), csv_cell(notice.rule)
 
 
 #: What makes the csv module quote a cell (QUOTE_MINIMAL with the default dialect).
@@ -341,7 +376,12 @@ def artifact_uri(path: str) -> str:
 def sarif_document(index: LicenseIndex, keep: FindingFilter | None = None,
                    positions: Sequence[int] | None = None, results: bool = True) -> dict:
     """SARIF 2.1.0: one rule per rule id, one result per finding with its file and line
-    (``sarif_chunks`` writes the same document; *results* False leaves the results out)."""
+    (``sarif_chunks`` writes the same document; *results* False leaves the results out).
+
+    Each result says its file's effective licence and where it comes from (``properties``); an
+    LT600 result carries the tag line to add as a ``fix`` (an insertion where the tag belongs), an
+    LT601 result points at the notice's lines (``relatedLocations``). The run's ``properties`` count
+    the files whose effective licence comes from a tag, a notice and the COPYING default."""
     keep = keep or FindingFilter()
     found = list(_results(index, keep, positions))
     rule_ids = _sarif_rule_ids(keep, found)
@@ -361,6 +401,9 @@ def sarif_document(index: LicenseIndex, keep: FindingFilter | None = None,
         })
     rule_index = {rid: n for n, rid in enumerate(rule_ids)}
     root_uri = _root_uri(index.root)
+    copying = index.catalog.copying_default
+    run_properties = {"licenseSources": source_counts(index, positions),
+                      "copyingDefault": None if copying is None else printable(copying)}
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -368,7 +411,9 @@ def sarif_document(index: LicenseIndex, keep: FindingFilter | None = None,
             "tool": {"driver": {"name": "lictree", "version": __version__, "semanticVersion": __version__,
                                 "rules": rules}},
             "originalUriBaseIds": {"SRCROOT": {"uri": root_uri}},
-            "results": [_sarif_result(f, rule_index, artifact_uri(path)) for path, f in found] if results else [],
+            "results": [_sarif_result(f, rule_index, artifact_uri(path), _result_extras(index, i, path, f))
+                        for i, path, f in found] if results else [],
+            "properties": run_properties,
         }],
     }
 
@@ -381,55 +426,70 @@ def _root_uri(root: str) -> str:
 
 def sarif_chunks(index: LicenseIndex, keep: FindingFilter | None = None,
                  positions: Sequence[int] | None = None) -> Iterator[str]:
-    """``sarif_document`` as text: indented, one result a line. A finding shared by many files is
-    dumped once; only its file's URI changes from result to result."""
+    """``sarif_document`` as text: indented, one result a line. A finding shared by many files (of
+    the same effective licence) is dumped once; only its file's URI changes from result to result."""
     doc = sarif_document(index, keep, positions, results=False)
     doc["runs"][0]["results"] = LIST_MARK
-    return dumps_around(doc, _sarif_results(index, keep or FindingFilter(), positions))
+    rule_index = {rule["id"]: n for n, rule in enumerate(doc["runs"][0]["tool"]["driver"]["rules"])}
+    return dumps_around(doc, _sarif_results(index, keep or FindingFilter(), positions, rule_index))
 
 
 _URI_PLAIN = re.compile(r"[A-Za-z0-9_.~/-]*")
+#: Findings that read the file's own notice: their results are made file by file.
+_NOTICE_RULES = frozenset({"LT600", "LT601"})
 
 
-def _sarif_results(index: LicenseIndex, keep: FindingFilter, positions: Sequence[int] | None) -> Iterator[str]:
+def _sarif_results(index: LicenseIndex, keep: FindingFilter, positions: Sequence[int] | None,
+                   rule_index: dict[str, int]) -> Iterator[str]:
     import json
 
-    rule_index = {rid: n for n, rid in enumerate(_sarif_rule_ids(keep, _results(index, keep, positions)))}
-    templates: dict[int, tuple[str, str, Finding]] = {}
-    for path, finding in _results(index, keep, positions):
-        template = templates.get(id(finding))
-        if template is None:
-            text = json.dumps(_sarif_result(finding, rule_index, _SENTINEL_URI))
-            before, _, after = text.partition(_SENTINEL_URI)
-            template = templates[id(finding)] = (before, after, finding)
+    templates: dict[tuple, tuple[list[str], Finding]] = {}
+    exprs, sources = index.effective_columns()
+    for i, path, finding in _results(index, keep, positions):
         uri = path if _URI_PLAIN.fullmatch(path) else artifact_uri(path)
-        yield template[0] + uri + template[1]
+        if finding.rule in _NOTICE_RULES:
+            yield json.dumps(_sarif_result(finding, rule_index, uri, _result_extras(index, i, path, finding)))
+            continue
+        key = (id(finding), exprs[i], sources[i])
+        template = templates.get(key)
+        if template is None:
+            text = json.dumps(_sarif_result(finding, rule_index, _SENTINEL_URI,
+                                            _result_extras(index, i, path, finding)))
+            template = templates[key] = (text.split(_SENTINEL_URI), finding)
+        yield uri.join(template[0])
 
 
 _SENTINEL_URI = "lictree-uri-sentinel"
 
 
 def _results(index: LicenseIndex, keep: FindingFilter,
-             positions: Sequence[int] | None) -> Iterator[tuple[str, Finding]]:
+             positions: Sequence[int] | None) -> Iterator[tuple[int, str, Finding]]:
+    """(position, path, finding) of every kept finding of the files (of *positions*), in order."""
+    all_paths = index.paths
     if positions is None:
         findings = index.findings
-        paths: Iterable[str] = (p for p in index.paths if p in findings) if findings else ()
+        rows: Iterable[int] = (i for i, p in enumerate(all_paths) if p in findings) if findings else ()
     else:
-        paths = (index.paths[i] for i in positions)
+        rows = positions
     get = index.findings.get
-    for path in paths:
+    for i in rows:
+        path = all_paths[i]
         found = get(path)
         if found:
             for finding in keep.apply(found):
-                yield path, finding
+                yield i, path, finding
 
 
-def _sarif_rule_ids(keep: FindingFilter, results: Iterable[tuple[str, Finding]]) -> list[str]:
-    return sorted({rid for rid in RULES if _rule_kept(keep, rid)} | {f.rule for _p, f in results})
+def _sarif_rule_ids(keep: FindingFilter, results: Iterable[tuple[int, str, Finding]]) -> list[str]:
+    return sorted({rid for rid in RULES if _rule_kept(keep, rid)} | {f.rule for _i, _p, f in results})
 
 
-def _sarif_result(f: Finding, rule_index: dict[str, int], uri: str) -> dict:
-    return {
+def _sarif_result(f: Finding, rule_index: dict[str, int], uri: str, extras: dict | None = None) -> dict:
+    region: dict = {"startLine": f.line or 1}
+    extras = extras or {}
+    if "endLine" in extras:
+        region["endLine"] = extras["endLine"]
+    result = {
         "ruleId": f.rule,
         "ruleIndex": rule_index[f.rule],
         "level": SARIF_LEVELS.get(f.severity, "warning"),
@@ -437,10 +497,79 @@ def _sarif_result(f: Finding, rule_index: dict[str, int], uri: str) -> dict:
         "locations": [{
             "physicalLocation": {
                 "artifactLocation": {"uri": uri, "uriBaseId": "SRCROOT"},
-                "region": {"startLine": f.line or 1},
+                "region": region,
             }
         }],
     }
+    notice = extras.get("notice")
+    if notice is not None and f.rule == "LT601":
+        result["relatedLocations"] = [{
+            "id": 1,
+            "physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": "SRCROOT"},
+                                 "region": {"startLine": notice.line, "endLine": notice.end_line}},
+            "message": {"text": f"the licence notice: grants {printable(notice.expression)} "
+                                f"(rule {printable(notice.rule)}, score {notice.score})"},
+        }]
+    insertion = extras.get("insertion")
+    if insertion is not None:
+        line, text = insertion
+        result["fixes"] = [{
+            "description": {"text": f"Add the SPDX tag line on line {line}: {text}"},
+            "artifactChanges": [{
+                "artifactLocation": {"uri": uri, "uriBaseId": "SRCROOT"},
+                "replacements": [{
+                    "deletedRegion": {"startLine": line, "startColumn": 1, "endLine": line, "endColumn": 1},
+                    "insertedContent": {"text": text + "\n"},
+                }],
+            }],
+        }]
+    if extras.get("effective") is not None:
+        expression, source = extras["effective"]
+        result["properties"] = {"effectiveLicense": printable(expression), "licenseSource": source}
+    return result
+
+
+def _result_extras(index: LicenseIndex, i: int, path: str, finding: Finding) -> dict:
+    """What a result says besides its finding: the file's effective licence; for LT600/LT601 its notice
+    (and for LT600 the tag line to insert, when the file's type has a comment style for it)."""
+    extras: dict = {"effective": index.effective_at(i)}
+    if finding.rule in _NOTICE_RULES:
+        notice = index.notices.get(path)
+        if notice is not None:
+            extras["notice"] = notice
+            if finding.rule == "LT600":
+                extras["endLine"] = notice.end_line
+                extras["insertion"] = _tag_insertion(index.root, path, notice.expression, finding.message)
+    return extras
+
+
+#: The end of an LT600 message (``rules.notices.without_tag``): the tag line to add and its line.
+_ADD_TAG_RE = re.compile(r": add '((?:[^'\n]|'(?!\s+on line))*)' on line (\d+)$")
+
+
+def _tag_insertion(root: str, path: str, expression: str, message: str = "") -> tuple[int, str] | None:
+    """(line, tag line) to insert for an untagged file whose notice grants *expression* (None: the file
+    cannot be read, its type has no comment style for the tag, or it has no such line).
+
+    The LT600 message gives both, as ``suggested_tag`` made them from the file's head when it was
+    read; a message that does not end that way has the head read again."""
+    from tui.core.rules.notices import suggested_tag
+
+    found = _ADD_TAG_RE.search(message)
+    if found is not None and f"SPDX-License-Identifier: {expression}" in found.group(1):
+        text = found.group(1)
+        if text.startswith("SPDX-License-Identifier:"):
+            return None  # a bare tag: no comment style is known for the file type
+        return int(found.group(2)), printable(text)
+    try:
+        with open(os.path.join(root, path), "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return None
+    line, text = suggested_tag(path, expression, head)
+    if text.startswith("SPDX-License-Identifier:") or head[:4096].count(b"\n") < line - 1:
+        return None  # a bare tag (no comment style known), or the file ends before that line
+    return line, printable(text)
 
 
 def _write_sarif(job: _Job, out: TextIO) -> None:
@@ -494,12 +623,17 @@ def markdown_lines(job: _Job) -> Iterator[str]:
     if job.query:
         yield f"Filter: {md_code(job.query)}"
         yield ""
-    yield f"Untagged files get the COPYING default: {md_code(summary['copying_default'] or 'none')}."
+    yield (f"Each file's effective licence is its tag's, else the one its licence notice grants, else the "
+           f"COPYING default: {md_code(summary['copying_default'] or 'none')}.")
     yield ""
     yield "## Files by status"
     yield ""
     yield from _table(("Status", "Files", "Share"), "lrr",
                       [(s, str(n), _share(n, total)) for s, n in summary["statuses"].items()])
+    yield "## Where the licences come from"
+    yield ""
+    yield from _table(("Source", "Files", "Share"), "lrr",
+                      [(SOURCE_NAMES[s], str(n), _share(n, total)) for s, n in summary["sources"].items()])
     yield "## Findings by rule"
     yield ""
     rows = []
@@ -514,8 +648,8 @@ def markdown_lines(job: _Job) -> Iterator[str]:
                       [(md_text(c), str(n), _share(n, total)) for c, n in summary["classes"].items()])
     yield "## Files by license"
     yield ""
-    yield ("A license is a file of LICENSES/ with all its ids; a file whose tag names several licenses "
-           "counts once for each.")
+    yield ("A license is a file of LICENSES/ with all its ids; each file counts under its effective licence "
+           "(its tag's, its notice's or the COPYING default), once for each license it names.")
     yield ""
     yield from _table(("License", "Class", "Files", "Share", "Spellings"), "llrrl", [
         (md_code(lic), md_text(catalog.class_of(lic) or ""), str(n), _share(n, total),
@@ -526,6 +660,13 @@ def markdown_lines(job: _Job) -> Iterator[str]:
     yield ""
     yield from _table(("Expression", "Files", "Share"), "lrr",
                       [(md_code(e), str(n), _share(n, total)) for e, n in summary["expressions"].items()])
+    yield "## Files by effective licence"
+    yield ""
+    yield "The tags' expressions, the licences notices grant untagged files, and the COPYING default."
+    yield ""
+    yield from _table(("Effective licence", "Source", "Files", "Share"), "llrr",
+                      [(md_code(e), SOURCE_NAMES[src], str(n), _share(n, total))
+                       for e, src, n in effective_rows(summary)])
     if summary["invalid_expressions"]:
         yield "## Tags that do not pass spdxcheck.py"
         yield ""
@@ -564,6 +705,7 @@ svg text { font: 12px system-ui, sans-serif; fill: currentColor; }
 rect.bar { fill: var(--bar); } rect.bar-valid { fill: var(--ok); } rect.bar-untagged { fill: var(--warn); }
 rect.bar-invalid, rect.bar-unreadable { fill: var(--bad); } rect.bar-excluded { fill: var(--muted); }
 #files td:last-child { white-space: pre-line; }
+td.from-notice { font-style: italic; }
 #search { font: inherit; padding: .2rem .4rem; width: 20rem; }
 """
 
@@ -605,6 +747,7 @@ _JS = """
         var td = document.createElement('td');
         td.textContent = value;
         if (i === 0) { td.className = 'path'; } else if (i === 3) { td.className = 'num'; }
+        else if ((i === 4 || i === 5) && row[5].indexOf('notice') === 0) { td.className = 'from-notice'; }
         tr.appendChild(td);
       });
       frag.appendChild(tr);
@@ -700,7 +843,8 @@ def html_chunks(job: _Job) -> Iterator[str]:
     yield f'<p id="totals" data-files="{total}">{_e(summary_line(summary))}</p>\n'
     if job.query:
         yield f'<p>Filter: <code id="filter">{_e(job.query)}</code></p>\n'
-    yield (f"<p>Tree: <code>{_e(index.root)}</code>. Untagged files get the COPYING default: "
+    yield (f"<p>Tree: <code>{_e(index.root)}</code>. Each file's effective licence is its tag's, else the one "
+           "its licence notice grants, else the COPYING default: "
            f"<code>{_e(summary['copying_default'] or 'none')}</code>.</p>\n")
     top = list(summary["licenses"].items())[:12]
     rest = sum(n for _l, n in list(summary["licenses"].items())[12:])
@@ -709,10 +853,15 @@ def html_chunks(job: _Job) -> Iterator[str]:
     yield '<h2>License distribution</h2><div class="grid">'
     yield _bar_chart("Files by license", top, total)
     yield _bar_chart("Files by status", list(summary["statuses"].items()), total, classes=True)
+    yield _bar_chart("Files by licence source", [(SOURCE_NAMES[src], n) for src, n in summary["sources"].items()],
+                     total)
     yield "</div>\n"
     yield '<div class="grid"><section><h2>Files by status</h2>\n'
     yield from _html_table("statuses", (("Status", False), ("Files", True), ("Share", True)),
                            [(s, (s, n, _share(n, total))) for s, n in summary["statuses"].items()])
+    yield "</section><section><h2>Where the licences come from</h2>\n"
+    yield from _html_table("sources", (("Source", False), ("Files", True), ("Share", True)),
+                           [(src, (SOURCE_NAMES[src], n, _share(n, total))) for src, n in summary["sources"].items()])
     yield "</section><section><h2>Findings by severity</h2>\n"
     yield from _html_table("severities", (("Severity", False), ("Findings", True)),
                            [(s, (s, n)) for s, n in summary["findings"].items()])
@@ -727,8 +876,9 @@ def html_chunks(job: _Job) -> Iterator[str]:
                                     summary["rule_files"].get(rule_id, 0))))
     yield from _html_table("rules", (("Rule", False), ("Name", False), ("Severity", False), ("Findings", True),
                                      ("Files", True)), rule_rows)
-    yield ("<h2>Files by license</h2>\n<p>A license is a file of LICENSES/ with all its ids; a file whose tag "
-           "names several licenses counts once for each.</p>\n")
+    yield ("<h2>Files by license</h2>\n<p>A license is a file of LICENSES/ with all its ids; each file counts "
+           "under its effective licence (its tag's, its notice's or the COPYING default), once for each license "
+           "it names.</p>\n")
     yield from _html_table("licenses", (("License", False), ("Class", False), ("Files", True), ("Share", True),
                                         ("Spellings", False)),
                            [(lic, (lic, catalog.class_of(lic) or "", n, _share(n, total), spellings_text(summary, lic)))
@@ -736,6 +886,12 @@ def html_chunks(job: _Job) -> Iterator[str]:
     yield "<h2>Files by expression</h2>\n"
     yield from _html_table("expressions", (("Expression", False), ("Files", True), ("Share", True)),
                            [(e, (e, n, _share(n, total))) for e, n in summary["expressions"].items()])
+    yield ("<h2>Files by effective licence</h2>\n<p>The tags' expressions, the licences notices grant "
+           "untagged files, and the COPYING default.</p>\n")
+    yield from _html_table("effective", (("Effective licence", False), ("Source", False), ("Files", True),
+                                         ("Share", True)),
+                           [(f"{src}:{e}", (e, SOURCE_NAMES[src], n, _share(n, total)))
+                            for e, src, n in effective_rows(summary)])
     if summary["invalid_expressions"]:
         yield "<h2>Tags that do not pass spdxcheck.py</h2>\n"
         yield from _html_table("invalid", (("Expression", False), ("Files", True)),
@@ -751,7 +907,8 @@ def html_chunks(job: _Job) -> Iterator[str]:
            '<button id="next" type="button">▶</button>; click a column to sort.</p>\n'
            "<noscript><p>The list of files needs JavaScript; the CSV export has it too.</p></noscript>\n")
     yield ('<table id="files"><thead><tr><th>Path</th><th>Status</th><th>Expression</th>'
-           '<th class="num">Line</th><th>Findings</th></tr></thead><tbody></tbody></table>\n')
+           '<th class="num">Line</th><th>Effective licence</th><th>Source</th><th>Findings</th></tr></thead>'
+           '<tbody></tbody></table>\n')
     yield '<script type="application/json" id="file-data">'
     yield from _file_rows_json(job)
     yield f"</script>\n<script>{_JS}</script>\n</body></html>\n"
@@ -761,14 +918,17 @@ _JSON_IN_HTML = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
 
 def _file_rows_json(job: _Job) -> Iterator[str]:
-    """The files as a JSON array of [path, status, expression, line, findings] rows, safe inside <script>.
+    """The files as a JSON array of [path, status, expression, line, effective licence, source, findings]
+    rows, safe inside <script>. The source is "tag", "notice (lines 4-20, score 100, rule mit_59.RULE)"
+    or "COPYING default".
 
-    Files with the same status, expression, line and findings differ only in their path: the rest
-    of their row is dumped once."""
+    Files with the same status, expression, line, findings and notice differ only in their path: the
+    rest of their row is dumped once."""
     from json.encoder import encode_basestring_ascii as quoted  # the C function when it is built
 
     index = job.index
     paths, status, exprs, lines, findings = index.paths, index.status, index.exprs, index.lines, index.findings
+    notices = index.notices
     tails: dict[tuple, str] = {}
     alive: list[tuple] = []  # findings tuples keyed by id, kept alive so that no id is reused
     empty: tuple = ()
@@ -777,12 +937,20 @@ def _file_rows_json(job: _Job) -> Iterator[str]:
     for i in job.rows:
         path = paths[i]
         found = findings.get(path, empty) if findings else empty
-        key = (status[i], exprs[i], lines[i], id(found))
+        notice = notices.get(path) if notices else None
+        key = (status[i], exprs[i], lines[i], id(found), notice)
         tail = tails.get(key)
         if tail is None:
             kept = job.keep.apply(found) if found else empty
             notes = "\n".join(f"{f.rule} {f.severity}: {printable(f.message)}" for f in kept)
-            row = json.dumps(["", STATUSES[status[i]], printable(exprs[i] or ""), lines[i] or "", notes])
+            effective = index.effective_at(i)
+            source = ""
+            if effective is not None:
+                source = SOURCE_NAMES[effective[1]]
+                if effective[1] == "notice" and notice is not None:
+                    source += f" ({_notice_where(notice)})"
+            row = json.dumps(["", STATUSES[status[i]], printable(exprs[i] or ""), lines[i] or "",
+                              printable(effective[0]) if effective else "", source, notes])
             tail = tails[key] = row[3:].translate(_JSON_IN_HTML)  # from the comma after '[""'
             alive.append(found)
         name = quoted(path if path.isprintable() else printable(path))
@@ -795,6 +963,12 @@ def _file_rows_json(job: _Job) -> Iterator[str]:
             chunk.clear()
     chunk.append("]" if separator == ",\n" else "[]")
     yield "".join(chunk)
+
+
+def _notice_where(notice: Notice) -> str:
+    """``lines 4-20, score 100, rule mit_59.RULE``: where a notice is and how it was matched."""
+    lines = f"line {notice.line}" if notice.line == notice.end_line else f"lines {notice.line}-{notice.end_line}"
+    return f"{lines}, score {notice.score}, rule {printable(notice.rule)}"
 
 
 def _write_html(job: _Job, out: TextIO) -> None:

@@ -161,7 +161,7 @@ def summary_counts(index: LicenseIndex, keep: FindingFilter, positions: Sequence
                 summary["findings"][finding.severity] = summary["findings"].get(finding.severity, 0) + 1
                 rules[finding.rule] = rules.get(finding.rule, 0) + 1
         summary["rules"] = dict(sorted(rules.items()))
-    for key in ("expressions", "invalid_expressions"):
+    for key in ("expressions", "invalid_expressions", "notice_expressions"):
         summary[key] = {printable(e): n for e, n in summary[key].items()}
     if summary.get("copying_default"):
         summary["copying_default"] = printable(summary["copying_default"])
@@ -189,10 +189,32 @@ def format_text(index: LicenseIndex, keep: FindingFilter) -> Iterator[str]:
     yield _summary_of(index, severity_counts(items))
 
 
+def source_counts(index: LicenseIndex, rows: Sequence[int] | None = None) -> dict[str, int]:
+    """How many files (of *rows*; None: all) have their effective licence from their tag, their notice and
+    the COPYING default (``LicenseIndex.effective_columns``): the summary's ``"sources"``."""
+    _exprs, codes = index.effective_columns()
+    if rows is not None:
+        codes = bytes(map(codes.__getitem__, rows))
+    if index.ctx.reuse is not None:  # a REUSE tree's sources (evaluate.SOURCES: tag 0, then 3, 4, 5)
+        return {"tag": codes.count(0), "sidecar": codes.count(3), "reuse-toml": codes.count(4), "dep5": codes.count(5)}
+    return {"tag": codes.count(0), "notice": codes.count(1), "copying": codes.count(2)}
+
+
+def sources_text(sources: dict[str, int]) -> str:
+    """``33 tag, 2 notice, 3 COPYING default``: where the files' effective licences come from (a REUSE tree's:
+    ``30 tag, 2 sidecar, 5 REUSE.toml, 0 dep5``)."""
+    if "sidecar" in sources:
+        return ", ".join(f"{sources.get(key, 0)} {name}" for key, name in
+                         (("tag", "tag"), ("sidecar", "sidecar"), ("reuse-toml", "REUSE.toml"), ("dep5", "dep5")))
+    tag, notice, copying = (sources.get(source, 0) for source in ("tag", "notice", "copying"))
+    return f"{tag} tag, {notice} notice, {copying} COPYING default"
+
+
 def _summary_of(index: LicenseIndex, severities: dict[str, int]) -> str:
     return summary_line({
         "files": len(index.paths),
         "statuses": dict(index.status_counts()),
+        "sources": source_counts(index),
         "findings": severities,
         "licenses_from": index.ctx.known.source,
         "kind": index.ctx.kind,
@@ -205,6 +227,8 @@ def summary_line(summary: dict) -> str:
     statuses = summary["statuses"]
     findings = summary["findings"]
     parts = ", ".join(f"{statuses.get(s, 0)} {s}" for s in STATUSES)
+    if summary.get("sources"):  # where each file's effective licence comes from
+        parts += f"; licence sources: {sources_text(summary['sources'])}"
     scope = summary.get("scope")
     tree = "REUSE tree, " if summary.get("kind") == "reuse" else ""
     line = (

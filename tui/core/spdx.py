@@ -1,15 +1,25 @@
 """SPDX 2.3 documents of a tree's license tags, built and validated with spdx-tools.
 
-One package (the tree; its license from COPYING) contains one file entry per indexed file:
-``licenseInfoInFiles`` from the file's SPDX-License-Identifier tag, ``licenseConcluded`` from the
-tag (untagged files: the COPYING default), the SHA1 of its content. Ids of LICENSES/ that are not
-on the SPDX License List become ``LicenseRef-…`` with their text as ExtractedLicensingInfo.
-spdx-tools normalises ids to the current list (``GPL-2.0`` is written ``GPL-2.0-only``).
+One package (the tree; its license from COPYING) contains one file entry per indexed file, with
+the SHA1 of its content and its effective licence:
+
+- a tagged file: ``licenseInfoInFiles`` and ``licenseConcluded`` from its SPDX-License-Identifier
+  tag (a notice that contradicts the tag is said in ``licenseComments``);
+- an untagged file whose licence notice was recognised: ``licenseInfoInFiles`` and
+  ``licenseConcluded`` from the notice, with a ``licenseComments`` saying so (its lines, the rule
+  of the notice data and the score): never presented as a tag;
+- an untagged file without a notice: concluded from the COPYING default, nothing found in the file.
+
+Ids of LICENSES/ that are not on the SPDX License List become ``LicenseRef-…`` with their text as
+ExtractedLicensingInfo, as do the ids of notices that are not on the list (ScanCode's
+``LicenseRef-scancode-…``, with the data set's name and text for them). spdx-tools normalises ids to
+the current list (``GPL-2.0`` is written ``GPL-2.0-only``).
 
 spdx-tools' own writers and validator are quadratic in the number of files (an id is looked up
 in a list), which takes hours on the 87k files of Linux 6.12. So the writers here stream the
 files: each distinct licensing of a file is converted once by spdx-tools' converters and file
-writer, and only the name, SPDXID and checksum change from file to file; the output equals what
+writer, and only the name, SPDXID, checksum and (for notices) the licence comment change from file
+to file; the output equals what
 spdx-tools writes for the whole ``Document`` (the tests compare them), and validation runs
 spdx-tools' ``validate_full_spdx_document`` on a document with one file of each licensing.
 """
@@ -22,6 +32,7 @@ import os
 import re
 import stat
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,6 +48,7 @@ if TYPE_CHECKING:
 
     from tui.core.catalog import Catalog, LicenseEntry
     from tui.core.index import LicenseIndex
+    from tui.core.notices.notice import Notice
 
 SPDX_VERSION = "SPDX-2.3"
 DOCUMENT_ID = "SPDXRef-DOCUMENT"
@@ -109,27 +121,51 @@ def sha1_files(root: str, paths: Sequence[str], workers: int | None = None) -> l
 # Ids and expressions ---------------------------------------------------------------------------
 
 
-def _spdx_symbols() -> dict[str, tuple[str, bool]]:
-    """UPPER id or alias on the SPDX License List -> (listed id, is an exception)."""
+def _spdx_symbols() -> tuple[dict[str, tuple[str, bool]], dict[str, tuple[str, bool]]]:
+    """UPPER id or alias on the SPDX License List -> (listed id, is an exception); and the same for the
+    LicenseRef- ids the list's data gives as aliases of listed ids (``LicenseRef-scancode-…`` of a
+    licence the list has since taken in)."""
     from spdx_tools.common.spdx_licensing import spdx_licensing
 
     known: dict[str, tuple[str, bool]] = {}
+    refs: dict[str, tuple[str, bool]] = {}
     for key, symbol in spdx_licensing.known_symbols.items():
         if key.startswith("LicenseRef-"):
             continue
         entry = (key, bool(symbol.is_exception))
         known.setdefault(key.upper(), entry)
         for alias in getattr(symbol, "aliases", ()) or ():
-            if not alias.startswith("LicenseRef-"):
-                known.setdefault(alias.upper(), entry)
-    return known
+            (refs if alias.startswith("LicenseRef-") else known).setdefault(alias.upper(), entry)
+    return known, refs
 
 
 def license_ref(any_id: str) -> str:
-    """The LicenseRef- id standing for a LICENSES/ id that is not on the SPDX License List."""
+    """The LicenseRef- id standing for an id that is not on the SPDX License List (a LicenseRef- id, as a
+    notice may name, stays as it is)."""
     text = any_id[:-1] + "-or-later" if any_id.endswith("+") else any_id
-    text = text.removeprefix("LicenseRef-")  # (a REUSE tree's own LicenseRef- ids keep their name)
+    if text.startswith("LicenseRef-"):
+        text = text[len("LicenseRef-"):]
     return "LicenseRef-" + (re.sub(r"[^A-Za-z0-9.-]+", "-", text).strip("-") or "unnamed")
+
+
+_SCANCODE_REF = "LicenseRef-scancode-"
+
+
+def scancode_licence(ref: str) -> tuple[str, str, list[str]] | None:
+    """The name, text and URLs of the licence of the notice data (ScanCode's licensedcode-data) a
+    ``LicenseRef-scancode-<key>`` stands for; None when the data has no such licence."""
+    if not ref.startswith(_SCANCODE_REF):
+        return None
+    try:
+        from tui.core.notices.data import _split, data_dir
+
+        with open(os.path.join(data_dir(), "licenses", ref[len(_SCANCODE_REF):] + ".LICENSE"),
+                  encoding="utf-8", errors="replace") as handle:
+            meta, body = _split(handle.read())
+    except (OSError, ImportError):
+        return None
+    urls = [u for u in (meta.get("homepage_url", ""),) if u.startswith(("http://", "https://"))]
+    return meta.get("name") or meta.get("short_name") or ref, body.strip("\n"), urls
 
 
 class _Licensing:
@@ -140,7 +176,7 @@ class _Licensing:
 
         self.licensing = spdx_licensing
         self.catalog = catalog
-        self.known = _spdx_symbols()
+        self.known, self.listed_refs = _spdx_symbols()
         self.refs: dict[str, LicenseEntry | None] = {}  # LicenseRef id -> the LICENSES/ entry
         self._cache: dict[str, Any] = {}
 
@@ -169,7 +205,11 @@ class _Licensing:
                 out.append("WITH" if self.listed(following, True) else "AND")
             else:
                 after_with = n > 0 and words[n - 1].upper() == "WITH"
-                out.append(word if self.listed(word, after_with) else self.ref_for(word))
+                listed = self.listed_refs.get(upper)
+                if listed is not None and listed[1] == after_with:  # a LicenseRef- of a listed id: the id
+                    out.append(listed[0])
+                else:
+                    out.append(word if self.listed(word, after_with) else self.ref_for(word))
         return " ".join(out).replace("( ", "(").replace(" )", ")")
 
     def parse(self, expression: str) -> Any:
@@ -195,11 +235,13 @@ class _Licensing:
 
 @dataclass(slots=True)
 class _Licensed:
-    """What a group of files share: concluded license, license info in the files, comment."""
+    """What a group of files share: concluded license, license info in the files, comment (None with
+    ``own_comments``: each file of the group has its own, in ``SpdxPlan.comments``)."""
 
     concluded: Any
     infos: list[Any]
     comment: str | None
+    own_comments: bool = False
 
 
 @dataclass(slots=True)
@@ -215,18 +257,23 @@ class SpdxPlan:
     groups: list[int] = field(default_factory=list)
     licensed: list[_Licensed] = field(default_factory=list)
     left_out: list[tuple[str, str]] = field(default_factory=list)
+    #: Each file's own licence comment (files of a group with ``own_comments``), else "".
+    comments: list[str] = field(default_factory=list)
 
-    def _file(self, i: int, name: str | None = None, spdx_id: str | None = None, sha1: str | None = None) -> Any:
+    def _file(self, i: int, name: str | None = None, spdx_id: str | None = None, sha1: str | None = None,
+              comment: str | None = None) -> Any:
         from spdx_tools.spdx.model import Checksum, ChecksumAlgorithm, File
 
         licensed = self.licensed[self.groups[i]] if i >= 0 else self.licensed[-i - 1]
+        if comment is None:
+            comment = self.comments[i] if licensed.own_comments and i >= 0 else licensed.comment
         return File(
             name=self.names[i] if name is None else name,
             spdx_id=self.ids[i] if spdx_id is None else spdx_id,
             checksums=[Checksum(ChecksumAlgorithm.SHA1, self.sha1s[i] if sha1 is None else sha1)],
             license_concluded=licensed.concluded,
             license_info_in_file=list(licensed.infos),
-            license_comment=licensed.comment,
+            license_comment=comment,
         )
 
     def _relationships(self, file_ids: Sequence[str]) -> list[Relationship]:
@@ -286,6 +333,7 @@ class SpdxPlan:
     def write_json(self, out: TextIO) -> None:
         """The document as spdx-tools' JSON writer makes it, one file or relationship a line."""
         import json
+        from json.encoder import encode_basestring_ascii as quoted
 
         from spdx_tools.spdx.jsonschema.document_converter import DocumentConverter
         from spdx_tools.spdx.jsonschema.file_converter import FileConverter
@@ -300,17 +348,20 @@ class SpdxPlan:
         for key, value in head.items():
             out.write(f" {json.dumps(key)}: {json.dumps(value)},\n")
         file_converter = FileConverter()
-        marks = ("lictree-mark-id-3f9c", "lictree-mark-name-3f9c", "lictree-mark-sha1-3f9c")  # plain: JSON keeps them
-        templates = [_template(json.dumps(file_converter.convert(self._file(-g - 1, marks[1], marks[0], marks[2]),
-                                                                 skeleton)), marks)
-                     for g in range(len(self.licensed))]
+        # plain: JSON keeps them
+        marks = ("lictree-mark-id-3f9c", "lictree-mark-name-3f9c", "lictree-mark-sha1-3f9c", "lictree-mark-note-3f9c")
+        templates = [_template(json.dumps(file_converter.convert(
+            self._file(-g - 1, marks[1], marks[0], marks[2], marks[3] if licensed.own_comments else None), skeleton)),
+            marks) for g, licensed in enumerate(self.licensed)]
         names = json_strings(self.names)  # quoted: the template has the quotes
-        values = {marks[0]: self.ids, marks[1]: [n[1:-1] for n in names], marks[2]: self.sha1s}
-        _write_json_list(out, "files", _filled(templates, self.groups, values), last=False)
+        comments = [c and quoted(c)[1:-1] for c in self.comments] if any(self.comments) else self.comments
+        columns = (self.ids, [n[1:-1] for n in names], self.sha1s, comments)
+        _write_json_list(out, "files", _filled(templates, self.groups, marks, columns), last=False)
         contains = RelationshipConverter().convert(self._relationships([marks[0]])[1])
         related = _template(json.dumps(contains), marks)
         _write_json_list(out, "relationships", [*map(json.dumps, relationships),
-                                                *_filled([related], repeat(0, len(self.ids)), values)], last=True)
+                                                *_filled([related], repeat(0, len(self.ids)), marks, columns)],
+                         last=True)
         out.write("}\n")
 
     def write_tv(self, out: TextIO) -> None:
@@ -333,17 +384,23 @@ class SpdxPlan:
         write_separator(out)
         write_package(self.package, out)
         write_separator(out)
-        templates: list[list[str]] = []
-        for g in range(len(self.licensed)):
+        marks = tuple(_SENTINEL + what for what in ("id", "name", "sha1", "note"))
+        templates = []
+        for g, licensed in enumerate(self.licensed):
             buffer = StringIO()
-            write_file(self._file(-g - 1, _SENTINEL, _SENTINEL, _SENTINEL), buffer)
-            parts = buffer.getvalue().split(_SENTINEL)
-            if len(parts) != 4:
+            write_file(self._file(-g - 1, marks[1], marks[0], marks[2], marks[3] if licensed.own_comments else None),
+                       buffer)
+            template = _template(buffer.getvalue() + "\n", marks)
+            if len(template[1]) != 3 + licensed.own_comments:
                 raise ValueError("unexpected layout of spdx-tools' file writer")
-            templates.append(parts)
-        for name, spdx_id, sha1, group in zip(self.names, self.ids, self.sha1s, self.groups):
-            parts = templates[group]
-            out.write(f"{parts[0]}{name}{parts[1]}{spdx_id}{parts[2]}{sha1}{parts[3]}\n")
+            templates.append(template)
+        chunk: list[str] = []
+        for line in _filled(templates, self.groups, marks, (self.ids, self.names, self.sha1s, self.comments)):
+            chunk.append(line)
+            if len(chunk) >= 4096:
+                out.write("".join(chunk))
+                chunk.clear()
+        out.write("".join(chunk))
         write_optional_heading(self.extracted, "## License Information\n", out)
         write_list_of_elements(self.extracted, write_extracted_licensing_info, out, with_separator=True)
         relationships = self._relationships([])
@@ -394,16 +451,18 @@ def _template(text: str, marks: Sequence[str]) -> tuple[list[str], list[str]]:
     return pieces, order
 
 
-def _filled(templates: Sequence[tuple[list[str], list[str]]], groups: Iterable[int],
-            values: dict[str, Sequence[str]]) -> Iterator[str]:
-    """Each file's line: its group's template with the file's own values where the marks were."""
+def _filled(templates: Sequence[tuple[list[str], list[str]]], groups: Iterable[int], marks: Sequence[str],
+            columns: Sequence[Sequence[str]]) -> Iterator[str]:
+    """Each file's line: its group's template with the file's own values where the marks were (the
+    value of ``marks[k]`` is in ``columns[k]``; a template needs not hold every mark)."""
     if not templates:  # no file selected: no line
         return iter(())
-    order = templates[0][1]
-    if any(t[1] != order for t in templates):  # (one converter makes them all: never)
-        raise ValueError("unexpected layout of spdx-tools' converter")
-    formats = ["{}".join(piece.replace("{", "{{").replace("}", "}}") for piece in t[0]) for t in templates]
-    return map(str.format, map(formats.__getitem__, groups), *(values[mark] for mark in order))
+    formats = []
+    for pieces, order in templates:
+        escaped = [piece.replace("{", "{{").replace("}", "}}") for piece in pieces]
+        fields = (f"{{{marks.index(mark)}}}{piece}" for mark, piece in zip(order, escaped[1:], strict=True))
+        formats.append(escaped[0] + "".join(fields))
+    return map(str.format, map(formats.__getitem__, groups), *columns)
 
 
 def _write_json_list(out: TextIO, key: str, items: Iterable[str], last: bool) -> None:
@@ -504,12 +563,14 @@ def build_plan(index: LicenseIndex, positions: Sequence[int] | None = None, quer
     except ValueError:
         default = noassertion
     copying = index.catalog.copying_path or "COPYING"
-    groups: dict[tuple[int, str | None], int] = {}
+    groups: dict[tuple[int, str | None, str | None, bool], int] = {}
     licensed: list[_Licensed] = []
     from_files: dict[str, Any] = {}
 
-    def group_of(code: int, expression: str | None) -> int:
-        key = (code, expression if code in (VALID, INVALID) else None)
+    def group_of(code: int, expression: str | None, noticed: str | None, commented: bool) -> int:
+        """The licensing of files of this status and tag expression, or of untagged files whose notice
+        grants *noticed*; *commented*: each file has its own licence comment."""
+        key = (code, expression if code in (VALID, INVALID) else None, noticed, commented)
         found = groups.get(key)
         if found is not None:
             return found
@@ -519,12 +580,23 @@ def build_plan(index: LicenseIndex, positions: Sequence[int] | None = None, quer
                 units = licensing.units(parsed)
                 for unit in units:
                     from_files.setdefault(str(unit), unit)
-                entry = _Licensed(parsed, units, None)
+                entry = _Licensed(parsed, units, None, commented)
             except ValueError as exc:
                 entry = _Licensed(noassertion, [noassertion], f"The tag could not be converted to SPDX: {exc}")
         elif code == UNTAGGED and reuse:
             entry = _Licensed(noassertion, [noassertion], "No licensing information: no SPDX-License-Identifier in "
                                                           "the file, its .license sidecar, REUSE.toml or dep5.")
+        elif code == UNTAGGED and noticed is not None:
+            try:  # found in the file's notice, and concluded from it: never a declared tag
+                parsed = licensing.parse(noticed)
+                units = licensing.units(parsed)
+                for unit in units:
+                    from_files.setdefault(str(unit), unit)
+                entry = _Licensed(parsed, units, None, True)
+            except ValueError as exc:
+                entry = _Licensed(noassertion, [noassertion],
+                                  f"No SPDX-License-Identifier tag; the licence of the file's notice could not be "
+                                  f"converted to SPDX: {printable(str(exc))}")
         elif code == UNTAGGED:
             note = f"the {copying} default applies" if default is not noassertion else f"{copying} gives no default"
             entry = _Licensed(default, [noassertion], f"No SPDX-License-Identifier tag in the first 15 lines: {note}.")
@@ -548,35 +620,47 @@ def build_plan(index: LicenseIndex, positions: Sequence[int] | None = None, quer
     plan_names = ["./" + name for name in map(printable, paths)]
     plan_ids = _file_ids(paths)
     plan_sha1s: list[str] = digests  # type: ignore[assignment] - none is None any more
-    # Files of the same status and expression share their licensing: worked out once (in the order
-    # of their first file).
+    # Files of the same status and expression (and untagged files of the same notice licence) share
+    # their licensing: worked out once (in the order of their first file).
     status, exprs = index.status, index.exprs
-    pairs = [(status[i], exprs[i]) for i in rows]
-    group_map = {pair: group_of(*pair) for pair in dict.fromkeys(pairs)}
-    plan_groups = list(map(group_map.__getitem__, pairs))
+    keys = list(zip(map(status.__getitem__, rows), map(exprs.__getitem__, rows), repeat(None), repeat(False)))
+    plan_comments = [""] * len(rows)
+    notices, findings = index.notices, index.findings
+    if notices:
+        for j, path in enumerate(paths):
+            notice = notices.get(path)
+            if notice is None:
+                continue
+            code, expression = keys[j][:2]
+            if code == UNTAGGED:
+                keys[j] = (code, None, notice.expression, True)
+                plan_comments[j] = _notice_comment(notice)
+            elif code == VALID and any(f.rule == "LT601" for f in findings.get(path, ())):
+                keys[j] = (code, expression, None, True)
+                plan_comments[j] = _contradiction_comment(notice)
+    group_map = {key: group_of(*key) for key in dict.fromkeys(keys)}
+    plan_groups = list(map(group_map.__getitem__, keys))
+    sources = Counter(("notice" if key[2] is not None else "copying") if key[0] == UNTAGGED
+                      else "tag" if key[0] in (VALID, INVALID) else "" for key in keys)
 
     # Every LICENSES/ id that is not on the SPDX list gets its LicenseRef, used or not.
     for entry in index.catalog.entries:
         for any_id in entry.ids:
             if _WORD_RE.fullmatch(any_id) and not licensing.listed(any_id, entry.is_exception):
                 licensing.ref_for(any_id)
-    extracted = [
-        ExtractedLicensingInfo(
-            license_id=ref,
-            extracted_text=_license_text(index.root, entry),
-            license_name=entry.name if entry is not None else ref[len("LicenseRef-"):],
-            cross_references=[entry.url] if entry is not None and entry.url.startswith(("http://", "https://")) else [],
-            comment=(f"{entry.path} of the tree; not on the SPDX License List" if entry is not None
-                     else "Not on the SPDX License List"),
-        )
-        for ref, entry in sorted(licensing.refs.items())
-    ]
+    extracted = [_extracted(ExtractedLicensingInfo, index.root, ref, entry)
+                 for ref, entry in sorted(licensing.refs.items())]
     created = datetime.now(UTC).replace(microsecond=0)
     slug = re.sub(r"[^A-Za-z0-9.-]+", "-", name).strip("-") or "tree"
-    comment = f"License tags of {len(plan_names)} files read by lictree from SPDX-License-Identifier lines"
+    tagged, noticed = sources["tag"], sources["notice"]
+    defaulted = sources["copying"] if default is not noassertion else 0
+    comment = (f"Licenses of {len(plan_names)} files read by lictree: {tagged} from their SPDX-License-Identifier "
+               f"tag, {noticed} concluded from the license notice of an untagged file (its licenseComments say "
+               f"so; never a declared tag), {defaulted} from the {copying} default")
     if reuse:
-        comment += (" (a REUSE tree: in the whole file, .license sidecars, REUSE.toml or .reuse/dep5, several "
-                    "combined with AND; LicenseRef- texts from LICENSES/)")
+        comment = (f"Licenses of {len(plan_names)} files of a REUSE tree read by lictree: {tagged} with licensing "
+                   "information (in the whole file, a .license sidecar, REUSE.toml or .reuse/dep5, several combined "
+                   "with AND; LicenseRef- texts from LICENSES/)")
     if index.scope:
         comment += f", under {printable(index.scope)} only"
     if query:
@@ -607,7 +691,42 @@ def build_plan(index: LicenseIndex, positions: Sequence[int] | None = None, quer
         copyright_text=noassertion,
     )
     return SpdxPlan(creation_info, package, extracted, plan_names, plan_ids, plan_sha1s, plan_groups,
-                    licensed, left_out)
+                    licensed, left_out, plan_comments)
+
+
+def _where(notice: Notice) -> str:
+    lines = f"line {notice.line}" if notice.line == notice.end_line else f"lines {notice.line}-{notice.end_line}"
+    return f"{lines}; rule {printable(notice.rule)} of the notice data, score {notice.score}"
+
+
+def _notice_comment(notice: Notice) -> str:
+    """The licence comment of an untagged file whose licence is concluded from its notice (one line)."""
+    return (f"No SPDX-License-Identifier tag: the license is concluded from the license notice in the file's "
+            f"leading comment ({_where(notice)}), which grants {printable(notice.expression)}; it is not a "
+            f"declared tag.")
+
+
+def _contradiction_comment(notice: Notice) -> str:
+    """The licence comment of a tagged file whose notice contradicts the tag (LT601; one line)."""
+    return (f"The license notice in the file's leading comment ({_where(notice)}) grants "
+            f"{printable(notice.expression)}, which the SPDX-License-Identifier tag contradicts (lictree LT601); "
+            f"the license is concluded from the tag.")
+
+
+def _extracted(make: Callable[..., Any], root: str, ref: str, entry: LicenseEntry | None) -> Any:
+    """The ExtractedLicensingInfo of a LicenseRef: a LICENSES/ file's text, or the notice data's licence."""
+    if entry is not None:
+        return make(license_id=ref, extracted_text=_license_text(root, entry), license_name=entry.name,
+                    cross_references=[entry.url] if entry.url.startswith(("http://", "https://")) else [],
+                    comment=f"{entry.path} of the tree; not on the SPDX License List")
+    scancode = scancode_licence(ref)
+    if scancode is not None:
+        title, text, urls = scancode
+        return make(license_id=ref, extracted_text=text or "NOASSERTION", license_name=title, cross_references=urls,
+                    comment=f"Named by a license notice; the license {ref[len(_SCANCODE_REF):]} of ScanCode's "
+                            "license data (licensedcode-data, CC-BY-4.0); not on the SPDX License List")
+    return make(license_id=ref, extracted_text="NOASSERTION", license_name=ref[len("LicenseRef-"):],
+                cross_references=[], comment="Not on the SPDX License List")
 
 
 def spdx_document(index: LicenseIndex, positions: Sequence[int] | None = None) -> Document:

@@ -224,6 +224,8 @@ class LictreeApp(App[int]):
         """An event of the indexing thread, as a message to the app (called in that thread)."""
         if isinstance(event, indexing.Progress):
             self.post_message(messages.IndexProgress(event.batch, event.done, event.total))
+        elif isinstance(event, indexing.RulesProgress):
+            self.post_message(messages.RulesProgress(event.what, event.done, event.total))
         elif isinstance(event, indexing.Built):
             self._stamp("indexed")
             self.post_message(messages.IndexBuilt(event.index, event.dirs))
@@ -247,6 +249,16 @@ class LictreeApp(App[int]):
             # Batches come every few ms on a cold start: redraw at most every PROGRESS_EVERY seconds.
             self._progress_due = True
             self.set_timer(PROGRESS_EVERY, self._show_progress, name="progress")
+
+    @on(messages.RulesProgress)
+    @_while_shown
+    def handle_rules_progress(self, message: messages.RulesProgress) -> None:
+        """Before the first file is read on a first run: say why colours have not come yet."""
+        if self.data.index is None:
+            share = f" {100 * message.done // message.total}%" if message.total else ""
+            self._set_summary(Content.styled(
+                f"building the licence-notice rule index (once per rule-data version): {message.what}{share}",
+                "$text-muted"))
 
     def _show_progress(self) -> None:
         self._progress_due = False

@@ -37,6 +37,15 @@ class Progress:
 
 
 @dataclass(frozen=True, slots=True)
+class RulesProgress:
+    """The licence-notice rule index is being built before files are read (a first run: seconds)."""
+
+    what: str
+    done: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
 class Built:
     """Every file's verdict is known, and *dirs*, the directory counts, made as verdicts arrived; the
     index's own directory counts are being computed."""
@@ -60,7 +69,7 @@ class Failed:
     message: str
 
 
-Event = Progress | Built | Ready | Failed
+Event = Progress | RulesProgress | Built | Ready | Failed
 
 
 class _Stopped(Exception):
@@ -194,6 +203,11 @@ class Indexing:
         self._counter.add(batch)
         self._emit(Progress(batch, done, total))
 
+    def _rules_progress(self, what: str, done: int, total: int) -> None:
+        if self._stop.is_set():
+            raise _Stopped
+        self._emit(RulesProgress(what, done, total))
+
     def _run(self) -> None:
         _lower_priority()
         with _GC_PAUSE:
@@ -201,7 +215,8 @@ class Indexing:
 
     def _index(self) -> None:
         try:
-            index = build_index(self.root, use_cache=self.use_cache, progress=self._progress, listing=self.listing)
+            index = build_index(self.root, use_cache=self.use_cache, progress=self._progress, listing=self.listing,
+                                notice_progress=self._rules_progress)
         except _Stopped:
             return
         except TreeError as exc:

@@ -25,6 +25,15 @@ class IndexProgress(Message):
 
 
 @dataclass
+class RulesProgress(Message):
+    """The licence-notice rule index is being built (the first run with a version of the rule data)."""
+
+    what: str
+    done: int
+    total: int
+
+
+@dataclass
 class IndexBuilt(Message):
     """Every file's verdict is known, and ``dirs``, the directory counts made as verdicts arrived (None
     when there are none); the index's own are being computed."""

@@ -11,6 +11,7 @@
  * an id is its own hash. Optional: match.py does the same in Python where this is not compiled.
  */
 
+#define _GNU_SOURCE /* memmem */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
@@ -78,6 +79,20 @@ static Slot *table_find(const Table *t, uint64_t key) {
     return NULL;
 }
 
+#define SEED_FILTER_BITS 20
+#define SHORT_FILTER_BITS 18
+#define PAIR_FILTER_BITS 18
+
+static int filter_has(const uint64_t *filter, int bits, uint64_t key) {
+    uint64_t h = mix(key) >> (64 - bits);
+    return (filter[h >> 6] >> (h & 63)) & 1;
+}
+
+static void filter_add(uint64_t *filter, int bits, uint64_t key) {
+    uint64_t h = mix(key) >> (64 - bits);
+    filter[h >> 6] |= (uint64_t)1 << (h & 63);
+}
+
 static Slot *table_add(Table *t, uint64_t key) {
     uint64_t i = mix(key) & t->mask;
     while (t->slots[i].used) {
@@ -97,7 +112,12 @@ typedef struct {
     Table shorts;  /* key of a short rule's token tuple -> rule a */
     Table singles; /* token id of a one-word short rule -> (present) */
     Table pairs;   /* first two token ids -> lengths[a : a + b] of the short rules they start */
+    /* a bit per hash of the keys of seeds and pairs (mix(key) >> FILTER_SHIFT): most K-grams and pairs of a
+     * comment are no key, and these fit in a cache where the tables do not */
+    uint64_t *seed_filter, *pair_filter, *short_filter;
     uint32_t *postings, *pair_lengths, *lengths, *n_seeds;
+    unsigned char *min_cov; /* per rule: its minimum coverage (Index.min_cov), for scan(ids, True) */
+    PyObject **rule_texts;  /* per rule: its rule_text(), once made */
     /* the index's arrays, shared (not copied): tokens/offsets ('I'), seed_keys ('q'), seed_positions ('H'),
      * seed_offsets ('I') */
     Py_buffer tokens, offsets, seed_keys, seed_positions, seed_offsets;
@@ -117,10 +137,18 @@ static void Scanner_dealloc(Scanner *self) {
     PyMem_Free(self->shorts.slots);
     PyMem_Free(self->singles.slots);
     PyMem_Free(self->pairs.slots);
+    PyMem_Free(self->seed_filter);
+    PyMem_Free(self->pair_filter);
+    PyMem_Free(self->short_filter);
     PyMem_Free(self->postings);
     PyMem_Free(self->pair_lengths);
     PyMem_Free(self->lengths);
     PyMem_Free(self->n_seeds);
+    PyMem_Free(self->min_cov);
+    if (self->rule_texts != NULL)
+        for (Py_ssize_t i = 0; i < self->n_rules; i++)
+            Py_XDECREF(self->rule_texts[i]);
+    PyMem_Free(self->rule_texts);
     PyMem_Free(self->counts);
     PyMem_Free(self->touched);
     Py_TYPE(self)->tp_free((PyObject *)self);
@@ -140,6 +168,33 @@ static int as_u32(PyObject *value, uint32_t *out) {
 
 /* A sequence of ints as a new uint32 array of its length (*len). */
 static uint32_t *u32_array(PyObject *seq, Py_ssize_t *len) {
+    if (PyBytes_Check(seq) || (PyObject_CheckBuffer(seq) && !PyList_Check(seq) && !PyTuple_Check(seq))) {
+        /* an array('I'), or its bytes (comment_ids's ids) */
+        Py_buffer view;
+        if (PyObject_GetBuffer(seq, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+            return NULL;
+        const char *format = view.format != NULL ? view.format : "B";
+        if (PyBytes_Check(seq) && view.len % 4) {
+            PyBuffer_Release(&view);
+            PyErr_SetString(PyExc_ValueError, "the bytes of 32-bit ids");
+            return NULL;
+        }
+        if (!PyBytes_Check(seq) && !(view.itemsize == 4 && (strcmp(format, "I") == 0 || strcmp(format, "L") == 0))) {
+            PyBuffer_Release(&view); /* another array: read as a sequence of ints */
+            goto sequence;
+        }
+        uint32_t *out = PyMem_Malloc(view.len ? view.len : 1);
+        if (out == NULL) {
+            PyBuffer_Release(&view);
+            PyErr_NoMemory();
+            return NULL;
+        }
+        memcpy(out, view.buf, view.len);
+        *len = view.len / (Py_ssize_t)sizeof(uint32_t);
+        PyBuffer_Release(&view);
+        return out;
+    }
+sequence:;
     PyObject *fast = PySequence_Fast(seq, "a sequence of ints");
     if (fast == NULL)
         return NULL;
@@ -186,19 +241,19 @@ static uint32_t letter(uint64_t number) {
 }
 
 /* Scanner(seeds, short, singles, pairs, lengths, n_seeds, tokens, offsets, seed_keys, seed_positions,
- * seed_offsets, k, max_postings, max_candidates): seeds and short are the index's dicts; singles the
- * ids of the one-word short rules; pairs a list of (first id, second id, tuple of lengths); lengths and
- * n_seeds per rule; then the index's arrays. */
+ * seed_offsets, k, max_postings, max_candidates, min_cov): seeds and short are the index's dicts; singles
+ * the ids of the one-word short rules; pairs a list of (first id, second id, tuple of lengths); lengths and
+ * n_seeds per rule; then the index's arrays; min_cov per rule. */
 static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
     PyObject *seeds, *shorts, *singles, *pairs, *lengths, *n_seeds, *tokens, *offsets, *seed_keys, *seed_positions,
-        *seed_offsets;
+        *seed_offsets, *min_cov;
     if (self->seeds.slots != NULL || self->tokens.obj != NULL) {
         PyErr_SetString(PyExc_RuntimeError, "a Scanner is initialised once");
         return -1;
     }
-    if (!PyArg_ParseTuple(args, "O!O!OO!OOOOOOOnnn", &PyDict_Type, &seeds, &PyDict_Type, &shorts, &singles,
+    if (!PyArg_ParseTuple(args, "O!O!OO!OOOOOOOnnnO", &PyDict_Type, &seeds, &PyDict_Type, &shorts, &singles,
                           &PyList_Type, &pairs, &lengths, &n_seeds, &tokens, &offsets, &seed_keys, &seed_positions,
-                          &seed_offsets, &self->k, &self->max_postings, &self->max_candidates))
+                          &seed_offsets, &self->k, &self->max_postings, &self->max_candidates, &min_cov))
         return -1;
     if (get_buffer(tokens, &self->tokens, 4) < 0 || get_buffer(offsets, &self->offsets, 4) < 0 ||
         get_buffer(seed_keys, &self->seed_keys, 8) < 0 || get_buffer(seed_positions, &self->seed_positions, 2) < 0 ||
@@ -218,6 +273,23 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
         return -1;
     }
     self->n_rules = n_lengths;
+    Py_ssize_t n_cov = 0;
+    uint32_t *cov = u32_array(min_cov, &n_cov);
+    if (cov == NULL)
+        return -1;
+    self->min_cov = PyMem_Malloc(n_lengths ? n_lengths : 1);
+    self->rule_texts = PyMem_Calloc(n_lengths ? n_lengths : 1, sizeof(PyObject *));
+    if (self->min_cov == NULL || self->rule_texts == NULL || n_cov != n_lengths) {
+        PyMem_Free(cov);
+        if (n_cov != n_lengths)
+            PyErr_SetString(PyExc_ValueError, "min_cov and lengths differ in length");
+        else
+            PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n_lengths; i++)
+        self->min_cov[i] = (unsigned char)(cov[i] > 100 ? 100 : cov[i]);
+    PyMem_Free(cov);
     if (COUNT(self->offsets) != n_lengths + 1 || COUNT(self->seed_offsets) != n_lengths + 1 ||
         COUNT(self->seed_keys) != COUNT(self->seed_positions)) {
         PyErr_SetString(PyExc_ValueError, "the index's arrays do not agree");
@@ -277,6 +349,13 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
         total += PyTuple_Check(value) ? PyTuple_GET_SIZE(value) : 1;
     if (table_init(&self->seeds, PyDict_GET_SIZE(seeds)) < 0)
         return -1;
+    self->seed_filter = PyMem_Calloc((1 << SEED_FILTER_BITS) / 64, sizeof(uint64_t));
+    self->pair_filter = PyMem_Calloc((1 << PAIR_FILTER_BITS) / 64, sizeof(uint64_t));
+    self->short_filter = PyMem_Calloc((1 << SHORT_FILTER_BITS) / 64, sizeof(uint64_t));
+    if (self->seed_filter == NULL || self->pair_filter == NULL || self->short_filter == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
     self->postings = PyMem_Malloc((total ? total : 1) * sizeof(uint32_t));
     if (self->postings == NULL) {
         PyErr_NoMemory();
@@ -289,6 +368,7 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
         if (k == -1 && PyErr_Occurred())
             return -1;
         Slot *slot = table_add(&self->seeds, (uint64_t)k);
+        filter_add(self->seed_filter, SEED_FILTER_BITS, (uint64_t)k);
         slot->a = (uint32_t)used;
         if (PyTuple_Check(value)) {
             for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(value); i++)
@@ -312,6 +392,7 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
         if (k == -1 && PyErr_Occurred())
             return -1;
         Slot *slot = table_add(&self->shorts, (uint64_t)k);
+        filter_add(self->short_filter, SHORT_FILTER_BITS, (uint64_t)k);
         if (as_u32(value, &slot->a) < 0)
             return -1;
     }
@@ -353,6 +434,7 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
         if (as_u32(PyTuple_GET_ITEM(item, 0), &first) < 0 || as_u32(PyTuple_GET_ITEM(item, 1), &second) < 0)
             return -1;
         Slot *slot = table_add(&self->pairs, ((uint64_t)first << 32) | second);
+        filter_add(self->pair_filter, PAIR_FILTER_BITS, ((uint64_t)first << 32) | second);
         slot->a = (uint32_t)used;
         for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(lens); j++)
             if (as_u32(PyTuple_GET_ITEM(lens, j), &self->pair_lengths[used++]) < 0)
@@ -365,6 +447,7 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
 typedef struct {
     double weight;
     uint32_t length, rule;
+    int64_t anchor; /* set once ranked: the candidate's anchor */
 } Ranked;
 
 /* The order of match.py's ranked.sort(reverse=True) on (weight, -length, rule). */
@@ -405,15 +488,104 @@ static PyObject *letters_of(const Table *letters, const uint32_t *ids, Py_ssize_
     return text;
 }
 
+/* The length of a longest common subsequence of a[0:m] and b[0:n] (what rapidfuzz's LCSseq.similarity
+ * gives for their letters): Hyyro's bit-parallel algorithm, a bit of S for each token of a. */
+static Py_ssize_t lcs_length(const uint32_t *a, Py_ssize_t m, const uint32_t *b, Py_ssize_t n) {
+    if (m == 0 || n == 0)
+        return 0;
+    Py_ssize_t words = (m + 63) / 64;
+    uint64_t size = 16;
+    while (size < (uint64_t)m * 2)
+        size <<= 1;
+    /* the distinct tokens of a: slot -> its token and its match vector (vectors[k * words ...]) */
+    uint32_t *keys = PyMem_Malloc(size * sizeof(uint32_t));
+    int32_t *which = PyMem_Malloc(size * sizeof(int32_t));
+    uint64_t *vectors = PyMem_Calloc((size_t)m * words + words, sizeof(uint64_t));
+    if (keys == NULL || which == NULL || vectors == NULL) {
+        PyMem_Free(keys);
+        PyMem_Free(which);
+        PyMem_Free(vectors);
+        PyErr_NoMemory();
+        return -1;
+    }
+    uint64_t *S = vectors + (size_t)m * words; /* all ones: set below */
+    memset(which, 0xFF, size * sizeof(int32_t));
+    int32_t distinct = 0;
+    for (Py_ssize_t i = 0; i < m; i++) {
+        uint64_t slot = mix(a[i]) & (size - 1);
+        while (which[slot] >= 0 && keys[slot] != a[i])
+            slot = (slot + 1) & (size - 1);
+        if (which[slot] < 0) {
+            which[slot] = distinct++;
+            keys[slot] = a[i];
+        }
+        vectors[(size_t)which[slot] * words + i / 64] |= (uint64_t)1 << (i % 64);
+    }
+    for (Py_ssize_t w = 0; w < words; w++)
+        S[w] = ~(uint64_t)0;
+    for (Py_ssize_t j = 0; j < n; j++) {
+        uint64_t slot = mix(b[j]) & (size - 1);
+        while (which[slot] >= 0 && keys[slot] != b[j])
+            slot = (slot + 1) & (size - 1);
+        if (which[slot] < 0)
+            continue; /* a token a lacks: S stays */
+        const uint64_t *M = vectors + (size_t)which[slot] * words;
+        uint64_t carry = 0;
+        for (Py_ssize_t w = 0; w < words; w++) {
+            uint64_t u = S[w] & M[w], x = S[w] + carry, c1 = x < carry;
+            uint64_t sum = x + u, c2 = sum < u;
+            carry = c1 | c2;
+            S[w] = sum | (S[w] - u);
+        }
+    }
+    Py_ssize_t length = 0;
+    for (Py_ssize_t w = 0; w < words; w++) {
+        uint64_t zeros = ~S[w];
+        if (w == words - 1 && m % 64)
+            zeros &= ((uint64_t)1 << (m % 64)) - 1;
+        length += __builtin_popcountll(zeros);
+    }
+    PyMem_Free(keys);
+    PyMem_Free(which);
+    PyMem_Free(vectors);
+    return length;
+}
+
+typedef struct {
+    Py_ssize_t bound, quality;
+    uint32_t rule;
+    Py_ssize_t w0, w1;
+} Scored;
+
+/* match.find_matches's order: the better quality (2 * bound - length) first, then the lower rule */
+static int scored_order(const void *left, const void *right) {
+    const Scored *a = left, *b = right;
+    if (a->quality != b->quality)
+        return a->quality > b->quality ? -1 : 1;
+    return a->rule < b->rule ? -1 : (a->rule > b->rule ? 1 : 0);
+}
+
+static Py_ssize_t required_coverage(Py_ssize_t length, Py_ssize_t minimum) {
+    if (length < 12)
+        return 100;
+    Py_ssize_t floor = length < 40 ? 80 : 70;
+    return minimum > floor ? minimum : floor;
+}
+
 /* scan(ids) -> (shorts, candidates, text): the short rules found, as (rule, start, end) in match.py's
  * order; the candidate rules (at least 30% of their seeds hit), best first, at most max_candidates,
  * each as (rule, anchor): the median of the comment positions its seeds found imply for its start;
  * and the comment as a str of the rules' letters (rule_text). */
-static PyObject *Scanner_scan(Scanner *self, PyObject *arg) {
+static PyObject *Scanner_scan(Scanner *self, PyObject *args) {
+    PyObject *arg;
+    int scored_form = 0;
+    if (!PyArg_ParseTuple(args, "O|p", &arg, &scored_form))
+        return NULL;
     Py_ssize_t n = 0;
     uint32_t *ids = u32_array(arg, &n);
     if (ids == NULL)
         return NULL;
+    Scored *scored = NULL;
     PyObject *shorts = PyList_New(0), *candidates = NULL, *text = NULL, *result = NULL;
     Ranked *ranked = NULL;
     int64_t *implied = NULL;
@@ -445,14 +617,17 @@ static PyObject *Scanner_scan(Scanner *self, PyObject *arg) {
         }
         if (i + 1 == n)
             break;
-        Slot *pair = table_find(&self->pairs, ((uint64_t)first << 32) | ids[i + 1]);
+        uint64_t pair_key = ((uint64_t)first << 32) | ids[i + 1];
+        Slot *pair = filter_has(self->pair_filter, PAIR_FILTER_BITS, pair_key) ? table_find(&self->pairs, pair_key) : NULL;
         if (pair == NULL)
             continue;
         for (uint32_t j = 0; j < pair->b; j++) {
             Py_ssize_t length = self->pair_lengths[pair->a + j];
             if (i + length > n)
                 break;
-            Slot *rule = table_find(&self->shorts, (uint64_t)tuple_hash(&ids[i], length));
+            uint64_t short_key = (uint64_t)tuple_hash(&ids[i], length);
+            Slot *rule = filter_has(self->short_filter, SHORT_FILTER_BITS, short_key)
+                             ? table_find(&self->shorts, short_key) : NULL;
             if (rule != NULL && append_triple(shorts, rule->a, i, i + length) < 0)
                 goto done;
         }
@@ -461,7 +636,7 @@ static PyObject *Scanner_scan(Scanner *self, PyObject *arg) {
     Py_ssize_t visited = 0;
     for (Py_ssize_t i = 0; i + self->k <= n; i++) {
         uint64_t key = (uint64_t)tuple_hash(&ids[i], self->k);
-        Slot *seed = table_find(&self->seeds, key);
+        Slot *seed = filter_has(self->seed_filter, SEED_FILTER_BITS, key) ? table_find(&self->seeds, key) : NULL;
         if (seed == NULL)
             continue;
         next_at[i] = -1;
@@ -548,6 +723,47 @@ static PyObject *Scanner_scan(Scanner *self, PyObject *arg) {
         if (item == NULL)
             goto done;
         PyList_SET_ITEM(candidates, r, item);
+        ranked[r].anchor = implied[m / 2];
+    }
+    if (scored_form) {
+        /* match._scored: each candidate's LCS with its window of the comment, those that may cover enough */
+        scored = PyMem_Malloc((n_ranked ? n_ranked : 1) * sizeof(Scored));
+        if (scored == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        const uint32_t *offset = ITEMS(self->offsets, uint32_t), *token = ITEMS(self->tokens, uint32_t);
+        Py_ssize_t n_scored = 0;
+        for (Py_ssize_t r = 0; r < n_ranked; r++) {
+            uint32_t rule = ranked[r].rule;
+            Py_ssize_t length = self->lengths[rule], slack = length / 4 + 2, anchor = (Py_ssize_t)ranked[r].anchor;
+            Py_ssize_t w0 = anchor - slack > 0 ? anchor - slack : 0;
+            Py_ssize_t w1 = anchor + length + slack < n ? anchor + length + slack : n;
+            if (w1 <= w0)
+                continue;
+            Py_ssize_t bound = lcs_length(token + offset[rule], offset[rule + 1] - offset[rule], ids + w0, w1 - w0);
+            if (bound < 0)
+                goto done;
+            if (bound * 100 >= required_coverage(length, self->min_cov[rule]) * length) {
+                Scored *item = &scored[n_scored++];
+                item->bound = bound;
+                item->quality = 2 * bound - length;
+                item->rule = rule;
+                item->w0 = w0;
+                item->w1 = w1;
+            }
+        }
+        qsort(scored, n_scored, sizeof(Scored), scored_order);
+        Py_DECREF(candidates);
+        candidates = PyList_New(n_scored);
+        if (candidates == NULL)
+            goto done;
+        for (Py_ssize_t r = 0; r < n_scored; r++) {
+            PyObject *item = Py_BuildValue("(nInn)", scored[r].bound, scored[r].rule, scored[r].w0, scored[r].w1);
+            if (item == NULL)
+                goto done;
+            PyList_SET_ITEM(candidates, r, item);
+        }
     }
     text = letters_of(&self->letters, ids, n);
     if (text == NULL)
@@ -568,6 +784,7 @@ done:
     PyMem_Free(next_at);
     PyMem_Free(implied);
     PyMem_Free(ranked);
+    PyMem_Free(scored);
     PyMem_Free(ids);
     Py_XDECREF(shorts);
     Py_XDECREF(candidates);
@@ -584,8 +801,15 @@ static PyObject *Scanner_rule_text(Scanner *self, PyObject *arg) {
         PyErr_SetString(PyExc_IndexError, "no such rule");
         return NULL;
     }
-    const uint32_t *offset = ITEMS(self->offsets, uint32_t);
-    return letters_of(&self->letters, ITEMS(self->tokens, uint32_t) + offset[rule], offset[rule + 1] - offset[rule]);
+    if (self->rule_texts[rule] == NULL) {
+        const uint32_t *offset = ITEMS(self->offsets, uint32_t);
+        self->rule_texts[rule] = letters_of(&self->letters, ITEMS(self->tokens, uint32_t) + offset[rule],
+                                            offset[rule + 1] - offset[rule]);
+        if (self->rule_texts[rule] == NULL)
+            return NULL;
+    }
+    Py_INCREF(self->rule_texts[rule]);
+    return self->rule_texts[rule];
 }
 
 /* gram_hash(ids) -> the hash of tuple(ids) as computed here (match.py compares it with hash()). */
@@ -599,9 +823,399 @@ static PyObject *gram_hash(PyObject *module, PyObject *arg) {
     return PyLong_FromLongLong(hash);
 }
 
+/* ---- a file's leading comments, read and tokenized in one pass (match.leading_comments, comment_ids) ----
+ *
+ * The same walk as match._leading_comments_python over the head's bytes: a line is cut at its "\n" (a
+ * line's bytes decode on their own to the slice of the decoded head: "\n" is never inside a sequence).
+ * An ASCII line is read as its bytes (the 1-byte kind of a str); a line with another byte is decoded
+ * (utf-8, "replace") and read as that str, with Python's str.isspace() for its strip(). */
+
+enum { STYLE_C = 0, STYLE_HASH = 1, STYLE_ANY = 2 };
+
+typedef struct {
+    int kind;           /* PyUnicode_1BYTE_KIND for an ASCII line (data: its bytes) */
+    const void *data;
+    Py_ssize_t len;
+    PyObject *str;      /* the decoded line, when not ASCII; NULL for an ASCII one */
+} Line;
+
+#define CH(line, i) PyUnicode_READ((line)->kind, (line)->data, (i))
+
+/* a comment line's text: line's [a, b), number; 0 goes on, 1 stops the walk, -1 an error */
+typedef int (*Emit)(void *ctx, Py_ssize_t number, const Line *line, Py_ssize_t a, Py_ssize_t b);
+
+static Py_ssize_t find_close(const Line *line, Py_ssize_t a, Py_ssize_t b) {
+    if (line->str == NULL) {
+        const char *p = (const char *)line->data;
+        while (a + 1 < b) {
+            const char *star = memchr(p + a, '*', (size_t)(b - 1 - a));
+            if (star == NULL)
+                return -1;
+            a = star - p;
+            if (p[a + 1] == '/')
+                return a;
+            a++;
+        }
+        return -1;
+    }
+    for (; a + 1 < b; a++)
+        if (CH(line, a) == '*' && CH(line, a + 1) == '/')
+            return a;
+    return -1;
+}
+
+static int is_comment_mark(Py_UCS4 ch) {
+    return ch == ';' || ch == '-' || ch == '%' || ch == '.' || ch == '!';
+}
+
+static int walk_comments(const char *head, Py_ssize_t size, int style, Py_ssize_t head_lines, Emit emit, void *ctx) {
+    int in_block = 0, status = 0;
+    Py_ssize_t number = 0, start = 0;
+    while (number < head_lines && start <= size) {
+        const char *newline = memchr(head + start, '\n', (size_t)(size - start));
+        Py_ssize_t line_end = newline != NULL ? newline - head : size;
+        Line line = {PyUnicode_1BYTE_KIND, head + start, line_end - start, NULL};
+        for (Py_ssize_t i = start; i < line_end; i++) {
+            if ((unsigned char)head[i] >= 0x80) {
+                line.str = PyUnicode_DecodeUTF8(head + start, line_end - start, "replace");
+                if (line.str == NULL)
+                    return -1;
+                line.kind = PyUnicode_KIND(line.str);
+                line.data = PyUnicode_DATA(line.str);
+                line.len = PyUnicode_GET_LENGTH(line.str);
+                break;
+            }
+        }
+        start = newline != NULL ? line_end + 1 : size + 1;
+        number++;
+        Py_ssize_t r = 0, rend = line.len; /* the rest of the line */
+        int code = 0;
+        for (;;) {
+            if (in_block) {
+                Py_ssize_t end = find_close(&line, r, rend);
+                if (end < 0) {
+                    status = emit(ctx, number, &line, r, rend);
+                    break;
+                }
+                if ((status = emit(ctx, number, &line, r, end)) != 0)
+                    break;
+                in_block = 0;
+                r = end + 2;
+                continue;
+            }
+            Py_ssize_t a = r, b = rend;
+            while (a < b && Py_UNICODE_ISSPACE(CH(&line, a)))
+                a++;
+            while (b > a && Py_UNICODE_ISSPACE(CH(&line, b - 1)))
+                b--;
+            if (a == b)
+                break;
+            Py_UCS4 first = CH(&line, a), second = b - a >= 2 ? CH(&line, a + 1) : 0;
+            if (first == '/' && style != STYLE_HASH) {
+                if (second == '*') {
+                    in_block = 1;
+                    r = a + 2;
+                    rend = b;
+                    continue;
+                }
+                if (second == '/') {
+                    status = emit(ctx, number, &line, a + 2, b);
+                    break;
+                }
+            } else if (first == '#') {
+                if (style == STYLE_C)
+                    break;
+                if (second == '!' && number == 1)
+                    break;
+                status = emit(ctx, number, &line, a + 1, b);
+                break;
+            }
+            if (style == STYLE_ANY && (first == ';' || first == '%' || first == '!' ||
+                                       (first == '-' && second == '-') || (first == '.' && second == '.'))) {
+                while (a < b && is_comment_mark(CH(&line, a)))
+                    a++;
+                status = emit(ctx, number, &line, a, b);
+                break;
+            }
+            code = 1; /* the first line of code */
+            break;
+        }
+        Py_XDECREF(line.str);
+        if (status != 0 || code)
+            return status < 0 ? -1 : 0;
+    }
+    return 0;
+}
+
+/* leading_comments(head, style, head_lines) -> [(number, text)]: as match._leading_comments_python. */
+static int emit_line(void *ctx, Py_ssize_t number, const Line *line, Py_ssize_t a, Py_ssize_t b) {
+    PyObject *text = line->str != NULL ? PyUnicode_Substring(line->str, a, b)
+                                       : PyUnicode_DecodeASCII((const char *)line->data + a, b - a, NULL);
+    if (text == NULL)
+        return -1;
+    PyObject *item = Py_BuildValue("(nN)", number, text);
+    if (item == NULL)
+        return -1;
+    int failed = PyList_Append((PyObject *)ctx, item);
+    Py_DECREF(item);
+    return failed ? -1 : 0;
+}
+
+static PyObject *leading_comments(PyObject *module, PyObject *args) {
+    Py_buffer head;
+    int style;
+    Py_ssize_t head_lines;
+    if (!PyArg_ParseTuple(args, "y*in", &head, &style, &head_lines))
+        return NULL;
+    PyObject *out = PyList_New(0);
+    if (out != NULL && memchr(head.buf, 0, (size_t)head.len) == NULL &&
+        walk_comments(head.buf, head.len, style, head_lines, emit_line, out) < 0)
+        Py_CLEAR(out);
+    PyBuffer_Release(&head);
+    return out;
+}
+
+/* zlib's CRC-32 (index.token_id) */
+static uint32_t crc_table[256];
+
+static void crc_init(void) {
+    for (uint32_t n = 0; n < 256; n++) {
+        uint32_t c = n;
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        crc_table[n] = c;
+    }
+}
+
+#define CRC_STEP(crc, byte) (crc_table[((crc) ^ (byte)) & 0xFF] ^ ((crc) >> 8))
+
+/* [A-Za-z0-9] as 1, its lower case as the value of lower[] */
+static unsigned char ascii_word[256], ascii_lower[256];
+
+static void ascii_init(void) {
+    for (int c = 0; c < 256; c++) {
+        ascii_lower[c] = (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        ascii_word[c] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    }
+}
+
+/* whether p[at:] starts with word (lower case, ASCII) ignoring case */
+static int starts_ci(const unsigned char *p, Py_ssize_t n, Py_ssize_t at, const char *word) {
+    for (; *word; word++, at++)
+        if (at >= n || ascii_lower[p[at]] != (unsigned char)*word)
+            return 0;
+    return 1;
+}
+
+static Py_ssize_t find_ci(const unsigned char *p, Py_ssize_t n, const char *word) {
+    for (Py_ssize_t at = 0; at < n; at++)
+        if (ascii_lower[p[at]] == (unsigned char)word[0] && starts_ci(p, n, at, word))
+            return at;
+    return -1;
+}
+
+/* match._LICENCE_WORD.search on an ASCII line */
+static int has_licence_word(const unsigned char *p, Py_ssize_t n) {
+    static const char *const words[] = {"licenc", "licens", "gpl", "permission", "redistribut", "public domain",
+                                        "free software", "warrant"};
+    for (Py_ssize_t at = 0; at < n; at++) {
+        unsigned char c = ascii_lower[p[at]];
+        if (c != 'l' && c != 'g' && c != 'p' && c != 'r' && c != 'f' && c != 'w')
+            continue;
+        for (size_t w = 0; w < sizeof words / sizeof words[0]; w++)
+            if (c == (unsigned char)words[w][0] && starts_ci(p, n, at, words[w]))
+                return 1;
+    }
+    return 0;
+}
+
+/* match.line_ids's test on an ASCII line: _SKIPPED_LINE.search (its leftmost match: the tag at 0, the
+ * copyright prefix, the tag further on) and, unless the match is spelled "SPDX...", no _LICENCE_WORD */
+static int skipped_line(const unsigned char *p, Py_ssize_t n) {
+    static const char tag[] = "spdx-license-identifier";
+    Py_ssize_t at = starts_ci(p, n, 0, tag) ? 0 : -1;
+    if (at < 0) {
+        Py_ssize_t r = 0;
+        while (r < n && !ascii_word[p[r]] && p[r] != '_')
+            r++;
+        if ((starts_ci(p, n, r, "copyright") && (r + 9 == n || (!ascii_word[p[r + 9]] && p[r + 9] != '_'))) ||
+            (r >= 1 && p[r - 1] == '(' && r + 1 < n && ascii_lower[p[r]] == 'c' && p[r + 1] == ')'))
+            return !has_licence_word(p, n);
+        at = find_ci(p, n, tag);
+        if (at < 0)
+            return 0;
+    }
+    if (memcmp(p + at, "SPDX", 4) == 0)
+        return 1;
+    return !has_licence_word(p, n);
+}
+
+typedef struct {
+    uint32_t *ids;
+    Py_ssize_t n, room, max_tokens;
+    PyObject *marks, *numbers, *line_ids;
+} Tokens;
+
+static int tokens_push(Tokens *t, uint32_t id) {
+    if (t->n == t->room) {
+        Py_ssize_t room = t->room ? 2 * t->room : 256;
+        uint32_t *grown = PyMem_Realloc(t->ids, room * sizeof(uint32_t));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        t->ids = grown;
+        t->room = room;
+    }
+    t->ids[t->n++] = id;
+    return 0;
+}
+
+static int append_ssize(PyObject *list, Py_ssize_t value) {
+    PyObject *item = PyLong_FromSsize_t(value);
+    if (item == NULL)
+        return -1;
+    int failed = PyList_Append(list, item);
+    Py_DECREF(item);
+    return failed;
+}
+
+/* a comment line's token ids (match.line_ids: ScanCode's tokenizer, lower case, CRC-32s) appended; a
+ * non-ASCII line through line_ids itself */
+static int emit_ids(void *ctx, Py_ssize_t number, const Line *line, Py_ssize_t a, Py_ssize_t b) {
+    Tokens *t = ctx;
+    Py_ssize_t before = t->n;
+    if (line->str != NULL) {
+        PyObject *text = PyUnicode_Substring(line->str, a, b);
+        if (text == NULL)
+            return -1;
+        PyObject *found = PyObject_CallOneArg(t->line_ids, text);
+        Py_DECREF(text);
+        if (found == NULL)
+            return -1;
+        PyObject *fast = PySequence_Fast(found, "line_ids gives a sequence");
+        Py_DECREF(found);
+        if (fast == NULL)
+            return -1;
+        for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(fast); i++) {
+            uint32_t id;
+            if (as_u32(PySequence_Fast_GET_ITEM(fast, i), &id) < 0 || tokens_push(t, id) < 0) {
+                Py_DECREF(fast);
+                return -1;
+            }
+        }
+        Py_DECREF(fast);
+    } else {
+        const unsigned char *p = (const unsigned char *)line->data + a;
+        Py_ssize_t n = b - a, i = 0;
+        while (i < n && !ascii_word[p[i]])
+            i++;
+        if (i == n || skipped_line(p, n))
+            return 0;
+        while (i < n) {
+            if (!ascii_word[p[i]]) {
+                i++;
+                continue;
+            }
+            uint32_t crc = 0xFFFFFFFFu;
+            for (; i < n && ascii_word[p[i]]; i++)
+                crc = CRC_STEP(crc, ascii_lower[p[i]]);
+            if (i < n && p[i] == '+') {
+                crc = CRC_STEP(crc, '+');
+                for (i++; i < n && ascii_word[p[i]]; i++)
+                    crc = CRC_STEP(crc, ascii_lower[p[i]]);
+            }
+            if (tokens_push(t, ~crc) < 0)
+                return -1;
+        }
+    }
+    if (t->n == before)
+        return 0;
+    if (append_ssize(t->marks, before) < 0 || append_ssize(t->numbers, number) < 0)
+        return -1;
+    if (t->n >= t->max_tokens) {
+        t->n = t->max_tokens;
+        return 1;
+    }
+    return 0;
+}
+
+/* comment_ids(head, style, head_lines, max_tokens, line_ids) -> (ids, key, marks, numbers): what
+ * match.comment_ids(match.leading_comments(head)) gives, the ids as the bytes of an array('I'), and key
+ * hash(tuple(ids)); None for a head with a NUL byte. */
+static PyObject *comment_ids(PyObject *module, PyObject *args) {
+    Py_buffer head;
+    int style;
+    Py_ssize_t head_lines, max_tokens;
+    PyObject *line_ids, *result = NULL;
+    if (!PyArg_ParseTuple(args, "y*innO", &head, &style, &head_lines, &max_tokens, &line_ids))
+        return NULL;
+    if (memchr(head.buf, 0, (size_t)head.len) != NULL) {
+        PyBuffer_Release(&head);
+        Py_RETURN_NONE;
+    }
+    Tokens t = {NULL, 0, 0, max_tokens < 0 ? 0 : max_tokens, PyList_New(0), PyList_New(0), line_ids};
+    if (t.marks != NULL && t.numbers != NULL &&
+        walk_comments(head.buf, head.len, style, head_lines, emit_ids, &t) == 0) {
+        PyObject *ids = PyBytes_FromStringAndSize((const char *)t.ids, t.n * (Py_ssize_t)sizeof(uint32_t));
+        if (ids != NULL)
+            result = Py_BuildValue("(NLOO)", ids, (long long)tuple_hash(t.ids, t.n), t.marks, t.numbers);
+    }
+    PyBuffer_Release(&head);
+    PyMem_Free(t.ids);
+    Py_XDECREF(t.marks);
+    Py_XDECREF(t.numbers);
+    return result;
+}
+
+/* words_in(head, words) -> whether a word of words (lower-case bytes) is in head.lower(): as
+ * candidates.has_licence_words. Lowered and searched a part at a time (its first 256 bytes, 4 KiB, all):
+ * a notice is at the top, and most heads that need matching have a word in their first lines. */
+static int words_in_lowered(const char *low, Py_ssize_t n, PyObject *words) {
+    for (Py_ssize_t w = 0; w < PyTuple_GET_SIZE(words); w++) {
+        PyObject *word = PyTuple_GET_ITEM(words, w);
+        if (PyBytes_GET_SIZE(word) == 0 || memmem(low, (size_t)n, PyBytes_AS_STRING(word), (size_t)PyBytes_GET_SIZE(word)))
+            return 1;
+    }
+    return 0;
+}
+
+static PyObject *words_in(PyObject *module, PyObject *args) {
+    Py_buffer head;
+    PyObject *words;
+    if (!PyArg_ParseTuple(args, "y*O!", &head, &PyTuple_Type, &words))
+        return NULL;
+    for (Py_ssize_t w = 0; w < PyTuple_GET_SIZE(words); w++) {
+        if (!PyBytes_Check(PyTuple_GET_ITEM(words, w))) {
+            PyBuffer_Release(&head);
+            PyErr_SetString(PyExc_TypeError, "words: a tuple of bytes");
+            return NULL;
+        }
+    }
+    const unsigned char *p = head.buf;
+    Py_ssize_t n = head.len, done = 0;
+    char *low = PyMem_Malloc(n ? n : 1);
+    if (low == NULL) {
+        PyBuffer_Release(&head);
+        return PyErr_NoMemory();
+    }
+    int found = 0;
+    for (Py_ssize_t part = 256; !found && done < n; part *= 16) {
+        Py_ssize_t upto = part < n ? part : n;
+        for (Py_ssize_t i = done; i < upto; i++)
+            low[i] = (char)(p[i] + ((unsigned char)(p[i] - 'A') < 26 ? 32 : 0));
+        done = upto;
+        found = words_in_lowered(low, upto, words); /* from the start again: a word across the parts */
+    }
+    PyMem_Free(low);
+    PyBuffer_Release(&head);
+    return PyBool_FromLong(found);
+}
+
 static PyMethodDef Scanner_methods[] = {
-    {"scan", (PyCFunction)Scanner_scan, METH_O,
-     "scan(ids) -> (shorts, candidates, text): the short rules, candidate rules and their anchors, the comment's letters"},
+    {"scan", (PyCFunction)Scanner_scan, METH_VARARGS,
+     "scan(ids, scored=False) -> (shorts, candidates, text): the short rules, candidate rules and their anchors "
+     "(scored: the candidates that may cover enough, as (lcs, rule, w0, w1), best first), the comment's letters"},
     {"rule_text", (PyCFunction)Scanner_rule_text, METH_O, "rule_text(rule) -> the rule's tokens as letters"},
     {NULL, NULL, 0, NULL},
 };
@@ -620,6 +1234,11 @@ static PyTypeObject ScannerType = {
 
 static PyMethodDef module_methods[] = {
     {"gram_hash", gram_hash, METH_O, "gram_hash(ids) -> hash(tuple(ids)), computed in C"},
+    {"words_in", words_in, METH_VARARGS, "words_in(head, words) -> whether a word of words is in head.lower()"},
+    {"leading_comments", leading_comments, METH_VARARGS,
+     "leading_comments(head, style, head_lines) -> [(number, text)]: the leading comment lines"},
+    {"comment_ids", comment_ids, METH_VARARGS,
+     "comment_ids(head, style, head_lines, max_tokens, line_ids) -> (ids, key, marks, numbers)"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -629,6 +1248,8 @@ static struct PyModuleDef module = {
 };
 
 PyMODINIT_FUNC PyInit__fastmatch(void) {
+    crc_init();
+    ascii_init();
     if (PyType_Ready(&ScannerType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&module);

@@ -63,20 +63,44 @@ def respell(expression: str, catalog: Any) -> str:
                       expression)
 
 
+def wants_comments(notice: Notice) -> bool:
+    """Whether ``read_notice`` reads the comment lines of *notice* (else it may be given none)."""
+    return "GPL-1.0" in notice.expression
+
+
 def read_notice(notice: Notice, comments: list[tuple[int, str]], catalog: Any = None) -> Notice:
-    """*notice* with the kernel's readings applied and the tree's spellings."""
+    """*notice* with the kernel's readings applied and the tree's spellings (*comments*: the leading
+    comments, needed only where ``wants_comments``)."""
     expression = notice.expression
     read = expression
-    if "GPL-1.0" in expression:  # an unversioned GPL (_UNVERSIONED_GPL): what does the notice say of it?
+    if wants_comments(notice):  # an unversioned GPL (_UNVERSIONED_GPL): what does the notice say of it?
         text = "\n".join(line for number, line in comments if notice.line <= number <= notice.end_line)
         unversioned = "GPL-2.0-only"
         if _may_name_copying(text) and _COPYING_RE.search(re.sub(r"[\s*/#]+", " ", text)):
             unversioned = copying_licence(catalog)
         read = _ID_RE.sub(lambda m: unversioned if m.group(0) in _UNVERSIONED_GPL else m.group(0), expression)
-    written = _deduplicated(respell(read, catalog))
+    written = _written(read, catalog)
     if written == expression:
         return notice
     return replace(notice, expression=written, unversioned=read != expression)
+
+
+#: read expression -> as the tree spells it (``_written``), for the catalog in _spellings_of (the
+#: kernel's notices are a few hundred expressions: each is respelled once)
+_spellings: dict[str, str] = {}
+_spellings_of: list[Any] = [None]
+
+
+def _written(read: str, catalog: Any) -> str:
+    if _spellings_of[0] is not catalog:
+        _spellings.clear()
+        _spellings_of[0] = catalog
+    written = _spellings.get(read)
+    if written is None:
+        written = _deduplicated(respell(read, catalog))
+        if len(_spellings) < 4096:
+            _spellings[read] = written
+    return written
 
 
 def _deduplicated(expression: str) -> str:

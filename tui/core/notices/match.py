@@ -14,15 +14,21 @@ words with the comment's (rapidfuzz), so reflowed lines, comment markers and a f
 words still match. The best non-overlapping matches make the notice; several licences in one
 leading comment are a choice (OR), as the kernel writes a GPL text next to an MIT or BSD one.
 
-Speed (the kernel's 11,720 files that need matching: about 0.11 ms of CPU a file): the seed and
-short-rule loops run in C where ``_fastmatch`` is built (``_scan_python`` otherwise, the same
-results); alignments are of strings, one letter a token (``Index.rule_text``); a comment line's token
-ids and a comment's matches are memoised (``_line_cache``, ``_cache``).
+Speed (the kernel's 11,720 files that need matching: about 0.04 ms of CPU a file, reading.read_notice
+whole): where ``_fastmatch`` is built, C reads a head's leading comments, tokenizes them and hashes
+their ids in one pass (``_fastmatch.comment_ids``; a non-ASCII line through ``line_ids``), runs the
+seed and short-rule loops and each candidate's LCS with its window (bit-parallel), and rapidfuzz
+aligns only the candidates that may cover enough (``_leading_comments_python``, ``comment_ids``,
+``_scan_python`` and ``_scored`` otherwise: the same results). Alignments are of strings, one letter a
+token (``Index.rule_text``); a comment's matches are memoised by its ids (``_cache``), and a notice with
+the kernel's readings by those and its lines (``_notices``); without C a comment line's ids are too
+(``_line_cache``).
 """
 
 from __future__ import annotations
 
 import re
+from array import array
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
@@ -61,6 +67,8 @@ _C_EXTENSIONS = frozenset(
 )
 _HASH_EXTENSIONS = frozenset(".sh .py .pl .pm .awk .sed .mk .cfg .conf .yaml .yml .tc .bash .txt .rb".split())
 _HASH_NAMES = ("Makefile", "Kconfig", "Kbuild", "Makefile.", "Kconfig.", "Kbuild.")
+#: a comment style's number in _fastmatch
+_STYLES = {"c": 0, "hash": 1, "any": 2}
 
 
 @dataclass(slots=True)
@@ -86,7 +94,15 @@ def _style(path: str) -> str:
 def leading_comments(data: bytes, path: str = "") -> list[tuple[int, str]]:
     """(line number, text) of each comment line before the first code line, within the bounds above.
 
-    Empty for a binary file (a NUL byte in the head). The head is read line by line from its start
+    Empty for a binary file (a NUL byte in the head). Read in C where ``_fastmatch`` is built
+    (``_leading_comments_python`` otherwise, the same lines)."""
+    if _fastmatch is not None:
+        return _fastmatch.leading_comments(data[:HEAD_BYTES], _STYLES[_style(path)], HEAD_LINES)
+    return _leading_comments_python(data, path)
+
+
+def _leading_comments_python(data: bytes, path: str = "") -> list[tuple[int, str]]:
+    """``leading_comments`` in Python. The head is read line by line from its start
     (not split whole: most of it is code after the notice), and the lines inside a block comment are
     taken whole, up to the one that closes it, without a step of this loop each: most of a notice is
     such lines."""
@@ -319,20 +335,14 @@ def _new_scanner(idx: index_module.Index) -> object:
     pairs = [((key >> 32) - 1, key & 0xFFFFFFFF, lengths) for key, lengths in idx.short_first.items() if key >= 1 << 32]
     return _fastmatch.Scanner(idx.seeds, idx.short, singles, pairs, idx.lengths, idx.n_seeds, idx.tokens,
                               idx.offsets, idx.seed_keys, idx.seed_positions, idx.seed_offsets, k, MAX_POSTINGS,
-                              MAX_CANDIDATES)
+                              MAX_CANDIDATES, idx.min_cov)
 
 
-def find_matches(ids: list[int], idx: index_module.Index) -> list[Match]:
-    """Every rule that matches the token ids well enough, overlapping or not."""
-    n = len(ids)
-    scanner = _scanner(idx)
-    if scanner:
-        shorts, candidates, text = scanner.scan(ids)
-        found = [Match(rule, start, end, end - start, 100) for rule, start, end in shorts]
-        rule_texts = {rule: scanner.rule_text(rule) for rule, _anchor in candidates}
-    else:
-        found, candidates, text = _scan_python(ids, idx)
-        rule_texts = {rule: idx.rule_text(rule) for rule, _anchor in candidates}
+def _scored(candidates: list[tuple[int, int]], text: str, n: int, idx: index_module.Index
+            ) -> list[tuple[int, int, int, int]]:
+    """(LCS length, rule, w0, w1) of each candidate (rule, anchor) whose alignment with its window of the
+    comment, text[w0:w1], may cover enough of it, best first: what ``_fastmatch.Scanner.scan(ids, True)``
+    gives in C."""
     lengths = idx.lengths
     scored: list[tuple[int, int, int, int]] = []
     for rule, anchor in candidates:
@@ -342,18 +352,38 @@ def find_matches(ids: list[int], idx: index_module.Index) -> list[Match]:
         if w1 <= w0:
             continue
         # the LCS length bounds the words a match can have: cheap (no alignment), it orders the work
-        bound = LCSseq.similarity(rule_texts[rule], text[w0:w1])
+        bound = LCSseq.similarity(idx.rule_text(rule), text[w0:w1])
         if bound * 100 >= _required_coverage(length, idx.min_cov[rule]) * length:
             scored.append((bound, rule, w0, w1))
     # best first: the quality a match could reach (all its LCS words in one run: 2 * bound - length)
     scored.sort(key=lambda item: (-(2 * item[0] - lengths[item[1]]), item[1]))
+    return scored
+
+
+def find_matches(ids: list[int], idx: index_module.Index) -> list[Match]:
+    """Every rule that matches the token ids well enough, overlapping or not."""
+    scanner = _scanner(idx)
+    if scanner:
+        shorts, scored, text = scanner.scan(ids, True)
+        found = [Match(rule, start, end, end - start, 100) for rule, start, end in shorts]
+        rule_text = scanner.rule_text
+    else:
+        found, candidates, text = _scan_python(ids, idx)
+        scored = _scored(candidates, text, len(ids), idx)
+        rule_text = idx.rule_text
+    lengths = idx.lengths
     accepted: list[tuple[int, Match]] = []
     for bound, rule, w0, w1 in scored:
-        best = 2 * bound - lengths[rule]
-        if any(q >= best and min(w1, m.end) - max(w0, m.start) > (w1 - w0) // 2 for q, m in accepted):
-            continue  # it could not win against a match it overlaps
         length = lengths[rule]
-        blocks = [(b.a, b.b, b.size) for b in LCSseq.opcodes(rule_texts[rule], text[w0:w1]).as_matching_blocks()
+        best, half = 2 * bound - length, (w1 - w0) // 2
+        beaten = False
+        for q, m in accepted:  # a loop, not any(): a generator costs more than most of these tests
+            if q >= best and min(w1, m.end) - max(w0, m.start) > half:
+                beaten = True  # it could not win against a match it overlaps
+                break
+        if beaten:
+            continue
+        blocks = [(b.a, b.b, b.size) for b in LCSseq.opcodes(rule_text(rule), text[w0:w1]).as_matching_blocks()
                   if b.size]
         blocks = _trimmed_blocks(blocks)
         if not blocks:
@@ -397,16 +427,19 @@ def _holds_required(idx: index_module.Index, rule: int, blocks: list[tuple[int, 
 def select(found: list[Match], idx: index_module.Index) -> list[Match]:
     """The best non-overlapping matches, in order of position: more words matched first."""
     taken: list[Match] = []
-    def quality(m: Match) -> int:  # words matched, less the rule's words missing and the comment's extra words
-        length = idx.lengths[m.rule]
-        return 3 * m.matched - length - (m.end - m.start)
-
-    for match in sorted(found, key=lambda m: (-quality(m), -m.score, -idx.relevance[m.rule], m.start)):
+    lengths, relevance = idx.lengths, idx.relevance
+    # the better quality first: words matched, less the rule's words missing and the comment's extra words
+    # (-quality: the rule's length and the match's span, less three times its words)
+    for match in sorted(found, key=lambda m: (lengths[m.rule] + m.end - m.start - 3 * m.matched, -m.score,
+                                              -relevance[m.rule], m.start)):
         if match.score < MIN_SCORE:
             continue
-        if any(match.start < other.end and other.start < match.end for other in taken):
-            continue
-        taken.append(match)
+        start, end = match.start, match.end
+        for other in taken:
+            if start < other.end and other.start < end:
+                break
+        else:
+            taken.append(match)
     taken.sort(key=lambda m: m.start)
     if len(taken) > 1:  # a weak bare word ("GPL", relevance 50) next to real matches adds nothing
         strong = [m for m in taken if idx.relevance[m.rule] >= 80 or m.matched > 2]
@@ -456,15 +489,30 @@ def _reading(taken: list[Match], idx: index_module.Index) -> tuple[int, int, str
     rule and rules; None without a match."""
     if not taken:
         return None
-    generic = {idx.expression(m.rule) for m in taken if m.matched <= 8}
-    expression = combine([idx.expression(m.rule) for m in taken], generic)
-    # a short reference ("the GNU GPL", "under the terms of the BSD licence as follows:") next to a
-    # longer notice or text of its family adds nothing: combine() drops it
-    total = sum(m.matched for m in taken)
-    score = round(sum(m.score * m.matched for m in taken) / total)
-    main = max(taken, key=lambda m: m.matched)
-    return (taken[0].start, taken[-1].end - 1, expression, score, idx.rule_ids[main.rule],
-            tuple(idx.rule_ids[m.rule] for m in taken))
+    if _readings_of[0] is not idx:
+        _readings.clear()
+        _readings_of[0] = idx
+    known = tuple([(m.rule, m.matched, m.score) for m in taken])
+    read = _readings.get(known)
+    if read is None:
+        generic = {idx.expression(m.rule) for m in taken if m.matched <= 8}
+        expression = combine([idx.expression(m.rule) for m in taken], generic)
+        # a short reference ("the GNU GPL", "under the terms of the BSD licence as follows:") next to a
+        # longer notice or text of its family adds nothing: combine() drops it
+        total = sum(m.matched for m in taken)
+        score = round(sum(m.score * m.matched for m in taken) / total)
+        main = max(taken, key=lambda m: m.matched)
+        read = (expression, score, idx.rule_ids[main.rule], tuple(idx.rule_ids[m.rule] for m in taken))
+        if len(_readings) >= CACHE_SIZE:
+            _readings.clear()
+        _readings[known] = read
+    return (taken[0].start, taken[-1].end - 1, *read)
+
+
+#: the rules, words matched and scores of selected matches -> what _reading makes of them (expression,
+#: score, main rule, rules), for the index in _readings_of: comments of other words often match alike
+_readings: dict[tuple[tuple[int, int, int], ...], tuple[str, int, str, tuple[str, ...]]] = {}
+_readings_of: list[object | None] = [None]
 
 
 def match_ids(ids: list[int], marks: list[int], numbers: list[int], idx: index_module.Index) -> Notice | None:
@@ -472,18 +520,34 @@ def match_ids(ids: list[int], marks: list[int], numbers: list[int], idx: index_m
     are matched once."""
     if not ids:
         return None
-    key = (len(ids), hash(tuple(ids)))
-    if key in _cache:
-        reading = _cache[key]
-    else:
-        reading = _reading(select(find_matches(ids, idx), idx), idx)
-        if len(_cache) >= CACHE_SIZE:
-            _cache.pop(next(iter(_cache)))
-        _cache[key] = reading
+    reading = _matched((len(ids), hash(tuple(ids))), ids, idx)
     if reading is None:
         return None
     first, last, expression, score, rule, rules = reading
     return Notice(expression, line_of(first, marks, numbers), line_of(last, marks, numbers), score, rule, rules)
+
+
+def _matched(key: tuple[int, int], ids: list[int] | bytes, idx: index_module.Index
+             ) -> tuple[int, int, str, int, str, tuple[str, ...]] | None:
+    """The reading (``_reading``) of the ids whose key is *key*, memoised; *ids* may be the bytes of an
+    array('I') (``_fastmatch.comment_ids``)."""
+    if key in _cache:
+        reading = _cache[key]
+    else:
+        if isinstance(ids, bytes):
+            ids = array("I", ids)
+        reading = _reading(select(find_matches(ids, idx), idx), idx)
+        if len(_cache) >= CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))
+        _cache[key] = reading
+    return reading
+
+
+#: (reading, first line, last line) -> the notice with the kernel's readings, for the catalog in
+#: _notices_of, where those readings do not read the comment's text (most notices: a file whose comment
+#: has the words of another's, on the same lines, is given that one's notice, made once)
+_notices: dict[tuple, Notice] = {}
+_notices_of: list[object | None] = [None]
 
 
 def find_notice(data: bytes, path: str = "", catalog: object | None = None,
@@ -495,10 +559,45 @@ def find_notice(data: bytes, path: str = "", catalog: object | None = None,
     head = data[:HEAD_BYTES]
     if not has_licence_words(head):
         return None  # no index load, no tokenizing: most files end here
-    comments = leading_comments(head, path)
-    if not comments:
+    return _find_notice(head, path, catalog, idx)
+
+
+def _find_notice(head: bytes, path: str, catalog: object | None, idx: index_module.Index | None) -> Notice | None:
+    """``find_notice`` of a head (at most HEAD_BYTES) known to hold a licence word. With the C scanner
+    the comments are read, tokenized and hashed in one pass over the head (``_fastmatch.comment_ids``),
+    without a Python object a line; their text is read again only where the kernel's readings want it."""
+    idx = idx or index_module.get_index()
+    comments: list[tuple[int, str]] | None = None
+    if _scanner(idx):
+        got = _fastmatch.comment_ids(head, _STYLES[_style(path)], HEAD_LINES, MAX_TOKENS, line_ids)
+        if got is None:
+            return None
+        ids, key, marks, numbers = got
+        if not ids:
+            return None
+        reading = _matched((len(ids) // 4, key), ids, idx)
+    else:
+        comments = leading_comments(head, path)
+        if not comments:
+            return None
+        ids, marks, numbers = comment_ids(comments)
+        reading = _matched((len(ids), hash(tuple(ids))), ids, idx) if ids else None
+    if reading is None:
         return None
-    notice = match_ids(*comment_ids(comments), idx or index_module.get_index())
-    if notice is None:
-        return None
-    return kernel.read_notice(notice, comments, catalog)
+    first, last, expression, score, rule, rules = reading
+    line, end_line = line_of(first, marks, numbers), line_of(last, marks, numbers)
+    if _notices_of[0] is not catalog:
+        _notices.clear()
+        _notices_of[0] = catalog
+    known = (reading, line, end_line)
+    notice = _notices.get(known)
+    if notice is not None:
+        return notice
+    notice = Notice(expression, line, end_line, score, rule, rules)
+    if kernel.wants_comments(notice):
+        return kernel.read_notice(notice, comments if comments is not None else leading_comments(head, path), catalog)
+    notice = kernel.read_notice(notice, [], catalog)
+    if len(_notices) >= CACHE_SIZE:
+        _notices.clear()
+    _notices[known] = notice
+    return notice

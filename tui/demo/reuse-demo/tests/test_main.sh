@@ -1,4 +1,4 @@
+#!/bin/sh
 # SPDX-FileCopyrightText: 2024 Jane Doe <jane@example.org>
 # SPDX-License-Identifier: CC0-1.0
-def test_main() -> None:
-    assert True
+test "$(ruby ../src/app/main.rb)" = hello

@@ -1,1 +1,0 @@
-"""Written in a hurry: no copyright, no licence yet."""
