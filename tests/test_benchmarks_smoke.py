@@ -13,8 +13,8 @@ import pytest
 BENCHMARKS = Path(__file__).parent / "benchmarks"
 REPO = BENCHMARKS.parent.parent
 SCRIPTS = sorted(p.name for p in BENCHMARKS.glob("bench_*.py"))
-#: Those that measure a kernel tree they are given (bench_scale generates its own trees).
-NEED_A_TREE = [name for name in SCRIPTS if name != "bench_scale.py"]
+#: Those that measure a kernel tree they are given (bench_scale and bench_reuse generate their own trees).
+NEED_A_TREE = [name for name in SCRIPTS if name not in ("bench_scale.py", "bench_reuse.py")]
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -26,7 +26,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 def test_every_benchmark_is_covered():
     assert {"bench_index.py", "bench_export.py", "bench_scale.py", "bench_ui.py", "bench_filter.py",
-            "bench_watch.py", "bench_diff.py"} <= set(SCRIPTS)
+            "bench_watch.py", "bench_diff.py", "bench_reuse.py"} <= set(SCRIPTS)
 
 
 @pytest.mark.parametrize("script", SCRIPTS)

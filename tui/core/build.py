@@ -82,6 +82,9 @@ def read_changes(index: LicenseIndex, paths: Iterable[str], workers: int | None 
     """
     out: dict[str, Outcome | None] = {}
     todo: list[str] = []
+    if index.ctx.reuse is not None:  # a sidecar's edit is its file's: both are read again
+        paths = list(paths)
+        paths += [path[: -len(".license")] for path in paths if path.endswith(".license")]
     for path in dict.fromkeys(paths):
         if not in_scope(path, index.scope):
             continue  # outside the files this index holds
@@ -101,7 +104,31 @@ def read_changes(index: LicenseIndex, paths: Iterable[str], workers: int | None 
 
 def refresh(index: LicenseIndex, paths: Iterable[str], workers: int | None = None) -> tuple[list[str], list[str]]:
     """Re-read *paths* (tree-relative) from disk and apply; returns (updated, removed)."""
-    return index.apply(read_changes(index, paths, workers))
+    updated, removed = index.apply(read_changes(index, paths, workers))
+    return updated + settle_reuse(index), removed
+
+
+def settle_reuse(index: LicenseIndex) -> list[str]:
+    """In a REUSE tree, the licence files' findings brought up to date with every file's use of them
+    (``reuse.settle``); returns the paths whose outcome changed."""
+    if index.ctx.reuse is None:
+        return []
+    from tui.core.reuse.settle import settle
+
+    return settle(index)
+
+
+def _bind_reuse(ctx: Context, paths: Iterable[str], scope: str = "") -> None:
+    """In a REUSE tree, read its REUSE.toml files below the top: those in the listing, and for a scope, those
+    in the directories above it."""
+    if ctx.reuse is None:
+        return
+    nested = [path for path in paths if path.endswith("/REUSE.toml")]
+    if scope:
+        parts = scope.split("/")
+        nested += [f"{'/'.join(parts[:i])}/REUSE.toml" for i in range(1, len(parts))
+                   if os.path.isfile(os.path.join(ctx.root, *parts[:i], "REUSE.toml"))]
+    ctx.reuse.bind(dict.fromkeys(nested))
 
 def reload_context(index: LicenseIndex) -> set[str]:
     """Re-read LICENSES/, COPYING and spdxexclude; returns the paths whose verdict may change.
@@ -113,6 +140,11 @@ def reload_context(index: LicenseIndex) -> set[str]:
     old = index.ctx
     new = Context(index.root)
     index.ctx = new
+    if new.reuse is not None or old.reuse is not None:
+        # A REUSE tree (or a tree that became or stopped being one): its REUSE.toml files found again, and
+        # every file read again (REUSE trees are small; REUSE.toml can reach any file).
+        _bind_reuse(new, index.paths, index.scope)
+        return set(index.paths)
     if new.fingerprint == old.fingerprint:
         return set()
     changed_ids = _changed_ids(old.catalog, new.catalog)
@@ -252,6 +284,8 @@ def _read_job(job: Job) -> Chunk:
     root_real = _worker_root_real
     skipped: list[tuple[str, str]] = []
     paths, keys, flags = _entries(ctx, job, skipped)
+    if ctx.reuse is not None:
+        return _read_reuse_job(ctx, paths, keys, skipped, base)
     excluded = ctx.exclude.excluded_among(paths)
     if any(excluded):
         for i, out in enumerate(excluded):
@@ -326,6 +360,36 @@ def _read_job(job: Job) -> Chunk:
                  skipped)
 
 
+def _read_reuse_job(ctx: Context, paths: list[str], keys: list[str], skipped: list[tuple[str, str]],
+                    base: str) -> Chunk:
+    """``_read_job`` in a REUSE tree: each file read whole by ``reuse.reading`` (no C reader, no sharing)."""
+    from tui.core.reuse.reading import evaluate as evaluate_reuse
+
+    project, verdict = ctx.reuse, ctx.verdict
+    kept_paths: list[str] = []
+    kept_keys: list[str] = []
+    status = bytearray()
+    exprs: list[str | None] = []
+    lines: list[int] = []
+    findings: dict[str, tuple[Finding, ...]] = {}
+    origins: dict = {}
+    for path, key in zip(paths, keys):
+        outcome = evaluate_reuse(project, verdict, base, path)
+        if outcome is None:
+            continue  # vanished since it was listed
+        kept_paths.append(path)
+        kept_keys.append(key)
+        status.append(outcome.status)
+        exprs.append(outcome.expression)
+        lines.append(outcome.line)
+        if outcome.findings:
+            findings[path] = outcome.findings
+        if outcome.origin is not None:
+            origins[path] = outcome.origin
+    return Chunk(joined(kept_paths), joined(kept_keys), bytes(status), exprs, lines, findings, {},  # type: ignore[arg-type]
+                 skipped, origins)
+
+
 def build_index(
     root: str,
     *,
@@ -369,14 +433,19 @@ def build_index(
     if cached is not None and cached["signature"] == listing.signature:
         index.load_columns(cached)
         index.cached_count = len(index.paths)
+        _bind_reuse(ctx, index.paths)  # (a REUSE tree's edits are judged with its REUSE.toml files)
         if progress:
             progress([], len(index.paths), len(index.paths))
         return index
-    _prepare_notices(notice_progress)
+    if ctx.reuse is not None:
+        _bind_reuse(ctx, listing.paths)
+    else:
+        _prepare_notices(notice_progress)
     if cached is not None:
         keys = _fill_partial(index, listing, cached, workers, progress)
     else:
         keys = _fill_cold(index, listing, workers, progress)
+    settle_reuse(index)
     if use_cache:
         cache_mod.save(root, fingerprint, index.columns(keys, listing.signature))
     return index
@@ -399,6 +468,7 @@ def _build_scoped(root: str, scope: str, use_cache: bool, workers: int | None, p
         whole = LicenseIndex(root, ctx, found)
         whole.load_columns(cached)
         whole.cached_count = len(whole.paths)
+        _bind_reuse(ctx, whole.paths)
         index = whole.scoped(scope)
         if progress:
             progress([], len(index.paths), len(index.paths))
@@ -412,8 +482,12 @@ def _build_scoped(root: str, scope: str, use_cache: bool, workers: int | None, p
     index = LicenseIndex(root, ctx, found)
     index.scope = scope
     index.skipped = skipped_in(found.skipped, scope)
-    _prepare_notices(notice_progress)
+    if ctx.reuse is not None:
+        _bind_reuse(ctx, part.paths, scope)
+    else:
+        _prepare_notices(notice_progress)
     kept_keys = _fill_partial(index, part, cached, workers, progress)
+    settle_reuse(index)
     if use_cache and index.read_count:
         cache_mod.save(root, fingerprint, _merged_payload(cached, index, kept_keys, scope))
     return index
@@ -426,10 +500,12 @@ def _merged_payload(cached: dict | None, index: LicenseIndex, keys: list[str], s
     rows: list[tuple[str, str, int, str | None, int]] = []
     findings: dict[str, tuple[Finding, ...]] = {}
     notices: dict[str, Notice] = {}
+    origins: dict = {}
     if cached is not None:
         old_paths, old_keys = split_joined(cached["paths"]), split_joined(cached["keys"])
         old_lines = array("I", cached["lines"])
         old_findings, old_notices = cached["findings"], cached.get("notices", {})
+        old_origins = cached.get("origins", {})
         for i, path in enumerate(old_paths):
             if not in_scope(path, scope):
                 rows.append((path, old_keys[i], cached["status"][i], cached["exprs"][i], old_lines[i]))
@@ -437,9 +513,12 @@ def _merged_payload(cached: dict | None, index: LicenseIndex, keys: list[str], s
                     findings[path] = old_findings[path]
                 if path in old_notices:
                     notices[path] = old_notices[path]
+                if path in old_origins:
+                    origins[path] = old_origins[path]
     rows.extend(zip(index.paths, keys, index.status, index.exprs, index.lines))
     findings.update(index.findings)
     notices.update(index.notices)
+    origins.update(index.origins)
     rows.sort(key=itemgetter(0))
     return {
         "signature": PARTIAL_SIGNATURE,
@@ -451,6 +530,7 @@ def _merged_payload(cached: dict | None, index: LicenseIndex, keys: list[str], s
         "findings": findings,
         "notices": notices,
         "skipped": [],
+        "origins": origins,
     }
 
 
@@ -498,9 +578,10 @@ def _git_jobs(raw: bytes) -> list[bytes]:
 
 
 def _outcomes(chunk: Chunk) -> Iterator[Outcome]:
-    findings, notices = chunk.findings, chunk.notices
+    findings, notices, origins = chunk.findings, chunk.notices, chunk.origins
     for path, code, expression, line in zip(chunk.paths, chunk.status, chunk.exprs, chunk.lines):
-        yield Outcome(code, expression, line, findings.get(path, ()), notices.get(path))
+        yield Outcome(code, expression, line, findings.get(path, ()), notices.get(path),
+                      origins.get(path) if origins else None)
 
 
 def _fill_partial(
@@ -519,6 +600,9 @@ def _fill_partial(
     old_keys, old_status, old_exprs = split_joined(cached["keys"]), cached["status"], cached["exprs"]
     old_lines, old_findings = array("I", cached["lines"]), cached["findings"]
     old_notices = cached.get("notices", {})
+    old_origins = cached.get("origins", {})
+    if index.ctx.reuse is not None and _reuse_config_changed(paths, keys, old_pos, old_keys):
+        old_pos = {}  # a REUSE.toml or sidecar changed: what it says may reach any file
     todo_paths: list[str] = []
     todo_keys: list[str] = []
     hits: dict[str, Outcome] = {}
@@ -526,7 +610,7 @@ def _fill_partial(
         j = old_pos.get(path)
         if j is not None and key and old_keys[j] == key:
             hits[path] = Outcome(old_status[j], old_exprs[j], old_lines[j], old_findings.get(path, ()),
-                                 old_notices.get(path))
+                                 old_notices.get(path), old_origins.get(path))
         else:
             todo_paths.append(path)
             todo_keys.append(key)
@@ -558,6 +642,15 @@ def _fill_partial(
     if progress and not fresh:
         progress([], len(paths), len(paths))
     return kept_keys
+
+
+def _reuse_config_changed(paths: list[str], keys: list[str], old_pos: dict[str, int], old_keys: list[str]) -> bool:
+    """Whether a REUSE.toml or a .license sidecar was added, changed or removed since the cache was made."""
+    now = {path: key for path, key in zip(paths, keys) if path.endswith((".license", "REUSE.toml"))}
+    before = {path for path in old_pos if path.endswith((".license", "REUSE.toml"))}
+    if set(now) != before:
+        return True
+    return any(not key or old_keys[old_pos[path]] != key for path, key in now.items())
 
 
 def _pool_size(workers: int | None) -> int:

@@ -39,7 +39,8 @@ def cache_path(root: str) -> str | None:
     return os.path.join(directory, f"{name}.pickle")
 
 
-PAYLOAD_KEYS = frozenset({"signature", "paths", "keys", "status", "exprs", "lines", "findings", "notices", "skipped"})
+PAYLOAD_KEYS = frozenset({"signature", "paths", "keys", "status", "exprs", "lines", "findings", "notices", "skipped",
+                          "origins"})
 
 
 #: The small part of the payload, in a file of its own: enough for a warm `check` to print a kept report.

@@ -296,10 +296,12 @@ def summarize(index: Columns, positions: Iterable[int] | None = None,
         "findings": dict(severities),
         "rules": dict(sorted(rules.items())),
         "expressions": dict(named.most_common()),
-        "sources": {"tag": status_n[VALID] + status_n[INVALID], "notice": noticed.total(),
-                    "copying": defaulted if copying else 0},
+        "sources": _reuse_sources(index, paths) if index.ctx.reuse is not None else {
+            "tag": status_n[VALID] + status_n[INVALID], "notice": noticed.total(),
+            "copying": defaulted if copying else 0},
         "notice_expressions": dict(noticed.most_common()),
         "licenses_from": index.ctx.known.source,
+        "kind": index.ctx.kind,
         "copying_default": catalog.copying_default,
         "invalid_expressions": dict(invalid.most_common()),
         "licenses": dict(licenses.most_common()),
@@ -311,3 +313,10 @@ def summarize(index: Columns, positions: Iterable[int] | None = None,
             {"path": d, "files": dir_files.get(d, 0), "problems": p, "with_findings": f} for d, (p, f) in ranked
         ],
     }
+
+
+def _reuse_sources(index: Columns, paths: Sequence[str]) -> dict[str, int]:
+    """A REUSE tree's files counted by where their effective licence comes from (``Origin.source``)."""
+    origins = getattr(index, "origins", {})
+    counts = Counter(origin.source for origin in map(origins.get, paths) if origin is not None and origin.source)
+    return {source: counts[source] for source in ("tag", "sidecar", "reuse-toml", "dep5")}

@@ -11,6 +11,8 @@ from tui.core.exclude import ExcludeRules
 from tui.core.expressions import KnownIds, Verdict, validate
 from tui.core.notices import reading as notice_reading
 from tui.core.notices.notice import Notice
+from tui.core.reuse.detect import KERNEL, REUSE, tree_kind
+from tui.core.reuse.origin import REUSE_SOURCES, Origin
 from tui.core.rules import Finding
 from tui.core.rules import notices as notice_rules
 from tui.core.scan import Facts, Raw, facts_from, name_key
@@ -24,7 +26,8 @@ class Record(NamedTuple):
     """One file's entry in the index, as handed to callers (the index itself is columnar).
 
     ``effective`` is the file's one licence and where it comes from: (expression, "tag" | "notice" |
-    "copying"), or None (excluded, unreadable, or untagged in a tree without a COPYING default)."""
+    "copying"), or None (excluded, unreadable, or untagged in a tree without a COPYING default); in a
+    REUSE tree the source is "tag", "sidecar", "reuse-toml" or "dep5", and ``origin`` says more."""
 
     path: str
     status: str
@@ -34,6 +37,7 @@ class Record(NamedTuple):
     findings: tuple[Finding, ...]
     notice: Notice | None = None
     effective: tuple[str, str] | None = None
+    origin: Origin | None = None
 
     @property
     def worst(self) -> str | None:
@@ -47,23 +51,28 @@ class Record(NamedTuple):
 
 class Outcome(NamedTuple):
     """What evaluating one file gives: status code (index into STATUSES), expression, line, findings,
-    and the licence notice its leading comments hold (``with_notice``; never in an outcome files share)."""
+    and the licence notice its leading comments hold (``with_notice``; never in an outcome files share);
+    in a REUSE tree, where its licensing comes from (``origin``)."""
 
     status: int
     expression: str | None
     line: int
     findings: tuple[Finding, ...]
     notice: Notice | None = None
+    origin: Origin | None = None
 
 
-#: Where a file's effective licence comes from (``effective``).
-SOURCES = ("tag", "notice", "copying")
+#: Where a file's effective licence comes from (``effective``): a kernel tree's three, then a REUSE tree's.
+SOURCES = ("tag", "notice", "copying", *REUSE_SOURCES)
 
 
 def effective(status: int, expression: str | None, notice: Notice | None,
-              copying: str | None) -> tuple[str, str] | None:
+              copying: str | None, origin: Origin | None = None) -> tuple[str, str] | None:
     """A file's one effective licence and its source: the tag, else the notice, else the COPYING
-    default; None for excluded and unreadable files (and untagged ones when there is no default)."""
+    default; None for excluded and unreadable files (and untagged ones when there is no default).
+    In a REUSE tree (*origin*): the combined expression of the file, its sidecar, REUSE.toml or dep5."""
+    if origin is not None:
+        return (expression, origin.source) if expression is not None and origin.source else None
     if status in (VALID, INVALID) and expression is not None:
         return expression, "tag"
     if status != UNTAGGED:
@@ -74,18 +83,29 @@ def effective(status: int, expression: str | None, notice: Notice | None,
 
 
 class Context:
-    """Everything a verdict depends on besides the file itself: LICENSES/, COPYING, spdxexclude."""
+    """Everything a verdict depends on besides the file itself: LICENSES/, COPYING, spdxexclude.
+
+    ``kind`` is the kind of tree (``reuse.detect``): in a REUSE tree, ``reuse`` holds its licence files,
+    REUSE.toml or dep5 (``reuse.project``), its files are read by ``reuse.reading`` and judged by the
+    LT7xx rules alone; the kernel's rules, reader and sharing of outcomes are for kernel trees."""
 
     def __init__(self, root: str, catalog: Catalog | None = None, exclude: ExcludeRules | None = None) -> None:
         self.root = root
+        self.kind = KERNEL if catalog is not None else tree_kind(root)
+        self.reuse = None
+        if self.kind == REUSE:
+            from tui.core.reuse.project import ReuseKnownIds, ReuseProject
+
+            self.reuse = ReuseProject(root)
+            catalog = self.reuse.catalog
         self.catalog = catalog if catalog is not None else load_catalog(root)
         self.exclude = exclude if exclude is not None else ExcludeRules.load(root)
-        self.known = KnownIds(self.catalog)
+        self.known = KnownIds(self.catalog) if self.reuse is None else ReuseKnownIds()
         self._verdicts: dict[str, Verdict] = {}
         self._licenses: dict[str, tuple[str, ...]] = {}
         #: What rules work out once and reuse (per expression string, per file type...).
         self.memo: dict = {}
-        self._catalog_findings = rules_mod.catalog_findings(self)
+        self._catalog_findings = rules_mod.catalog_findings(self) if self.reuse is None else {}
         default = self.catalog.copying_default
         note = f"the COPYING default applies ({default})" if default else "no COPYING default was found"
         missing = f"no SPDX-License-Identifier in the first 15 lines; {note}"
@@ -110,14 +130,18 @@ class Context:
 
     @property
     def fingerprint(self) -> str:
-        return (f"{self.catalog.fingerprint}:{self.exclude.fingerprint}:{self.catalog.has_licenses_dir}:"
-                f"{rules_mod.fingerprint()}:{notice_reading.fingerprint()}")
+        kernel = (f"{self.catalog.fingerprint}:{self.exclude.fingerprint}:{self.catalog.has_licenses_dir}:"
+                  f"{rules_mod.fingerprint()}:{notice_reading.fingerprint()}")
+        return kernel if self.reuse is None else f"reuse:{kernel}"
 
     def verdict(self, expression: str) -> Verdict:
         """Validate each distinct expression string once."""
         verdict = self._verdicts.get(expression)
         if verdict is None:
-            verdict = self._verdicts[expression] = validate(expression, self.known)
+            if self.reuse is not None:
+                verdict = self._verdicts[expression] = self.reuse.verdict(expression)
+            else:
+                verdict = self._verdicts[expression] = validate(expression, self.known)
         return verdict
 
     def licenses(self, expression: str | None) -> tuple[str, ...]:

@@ -79,7 +79,8 @@ def spellings_text(summary: dict, name: str) -> str:
 
 
 #: How each source of an effective licence is named in reports.
-SOURCE_NAMES = {"tag": "tag", "notice": "notice", "copying": "COPYING default"}
+SOURCE_NAMES = {"tag": "tag", "notice": "notice", "copying": "COPYING default", "sidecar": ".license sidecar",
+                "reuse-toml": "REUSE.toml", "dep5": ".reuse/dep5"}
 
 
 def effective_rows(summary: dict) -> list[tuple[str, str, int]]:

@@ -16,8 +16,9 @@ from typing import NamedTuple
 
 from tui.core.catalog import Catalog
 from tui.core.counting import DirCounter, DirStats, parents
-from tui.core.evaluate import Context, Outcome, Record, effective
+from tui.core.evaluate import SOURCES, Context, Outcome, Record, effective
 from tui.core.notices.notice import Notice
+from tui.core.reuse.origin import Origin
 from tui.core.rules import Finding
 from tui.core.scan import Listing
 from tui.core.status import EXCLUDED, STATUSES, UNREADABLE, UNTAGGED
@@ -46,6 +47,8 @@ class LicenseIndex:
         self.findings: dict[str, tuple[Finding, ...]] = {}
         #: The licence notice of each file whose leading comments hold one (``tui.core.notices``).
         self.notices: dict[str, Notice] = {}
+        #: In a REUSE tree, where each covered file's licensing comes from (``tui.core.reuse``).
+        self.origins: dict[str, Origin] = {}
         self.method = listing.method if listing else "scandir"
         self.skipped: list[tuple[str, str]] = list(listing.skipped) if listing else []
         self.read_count = 0
@@ -80,6 +83,7 @@ class LicenseIndex:
         expression = self.exprs[i]
         status = self.status[i]
         notice = self.notices.get(path)
+        origin = self.origins.get(path) if self.origins else None
         return Record(
             path,
             STATUSES[status],
@@ -88,7 +92,8 @@ class LicenseIndex:
             self.ctx.licenses(expression) if status == 0 else (),
             self.findings.get(path, ()),
             notice,
-            effective(status, expression, notice, self.ctx.catalog.copying_default),
+            effective(status, expression, notice, self.ctx.catalog.copying_default, origin),
+            origin,
         )
 
     def effective_columns(self) -> tuple[list[str | None], bytes]:
@@ -106,6 +111,17 @@ class LicenseIndex:
                     exprs[at] = None
                     at = status.find(code, at + 1)
             notices, paths = self.notices, self.paths
+            if self.origins:  # a REUSE tree: each file's own source
+                codes = {source: code for code, source in enumerate(SOURCES)}
+                for at, path in enumerate(paths):
+                    origin = self.origins.get(path)
+                    if origin is None or not origin.source or exprs[at] is None:
+                        sources[at] = 255
+                        exprs[at] = None
+                    else:
+                        sources[at] = codes[origin.source]
+                self._effective = (exprs, bytes(sources))
+                return self._effective
             at = status.find(UNTAGGED)
             while at >= 0:
                 notice = notices.get(paths[at]) if notices else None
@@ -122,7 +138,7 @@ class LicenseIndex:
     def effective_at(self, i: int) -> tuple[str, str] | None:
         """The effective licence of the file at *i* and its source (``evaluate.effective``)."""
         return effective(self.status[i], self.exprs[i], self.notices.get(self.paths[i]),
-                         self.ctx.catalog.copying_default)
+                         self.ctx.catalog.copying_default, self.origins.get(self.paths[i]) if self.origins else None)
 
     def scoped(self, scope: str) -> LicenseIndex:
         """The files at or below *scope* (tree-relative), with their verdicts: a new index."""
@@ -138,6 +154,7 @@ class LicenseIndex:
         new.lines = array("I", (self.lines[i] for i in keep))
         new.findings = {path: found for path, found in self.findings.items() if in_scope(path, scope)}
         new.notices = {path: notice for path, notice in self.notices.items() if in_scope(path, scope)}
+        new.origins = {path: origin for path, origin in self.origins.items() if in_scope(path, scope)}
         new.skipped = skipped_in(self.skipped, scope)
         new.read_count = min(self.read_count, len(new.paths))
         new.cached_count = min(self.cached_count, len(new.paths))
@@ -192,12 +209,15 @@ class LicenseIndex:
             self.findings[path] = outcome.findings
         if outcome.notice is not None:
             self.notices[path] = outcome.notice
+        if outcome.origin is not None:
+            self.origins[path] = outcome.origin
 
     def extend(self, chunk: Chunk) -> Chunk:
         """Add a worker's chunk of consecutive files; returns what was added (an unmerged path's stages
         may straddle two chunks: its second appearance is dropped)."""
         if self.paths and chunk.paths and chunk.paths[0] == self.paths[-1]:
-            chunk = Chunk(*(column[1:] for column in chunk[:5]), chunk.findings, chunk.notices, chunk.skipped)
+            chunk = Chunk(*(column[1:] for column in chunk[:5]), chunk.findings, chunk.notices, chunk.skipped,
+                          chunk.origins)
         self._effective = None
         self.paths.extend(chunk.paths)
         self.status.extend(chunk.status)
@@ -207,6 +227,8 @@ class LicenseIndex:
         self.lines.extend(chunk.lines)
         self.findings.update(chunk.findings)
         self.notices.update(chunk.notices)
+        if chunk.origins:
+            self.origins.update(chunk.origins)
         return chunk
 
     def sort(self, keys: list[str]) -> list[str]:
@@ -232,6 +254,7 @@ class LicenseIndex:
             "findings": self.findings,
             "notices": self.notices,
             "skipped": self.skipped,
+            "origins": self.origins,
         }
 
     def load_columns(self, payload: dict) -> None:
@@ -242,6 +265,7 @@ class LicenseIndex:
         self.lines.frombytes(payload["lines"])
         self.findings = payload["findings"]
         self.notices = payload.get("notices", {})
+        self.origins = payload.get("origins", {})
         self.skipped = payload["skipped"]
         self._effective = None
         self._positions = None
@@ -270,6 +294,7 @@ class LicenseIndex:
                     removed.append(path)
                     self.findings.pop(path, None)
                     self.notices.pop(path, None)
+                    self.origins.pop(path, None)
                 continue
             expression = self._intern(outcome.expression)
             if dirs is not None:
@@ -284,6 +309,10 @@ class LicenseIndex:
                 self.notices[path] = outcome.notice
             else:
                 self.notices.pop(path, None)
+            if outcome.origin is not None:
+                self.origins[path] = outcome.origin
+            else:
+                self.origins.pop(path, None)
             updated.append(path)
             if i is None:
                 added[path] = outcome
@@ -325,6 +354,7 @@ class LicenseIndex:
         new.lines = array("I", self.lines)
         new.findings = dict(self.findings)
         new.notices = dict(self.notices)
+        new.origins = dict(self.origins)
         new.skipped = list(self.skipped)
         new.read_count, new.cached_count = self.read_count, self.cached_count
         new._positions = self._positions
@@ -386,6 +416,8 @@ class Chunk(NamedTuple):
     findings: dict[str, tuple[Finding, ...]]
     notices: dict[str, Notice]
     skipped: list[tuple[str, str]]
+    #: A REUSE tree's origins (``LicenseIndex.origins``); empty in a kernel tree.
+    origins: dict[str, Origin] = {}  # noqa: RUF012 - never changed in place
 
 
 def unpacked(chunk: Chunk) -> Chunk:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tui.core.catalog import CLASSES
+from tui.core.reuse.origin import REUSE_SOURCES
 from tui.core.status import STATUSES
 
 if TYPE_CHECKING:
@@ -29,8 +30,9 @@ if TYPE_CHECKING:
 KEYS = ("license", "class", "status", "source", "rule", "path", "ext", "expr")
 #: Keys whose unquoted values are split on commas into alternatives.
 _LIST_KEYS = frozenset({"license", "class", "status", "source", "rule", "ext"})
-#: Where a file's effective licence comes from (``source:``; tui.core.evaluate.SOURCES).
-SOURCES = ("tag", "notice", "copying")
+#: Where a file's effective licence comes from (``source:``; tui.core.evaluate.SOURCES): a kernel tree's, then
+#: a REUSE tree's.
+SOURCES = ("tag", "notice", "copying", *REUSE_SOURCES)
 _ID_RE = re.compile(r"[A-Za-z.0-9\-+]+")
 _OPERATORS = frozenset({"AND", "OR", "WITH"})
 _GLOB_CHARS = frozenset("*?[")

@@ -12,6 +12,7 @@ from tui import __version__
 from tui.core.counting import FindingFilter, summarize
 from tui.core.evaluate import Record
 from tui.core.notices.notice import Notice
+from tui.core.reuse.origin import Origin
 from tui.core.rules import RULE_UNREADABLE, Finding
 from tui.core.scan import CANNOT_LIST
 from tui.core.status import STATUSES
@@ -194,11 +195,17 @@ def source_counts(index: LicenseIndex, rows: Sequence[int] | None = None) -> dic
     _exprs, codes = index.effective_columns()
     if rows is not None:
         codes = bytes(map(codes.__getitem__, rows))
+    if index.ctx.reuse is not None:  # a REUSE tree's sources (evaluate.SOURCES: tag 0, then 3, 4, 5)
+        return {"tag": codes.count(0), "sidecar": codes.count(3), "reuse-toml": codes.count(4), "dep5": codes.count(5)}
     return {"tag": codes.count(0), "notice": codes.count(1), "copying": codes.count(2)}
 
 
 def sources_text(sources: dict[str, int]) -> str:
-    """``33 tag, 2 notice, 3 COPYING default``: where the files' effective licences come from."""
+    """``33 tag, 2 notice, 3 COPYING default``: where the files' effective licences come from (a REUSE tree's:
+    ``30 tag, 2 sidecar, 5 REUSE.toml, 0 dep5``)."""
+    if "sidecar" in sources:
+        return ", ".join(f"{sources.get(key, 0)} {name}" for key, name in
+                         (("tag", "tag"), ("sidecar", "sidecar"), ("reuse-toml", "REUSE.toml"), ("dep5", "dep5")))
     tag, notice, copying = (sources.get(source, 0) for source in ("tag", "notice", "copying"))
     return f"{tag} tag, {notice} notice, {copying} COPYING default"
 
@@ -210,6 +217,7 @@ def _summary_of(index: LicenseIndex, severities: dict[str, int]) -> str:
         "sources": source_counts(index),
         "findings": severities,
         "licenses_from": index.ctx.known.source,
+        "kind": index.ctx.kind,
         "not_scanned": len(not_scanned(index)),
         "scope": index.scope,
     })
@@ -222,8 +230,9 @@ def summary_line(summary: dict) -> str:
     if summary.get("sources"):  # where each file's effective licence comes from
         parts += f"; licence sources: {sources_text(summary['sources'])}"
     scope = summary.get("scope")
+    tree = "REUSE tree, " if summary.get("kind") == "reuse" else ""
     line = (
-        f"{summary['files']} files{f' under {printable(scope)}' if scope else ''}: {parts}; "
+        f"{tree}{summary['files']} files{f' under {printable(scope)}' if scope else ''}: {parts}; "
         f"{findings['error']} errors, {findings['warning']} warnings, {findings['info']} info "
         f"(ids checked against {summary['licenses_from']})"
     )
@@ -249,7 +258,17 @@ def file_json(record: Record, keep: FindingFilter) -> dict:
         "notice": None if record.notice is None else notice_json(record.notice),
         "effective": None if record.effective is None else {"expression": printable(record.effective[0]),
                                                             "source": record.effective[1]},
+        **({} if record.origin is None else {"reuse": origin_json(record.origin)}),
     }
+
+
+def origin_json(origin: Origin) -> dict:
+    """A REUSE tree's file: each expression with its source and file, and its copyright notices."""
+    doc = origin.as_json()
+    for part in doc["expressions"]:
+        part["expression"], part["file"] = printable(part["expression"]), printable(part["file"])
+    doc["copyrights"] = [printable(text) for text in doc["copyrights"]]
+    return doc
 
 
 def notice_json(notice: Notice) -> dict:
@@ -341,6 +360,8 @@ def outcome_keys(index: LicenseIndex, rows: Sequence[int] | None = None) -> tupl
         lines = [index.lines[i] for i in rows]
     found = map(index.findings.get, paths) if index.findings else repeat(None)
     noticed = map(index.notices.get, paths) if index.notices else repeat(None)
+    if index.origins:  # a REUSE tree: where each file's licensing comes from is part of its entry
+        return paths, list(zip(status, exprs, lines, found, noticed, map(index.origins.get, paths)))
     return paths, list(zip(status, exprs, lines, found, noticed))
 
 

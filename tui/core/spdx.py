@@ -550,6 +550,7 @@ def build_plan(index: LicenseIndex, positions: Sequence[int] | None = None, quer
     )
 
     licensing = _Licensing(index.catalog)
+    reuse = index.ctx.reuse is not None
     rows = list(range(len(index.paths)) if positions is None else positions)
     paths = [index.paths[i] for i in rows]
     digests = hasher(index.root, paths, workers)
@@ -582,6 +583,9 @@ def build_plan(index: LicenseIndex, positions: Sequence[int] | None = None, quer
                 entry = _Licensed(parsed, units, None, commented)
             except ValueError as exc:
                 entry = _Licensed(noassertion, [noassertion], f"The tag could not be converted to SPDX: {exc}")
+        elif code == UNTAGGED and reuse:
+            entry = _Licensed(noassertion, [noassertion], "No licensing information: no SPDX-License-Identifier in "
+                                                          "the file, its .license sidecar, REUSE.toml or dep5.")
         elif code == UNTAGGED and noticed is not None:
             try:  # found in the file's notice, and concluded from it: never a declared tag
                 parsed = licensing.parse(noticed)
@@ -600,7 +604,9 @@ def build_plan(index: LicenseIndex, positions: Sequence[int] | None = None, quer
             message = f"The SPDX-License-Identifier tag does not pass spdxcheck.py: {printable(expression or '')}"
             entry = _Licensed(noassertion, [noassertion], message)
         elif code == EXCLUDED:
-            entry = _Licensed(noassertion, [noassertion], "Not checked: excluded (LICENSES/ or scripts/spdxexclude).")
+            entry = _Licensed(noassertion, [noassertion], "Not covered by REUSE (LICENSES/, *.license, REUSE.toml, "
+                                                          "COPYING*, LICENSE*, empty files...)." if reuse else
+                              "Not checked: excluded (LICENSES/ or scripts/spdxexclude).")
         else:
             entry = _Licensed(noassertion, [noassertion], None)
         groups[key] = len(licensed)
@@ -651,6 +657,10 @@ def build_plan(index: LicenseIndex, positions: Sequence[int] | None = None, quer
     comment = (f"Licenses of {len(plan_names)} files read by lictree: {tagged} from their SPDX-License-Identifier "
                f"tag, {noticed} concluded from the license notice of an untagged file (its licenseComments say "
                f"so; never a declared tag), {defaulted} from the {copying} default")
+    if reuse:
+        comment = (f"Licenses of {len(plan_names)} files of a REUSE tree read by lictree: {tagged} with licensing "
+                   "information (in the whole file, a .license sidecar, REUSE.toml or .reuse/dep5, several combined "
+                   "with AND; LicenseRef- texts from LICENSES/)")
     if index.scope:
         comment += f", under {printable(index.scope)} only"
     if query:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from tui.core import cache as cache_mod
-from tui.core.build import read_changes, reload_context
+from tui.core.build import read_changes, reload_context, settle_reuse
 from tui.core.exclude import EXCLUDE_FILE
 from tui.core.index import LicenseIndex
 
@@ -25,6 +25,8 @@ WATCH_SLACK = 2.0
 #: Changes under these make the catalog (and every verdict that uses it) stale.
 CONTEXT_PREFIXES = ("LICENSES/",)
 CONTEXT_FILES = ("COPYING", "LICENSE", "LICENCE", EXCLUDE_FILE)
+#: In a REUSE tree, changes to these make every verdict stale too.
+REUSE_CONTEXT = ("REUSE.toml", ".reuse/dep5")
 
 
 @dataclass(slots=True)
@@ -119,6 +121,8 @@ def apply_changes(index: LicenseIndex, rel_paths: Iterable[str], workers: int | 
             continue  # watchers follow symlinked directories; the index does not
         if rel.startswith(CONTEXT_PREFIXES) or rel in CONTEXT_FILES or rel == "LICENSES":
             update.context_changed = True
+        elif index.ctx.reuse is not None and (rel.endswith(REUSE_CONTEXT) or rel == ".reuse"):
+            update.context_changed = True  # a REUSE tree's REUSE.toml (any of them) or .reuse/dep5
         full = os.path.join(root, rel)
         if os.path.isdir(full) and not os.path.islink(full):
             to_read.update(_walk(root, rel))
@@ -136,6 +140,9 @@ def apply_changes(index: LicenseIndex, rel_paths: Iterable[str], workers: int | 
     changes = read_changes(index, sorted(to_read), workers)
     changes.update(dict.fromkeys(gone))
     update.updated, update.removed = index.apply(changes)
+    settled = settle_reuse(index)  # a REUSE tree's licence files: used or not, now
+    if settled:
+        update.updated = list(dict.fromkeys(update.updated + settled))
     return update
 
 

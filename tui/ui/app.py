@@ -368,6 +368,8 @@ class LictreeApp(App[int]):
         palette = self.palette
         stats = self.data.directory("")
         parts: list[Content | tuple[str, str] | str] = [(f"{len(index):,} files", "bold")]
+        if index.ctx.reuse is not None:  # (a kernel tree, lictree's first kind, is not named)
+            parts[:0] = [("REUSE tree", "bold"), ("  · ", "$text-muted")]
         for status, glyph in (("valid", "✓"), ("untagged", "○"), ("invalid", "✗"),
                               ("unreadable", "?"), ("excluded", "–")):
             if counts.get(status, 0):

@@ -15,6 +15,7 @@ from tui.core.counting import DirStats, is_problem
 from tui.core.evaluate import Outcome
 from tui.core.index import LicenseIndex
 from tui.core.notices.notice import Notice
+from tui.core.reuse.origin import Origin
 from tui.core.rules import Finding
 from tui.core.status import STATUSES
 from tui.ui.rows import display_key
@@ -29,6 +30,8 @@ class FileState(NamedTuple):
     findings: tuple[Finding, ...]
     #: The licence notice of the file's leading comments, when it has one (``tui.core.notices``).
     notice: Notice | None = None
+    #: In a REUSE tree, where its licensing comes from (``tui.core.reuse``).
+    origin: Origin | None = None
 
     @property
     def status_name(self) -> str:
@@ -98,7 +101,8 @@ class TreeData:
         if i == len(paths) or paths[i] != path:
             return None
         return FileState(index.status[i], index.exprs[i], index.lines[i], index.findings.get(path, ()),
-                         index.notices.get(path) if index.notices else None)
+                         index.notices.get(path) if index.notices else None,
+                         index.origins.get(path) if index.origins else None)
 
     def index_changed(self) -> None:
         """The index was updated in place (``LicenseIndex.refresh``, e.g. by a file watcher)."""

@@ -22,6 +22,7 @@ from tui.core.expressions import structure_lines
 from tui.core.notices.notice import Notice
 from tui.core.preview import Head
 from tui.core.report import printable
+from tui.core.reuse.origin import Origin
 from tui.core.rules import RULES, Finding
 from tui.core.rules.notices import TAG_CONTRADICTS_NOTICE, suggested_tag
 from tui.core.status import EXCLUDED, INVALID, STATUSES, UNREADABLE, UNTAGGED, VALID
@@ -38,7 +39,8 @@ NOTICE_LINE = "bold $text-secondary"
 NOTICE_BACKGROUND = "on $secondary 12%"
 #: Where a file's effective licence comes from, as the detail pane says it (``evaluate.SOURCES``).
 SOURCE_WORDS = {"tag": "from its SPDX tag", "notice": "from its licence notice (no tag)",
-                "copying": "the COPYING default (no tag, no notice)"}
+                "copying": "the COPYING default (no tag, no notice)",
+                "sidecar": "from its .license sidecar", "reuse-toml": "from REUSE.toml", "dep5": "from .reuse/dep5"}
 _SEVERITY_GLYPH = {"error": GLYPH_ERROR, "warning": GLYPH_FINDINGS, "info": GLYPH_FINDINGS}
 
 
@@ -229,14 +231,17 @@ def _license(data: TreeData, palette: Palette, state: FileState) -> Content:
     index = data.index
     catalog = index.catalog if index is not None else None
     parts: list[Content] = []
+    reuse = index is not None and index.ctx.reuse is not None
     if state.status == EXCLUDED:
-        parts.append(Content("Excluded from checking by scripts/spdxexclude: the file is not read."))
+        parts.append(Content("Not covered by REUSE (LICENSES/, *.license, REUSE.toml, COPYING*, LICENSE*, an empty "
+                             "file or a symlink): it needs no licensing information." if reuse else
+                             "Excluded from checking by scripts/spdxexclude: the file is not read."))
         return _lines(parts)
     if state.status == UNREADABLE:
         parts.append(Content("The file could not be read (see the findings)."))
         return _lines(parts)
     found = effective(state.status, state.expression, state.notice,
-                      catalog.copying_default if catalog is not None else None)
+                      catalog.copying_default if catalog is not None else None, state.origin)
     if found is not None:
         licence, source = found
         shown = notice_licence(licence, palette) if source == "notice" else _plain(
@@ -244,7 +249,13 @@ def _license(data: TreeData, palette: Palette, state: FileState) -> Content:
         parts.append(Content.assemble(("Effective licence  ", LABEL), shown, ("  " + SOURCE_WORDS[source], MUTED)))
     expression = state.expression
     notice = state.notice
-    if state.status == UNTAGGED and notice is not None:
+    if state.origin is not None:  # a REUSE tree: where each part comes from, and the copyright notices
+        parts.extend(_reuse_origin(state.origin, palette))
+        if expression is None:
+            return _lines(parts)
+    if state.origin is not None:
+        pass  # (a REUSE tree has no 15-line rule and no COPYING default)
+    elif state.status == UNTAGGED and notice is not None:
         parts.append(Content.assemble(
             "No SPDX-License-Identifier in the first 15 lines; the licence notice (", _span(notice), ") grants ",
             notice_licence(notice.expression, palette), ": the file's effective licence. The COPYING default "
@@ -288,6 +299,22 @@ def _license(data: TreeData, palette: Palette, state: FileState) -> Content:
         parts.append(Content(""))
         parts.extend(_entry(text, entry, palette))
     return _lines(parts)
+
+
+def _reuse_origin(origin: Origin, palette: Palette) -> list[Content]:
+    """A REUSE file's licensing, part by part: each expression with where it is written, then its copyrights."""
+    rows: list[Content] = []
+    for expression, source, where in origin.expressions:
+        rows.append(Content.assemble(("  ", MUTED), _plain(expression, palette.license_colour(expression)),
+                                     ("  " + SOURCE_WORDS.get(source, source).removeprefix("from ") + f" ({where})",
+                                      MUTED)))
+    if not origin.expressions:
+        rows.append(Content("No licensing information in the file, a .license sidecar, REUSE.toml or dep5."))
+    for notice in origin.copyrights:
+        rows.append(Content.assemble(("© ", LABEL), _plain(notice)))
+    if not origin.copyrights:
+        rows.append(Content.styled("No copyright notice.", palette.status["invalid"]))
+    return rows
 
 
 def _structure(expression: str, catalog: Catalog | None, palette: Palette) -> list[Content]:

@@ -227,7 +227,8 @@ class Indexing:
         if self._stop.is_set():
             return
         counter, self._counter = self._counter, DirCounter()
-        if counter.files != len(index):  # from the cache, in one piece
+        if counter.files != len(index) or index.ctx.reuse is not None:  # from the cache, in one piece; or a
+            # REUSE tree, whose licence files' findings were settled once all files were read
             counter = DirCounter()
             counter.add_columns(index.paths, index.status, index.exprs, index.findings, index.notices)
         totals = counter.totals()

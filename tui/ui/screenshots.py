@@ -113,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         (demo, "demo-expanded-okabe-ito.svg", keys("e", "n", "n"), "okabe-ito"),
         (demo, "demo-notice.svg", select("drivers/gpu/amd/amd_demo.c"), None),
         (demo, "help.svg", open_help, None),
+        (os.path.join(os.path.dirname(demo), "reuse-demo"), "reuse-demo-sidecar.svg", select("assets/logo.png"), None),
     ]
     if args.kernel:
         shots.append((args.kernel, "kernel-problem.svg", keys("n"), None))

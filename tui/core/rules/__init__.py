@@ -2,7 +2,8 @@
 of Documentation/process/license-rules.rst (or a LICENSES/ header) it enforces.
 
 Families: LT0xx reading, LT1xx tag and expression, LT2xx placement and comment style, LT3xx UAPI,
-LT4xx license classes (deprecated, dual), LT5xx MODULE_LICENSE, LT6xx licence notices, LT9xx LICENSES/ itself.
+LT4xx license classes (deprecated, dual), LT5xx MODULE_LICENSE, LT6xx licence notices, LT9xx LICENSES/ itself;
+and LT7xx for REUSE trees, which get those alone (``tui.core.reuse``).
 
 Per-file rules run inside the scan's worker processes, once a file, so they stay cheap: rules that
 depend only on the expression are worked out once per distinct string, path rules dispatch on a
@@ -16,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-from tui.core.rules import classes, module_license, notices, placement, uapi  # noqa: F401 - they register rules
+from tui.core.rules import classes, module_license, notices, placement, reuse, uapi  # noqa: F401 - they register rules
 from tui.core.rules.base import (
     EXPRESSION_RULES,
     GATES,

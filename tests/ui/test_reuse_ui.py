@@ -1,0 +1,45 @@
+"""A REUSE tree in the UI (issue 14): the status line names it, files take the colour of their effective
+licence, the detail pane says where a file's licensing comes from, and the filter's source: knows REUSE's
+sources. The tree is tui/demo/reuse-demo."""
+
+from __future__ import annotations
+
+import os
+
+from tui.cli import demo_tree
+from tui.ui.app import LictreeApp
+
+from .helpers import run_async, screen_rows, settle
+
+SIZE = (150, 46)
+REUSE_DEMO = os.path.join(os.path.dirname(demo_tree()), "reuse-demo")
+
+
+@run_async
+async def test_a_reuse_tree_is_named_and_each_file_says_where_its_licence_comes_from(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    app = LictreeApp(REUSE_DEMO)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        from textual.widgets import Static
+
+        status = str(app.main.query_one("#summary", Static).render())
+        assert status.startswith("REUSE tree  · 22 files"), status
+        assert any("logo.png" in row or "assets" in row for row in screen_rows(app))
+        assert app.tree.select_path("assets/logo.png")
+        await settle(pilot)
+        text = app.detail.text()
+        assert "Effective licence  CC0-1.0  from its .license sidecar" in text
+        assert "(assets/logo.png.license)" in text and "SPDX-FileCopyrightText: 2024 Jane Doe" in text
+        assert app.tree.select_path("docs/guide.md")
+        await settle(pilot)
+        assert "Effective licence  CC-BY-4.0  from REUSE.toml" in app.detail.text()
+        assert app.tree.select_path("src/app/todo.rb")
+        await settle(pilot)
+        text = app.detail.text()
+        assert "LT700" in text and "LT701" in text and "No copyright notice." in text
+        index = app.data.index
+        from tui.core.query import parse_query
+
+        hits = {index.paths[i] for i in parse_query("source:sidecar,reuse-toml").matches(index)}
+        assert hits == {"assets/logo.png", "assets/icons/star.svg", "docs/guide.md", "docs/CHANGES.md"}

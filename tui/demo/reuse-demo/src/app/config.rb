@@ -1,0 +1,3 @@
+# SPDX-FileCopyrightText: 2024 Jane Doe <jane@example.org>
+# SPDX-License-Identifier: MIT AND
+SETTINGS = {}

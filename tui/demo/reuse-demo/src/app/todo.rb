@@ -1,0 +1,2 @@
+# Written in a hurry: no copyright, no licence yet.
+TODO = []
