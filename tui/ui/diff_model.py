@@ -153,11 +153,12 @@ def file_text(item: FileDiff) -> str:
         return f"+ {licence_of(item.new)}"
     if item.change == "removed":
         return f"− {licence_of(item.old)}"
-    arrow = f"{licence_of(item.old)} -> {licence_of(item.new)}"
-    if item.change == "renamed":
-        arrow = f"from {item.old_path}: {arrow}" if item.old_path else arrow
+    before, after = licence_of(item.old), licence_of(item.new)
+    arrow = after if before == after else f"{before} -> {after}"
     if item.same_license is True and item.old and item.new and item.old.effective != item.new.effective:
         arrow += " (spelling only)"
+    if item.change == "renamed" and item.old_path:
+        arrow += f", from {item.old_path}"
     return arrow
 
 
