@@ -64,7 +64,14 @@ def keys(*pressed: str) -> Steps:
     return steps
 
 
+#: The root of the comparison mode's picture: ``diff_demo_repo``, made when it is drawn.
+DIFF_DEMO = "diff-demo"
+
+
 async def shoot(root: str, path: str, steps: Steps | None, theme: str | None = None) -> None:
+    if root == DIFF_DEMO:
+        await shoot_diff(path)
+        return
     app = LictreeApp(root, theme=theme)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -172,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         (demo, "demo-expanded-okabe-ito.svg", keys("e", "n", "n"), "okabe-ito"),
         (demo, "demo-notice.svg", select("drivers/gpu/amd/amd_demo.c"), None),
         (demo, "help.svg", open_help, None),
+        (DIFF_DEMO, "demo-diff.svg", None, None),
     ]
     if args.kernel:
         shots.append((args.kernel, "kernel-problem.svg", keys("n"), None))
@@ -183,7 +191,6 @@ def main(argv: list[str] | None = None) -> int:
               "(docs/kernel-tree.md says how to get one)", file=sys.stderr)
     for root, name, steps, theme in shots:
         asyncio.run(shoot(root, os.path.join(args.out, name), steps, theme))
-    asyncio.run(shoot_diff(os.path.join(args.out, "demo-diff.svg")))
     return 0
 
 
