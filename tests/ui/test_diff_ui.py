@@ -165,6 +165,26 @@ async def test_filter_change_and_same(repo: Path):  # noqa: F811
         assert "fork.c" in "\n".join(rows(app))
 
 
+@run_async
+async def test_summary_and_export_of_the_files_shown(repo: Path, tmp_path: Path):  # noqa: F811
+    import json
+
+    app = DiffApp("old", "new", str(repo))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await loaded(pilot)
+        await pilot.press("s")
+        await pilot.pause()
+        text = detail_text(app)
+        assert "Summary" in text and "MIT +" in text and "LICENSES/: added LICENSES/preferred/CC0-1.0" in text
+        assert app.set_filter("same:false")
+        out = tmp_path / "diff.json"
+        await pilot.press("x", *str(out), "enter")
+        await pilot.pause(0.2)
+        data = json.loads(out.read_text())
+        assert [f["path"] for f in data["files"]] == ["kernel/fork.c"]
+        assert app.export(str(tmp_path / "no-such-dir" / "d.md")) is not None
+
+
 def test_filter_terms_are_checked():
     with pytest.raises(FilterError, match="change:moved"):
         parse_filter("change:moved")

@@ -4,8 +4,8 @@ Only the files the diff names are shown (added, removed, renamed, changed), each
 licence, and each directory with the net licence change below it (``+12 MIT −3 GPL-2.0-only``); ``a``
 shows every file of the new side too. The detail pane shows both verdicts and both heads with the tag
 lines marked (▶). ``/`` filters: ``change:added|removed|renamed|changed``, ``same:true|false``,
-``license:ID`` and words of the path. The diff is computed (``tui.core.diff.kept_or_compared``, cached)
-in a thread worker while the app is up.
+``license:ID`` and words of the path; ``s`` shows the summary, ``x`` exports the files shown. The diff is
+computed (``tui.core.diff.kept_or_compared``, cached) in a thread worker while the app is up.
 """
 
 from __future__ import annotations
@@ -53,10 +53,14 @@ class DiffApp(App):
     #detailbox { width: 1fr; min-width: 30; padding: 0 1; }
     #filter { display: none; }
     #filter.-shown { display: block; }
+    #export { display: none; }
+    #export.-shown { display: block; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "toggle_all", "Everything / changes"),
         Binding("slash", "filter", "Filter"),
+        Binding("s", "summary", "Summary"),
+        Binding("x", "export", "Export"),
         Binding("escape", "clear_filter", "Clear filter"),
         Binding("q", "quit", "Quit"),
     ]
@@ -84,6 +88,8 @@ class DiffApp(App):
             with VerticalScroll(id="detailbox"):
                 yield Static("", id="detail")
         yield Input(placeholder=FILTER_HELP, id="filter")
+        yield Input(placeholder="export the files shown to FILE (.json .md .html .csv, else text); Esc: cancel",
+                    id="export")
         yield Footer()
 
     @property
@@ -294,7 +300,61 @@ class DiffApp(App):
         bar.add_class("-shown")
         bar.focus()
 
+    def action_summary(self) -> None:
+        """The diff's summary in the detail pane (the text report's summary)."""
+        if self.diff is None:
+            return
+        from tui.core import diff_report
+
+        lines = [*diff_report.summary_lines(self.diff), diff_report.summary_line(self.diff)]
+        self.query_one("#detail", Static).update(Text.assemble(("Summary\n", "bold"), "\n".join(lines)))
+
+    def action_export(self) -> None:
+        if self.diff is None:
+            return
+        bar = self.query_one("#export", Input)
+        bar.add_class("-shown")
+        bar.focus()
+
+    @on(Input.Submitted, "#export")
+    def _export_submitted(self, event: Input.Submitted) -> None:
+        event.input.remove_class("-shown")
+        self.tree.focus()
+        if event.value.strip():
+            self.export(event.value.strip())
+
+    def export(self, output: str) -> str | None:
+        """Write the files shown (the filter's, or all the diff's) to *output*; the format from its extension.
+        Returns the error, or None."""
+        import dataclasses
+
+        from tui.core import diff_report
+        from tui.core.export import ExportError, atomic_output, check_output
+
+        assert self.diff is not None
+        ext = os.path.splitext(output)[1].lower().lstrip(".")
+        fmt = {"json": "json", "md": "md", "html": "html", "htm": "html", "csv": "csv"}.get(ext, "text")
+        diff = dataclasses.replace(self.diff, files=self.shown_files()) if self.query_filter else self.diff
+        try:
+            target = check_output(output)
+            with atomic_output(target, newline="" if fmt == "csv" else None) as out:
+                out.write(diff_report.render(diff, fmt))
+        except ExportError as exc:
+            self.notify(str(exc), severity="error")
+            return str(exc)
+        except OSError as exc:
+            self.notify(f"{output}: cannot write: {exc.strerror or exc}", severity="error")
+            return str(exc)
+        self.notify(f"wrote {len(diff.files)} files ({fmt}) to {output}")
+        return None
+
     def action_clear_filter(self) -> None:
+        export = self.query_one("#export", Input)
+        if export.has_class("-shown"):
+            export.value = ""
+            export.remove_class("-shown")
+            self.tree.focus()
+            return
         bar = self.query_one("#filter", Input)
         bar.value = ""
         bar.remove_class("-shown")
