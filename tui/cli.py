@@ -89,6 +89,9 @@ def build_ui_parser() -> argparse.ArgumentParser:
     parser.add_argument("--theme", help="colour theme (see themes/)")
     parser.add_argument("--no-watch", action="store_true", help="do not follow edits on disk")
     parser.add_argument("--screenshot", metavar="FILE.svg", help="write an SVG screenshot once indexed, then exit")
+    parser.add_argument("--diff", nargs="+", metavar="REV", help="comparison mode: OLD NEW (directories or "
+                        "revisions), or REV against the working tree (docs/diff.md)")
+    parser.add_argument("--repo", metavar="PATH", help="with --diff: the repository of the revisions")
     return parser
 
 
@@ -415,6 +418,10 @@ def run_diff(args: argparse.Namespace) -> int:
 
 
 def run_ui(args: argparse.Namespace) -> int:
+    if args.diff:
+        from tui.ui.diff_app import run_diff_app
+
+        return run_diff_app(args.diff, args.repo, not args.no_cache, args.screenshot)
     from tui.ui.launch import run_app
 
     place = _tree_place(args)

@@ -67,6 +67,11 @@ def summary_line(diff: Diff) -> str:
             f"{s['modified_same_verdict']} modified with the same verdict")
 
 
+def summary_lines(diff: Diff) -> list[str]:
+    """The summary of the text report, one line each (sides, licences gained and lost, new ids, LICENSES/...)."""
+    return _summary_lines(diff)
+
+
 def _summary_lines(diff: Diff) -> list[str]:
     summary = diff.summary()
     lines = [f"old: {printable(diff.old.get('rev') or diff.old['root'])}   new: "

@@ -64,7 +64,14 @@ def keys(*pressed: str) -> Steps:
     return steps
 
 
+#: The root of the comparison mode's picture: ``diff_demo_repo``, made when it is drawn.
+DIFF_DEMO = "diff-demo"
+
+
 async def shoot(root: str, path: str, steps: Steps | None, theme: str | None = None) -> None:
+    if root == DIFF_DEMO:
+        await shoot_diff(path)
+        return
     app = LictreeApp(root, theme=theme)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -72,6 +79,65 @@ async def shoot(root: str, path: str, steps: Steps | None, theme: str | None = N
             await steps(pilot)
         directory, name = os.path.split(os.path.abspath(path))
         app.save_screenshot(filename=name, path=directory)
+    print(f"wrote {path}")
+
+
+def diff_demo_repo(where: str) -> str:
+    """A git repository of the demo tree with two tags, ``old`` and ``new``: the second commit adds, removes,
+    renames, retags (same licence) and relicenses files, for the picture of the comparison mode."""
+    import shutil
+    import subprocess
+
+    env = {**os.environ, "GIT_AUTHOR_NAME": "demo", "GIT_AUTHOR_EMAIL": "demo@example.org",
+           "GIT_COMMITTER_NAME": "demo", "GIT_COMMITTER_EMAIL": "demo@example.org"}
+    repo = os.path.join(where, "linux-demo")
+    shutil.copytree(demo_tree(), repo, symlinks=True)
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", repo, *args], check=True, capture_output=True, env=env)
+
+    def retag(path: str, old: str, new: str) -> None:
+        with open(os.path.join(repo, path)) as handle:
+            text = handle.read()
+        with open(os.path.join(repo, path), "w") as handle:
+            handle.write(text.replace(f"SPDX-License-Identifier: {old}", f"SPDX-License-Identifier: {new}", 1))
+
+    git("init", "-q")
+    git("add", "-A", "-f")
+    git("commit", "-qm", "old")
+    git("tag", "old")
+    os.makedirs(os.path.join(repo, "drivers/new"))
+    for name, licence in (("mit.c", "MIT"), ("mit2.c", "MIT"), ("bsd.c", "BSD-3-Clause")):
+        with open(os.path.join(repo, "drivers/new", name), "w") as handle:
+            handle.write(f"// SPDX-License-Identifier: {licence}\nint x;\n")
+    git("rm", "-q", "kernel/printk.c")
+    os.makedirs(os.path.join(repo, "lib/crc"))
+    git("mv", "lib/demo-lib/crc.c", "lib/crc/crc.c")
+    retag("kernel/sched.c", "GPL-2.0-only", "GPL-2.0")
+    retag("kernel/fork.c", "GPL-2.0-or-later", "MIT")
+    git("add", "-A", "-f")
+    git("commit", "-qm", "new")
+    git("tag", "new")
+    return repo
+
+
+async def shoot_diff(path: str) -> None:
+    """The comparison mode (``lictree --diff old new``) on ``diff_demo_repo``, the cursor on a relicensed file."""
+    from tui.ui.diff_app import DiffApp
+
+    with tempfile.TemporaryDirectory(prefix="lictree-diff-demo-") as where:
+        repo = diff_demo_repo(where)
+        app = DiffApp("old", "new", repo)
+        async with app.run_test(size=SIZE) as pilot:
+            while app.diff is None and app.error is None:
+                await pilot.pause(0.05)
+            tree = app.tree
+            for line in range(tree.last_line + 1):
+                if getattr(tree.get_node_at_line(line).data, "path", None) == "kernel/fork.c":
+                    tree.cursor_line = line
+            await pilot.pause(0.2)
+            directory, name = os.path.split(os.path.abspath(path))
+            app.save_screenshot(filename=name, path=directory)
     print(f"wrote {path}")
 
 
@@ -114,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         (demo, "demo-notice.svg", select("drivers/gpu/amd/amd_demo.c"), None),
         (demo, "help.svg", open_help, None),
         (os.path.join(os.path.dirname(demo), "reuse-demo"), "reuse-demo-sidecar.svg", select("assets/logo.png"), None),
+        (DIFF_DEMO, "demo-diff.svg", None, None),
     ]
     if args.kernel:
         shots.append((args.kernel, "kernel-problem.svg", keys("n"), None))
