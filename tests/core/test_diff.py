@@ -188,7 +188,7 @@ def compare_blobs_with_checkout(repo: str, rev: str, tree: str, paths: list[str]
             continue
         expected = (index.status[i], index.exprs[i], index.lines[i], index.findings.get(path, ()),
                     index.notices.get(path))
-        if tuple(got[path]) != expected:
+        if tuple(got[path])[:5] != expected:  # (a kernel tree's outcomes have no REUSE origin)
             differ.append((path, tuple(got[path]), expected))
     assert differ == []
     return len(wanted)
