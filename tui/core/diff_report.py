@@ -69,10 +69,6 @@ def summary_line(diff: Diff) -> str:
 
 def summary_lines(diff: Diff) -> list[str]:
     """The summary of the text report, one line each (sides, licences gained and lost, new ids, LICENSES/...)."""
-    return _summary_lines(diff)
-
-
-def _summary_lines(diff: Diff) -> list[str]:
     summary = diff.summary()
     lines = [f"old: {printable(diff.old.get('rev') or diff.old['root'])}   new: "
              f"{printable(diff.new.get('rev') or diff.new['root'])}"]
@@ -102,7 +98,7 @@ def text(diff: Diff) -> str:
         if chosen:
             out.append(f"== {title} ({len(chosen)})")
             out.extend(f"{f.change:<8} {describe(f)}" for f in chosen)
-    out.extend(_summary_lines(diff))
+    out.extend(summary_lines(diff))
     out.append(summary_line(diff))
     return "\n".join(out) + "\n"
 
@@ -112,7 +108,7 @@ def _md(text_: str) -> str:
 
 
 def markdown(diff: Diff) -> str:
-    out = ["# License diff", "", *[f"- {_md(line)}" for line in _summary_lines(diff)], f"- {summary_line(diff)}", ""]
+    out = ["# License diff", "", *[f"- {_md(line)}" for line in summary_lines(diff)], f"- {summary_line(diff)}", ""]
     for title, wanted in GROUPS:
         chosen = [f for f in diff.files if wanted(f)]
         if not chosen:
@@ -130,7 +126,7 @@ def as_html(diff: Diff) -> str:
     out = ["<!DOCTYPE html>", "<html><head><meta charset=\"utf-8\"><title>lictree diff</title>",
            "<style>body{font-family:sans-serif}td,th{padding:2px 8px;text-align:left}"
            ".lic{background:#fde}</style></head><body>", "<h1>License diff</h1>", "<ul>"]
-    out += [f"<li>{esc(printable(line))}</li>" for line in [*_summary_lines(diff), summary_line(diff)]]
+    out += [f"<li>{esc(printable(line))}</li>" for line in [*summary_lines(diff), summary_line(diff)]]
     out.append("</ul>")
     for title, wanted in GROUPS:
         chosen = [f for f in diff.files if wanted(f)]

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from tui.core.expressions import KnownIds, validate
 from tui.core.headers import TAG_BYTES
 from tui.core.rules.analysis import Op, Term, analyse
-from tui.core.rules.placement import STYLES, first_comment_line, style_of
+from tui.core.rules.notices import tag_line
+from tui.core.rules.placement import STYLES, style_of
 from tui.core.rules.uapi import is_uapi_header
 
 if TYPE_CHECKING:
@@ -242,16 +243,6 @@ def _render(node: Term | Op, top: bool = False) -> str:
         return text if top or node.exception is None else f"({text})"
     text = f"{_render(node.left)} {node.operator} {_render(node.right)}"
     return text if top else f"({text})"
-
-
-def tag_line(path: str, head: bytes, expression: str) -> tuple[int, str] | None:
-    """(line number, text) of the tag line *path* takes: the first line that can hold a comment, in the
-    file type's comment style; None when no style is known for the file type."""
-    style = style_of(path, head.startswith(b"#!"))
-    if style is None:
-        return None
-    line, _why = first_comment_line(path, head)
-    return line, style.example.replace("<expr>", expression)
 
 
 def file_patch(root: str, path: str, expression: str) -> tuple[bytes, str] | Skipped:

@@ -83,14 +83,24 @@ def _spellings(expression: str) -> dict[str, str]:
     return ids
 
 
-def suggested_tag(path: str, expression: str, head: bytes) -> tuple[int, str]:
-    """The tag line to add for *expression* and the line it goes on, as license-rules.rst prescribes
-    for the file type (placement.style_of, first_comment_line): ``(1, "// SPDX-License-Identifier: MIT")``.
-    For a file type the rules say nothing of, the bare tag (to put in a comment of the file's kind)."""
+def tag_line(path: str, head: bytes, expression: str) -> tuple[int, str] | None:
+    """(line number, text) of the tag line *path* takes, as license-rules.rst prescribes for the file type
+    (placement.style_of, first_comment_line): ``(1, "// SPDX-License-Identifier: MIT")``; None when no
+    comment style is known for the file type."""
     style = style_of(path, head.startswith(b"#!"))
+    if style is None:
+        return None
     line, _why = first_comment_line(path, head)
-    text = style.example.replace("<expr>", expression) if style else f"SPDX-License-Identifier: {expression}"
-    return line, text
+    return line, style.example.replace("<expr>", expression)
+
+
+def suggested_tag(path: str, expression: str, head: bytes) -> tuple[int, str]:
+    """``tag_line``, or for a file type the rules say nothing of, the bare tag (to put in a comment of the
+    file's kind) on the first line that can hold one."""
+    placed = tag_line(path, head, expression)
+    if placed is not None:
+        return placed
+    return first_comment_line(path, head)[0], f"SPDX-License-Identifier: {expression}"
 
 
 def _lines(notice: Notice) -> str:
