@@ -211,7 +211,7 @@ def run_check(args: argparse.Namespace) -> int:
     listed = _Listed(started)
     try:
         index = build_index(root, use_cache=not args.no_cache, listing=listed if started else None, context=context,
-                            scope=scope, notice_progress=notice_progress)
+                            scope=scope, notice_progress=notice_progress, save_meanwhile=not args.watch)
     except TreeError as exc:
         return _fail(str(exc))
     if args.watch:
@@ -219,14 +219,21 @@ def run_check(args: argparse.Namespace) -> int:
 
         return watch_check(index, keep, args.fail_on, started_at - WATCH_SLACK)
     text, severities = check_report(index, keep, args.format)
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    saving = None
     if keeping and listed.signature:
         from tui.core.cache import save_output
+        from tui.core.report import meanwhile
 
-        # JSON and SARIF are ASCII (every other character escaped): kept as bytes, written as they are.
+        # JSON and SARIF are ASCII (every other character escaped): kept as bytes, written as they are (by a
+        # child process while this one prints, for a large tree).
         kept_text = text if args.format == "text" else text.encode("ascii")
-        save_output(index.root, index.ctx.fingerprint, listed.signature, key, (kept_text, severities))
+        saving = meanwhile(functools.partial(save_output, index.root, index.ctx.fingerprint, listed.signature, key,
+                                             (kept_text, severities)), len(index.paths))
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    if saving is not None:
+        saving()
+    index.saved()
     return EXIT_FINDINGS if reaches(severities, args.fail_on) else EXIT_OK
 
 

@@ -31,8 +31,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _measure import REPO, add_tree_args, compile_package, kernel_tree, median_of, run_measured, smoke_tree
 
 FORMATS = ("text", "json", "sarif")
-#: Goals as a share of spdxcheck.py's wall time in the same run: (cold, warm) for each format.
-GOALS = {"text": (0.20, 0.05), "json": (0.30, 0.05), "sarif": (0.30, 0.05)}
+#: Goals as a share of spdxcheck.py's wall time in the same run: (cold, warm) for each format. Issue 13 (licence
+#: notices, read and matched by every cold run) set cold <= 0.30x for every format; text was 0.20x before.
+GOALS = {"text": (0.30, 0.05), "json": (0.30, 0.05), "sarif": (0.30, 0.05)}
 
 
 def main() -> int:

@@ -226,3 +226,50 @@ def test_files_that_share_an_outcome_keep_their_own_notices(tmp_path, monkeypatc
     for i in range(20):
         assert found[f"d/plain{i}.c"]["findings"] == [] and found[f"d/plain{i}.c"]["notice"] is None
         assert [f["rule"] for f in found[f"d/later{i}.c"]["findings"]] == ["LT601"]
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_a_notice_past_the_first_read_of_a_header_is_found(tmp_path, monkeypatch, reader):
+    """The C reader reads a header's first 4 KiB; a candidate's head is read on to 16 KiB (HEAD_BYTES) for the
+    matcher, whose notice may begin past the first read (a long comment before the licence text)."""
+    use_reader(monkeypatch, reader)
+    about = "".join(f"Register {i}: what the hardware does when bit {i} is set, per the data sheet.\n"
+                    for i in range(70))  # ~5.5 KiB of comment before the notice
+    files = {
+        "inc/long.h": block("Copyright 2021 A. Vendor\nLicensing: see below.\n\n" + about + "\n" + MIT) + "int a;\n",
+        "inc/crlf.h": (block("Copyright 2021\n" + about + "\n" + GPL_PLUS) + "int b;\n").replace("\n", "\r\n"),
+        "inc/short.h": block(MIT),  # the whole file in the first read
+    }
+    root = write_tree(tmp_path / "tree", files)
+    assert len(files["inc/long.h"]) > 6000
+    found = by_path(check_json(root))
+    assert found["inc/long.h"]["notice"]["expression"] == "MIT"
+    assert found["inc/long.h"]["notice"]["line"] > 70
+    assert found["inc/crlf.h"]["notice"]["expression"] == "GPL-2.0-or-later"
+    assert found["inc/short.h"]["notice"]["expression"] == "MIT"
+
+
+def test_the_c_reader_hands_over_each_candidates_head(tmp_path):
+    """read_columns gives the head of each licence-notice candidate (its first HEAD_BYTES, as the Python
+    reader reads it), and of no other file."""
+    from tui.core import scan
+    from tui.core.evaluate import Context
+
+    if scan.column_reader() is None:
+        pytest.skip("the C reader is not built here")
+    notice = block(MIT)
+    files = {
+        "a.h": notice + "int x;\n" * 5000,  # a header longer than HEAD_BYTES, read on from 4 KiB
+        "b.c": notice + "int y;\n" * 5000,  # a C file, read whole
+        "c.h": "/* a header */\n" + "int z;\n" * 100,  # not a candidate
+        "d.h": "// SPDX-License-Identifier: MIT\n" + notice,  # tagged, with licence text: a candidate
+        "e.h": notice[:3000],  # shorter than the first read
+    }
+    root = write_tree(tmp_path / "tree", files)
+    ctx = Context(str(root))
+    paths = sorted(files)
+    heads = scan.column_reader()(str(root), paths, bytes(len(paths)), {}, ctx.exempt, ctx.table)[5]
+    given = {paths[at]: head for at, head in heads}
+    assert sorted(given) == ["a.h", "b.c", "d.h", "e.h"]
+    for path, head in given.items():
+        assert head == (root / path).read_bytes()[: candidates.HEAD_BYTES], path

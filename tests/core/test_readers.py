@@ -206,3 +206,36 @@ def test_a_dead_server_is_an_error_and_the_next_scan_starts_a_new_one(threaded):
         list(readers.run_forked(square, list(range(10)), 2))
     assert list(readers.run_forked(square, list(range(10)), 2)) == [n * n for n in range(10)]
     assert readers._SERVER is not server
+
+
+def test_forked_call_gives_the_result_of_a_child_process():
+    """``forked_call``: the work runs in a child while this process goes on (a report's summary while its
+    lines are made); its result, or its failure with the child's traceback."""
+    from tui.core.readers import ReaderError, forked_call
+
+    if not readers.single_threaded():
+        pytest.skip("another thread runs in this test process")
+    result = forked_call(lambda: (os.getpid(), [1, 2, 3]))
+    pid, numbers = result()
+    assert numbers == [1, 2, 3] and pid != os.getpid()
+
+    def fails() -> None:
+        raise ValueError("no such thing")
+
+    with pytest.raises(ReaderError, match="ValueError: no such thing"):
+        forked_call(fails)()
+
+
+def test_forked_call_runs_in_this_process_beside_other_threads():
+    import threading
+
+    from tui.core.readers import forked_call
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert forked_call(os.getpid)() == os.getpid()
+    finally:
+        stop.set()
+        thread.join()

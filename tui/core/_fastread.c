@@ -291,6 +291,11 @@ typedef struct {
     Py_ssize_t cap, got;
     scan_result r;
     module_list modules;
+    int eof;       /* the last read reached the end of the file */
+    Py_ssize_t scanned; /* the bytes read for the tag (got may go on, for a notice candidate's head) */
+    int candidate; /* worth matching for a licence notice (read_columns: its head is handed over) */
+    char *low;     /* notice_candidate's lower-case copy of the leading region */
+    Py_ssize_t low_cap;
 } reading;
 
 static void
@@ -298,6 +303,7 @@ reading_free(reading *f)
 {
     free(f->buf);
     free(f->modules.items);
+    free(f->low);
 }
 
 /* Make room for *want* bytes (the GIL need not be held). */
@@ -320,13 +326,19 @@ reserve(reading *f, Py_ssize_t want)
 /* Read one file, *name* relative to *dirfd*, into f->buf and search it: 0 done, 1 left to the Python
  * reader (a symlink, a special file, an error, too many tags), -1 out of memory (exception set). A C
  * source (*body*) is read whole, anything else up to its 15th line (scan.read_facts). */
+static int notice_candidate(reading *f, const char *buf, Py_ssize_t got, int tagged);
+static Py_ssize_t leading_region(const char *buf, Py_ssize_t n);
+static Py_ssize_t notice_bytes[2];
+
 static int
-read_into(int dirfd, const char *name, int body, int trusted, reading *f)
+read_into(int dirfd, const char *name, int body, int trusted, int notices, reading *f)
 {
     int fd = -1, outcome = 0;
     struct stat st;
     Py_ssize_t want = head_bytes;
     f->got = 0;
+    f->eof = 0;
+    f->candidate = 0;
     f->modules.n = 0;
     f->modules.failed = 0;
     Py_BEGIN_ALLOW_THREADS
@@ -348,12 +360,15 @@ read_into(int dirfd, const char *name, int body, int trusted, reading *f)
             outcome = -1;
             break;
         }
-        ssize_t n = read(fd, f->buf + f->got, (size_t)(want - f->got));
+        Py_ssize_t asked = want - f->got;
+        ssize_t n = read(fd, f->buf + f->got, (size_t)asked);
         if (n < 0) {
             outcome = 1;
             break;
         }
         f->got += n;
+        if (n < asked)
+            f->eof = 1;
         if (body && !sized && n > 0 && f->got == want) {
             sized = 1;
             if (fstat(fd, &st) != 0) {
@@ -381,6 +396,33 @@ read_into(int dirfd, const char *name, int body, int trusted, reading *f)
             outcome = -1;
         break;
     }
+    /* A licence-notice candidate (notices.candidates): its head of notice_bytes[0] (HEAD_BYTES) is what the
+     * matcher reads, read on here where the first read stopped short of it (not for a binary file). */
+    f->scanned = f->got;
+    if (outcome == 0 && notices && !(f->r.flags & 2)) {
+        Py_ssize_t head = notice_bytes[0];
+        /* An untagged file whose leading comment runs past the bytes read is tested on its first HEAD_BYTES
+         * (notices.candidates.head_to_test): a long comment may hold the licence words further down. */
+        int longer = f->r.start < 0 && !f->eof && f->got < head && leading_region(f->buf, f->got) == f->got;
+        f->candidate = longer || notice_candidate(f, f->buf, f->got, f->r.start >= 0);
+        while (f->candidate && !f->eof && f->got < head) {
+            if (reserve(f, head) < 0) {
+                outcome = -1;
+                break;
+            }
+            Py_ssize_t asked = head - f->got;
+            ssize_t n = read(fd, f->buf + f->got, (size_t)asked);
+            if (n < 0) {
+                f->candidate = 0;  /* the Python reader reads it again */
+                break;
+            }
+            f->got += n;
+            if (n < asked)
+                f->eof = 1;
+        }
+        if (longer && f->candidate)
+            f->candidate = notice_candidate(f, f->buf, f->got, 0);
+    }
     if (fd >= 0)
         close(fd);
     Py_END_ALLOW_THREADS
@@ -395,7 +437,7 @@ raw_tuple(reading *f)
 {
     const char *h = f->buf;
     scan_result *r = &f->r;
-    PyObject *data = PyBytes_FromStringAndSize(h, f->got);
+    PyObject *data = PyBytes_FromStringAndSize(h, f->scanned);
     PyObject *found = data ? modules_tuple(h, &f->modules) : NULL;
     PyObject *line = r->start >= 0 ? PyBytes_FromStringAndSize(h + r->start, r->end - r->start) : Py_NewRef(Py_None);
     PyObject *more = PyTuple_New(r->n_more);
@@ -421,7 +463,7 @@ static PyObject *
 read_at(int dirfd, const char *name, int body, int trusted)
 {
     reading f = {0};
-    int outcome = read_into(dirfd, name, body, trusted, &f);
+    int outcome = read_into(dirfd, name, body, trusted, 0, &f);
     PyObject *result = outcome < 0 ? NULL : outcome > 0 ? Py_NewRef(Py_None) : raw_tuple(&f);
     reading_free(&f);
     return result;
@@ -554,7 +596,7 @@ share_key(reading *f, const char *rel, Py_ssize_t rel_len, PyObject *rel_obj, Py
         items[n++] = strings;
     }
     if (spec->parts & PART_SIZE)
-        items[n++] = PyLong_FromSsize_t(f->got);
+        items[n++] = PyLong_FromSsize_t(f->scanned);
     PyObject *key = PyTuple_New(n);
     for (int i = 0; i < n; i++) {
         if (items[i] == NULL || key == NULL) {
@@ -578,8 +620,6 @@ static char *notice_words[2][MAX_NOTICE_WORDS];
 static Py_ssize_t notice_lens[2][MAX_NOTICE_WORDS];
 static int notice_count[2];
 static Py_ssize_t notice_bytes[2] = {16384, 6144};
-static char *notice_low;
-static Py_ssize_t notice_low_cap;
 
 /* What starts a comment line in one file type or another (candidates.COMMENT_STARTS, in the same order). */
 static const char *const comment_starts[] = {"//", "#", "*", ";", "--", "..", ".\\\"", "%", "!", "<!--", "{#", "@"};
@@ -625,21 +665,22 @@ leading_region(const char *buf, Py_ssize_t n)
     return n;
 }
 
+/* (the GIL need not be held: the lower-case copy is in *f*) */
 static int
-notice_candidate(const char *buf, Py_ssize_t got, int tagged)
+notice_candidate(reading *f, const char *buf, Py_ssize_t got, int tagged)
 {
     int kind = tagged ? 1 : 0;
     if (notice_count[kind] == 0)
         return 0;
     Py_ssize_t n = leading_region(buf, got < notice_bytes[kind] ? got : notice_bytes[kind]);
-    if (n > notice_low_cap) {
-        char *grown = realloc(notice_low, (size_t)n + 1);
+    if (n > f->low_cap) {
+        char *grown = realloc(f->low, (size_t)n + 1);
         if (grown == NULL)
             return 0;
-        notice_low = grown;
-        notice_low_cap = n;
+        f->low = grown;
+        f->low_cap = n;
     }
-    char *low = notice_low;
+    char *low = f->low;
     for (Py_ssize_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)buf[i];
         low[i] = (char)(c - 'A' < 26u ? c + 32 : c);
@@ -709,7 +750,9 @@ fastread_notice_candidate(PyObject *self, PyObject *args)
     int tagged;
     if (!PyArg_ParseTuple(args, "y*p", &data, &tagged))
         return NULL;
-    int found = notice_candidate(data.buf, data.len, tagged);
+    reading f = {0};
+    int found = notice_candidate(&f, data.buf, data.len, tagged);
+    reading_free(&f);
     PyBuffer_Release(&data);
     return PyBool_FromLong(found);
 }
@@ -722,7 +765,7 @@ fastread_notice_candidate(PyObject *self, PyObject *args)
  * keys are made (see key_spec).
  * Paths are relative to *base* ("" in a worker that has chdir'ed to the root). */
 static PyObject *
-read_batch(PyObject *args, char **candidates)
+read_batch(PyObject *args, PyObject **heads)
 {
     PyObject *base_obj, *paths, *shared, *exempt, *table;
     Py_buffer flags;
@@ -746,11 +789,9 @@ read_batch(PyObject *args, char **candidates)
     results = PyList_New(n);
     if (results == NULL)
         goto done;
-    *candidates = calloc((size_t)n + 1, 1);
-    if (*candidates == NULL) {
-        PyErr_NoMemory();
+    *heads = PyList_New(0);
+    if (*heads == NULL)
         goto fail;
-    }
     const char *base = PyBytes_AS_STRING(base_obj);
     Py_ssize_t base_len = PyBytes_GET_SIZE(base_obj);
     size_t full_cap = 0;
@@ -785,7 +826,7 @@ read_batch(PyObject *args, char **candidates)
             memcpy(full + base_len + 1, rel, (size_t)rel_len + 1);
             path = full;
         }
-        int outcome = read_into(AT_FDCWD, path, ends_with(rel, rel_len, ".c"), flag & 1, &f);
+        int outcome = read_into(AT_FDCWD, path, ends_with(rel, rel_len, ".c"), flag & 1, 1, &f);
         if (outcome != 0) {
             Py_DECREF(rel_bytes);
             if (outcome < 0)
@@ -793,8 +834,16 @@ read_batch(PyObject *args, char **candidates)
             PyList_SET_ITEM(results, i, Py_NewRef(Py_None));
             continue;
         }
-        if (!(f.r.flags & 2))
-            (*candidates)[i] = (char)notice_candidate(f.buf, f.got, f.r.start >= 0);
+        if (f.candidate) {
+            PyObject *head = PyBytes_FromStringAndSize(f.buf, f.got < notice_bytes[0] ? f.got : notice_bytes[0]);
+            PyObject *pair = head ? Py_BuildValue("(nN)", i, head) : NULL;
+            if (pair == NULL || PyList_Append(*heads, pair) < 0) {
+                Py_XDECREF(pair);
+                Py_DECREF(rel_bytes);
+                goto fail;
+            }
+            Py_DECREF(pair);
+        }
         PyObject *key = share_key(&f, rel, rel_len, rel_obj, exempt, &spec);
         Py_DECREF(rel_bytes);
         if (key == NULL)
@@ -924,17 +973,18 @@ fail:
     return NULL;
 }
 
-/* read_columns(base, paths, flags, shared, exempt, table) -> (status, exprs, lines, findings, pending): read_batch, with
- * each shared outcome written straight into a chunk's columns (status bytearray, expression and line lists,
- * findings dict by path). *pending* lists (position, key, raw) for Python to work out (raw None: a file left
- * to the Python reader); their columns hold placeholders until it does. */
+/* read_columns(base, paths, flags, shared, exempt, table) -> (status, exprs, lines, findings, pending, heads):
+ * read_batch, with each shared outcome written straight into a chunk's columns (status bytearray, expression
+ * and line lists, findings dict by path). *pending* lists (position, key, raw) for Python to work out (raw
+ * None: a file left to the Python reader); their columns hold placeholders until it does. *heads* lists
+ * (position, head) of the licence-notice candidates (notices.candidates), each head its first HEAD_BYTES. */
 static PyObject *
 fastread_read_columns(PyObject *self, PyObject *args)
 {
-    char *candidates = NULL;
-    PyObject *results = read_batch(args, &candidates);  /* which checks the arguments */
+    PyObject *heads = NULL;
+    PyObject *results = read_batch(args, &heads);  /* which checks the arguments */
     if (results == NULL) {
-        free(candidates);
+        Py_XDECREF(heads);
         return NULL;
     }
     PyObject *paths = PyTuple_GET_ITEM(args, 1);
@@ -974,19 +1024,9 @@ fastread_read_columns(PyObject *self, PyObject *args)
     }
     Py_DECREF(results);
     Py_DECREF(zero);
-    PyObject *marks = PyBytes_FromStringAndSize(candidates, n);
-    free(candidates);
-    if (marks == NULL) {
-        Py_DECREF(status);
-        Py_DECREF(exprs);
-        Py_DECREF(lines);
-        Py_DECREF(findings);
-        Py_DECREF(pending);
-        return NULL;
-    }
-    return Py_BuildValue("(NNNNNN)", status, exprs, lines, findings, pending, marks);
+    return Py_BuildValue("(NNNNNN)", status, exprs, lines, findings, pending, heads);
 fail:
-    free(candidates);
+    Py_XDECREF(heads);
     Py_DECREF(results);
     Py_XDECREF(status);
     Py_XDECREF(exprs);
@@ -1064,7 +1104,7 @@ static PyMethodDef methods[] = {
     {"parse_git", fastread_parse_git, METH_VARARGS,
      "parse_git(piece, dirty) -> (paths, keys, flags, special): ls-files -s -z records as columns"},
     {"read_columns", fastread_read_columns, METH_VARARGS,
-     "read_columns(base, paths, flags, shared, exempt, table) -> (status, exprs, lines, findings, pending, candidates)"},
+     "read_columns(base, paths, flags, shared, exempt, table) -> (status, exprs, lines, findings, pending, heads)"},
     {"configure_notices", fastread_configure_notices, METH_VARARGS,
      "configure_notices(untagged words, tagged words, untagged bytes, tagged bytes): the notice-candidate test"},
     {"notice_candidate", fastread_notice_candidate, METH_VARARGS, "notice_candidate(data, tagged) -> bool"},

@@ -23,7 +23,7 @@ from tui.core.evaluate import Context, Outcome
 from tui.core.exclude import EXCLUDE_FILE
 from tui.core.index import DIR_LINK, Chunk, LicenseIndex, joined, positions_in, skipped_in, split_joined, unpacked
 from tui.core.notices import reading as notice_reading
-from tui.core.notices.candidates import needs_matching
+from tui.core.notices.candidates import HEAD_BYTES, leading_region, needs_matching
 from tui.core.notices.notice import Notice
 from tui.core.rules import Finding
 from tui.core.scan import SYMLINK_RECORD, VANISHED, Listing, parse_git, read_facts, start_listing, stat_key
@@ -54,6 +54,26 @@ def _prepare_notices(progress: NoticeProgressFn | None) -> None:
             notice_index.ensure_built(progress)
         except OSError:
             pass  # the readers build (or fail to build) it themselves: a notice is then None
+
+
+def _preload_notices(root: str, progress: NoticeProgressFn | None) -> None:
+    """Before a cold scan forks its readers: the notice rule index loaded here (while git lists the tree), so
+    that the readers inherit it rather than each loading it. Only in a process with one thread, which forks
+    its readers itself (``readers.run_forked``); a process with more leaves it to the readers."""
+    if not notice_reading.available() or not readers.single_threaded():
+        return
+    try:  # a tree of a few thousand files or more (a git index of 256 KiB): else few files, if any, are matched
+        if os.stat(os.path.join(root, ".git", "index")).st_size < 256 * 1024:
+            return
+    except OSError:
+        return
+    _prepare_notices(progress)
+    from tui.core.notices import match
+
+    try:
+        match.preload()
+    except OSError:
+        pass  # the readers try again, and go on without notices
 
 
 class GitJob(NamedTuple):
@@ -197,15 +217,23 @@ def _evaluate_one(ctx: Context, path: str, trusted: bool, root_real: str, base: 
         return None
     outcome = ctx.evaluate_read(path, facts) if share else ctx.evaluate(path, facts)
     header = facts.header
-    if (header is not None and not header.binary and needs_matching(facts.body, header.line is not None)
-            and notice_reading.available()):
-        outcome = _noticed(ctx, where, path, outcome)
+    if header is not None and not header.binary and notice_reading.available():
+        body, tagged = facts.body, header.line is not None
+        head = None
+        if not tagged and len(body) < HEAD_BYTES and not path.endswith(scan_mod.BODY_SUFFIXES) \
+                and leading_region(body, HEAD_BYTES) == len(body):
+            # an untagged file whose leading comment runs past the bytes read: its first HEAD_BYTES are tested
+            body = head = notice_reading.read_head(where, path)
+        if needs_matching(body, tagged):
+            outcome = _noticed(ctx, where, path, outcome, head)
     return outcome
 
 
-def _noticed(ctx: Context, base: str, path: str, outcome: Outcome) -> Outcome:
-    """*outcome* with the file's notice (a candidate: ``notices.candidates``), read from its head."""
-    head = notice_reading.read_head(base, path)
+def _noticed(ctx: Context, base: str, path: str, outcome: Outcome, head: bytes | None = None) -> Outcome:
+    """*outcome* with the file's notice (a candidate: ``notices.candidates``), read from its head (its first
+    HEAD_BYTES, read here unless given)."""
+    if head is None:
+        head = notice_reading.read_head(base, path)
     notice, like_line = notice_reading.read_notice(head, path, ctx.catalog)
     return ctx.with_notice(path, outcome, notice, like_line, head)
 
@@ -304,7 +332,7 @@ def _read_job(job: Job) -> Chunk:
         # straight into the columns; the rest are worked out here, and shared with the next batches.
         for start in range(0, len(paths), READ_BATCH):
             end = start + READ_BATCH
-            codes, texts, numbers, found, pending, marks = read_columns(
+            codes, texts, numbers, found, pending, heads = read_columns(
                 base, paths[start:end], bytes(flags[start:end]), ctx.shared, ctx.exempt, ctx.table)
             for i, share, got in pending:
                 path = paths[start + i]
@@ -321,17 +349,16 @@ def _read_job(job: Job) -> Chunk:
                 if outcome.findings:
                     found[path] = outcome.findings
             if notices_on:
-                # The files whose head the C reader found worth matching (notices.candidates): a few in a
-                # batch (13% of the kernel's files), each read again and matched here.
-                at = marks.find(1)
-                while at >= 0:
+                # The files whose head the C reader found worth matching (notices.candidates), with that head:
+                # a few in a batch (13% of the kernel's files), matched here.
+                for at, head in heads:
                     path = paths[start + at]
-                    outcome = _noticed(ctx, base, path, Outcome(codes[at], texts[at], numbers[at], found.get(path, ())))
+                    outcome = _noticed(ctx, base, path, Outcome(codes[at], texts[at], numbers[at], found.get(path, ())),
+                                       head)
                     if outcome.notice is not None:
                         notices[path] = outcome.notice
                     if outcome.findings:
                         found[path] = outcome.findings
-                    at = marks.find(1, at + 1)
             status += codes
             exprs += texts
             lines += numbers
@@ -400,6 +427,7 @@ def build_index(
     context: Context | None = None,
     scope: str = "",
     notice_progress: NoticeProgressFn | None = None,
+    save_meanwhile: bool = False,
 ) -> LicenseIndex:
     """Index *root*: list its files, reuse cached verdicts of unchanged ones, read the rest.
 
@@ -418,6 +446,8 @@ def build_index(
 
     *notice_progress*: told (what, done, total) while the licence-notice rule index is built, the first
     time files are read with a version of the rule data (``notices.index.ensure_built``: seconds).
+    *save_meanwhile*: the cache of a large tree written by a child process while the caller goes on; the
+    caller then calls ``index.saved()`` before it exits (``lictree check``).
     """
     root = check_root(root)
     if scope:
@@ -426,6 +456,8 @@ def build_index(
     ctx = context if context is not None else Context(root)
     fingerprint = ctx.fingerprint
     cached = cache_mod.load(root, fingerprint) if use_cache else None
+    if cached is None and ctx.reuse is None:
+        _preload_notices(root, notice_progress)  # while git lists the tree
     listing = finish_listing()
     if use_cache and listing.raw is not None and listing.index_stamp:
         cache_mod.save_listing_hint(root, listing.index_stamp, listing.link_records)
@@ -447,8 +479,16 @@ def build_index(
         keys = _fill_cold(index, listing, workers, progress)
     settle_reuse(index)
     if use_cache:
-        cache_mod.save(root, fingerprint, index.columns(keys, listing.signature))
+        save = partial(cache_mod.save, root, fingerprint, index.columns(keys, listing.signature))
+        if save_meanwhile and len(index.paths) >= SAVE_MEANWHILE_FILES:
+            index.saved = readers.forked_call(save)
+        else:
+            save()
     return index
+
+
+#: From this many files on, ``build_index(save_meanwhile=True)`` writes the cache in a child process.
+SAVE_MEANWHILE_FILES = 20000
 
 
 def _build_scoped(root: str, scope: str, use_cache: bool, workers: int | None, progress: ProgressFn | None,

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import chain
 from typing import TYPE_CHECKING, TextIO
 from urllib.parse import quote
 
@@ -34,6 +35,7 @@ from tui.core.report import (
     dumps_around,
     iter_findings,
     json_chunks,
+    meanwhile,
     printable,
     severity_counts,
     source_counts,
@@ -383,8 +385,8 @@ def sarif_document(index: LicenseIndex, keep: FindingFilter | None = None,
     LT601 result points at the notice's lines (``relatedLocations``). The run's ``properties`` count
     the files whose effective licence comes from a tag, a notice and the COPYING default."""
     keep = keep or FindingFilter()
-    found = list(_results(index, keep, positions))
-    rule_ids = _sarif_rule_ids(keep, found)
+    found = list(_results(index, keep, positions)) if results else []
+    rule_ids = _sarif_rule_ids(keep, found) if results else _sarif_rule_ids_of(index, keep, positions)
     rules = []
     for rule_id in rule_ids:
         rule = RULES.get(rule_id)
@@ -428,10 +430,38 @@ def sarif_chunks(index: LicenseIndex, keep: FindingFilter | None = None,
                  positions: Sequence[int] | None = None) -> Iterator[str]:
     """``sarif_document`` as text: indented, one result a line. A finding shared by many files (of
     the same effective licence) is dumped once; only its file's URI changes from result to result."""
+    keep = keep or FindingFilter()
     doc = sarif_document(index, keep, positions, results=False)
     doc["runs"][0]["results"] = LIST_MARK
     rule_index = {rule["id"]: n for n, rule in enumerate(doc["runs"][0]["tool"]["driver"]["rules"])}
-    return dumps_around(doc, _sarif_results(index, keep or FindingFilter(), positions, rule_index))
+    # A large tree's results are made by two processes at once, each of half the files with findings.
+    rows = _rows_with_findings(index, positions)
+    half = len(rows) // 2
+    first = meanwhile(lambda: list(_sarif_results(index, keep, rows[:half], rule_index)),
+                      len(index.paths) if positions is None else len(positions))
+    second = list(_sarif_results(index, keep, rows[half:], rule_index))
+    return dumps_around(doc, chain(first(), second))
+
+
+def _rows_with_findings(index: LicenseIndex, positions: Sequence[int] | None) -> Sequence[int]:
+    """The positions (of *positions*; None: all files) of the files with findings, in order."""
+    findings = index.findings
+    if not findings:
+        return []
+    paths = index.paths
+    if positions is None:
+        return [i for i, path in enumerate(paths) if path in findings]
+    return [i for i in positions if paths[i] in findings]
+
+
+def _sarif_rule_ids_of(index: LicenseIndex, keep: FindingFilter, positions: Sequence[int] | None) -> list[str]:
+    """``_sarif_rule_ids`` of the files' kept findings, from the rules their findings name (each distinct
+    tuple of findings looked at once)."""
+    get = index.findings.get
+    tuples = {id(found): found for found in map(get, index.paths if positions is None
+                                                 else (index.paths[i] for i in positions)) if found}
+    named = {f.rule for found in tuples.values() for f in found}
+    return sorted({rid for rid in RULES if _rule_kept(keep, rid)} | {rid for rid in named if _rule_kept(keep, rid)})
 
 
 _URI_PLAIN = re.compile(r"[A-Za-z0-9_.~/-]*")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from tui.core.catalog import Catalog
@@ -63,6 +63,8 @@ class LicenseIndex:
         #: The tree-relative path this index holds the files of ("" for the whole tree): files
         #: outside it are never read into it (``read``).
         self.scope = ""
+        #: Waits for the cache being written meanwhile (``build_index(save_meanwhile=True)``).
+        self.saved: Callable[[], object] = _nothing
 
     # Reading ---------------------------------------------------------------------------------
 
@@ -418,6 +420,10 @@ class Chunk(NamedTuple):
     skipped: list[tuple[str, str]]
     #: A REUSE tree's origins (``LicenseIndex.origins``); empty in a kernel tree.
     origins: dict[str, Origin] = {}  # noqa: RUF012 - never changed in place
+
+
+def _nothing() -> None:
+    """``LicenseIndex.saved`` of an index whose cache was written before it was returned (or not at all)."""
 
 
 def unpacked(chunk: Chunk) -> Chunk:

@@ -96,6 +96,58 @@ def run_forked(run: Callable[[Any], Any], jobs: Sequence[Any], size: int,
         stop()
 
 
+def forked_call(run: Callable[[], Any]) -> Callable[[], Any]:
+    """*run* started now in a forked child, so that this process goes on with other work meanwhile (where
+    it has one thread: else *run* is what is returned, called when its result is wanted). Returns what
+    gives *run*'s result (pickled back), waiting for the child; a ``ReaderError`` if it failed or died.
+    Call it once, always (the child is reaped then)."""
+    if not (can_fork() and single_threaded()):
+        return run
+    read_end, write_end = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        _close(read_end, write_end)
+        return run
+    if pid == 0:  # the child: never returns
+        status = 0
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            os.close(read_end)
+            try:
+                payload = pickle.dumps(run(), pickle.HIGHEST_PROTOCOL)
+            except BaseException:
+                import traceback
+
+                payload = pickle.dumps(_Failure(traceback.format_exc()), pickle.HIGHEST_PROTOCOL)
+            _write_all(write_end, payload)
+        except BaseException:
+            status = 1
+        finally:
+            os._exit(status)
+    os.close(write_end)
+
+    def result() -> Any:
+        try:
+            parts = []
+            while part := os.read(read_end, 1 << 20):
+                parts.append(part)
+        finally:
+            os.close(read_end)
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+        if not parts:
+            raise ReaderError("a child process died")
+        got = pickle.loads(b"".join(parts))
+        if isinstance(got, _Failure):
+            raise ReaderError(got.text)
+        return got
+
+    return result
+
+
 def _close(*fds: int) -> None:
     for fd in fds:
         try:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
 from itertools import repeat
 from operator import add
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from tui import __version__
 from tui.core.counting import FindingFilter, summarize
@@ -16,6 +17,8 @@ from tui.core.reuse.origin import Origin
 from tui.core.rules import RULE_UNREADABLE, Finding
 from tui.core.scan import CANNOT_LIST
 from tui.core.status import STATUSES
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:  # the index is not imported to print a kept report (check's warm path)
     from tui.core.index import LicenseIndex
@@ -301,6 +304,20 @@ def check_json(index: LicenseIndex, keep: FindingFilter) -> dict:
     }
 
 
+#: From this many files on, a report's parts are made by two processes at once (``meanwhile``).
+PARALLEL_FILES = 20000
+
+
+def meanwhile(run: Callable[[], T], files: int) -> Callable[[], T]:
+    """*run* started in a forked child (``readers.forked_call``) when a report is of PARALLEL_FILES files or
+    more, else left to be called when its result is wanted: what gives its result."""
+    if files < PARALLEL_FILES:
+        return run
+    from tui.core.readers import forked_call
+
+    return forked_call(run)
+
+
 #: Stands for a long list in a document dumped with indentation; the list is written after, a line an item.
 LIST_MARK = "\x00lictree-list\x00"
 _CHUNK = 4096
@@ -399,15 +416,19 @@ def json_chunks(index: LicenseIndex, keep: FindingFilter, positions: Sequence[in
     Of a selection (*positions*), the document has the selection's summary and files and no
     "skipped"; *extra* keys (export's "filter") come last.
     """
+    # The summary is counted in a child process while this one formats the files' lines (a large tree).
+    summary = meanwhile(partial(summary_counts, index, keep, positions),
+                        len(index.paths) if positions is None else len(positions))
+    lines = file_lines(index, keep, positions)
     doc = {
         "tool": {"name": "lictree", "version": __version__},
         "root": printable(index.root),
         **({"scope": printable(index.scope)} if index.scope else {}),  # a path inside the tree: only its files
-        "summary": summary_counts(index, keep, positions),
+        "summary": summary(),
         "files": LIST_MARK,
     }
     if positions is None:
         doc["skipped"] = skipped_json(index, keep)
     if extra:
         doc.update(extra)
-    return dumps_around(doc, file_lines(index, keep, positions))
+    return dumps_around(doc, lines)

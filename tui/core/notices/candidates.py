@@ -3,6 +3,10 @@ anyway, made in C by the C reader (``_fastread.notice_candidate``, configured fr
 ``tui.core.scan``) and here for the Python reader, so the two cannot drift.
 
 Light on purpose (no matcher, no rapidfuzz): the scan imports it for every run.
+
+The test is made on the bytes read for the tag (a header's first 4 KiB or 15 lines, a C file whole); an
+untagged file whose leading comment runs past them is tested on its first HEAD_BYTES, read on for it (a long
+comment may name its licence further down). The matcher is given each candidate's first HEAD_BYTES.
 """
 
 from __future__ import annotations

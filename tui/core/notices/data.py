@@ -54,22 +54,20 @@ def data_dir() -> str:
 
 
 def data_version(directory: str | None = None) -> str:
-    """A string that changes when the data does: the package version and the number of its files."""
-    directory = directory or data_dir()
-    version = "?"
-    try:
-        from importlib.metadata import version as package_version
+    """A string that changes when the data does: where it is, and when its two folders last changed (an
+    install or an upgrade of the package writes them). Two stats: asking importlib.metadata for the package's
+    version and counting its 35,000 files cost a cold scan 40 ms."""
+    import hashlib
 
-        version = package_version("licensedcode-data")
-    except Exception:  # an unpackaged copy of the data: the file counts still tell versions apart
-        pass
-    counts = []
+    directory = directory or data_dir()
+    stamps = []
     for sub in ("rules", "licenses"):
         try:
-            counts.append(str(len(os.listdir(os.path.join(directory, sub)))))
+            stamps.append(str(os.stat(os.path.join(directory, sub)).st_mtime_ns))
         except OSError:
-            counts.append("0")
-    return f"{version}:{'/'.join(counts)}"
+            stamps.append("0")
+    where = hashlib.sha1(os.path.abspath(directory).encode()).hexdigest()[:10]
+    return f"{where}:{'/'.join(stamps)}"
 
 
 def tokens(text: str) -> list[str]:

@@ -314,6 +314,12 @@ def _scan_python(ids: list[int], idx: index_module.Index) -> tuple[list[Match], 
     return found, candidates, idx.query_text(ids)  # after rule_text: the candidates' letters are given
 
 
+def preload() -> None:
+    """The rule index and its scanner made now (a scan does so before it forks its readers, which inherit
+    them). Raises OSError (``data.NoticeDataMissing``) when the rule data cannot be read."""
+    _scanner(index_module.get_index())
+
+
 def _scanner(idx: index_module.Index) -> object:
     """The index's ``_fastmatch.Scanner``, made on the first call; False without the C extension, or
     where its K-gram keys would not be Python's (it computes hash() of a tuple of ints as CPython 3.8+
