@@ -632,14 +632,19 @@ leading_region(const char *buf, Py_ssize_t n)
     Py_ssize_t pos = 0;
     int in_block = 0;
     while (pos < n) {
-        const char *nl = memchr(buf + pos, '\n', (size_t)(n - pos));
-        Py_ssize_t end = nl ? nl - buf : n;
-        if (in_block) {
-            if (search(buf + pos, (size_t)(end - pos), "*/", 2) != NULL)
-                in_block = 0;
-            pos = end + 1;
+        if (in_block) {  /* the block ends on the line of the first "*\/" (one search, not one a line) */
+            const char *close = search(buf + pos, (size_t)(n - pos), "*/", 2);
+            if (close == NULL)
+                return n;
+            const char *after = memchr(close, '\n', (size_t)(buf + n - close));
+            if (after == NULL)
+                return n;
+            pos = after - buf + 1;
+            in_block = 0;
             continue;
         }
+        const char *nl = memchr(buf + pos, '\n', (size_t)(n - pos));
+        Py_ssize_t end = nl ? nl - buf : n;
         Py_ssize_t at = pos;
         while (at < end && (buf[at] == ' ' || buf[at] == '\t' || buf[at] == '\r' || buf[at] == '\f' || buf[at] == '\v'))
             at++;
