@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 from tui import __version__
 from tui.core.atomic import replacing
 
-FORMAT = 7
+FORMAT = 8  # 8: notices are NamedTuples
 
 
 def cache_dir() -> str:

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any
 
 from tui.core.notices.notice import Notice
@@ -82,7 +81,7 @@ def read_notice(notice: Notice, comments: list[tuple[int, str]], catalog: Any = 
     written = _written(read, catalog)
     if written == expression:
         return notice
-    return replace(notice, expression=written, unversioned=read != expression)
+    return notice._replace(expression=written, unversioned=read != expression)
 
 
 #: read expression -> as the tree spells it (``_written``), for the catalog in _spellings_of (the
