@@ -25,6 +25,7 @@ async def test_a_reuse_tree_is_named_and_each_file_says_where_its_licence_comes_
 
         status = str(app.main.query_one("#summary", Static).render())
         assert status.startswith("REUSE tree  · 22 files"), status
+        assert "kernel" not in status
         assert any("logo.png" in row or "assets" in row for row in screen_rows(app))
         assert app.tree.select_path("assets/logo.png")
         await settle(pilot)
@@ -43,3 +44,22 @@ async def test_a_reuse_tree_is_named_and_each_file_says_where_its_licence_comes_
 
         hits = {index.paths[i] for i in parse_query("source:sidecar,reuse-toml").matches(index)}
         assert hits == {"assets/logo.png", "assets/icons/star.svg", "docs/guide.md", "docs/CHANGES.md"}
+
+
+@run_async
+async def test_the_summary_view_of_a_reuse_tree_names_it(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    app = LictreeApp(REUSE_DEMO)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        from tui.ui.summary_screen import SummaryScreen
+
+        screen = app.screen
+        assert isinstance(screen, SummaryScreen)
+        while screen.summary is None:
+            await pilot.pause(0.02)
+        await settle(pilot)
+        title = str(screen.query_one("#summary-title").content)
+        assert title.startswith("Summary of 22 files of a REUSE tree  ·  findings: 7 errors"), title
+        assert str(screen.query_one("#summary-title").render()).startswith("Summary of 22 files of a REUSE tree")
