@@ -100,3 +100,20 @@ def test_identical_reuse_trees_have_no_diff(capsys, tmp_path, monkeypatch):
     shutil.copytree(REUSE_DEMO, new)
     code, out, _err = run(capsys, "diff", str(old), str(new), "--format", "json", "--no-cache")
     assert code == 0 and json.loads(out)["files"] == []
+
+
+def test_a_kept_diff_of_reuse_trees_follows_a_reuse_toml_edit(capsys, tmp_path, monkeypatch):
+    """The diff of two directories is kept while neither changed: an edit of REUSE.toml alone (no file it
+    covers changed) is a change, and the diff asked again shows what it did."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(REUSE_DEMO, old)
+    shutil.copytree(REUSE_DEMO, new)
+    code, out, _err = run(capsys, "diff", str(old), str(new), "--format", "json")
+    assert code == 0 and json.loads(out)["files"] == []
+    toml = (new / "REUSE.toml").read_text()
+    (new / "REUSE.toml").write_text(toml.replace('"CC-BY-4.0"', '"MIT"', 1))
+    code, out, _err = run(capsys, "diff", str(old), str(new), "--format", "json")
+    changed = {f["path"]: f["new"]["effective"] for f in json.loads(out)["files"]}
+    assert changed == {"docs/CHANGES.md": {"expression": "MIT", "source": "reuse-toml"},
+                       "docs/guide.md": {"expression": "MIT", "source": "reuse-toml"}}

@@ -673,9 +673,8 @@ def build_plan(index: LicenseIndex, positions: Sequence[int] | None = None, quer
     tagged, noticed = sources["tag"], sources["notice"]
     defaulted = sources["copying"] if default is not noassertion else 0
     comment = (f"Licenses of {len(plan_names)} files of a kernel tree read by lictree: {tagged} from their "
-               "SPDX-License-Identifier "
-               f"tag, {noticed} concluded from the license notice of an untagged file (its licenseComments say "
-               f"so; never a declared tag), {defaulted} from the {copying} default")
+               f"SPDX-License-Identifier tag, {noticed} concluded from the license notice of an untagged file "
+               f"(its licenseComments say so; never a declared tag), {defaulted} from the {copying} default")
     if reuse:
         comment = (f"Licenses of {len(plan_names)} files of a REUSE tree read by lictree: {tagged} with licensing "
                    "information (in the whole file, a .license sidecar, REUSE.toml or .reuse/dep5, several combined "
