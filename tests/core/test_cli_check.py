@@ -28,7 +28,7 @@ def test_text_output_on_demo(capsys):
     by_path = {(m["path"], m["rule"]) for m in findings}
     assert ("drivers/misc/typo.c", "LT101") in by_path
     assert ("kernel/printk.c", "LT100") in by_path
-    assert re.match(r"^\d+ files: \d+ valid, \d+ untagged, \d+ invalid", lines[-1])
+    assert re.match(r"^kernel tree, \d+ files: \d+ valid, \d+ untagged, \d+ invalid", lines[-1])
     assert err == ""
 
 

@@ -234,7 +234,7 @@ def test_html_page_totals_match_check_and_escape_the_tree(capsys, tmp_path, tree
         assert row[5].startswith({"copying": "COPYING default"}.get(effective["source"], effective["source"]))
         assert [n.split(" ")[0] for n in row[6].split("\n") if n] == [f["rule"] for f in item["findings"]]
     assert "drivers/evil/\\x09control\\x1b[31m.c" in by_path
-    assert page.text["totals"].startswith(f"{len(checked['files'])} files:")
+    assert page.text["totals"].startswith(f"kernel tree, {len(checked['files'])} files:")
     tags = {tag for tag, _a in page.tags}
     assert "img" not in tags and "b" not in tags  # names and tags from the tree stay text
     assert "<img" not in text and "</b>" not in text and "&amp;.c" not in text.replace("&amp;amp;.c", "")

@@ -60,7 +60,7 @@ def test_text_check_names_the_sources_and_the_tag_to_add(capsys):
                                "notice (lines 5-8") for line in lines)
     assert not any(line.startswith((AMD + ":", OLDBOARD + ":")) and "LT100" in line for line in lines)
     assert "; licence sources: 33 tag, 2 notice, 3 COPYING default; " in lines[-1]
-    assert lines[-1].startswith("52 files: 29 valid, 5 untagged, 4 invalid, 0 unreadable, 14 excluded; ")
+    assert lines[-1].startswith("kernel tree, 52 files: 29 valid, 5 untagged, 4 invalid, 0 unreadable, 14 excluded; ")
 
 
 def test_csv_appends_the_effective_licence_source_and_notice(capsys, tmp_path):
@@ -69,18 +69,18 @@ def test_csv_appends_the_effective_licence_source_and_notice(capsys, tmp_path):
     # the columns consumers knew come first, in their order
     assert rows[0][:9] == ["path", "status", "expression", "line", "licenses", "classes", "severity", "rules",
                            "findings"]
-    assert rows[0][9:] == ["effective", "source", "notice", "notice_lines", "notice_score", "notice_rule"]
+    assert rows[0][9:] == ["effective", "source", "notice", "notice_lines", "notice_score", "notice_rule", "tree"]
     by_path = {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}
     amd = by_path[AMD]
     assert (amd["status"], amd["expression"], amd["rules"]) == ("untagged", "", "LT600")
-    assert [amd[c] for c in rows[0][9:]] == ["MIT", "notice", "MIT", "4-20", "100", "mit_59.RULE"]
+    assert [amd[c] for c in rows[0][9:]] == ["MIT", "notice", "MIT", "4-20", "100", "mit_59.RULE", "kernel"]
     assert [by_path[OLDBOARD][c] for c in rows[0][9:]] == ["GPL-2.0-or-later", "notice", "GPL-2.0-or-later",
-                                                            "6-14", "100", "gpl-2.0-plus_90.RULE"]
+                                                            "6-14", "100", "gpl-2.0-plus_90.RULE", "kernel"]
     retagged = by_path[RETAGGED]
     assert (retagged["effective"], retagged["source"], retagged["notice"], retagged["notice_lines"]) == (
         "GPL-2.0-only", "tag", "GPL-2.0-or-later", "5-8")
     assert retagged["rules"] == "LT601"
-    assert [by_path[PRINTK][c] for c in rows[0][9:]] == [COPYING_DEFAULT, "copying", "", "", "", ""]
+    assert [by_path[PRINTK][c] for c in rows[0][9:]] == [COPYING_DEFAULT, "copying", "", "", "", "", "kernel"]
     excluded = by_path["LICENSES/preferred/MIT"]
     assert (excluded["effective"], excluded["source"]) == ("", "")
     sources = {s: sum(1 for r in by_path.values() if r["source"] == s) for s in SOURCES}

@@ -133,11 +133,11 @@ def test_text_output_paths_are_relative_to_the_tree_root_and_ids_checked_against
         in lines
     paths = {LINE_RE.match(line)["path"] for line in lines[:-1]}
     assert paths and all(path.startswith("drivers/") for path in paths)
-    assert re.match(r"^16 files under drivers: .*\(ids checked against LICENSES/\)$", lines[-1])
+    assert re.match(r"^kernel tree, 16 files under drivers: .*\(ids checked against LICENSES/\)$", lines[-1])
     # A file: that one file, by its tree-relative path.
     code, out, _ = run(capsys, "check", str(DEMO / "drivers/misc/typo.c"))
     assert code == 1 and out.splitlines()[0].startswith("drivers/misc/typo.c:1: error LT101 ")
-    assert out.splitlines()[-1].startswith("1 files under drivers/misc/typo.c: 0 valid, 0 untagged, 1 invalid")
+    assert out.splitlines()[-1].startswith("kernel tree, 1 files under drivers/misc/typo.c: 0 valid, 0 untagged, 1 invalid")
 
 
 def test_the_working_directory_inside_a_tree_is_a_scope_of_it(capsys, monkeypatch):
@@ -146,7 +146,7 @@ def test_the_working_directory_inside_a_tree_is_a_scope_of_it(capsys, monkeypatc
     assert doc["root"] == str(DEMO) and sorted(by_path(doc)) == [
         "drivers/net/bar.c", "drivers/net/foo.c", "drivers/net/foo.h", "drivers/net/wrongstyle.c"]
     code, out, _ = run(capsys, "check", "--fail-on", "never")
-    assert code == 0 and out.splitlines()[-1].startswith("4 files under drivers/net: ")
+    assert code == 0 and out.splitlines()[-1].startswith("kernel tree, 4 files under drivers/net: ")
 
 
 def test_a_subtree_of_a_git_tree_with_edits_untracked_files_and_symlinks(capsys, demo_copy: Path):
@@ -221,7 +221,7 @@ def test_a_scoped_run_uses_the_whole_trees_cache_and_never_replaces_it(capsys, d
     assert index.read_count == 0 and len(index) == 16 and all(p.startswith("drivers/") for p in index.paths)
     code, out, _ = run(capsys, "check", str(demo_copy / "drivers"))
     assert out != whole_text and all(line.startswith("drivers/") for line in out.splitlines()[:-1])
-    assert out.splitlines()[-1].startswith("16 files under drivers: ")
+    assert out.splitlines()[-1].startswith("kernel tree, 16 files under drivers: ")
     assert _cache_files(demo_copy) == saved  # nothing was read: the whole tree's cache is left as it was
     assert run(capsys, "check", str(demo_copy))[1] == whole_text
 
@@ -307,7 +307,7 @@ def test_kernel_subtrees_get_the_whole_trees_verdicts(capsys, kernel_whole: dict
     code, out, _ = run(capsys, "check", str(link / "drivers" / "net"), "--fail-on", "never")
     lines = out.splitlines()
     assert all(LINE_RE.match(line)["path"].startswith("drivers/net/") for line in lines[:-1])
-    assert lines[-1].startswith(f"{len(by_path(doc))} files under drivers/net: ") and "(ids checked against LICENSES/)" in lines[-1]
+    assert lines[-1].startswith(f"kernel tree, {len(by_path(doc))} files under drivers/net: ") and "(ids checked against LICENSES/)" in lines[-1]
     with capsys.disabled():
         print(f"\n{compared} files compared in {len(scopes)} subtrees: all equal to the whole tree's check")
 
@@ -322,7 +322,7 @@ def test_reports_of_a_path_say_so_and_an_empty_one_is_written(tmp_path, capsys):
     doc = json.loads(capsys.readouterr().out)
     assert doc["scope"] == "drivers" and all(f["path"].startswith("drivers/") for f in doc["files"])
     assert main(["check", str(root / "drivers"), "--fail-on", "never", "--no-cache"]) == 0
-    assert capsys.readouterr().out.splitlines()[-1].startswith(f"{len(doc['files'])} files under drivers: ")
+    assert capsys.readouterr().out.splitlines()[-1].startswith(f"kernel tree, {len(doc['files'])} files under drivers: ")
     assert main(["export", str(root / "drivers"), "--format", "md", "-o", str(tmp_path / "r.md"), "--no-cache"]) == 0
     assert "Licenses of demo/drivers" in (tmp_path / "r.md").read_text()
     assert main(["export", str(root / "drivers"), "--format", "spdx-tv", "-o", str(tmp_path / "r.spdx"),

@@ -14,7 +14,7 @@ from tui.cli import main
 from tui.core.report import printable
 
 FINDING_RE = re.compile(r"^(?P<path>.+?):(?P<line>\d+): (?P<severity>error|warning|info) (?P<rule>[A-Z]+\d+) (?P<msg>.*)$")
-SUMMARY_RE = re.compile(r"^\d+ files: \d+ valid, \d+ untagged, \d+ invalid, \d+ unreadable, \d+ excluded; ")
+SUMMARY_RE = re.compile(r"^kernel tree, \d+ files: \d+ valid, \d+ untagged, \d+ invalid, \d+ unreadable, \d+ excluded; ")
 
 
 @dataclass

@@ -273,7 +273,7 @@ def test_corpus_case(capsys: pytest.CaptureFixture, tmp_path: Path, build: Calla
         if status in ("invalid", "unreadable") or (words and status != "valid"):
             assert any(line.startswith(f"{path}:") for line in run.lines), f"{path} missing from the text output"
     if not expect:
-        assert run.lines == [run.lines[-1]] and run.lines[-1].startswith("0 files:") and run.code == 0
+        assert run.lines == [run.lines[-1]] and run.lines[-1].startswith("kernel tree, 0 files:") and run.code == 0
 
 
 

@@ -334,7 +334,7 @@ def test_real_permissions_as_nobody():
     assert "d.c:1: warning LT001 cannot open: Permission denied" in lines
     assert "locked:1: warning LT001 cannot list directory: Permission denied" in lines
     assert not [line for line in lines if line.startswith("a.c:")]  # valid: no finding
-    assert lines[-1].startswith("7 files: ") and ", 1 unreadable," in lines[-1]  # locked/b.c is not counted
+    assert lines[-1].startswith("kernel tree, 7 files: ") and ", 1 unreadable," in lines[-1]  # locked/b.c is not counted
 
 
 # Files lictree reads besides the scan (LICENSES/, COPYING, spdxexclude) stay inside the tree too -----

@@ -217,7 +217,8 @@ async def test_the_tree_is_usable_before_indexing_ends(monkeypatch, tmp_path):
         assert "files read" not in app.detail.text()
         release.set()
         await settle(pilot)
-        assert app.data.ready and str(app.main.query_one("#summary").content).startswith("14 files  ✓ 11 valid")
+        status = str(app.main.query_one("#summary").content)
+        assert app.data.ready and status.startswith("kernel tree  · 14 files  ✓ 11 valid")
         assert app.tree.cursor_row.key == "d0" and "d0" in app.tree.model.expanded
 
 

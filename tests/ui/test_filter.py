@@ -230,7 +230,7 @@ async def test_the_summary_counts_the_files_shown_and_a_row_filters_the_tree_by_
             await pilot.pause(0.02)
         assert screen.summary["files"] == 16 and screen.summary["statuses"]["invalid"] == 4
         title = str(screen.query_one("#summary-title").content)
-        assert title.startswith("Summary of 16 files matching path:drivers")
+        assert title.startswith("Summary of 16 files of a kernel tree matching path:drivers")
         options = screen.query_one(OptionList)
         prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         row = next(i for i, p in enumerate(prompts) if p.startswith("GPL-2.0 OR MIT "))

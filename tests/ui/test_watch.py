@@ -364,7 +364,7 @@ async def test_a_slow_update_says_so_in_the_status_line_until_it_is_done(demo_co
         await wait_for(pilot, lambda: "· reading changes…" in str(summary.content), "the busy note")
         await landed(pilot, lambda: app.data.index.verdict("kernel/fork.c") == "untagged", "the edit")
         await wait_for(pilot, lambda: "reading changes" not in str(summary.content), "the note to go")
-        assert str(summary.content).startswith(f"{len(app.data.index)} files")
+        assert str(summary.content).startswith(f"kernel tree  · {len(app.data.index)} files")
 
 
 @run_async

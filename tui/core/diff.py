@@ -33,6 +33,7 @@ from tui.core.atomic import replacing
 from tui.core.catalog import Catalog
 from tui.core.evaluate import Context, Outcome, effective
 from tui.core.notices.notice import Notice
+from tui.core.reuse.origin import REUSE_SOURCES
 from tui.core.rules import Finding
 from tui.core.status import STATUSES
 from tui.core.tree import TreeError
@@ -66,8 +67,9 @@ class Verdict:
 
     @property
     def key(self) -> tuple:
-        """What a verdict change is: status, expression or effective licence."""
-        return self.status, self.expression, self.effective
+        """What a verdict change is: status, expression or effective licence (in a REUSE tree, also where it
+        comes from: the file, its sidecar, REUSE.toml or dep5)."""
+        return self.status, self.expression, self.effective, self.source if self.source in REUSE_SOURCES else None
 
     def as_json(self) -> dict:
         return {"status": self.status, "expression": self.expression, "line": self.line,
@@ -76,7 +78,7 @@ class Verdict:
 
 
 def verdict_of(outcome: Outcome, copying: str | None) -> Verdict:
-    found = effective(outcome.status, outcome.expression, outcome.notice, copying)
+    found = effective(outcome.status, outcome.expression, outcome.notice, copying, outcome.origin)
     return Verdict(STATUSES[outcome.status], outcome.expression, outcome.line or None,
                    found[0] if found else None, found[1] if found else None, outcome.findings, outcome.notice)
 
@@ -190,12 +192,13 @@ class DirSide(Side):
 
     def outcomes(self, paths: Iterable[str], progress: ProgressFn | None = None) -> dict[str, Outcome]:
         index = self.index
+        origins = index.origins  # a REUSE tree: where each file's licensing comes from
         out = {}
         for path in paths:
             i = index.position(path)
             if i is not None:
                 out[path] = Outcome(index.status[i], index.exprs[i], index.lines[i], index.findings.get(path, ()),
-                                    index.notices.get(path))
+                                    index.notices.get(path), origins.get(path) if origins else None)
         return out
 
 
@@ -630,7 +633,8 @@ def compare(old: Side, new: Side, progress: ProgressFn | None = None) -> Diff:
         elif path in modified:
             modified_same += 1
     files.sort(key=lambda f: f.path)
-    diff = Diff(old.info(), new.info(), files, modified_same, copying=(old_copying, new_copying))
+    diff = Diff({**old.info(), "kind": old.ctx.kind}, {**new.info(), "kind": new.ctx.kind}, files, modified_same,
+                copying=(old_copying, new_copying))
     diff.licenses_dir = _licenses_dir(old, new, added, removed, renamed, modified)
     diff.new_ids = _new_ids(old, new, files, old_out)
     diff.spellings = _spellings(files, (new.ctx.catalog, old.ctx.catalog))
@@ -639,6 +643,10 @@ def compare(old: Side, new: Side, progress: ProgressFn | None = None) -> Diff:
         which = " and ".join(s for s, side in (("old", old), ("new", new)) if not side.ctx.catalog.has_licenses_dir)
         diff.notes.append(f"the {which} side has no LICENSES/: its tags are judged without a catalog "
                           "(every id unknown)")
+    for name, side in (("old", old), ("new", new)):
+        if isinstance(side, RevSide) and side.ctx.reuse is not None:
+            diff.notes.append(f"the {name} side is a REUSE tree read from git's objects, where its REUSE.toml, "
+                              ".reuse/dep5 and .license sidecars are not read: compare checkouts (directories)")
     for side in (old, new):
         if isinstance(side, RevSide):
             side.store.save()
@@ -707,10 +715,11 @@ def _plan_listings(old: Side, new: Side) -> Plan:
     added = [p for p in added if p not in gone]
     removed = [p for p in removed if p not in gone]
     modified = {p for p in common_all if a[p] != b[p]}
-    if old.ctx.fingerprint == new.ctx.fingerprint:
+    if old.ctx.fingerprint == new.ctx.fingerprint and old.ctx.reuse is None and new.ctx.reuse is None:
         common = sorted(modified)  # same bytes, same path, same context: same verdict
     else:
-        common = common_all  # LICENSES/, COPYING or spdxexclude changed: every verdict may have
+        common = common_all  # LICENSES/, COPYING or spdxexclude changed (or a REUSE tree's REUSE.toml, dep5 or
+        # a sidecar, which the context does not hold): every verdict may have
     return added, removed, renamed, common, modified
 
 

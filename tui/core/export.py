@@ -43,6 +43,7 @@ from tui.core.report import (
     summary_line,
     text_report,
 )
+from tui.core.reuse.detect import REUSE, kind_name
 from tui.core.rules import RULES, Finding
 from tui.core.status import STATUSES
 
@@ -64,9 +65,10 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 #: The columns of the CSV export. New columns go at the end (consumers read the first ones by position):
 #: ``effective`` and ``source`` are the file's one licence and where it comes from (tag, notice,
-#: copying); the ``notice_*`` ones the licence notice of its leading comments, when it has one.
+#: copying); the ``notice_*`` ones the licence notice of its leading comments, when it has one; ``tree``
+#: the kind of tree lictree read (kernel, reuse), the same in every row (CSV has no summary).
 CSV_COLUMNS = ("path", "status", "expression", "line", "licenses", "classes", "severity", "rules", "findings",
-               "effective", "source", "notice", "notice_lines", "notice_score", "notice_rule")
+               "effective", "source", "notice", "notice_lines", "notice_score", "notice_rule", "tree")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -80,6 +82,10 @@ def spellings_text(summary: dict, name: str) -> str:
     return ", ".join(f"{spelled} {n}" for spelled, n in spellings.items())
 
 
+#: How a REUSE tree's effective licences are worked out (the Markdown and HTML reports say it).
+REUSE_EFFECTIVE = ("Each file's effective licence is worked out as the REUSE specification 3.3 says: the "
+                   "SPDX-License-Identifier lines of the file (or of its .license sidecar), several combined with "
+                   "AND, with the annotations of REUSE.toml (by their precedence) or .reuse/dep5")
 #: How each source of an effective licence is named in reports.
 SOURCE_NAMES = {"tag": "tag", "notice": "notice", "copying": "COPYING default", "sidecar": ".license sidecar",
                 "reuse-toml": "REUSE.toml", "dep5": ".reuse/dep5"}
@@ -300,6 +306,7 @@ def _write_csv(job: _Job, out: TextIO) -> None:
 
     index = job.index
     catalog = index.catalog
+    kind = index.ctx.kind
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     paths, status, exprs, lines, findings = index.paths, index.status, index.exprs, index.lines, index.findings
@@ -337,6 +344,7 @@ def _write_csv(job: _Job, out: TextIO) -> None:
                 csv_cell(effective[0]) if effective else "",
                 effective[1] if effective else "",
                 *(_notice_cells(notice) if notice is not None else ("", "", "", "")),
+                kind,
             ])
             tail = tails[key] = buffer.getvalue()[1:]
             alive.append(found)
@@ -404,7 +412,7 @@ def sarif_document(index: LicenseIndex, keep: FindingFilter | None = None,
     rule_index = {rid: n for n, rid in enumerate(rule_ids)}
     root_uri = _root_uri(index.root)
     copying = index.catalog.copying_default
-    run_properties = {"licenseSources": source_counts(index, positions),
+    run_properties = {"treeKind": index.ctx.kind, "licenseSources": source_counts(index, positions),
                       "copyingDefault": None if copying is None else printable(copying)}
     return {
         "$schema": SARIF_SCHEMA,
@@ -653,8 +661,11 @@ def markdown_lines(job: _Job) -> Iterator[str]:
     if job.query:
         yield f"Filter: {md_code(job.query)}"
         yield ""
-    yield (f"Each file's effective licence is its tag's, else the one its licence notice grants, else the "
-           f"COPYING default: {md_code(summary['copying_default'] or 'none')}.")
+    if summary.get("kind") == REUSE:
+        yield f"{REUSE_EFFECTIVE}."
+    else:
+        yield (f"Each file's effective licence is its tag's, else the one its licence notice grants, else the "
+               f"COPYING default: {md_code(summary['copying_default'] or 'none')}.")
     yield ""
     yield "## Files by status"
     yield ""
@@ -870,12 +881,16 @@ def html_chunks(job: _Job) -> Iterator[str]:
            f"<meta name=\"generator\" content=\"lictree {_e(__version__)}\">"
            f"<title>{_e(job.title)}</title><style>{_CSS}</style></head><body>\n")
     yield f"<h1>{_e(job.title)}</h1>\n"
-    yield f'<p id="totals" data-files="{total}">{_e(summary_line(summary))}</p>\n'
+    kind = summary.get("kind") or ""
+    yield (f'<p id="totals" data-files="{total}" data-kind="{_e(kind)}">{_e(summary_line(summary))}</p>\n')
     if job.query:
         yield f'<p>Filter: <code id="filter">{_e(job.query)}</code></p>\n'
-    yield (f"<p>Tree: <code>{_e(index.root)}</code>. Each file's effective licence is its tag's, else the one "
-           "its licence notice grants, else the COPYING default: "
-           f"<code>{_e(summary['copying_default'] or 'none')}</code>.</p>\n")
+    if kind == REUSE:
+        yield f"<p>Tree: <code>{_e(index.root)}</code>, a {kind_name(kind)}. {_e(REUSE_EFFECTIVE)}.</p>\n"
+    else:
+        yield (f"<p>Tree: <code>{_e(index.root)}</code>{f', a {kind_name(kind)}' if kind else ''}. Each file's "
+               "effective licence is its tag's, else the one its licence notice grants, else the COPYING default: "
+               f"<code>{_e(summary['copying_default'] or 'none')}</code>.</p>\n")
     top = list(summary["licenses"].items())[:12]
     rest = sum(n for _l, n in list(summary["licenses"].items())[12:])
     if rest:

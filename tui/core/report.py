@@ -13,6 +13,7 @@ from tui import __version__
 from tui.core.counting import FindingFilter, summarize
 from tui.core.evaluate import Record
 from tui.core.notices.notice import Notice
+from tui.core.reuse.detect import kind_name
 from tui.core.reuse.origin import Origin
 from tui.core.rules import RULE_UNREADABLE, Finding
 from tui.core.scan import CANNOT_LIST
@@ -233,7 +234,8 @@ def summary_line(summary: dict) -> str:
     if summary.get("sources"):  # where each file's effective licence comes from
         parts += f"; licence sources: {sources_text(summary['sources'])}"
     scope = summary.get("scope")
-    tree = "REUSE tree, " if summary.get("kind") == "reuse" else ""
+    tree = kind_name(summary.get("kind"))
+    tree += ", " if tree else ""
     line = (
         f"{tree}{summary['files']} files{f' under {printable(scope)}' if scope else ''}: {parts}; "
         f"{findings['error']} errors, {findings['warning']} warnings, {findings['info']} info "

@@ -259,14 +259,22 @@ class SpdxPlan:
     left_out: list[tuple[str, str]] = field(default_factory=list)
     #: Each file's own licence comment (files of a group with ``own_comments``), else "".
     comments: list[str] = field(default_factory=list)
+    #: A REUSE tree's files: each one's copyright notices, one a line ("": none, NOASSERTION); None in a
+    #: kernel tree, whose files have no copyright text in the document.
+    copyrights: list[str] | None = None
 
     def _file(self, i: int, name: str | None = None, spdx_id: str | None = None, sha1: str | None = None,
-              comment: str | None = None) -> Any:
-        from spdx_tools.spdx.model import Checksum, ChecksumAlgorithm, File
+              comment: str | None = None, copyright_text: str | None = None) -> Any:
+        from spdx_tools.spdx.model import Checksum, ChecksumAlgorithm, File, SpdxNoAssertion
 
         licensed = self.licensed[self.groups[i]] if i >= 0 else self.licensed[-i - 1]
         if comment is None:
             comment = self.comments[i] if licensed.own_comments and i >= 0 else licensed.comment
+        copyright_value: Any = None
+        if self.copyrights is not None:
+            if copyright_text is None and i >= 0:
+                copyright_text = self.copyrights[i]
+            copyright_value = copyright_text or SpdxNoAssertion()
         return File(
             name=self.names[i] if name is None else name,
             spdx_id=self.ids[i] if spdx_id is None else spdx_id,
@@ -274,6 +282,7 @@ class SpdxPlan:
             license_concluded=licensed.concluded,
             license_info_in_file=list(licensed.infos),
             license_comment=comment,
+            copyright_text=copyright_value,
         )
 
     def _relationships(self, file_ids: Sequence[str]) -> list[Relationship]:
@@ -349,13 +358,18 @@ class SpdxPlan:
             out.write(f" {json.dumps(key)}: {json.dumps(value)},\n")
         file_converter = FileConverter()
         # plain: JSON keeps them
-        marks = ("lictree-mark-id-3f9c", "lictree-mark-name-3f9c", "lictree-mark-sha1-3f9c", "lictree-mark-note-3f9c")
+        marks = ("lictree-mark-id-3f9c", "lictree-mark-name-3f9c", "lictree-mark-sha1-3f9c", "lictree-mark-note-3f9c",
+                 "lictree-mark-copyright-3f9c")
+        copyright_mark = marks[4] if self.copyrights is not None else None
         templates = [_template(json.dumps(file_converter.convert(
-            self._file(-g - 1, marks[1], marks[0], marks[2], marks[3] if licensed.own_comments else None), skeleton)),
+            self._file(-g - 1, marks[1], marks[0], marks[2], marks[3] if licensed.own_comments else None,
+                       copyright_mark), skeleton)),
             marks) for g, licensed in enumerate(self.licensed)]
         names = json_strings(self.names)  # quoted: the template has the quotes
         comments = [c and quoted(c)[1:-1] for c in self.comments] if any(self.comments) else self.comments
-        columns = (self.ids, [n[1:-1] for n in names], self.sha1s, comments)
+        columns: tuple[Sequence[str], ...] = (self.ids, [n[1:-1] for n in names], self.sha1s, comments)
+        if self.copyrights is not None:  # (map stops at the shortest column: none is left empty)
+            columns += ([quoted(c)[1:-1] if c else "NOASSERTION" for c in self.copyrights],)
         _write_json_list(out, "files", _filled(templates, self.groups, marks, columns), last=False)
         contains = RelationshipConverter().convert(self._relationships([marks[0]])[1])
         related = _template(json.dumps(contains), marks)
@@ -384,18 +398,22 @@ class SpdxPlan:
         write_separator(out)
         write_package(self.package, out)
         write_separator(out)
-        marks = tuple(_SENTINEL + what for what in ("id", "name", "sha1", "note"))
+        marks = tuple(_SENTINEL + what for what in ("id", "name", "sha1", "note", "copyright"))
+        copyright_mark = marks[4] if self.copyrights is not None else None
         templates = []
         for g, licensed in enumerate(self.licensed):
             buffer = StringIO()
-            write_file(self._file(-g - 1, marks[1], marks[0], marks[2], marks[3] if licensed.own_comments else None),
-                       buffer)
+            write_file(self._file(-g - 1, marks[1], marks[0], marks[2], marks[3] if licensed.own_comments else None,
+                                  copyright_mark), buffer)
             template = _template(buffer.getvalue() + "\n", marks)
-            if len(template[1]) != 3 + licensed.own_comments:
+            if len(template[1]) != 3 + licensed.own_comments + (copyright_mark is not None):
                 raise ValueError("unexpected layout of spdx-tools' file writer")
             templates.append(template)
+        columns: tuple[Sequence[str], ...] = (self.ids, self.names, self.sha1s, self.comments)
+        if self.copyrights is not None:  # as spdx-tools' write_text_value writes them: several lines in <text>
+            columns += ([(f"<text>{c}</text>" if "\n" in c else c) if c else "NOASSERTION" for c in self.copyrights],)
         chunk: list[str] = []
-        for line in _filled(templates, self.groups, marks, (self.ids, self.names, self.sha1s, self.comments)):
+        for line in _filled(templates, self.groups, marks, columns):
             chunk.append(line)
             if len(chunk) >= 4096:
                 out.write("".join(chunk))
@@ -654,13 +672,14 @@ def build_plan(index: LicenseIndex, positions: Sequence[int] | None = None, quer
     slug = re.sub(r"[^A-Za-z0-9.-]+", "-", name).strip("-") or "tree"
     tagged, noticed = sources["tag"], sources["notice"]
     defaulted = sources["copying"] if default is not noassertion else 0
-    comment = (f"Licenses of {len(plan_names)} files read by lictree: {tagged} from their SPDX-License-Identifier "
-               f"tag, {noticed} concluded from the license notice of an untagged file (its licenseComments say "
-               f"so; never a declared tag), {defaulted} from the {copying} default")
+    comment = (f"Licenses of {len(plan_names)} files of a kernel tree read by lictree: {tagged} from their "
+               f"SPDX-License-Identifier tag, {noticed} concluded from the license notice of an untagged file "
+               f"(its licenseComments say so; never a declared tag), {defaulted} from the {copying} default")
     if reuse:
         comment = (f"Licenses of {len(plan_names)} files of a REUSE tree read by lictree: {tagged} with licensing "
                    "information (in the whole file, a .license sidecar, REUSE.toml or .reuse/dep5, several combined "
-                   "with AND; LicenseRef- texts from LICENSES/)")
+                   "with AND; LicenseRef- texts from LICENSES/; each file's copyright notices as its copyright "
+                   "text, NOASSERTION for none)")
     if index.scope:
         comment += f", under {printable(index.scope)} only"
     if query:
@@ -690,8 +709,13 @@ def build_plan(index: LicenseIndex, positions: Sequence[int] | None = None, quer
         if default is not noassertion else None,
         copyright_text=noassertion,
     )
+    plan_copyrights = None
+    if reuse:  # each file's copyright notices, from its text, sidecar, REUSE.toml or dep5 (Origin.copyrights)
+        origins = index.origins
+        plan_copyrights = ["\n".join(map(printable, origin.copyrights)) if origin is not None else ""
+                           for origin in map(origins.get, paths)]
     return SpdxPlan(creation_info, package, extracted, plan_names, plan_ids, plan_sha1s, plan_groups,
-                    licensed, left_out, plan_comments)
+                    licensed, left_out, plan_comments, plan_copyrights)
 
 
 def _where(notice: Notice) -> str:

@@ -31,6 +31,7 @@ from tui.core.preview import read_head
 from tui.core.query import complete
 from tui.core.query import prepare as prepare_queries
 from tui.core.report import printable
+from tui.core.reuse.detect import kind_name
 from tui.core.watch import WATCH_SLACK
 from tui.ui import indexing, messages
 from tui.ui.crash import crash_message, save_crash_report
@@ -367,9 +368,8 @@ class LictreeApp(App[int]):
         counts = index.status_counts()
         palette = self.palette
         stats = self.data.directory("")
-        parts: list[Content | tuple[str, str] | str] = [(f"{len(index):,} files", "bold")]
-        if index.ctx.reuse is not None:  # (a kernel tree, lictree's first kind, is not named)
-            parts[:0] = [("REUSE tree", "bold"), ("  · ", "$text-muted")]
+        parts: list[Content | tuple[str, str] | str] = [(kind_name(index.ctx.kind), "bold"), ("  · ", "$text-muted"),
+                                                         (f"{len(index):,} files", "bold")]
         for status, glyph in (("valid", "✓"), ("untagged", "○"), ("invalid", "✗"),
                               ("unreadable", "?"), ("excluded", "–")):
             if counts.get(status, 0):

@@ -180,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         (demo, "demo-notice.svg", select("drivers/gpu/amd/amd_demo.c"), None),
         (demo, "help.svg", open_help, None),
         (os.path.join(os.path.dirname(demo), "reuse-demo"), "reuse-demo-sidecar.svg", select("assets/logo.png"), None),
+        (os.path.join(os.path.dirname(demo), "reuse-demo"), "reuse-demo-problem.svg", select("src/app/todo.rb"), None),
         (DIFF_DEMO, "demo-diff.svg", None, None),
     ]
     if args.kernel:

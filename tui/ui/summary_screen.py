@@ -29,6 +29,7 @@ from tui.core.counting import summarize
 from tui.core.index import LicenseIndex
 from tui.core.query import spellings, term
 from tui.core.report import printable
+from tui.core.reuse.detect import kind_name
 from tui.core.rules import RULES
 from tui.core.status import Status
 from tui.ui.rows import NOTICE_MARK, STATUS_GLYPHS
@@ -177,6 +178,9 @@ def headline(summary: dict, query: str | None) -> Content:
     counts = summary["findings"]
     plural = "s" if files != 1 else ""
     parts: list[tuple[str, str] | str] = [("Summary of ", "bold"), (f"{files:,} file{plural}", "bold")]
+    tree = kind_name(summary.get("kind"))
+    if tree:  # which kind of tree lictree read (tui.core.reuse.detect)
+        parts += [f" of a {tree}"]
     if query:
         parts += [" matching ", (printable(query), "$text-accent bold")]
     findings = ", ".join(_counted(counts.get(severity, 0), word) for severity, word in

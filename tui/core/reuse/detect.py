@@ -13,6 +13,8 @@ import os
 
 KERNEL, REUSE = "kernel", "reuse"
 KINDS = (KERNEL, REUSE)
+#: How each kind is named where lictree says which it read (check's summary, the UI, the exports).
+KIND_NAMES = {KERNEL: "kernel tree", REUSE: "REUSE tree"}
 #: The kernel's LICENSES/ class folders (catalog.CLASS_OF_FOLDER).
 _KERNEL_FOLDERS = frozenset({"preferred", "dual", "deprecated", "exceptions", "other"})
 
@@ -34,3 +36,8 @@ def tree_kind(root: str) -> str:
             os.path.join(root, ".reuse", "dep5")):
         return REUSE
     return KERNEL
+
+
+def kind_name(kind: str | None) -> str:
+    """``kernel tree`` or ``REUSE tree`` ("" for no kind: a summary made before lictree told them apart)."""
+    return KIND_NAMES.get(kind or "", "")
