@@ -415,7 +415,7 @@ def _read_dirs(wanted: list[tuple[DirSide, list[str]]], progress: ProgressFn | N
             if progress:
                 progress("read", done, total)
     except readers.ReaderError as exc:
-        raise DiffError(str(exc).strip().splitlines()[-1]) from None
+        raise DiffError(_reader_message(exc)) from None
     return results
 
 
@@ -551,8 +551,14 @@ def _read_sides(wanted: list[tuple[RevSide, list[str]]], progress: ProgressFn | 
             if progress:
                 progress("read", done, total)
     except readers.ReaderError as exc:
-        raise DiffError(str(exc).strip().splitlines()[-1]) from None
+        raise DiffError(_reader_message(exc)) from None
     return results
+
+
+def _reader_message(exc: Exception) -> str:
+    """The one line a reader's failure comes to: its last line, without the exception's class name."""
+    lines = str(exc).strip().splitlines() or ["a reader process failed"]
+    return re.sub(r"^[\w.]+(?:Error|Exception): ", "", lines[-1])
 
 
 class BlobStore:
@@ -624,6 +630,8 @@ def open_side(spec: str, repo: str | None = None, use_cache: bool = True, starte
     where = repo if repo is not None else os.getcwd()
     top = rev_mod.repository_of(where)
     if top is None:
+        if os.path.exists(spec):
+            raise DiffError(f"{spec}: not a directory")
         if repo is not None:
             raise DiffError(f"{repo}: not a git repository")
         raise DiffError(f"{spec}: neither a directory nor a revision (not in a git repository: give --repo)")
