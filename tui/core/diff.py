@@ -429,6 +429,7 @@ class RevSide(Side):
         self.root = revision.repo
         self.rev = revision.rev
         self.ctx = rev_mod.revision_context(revision)
+        self.use_cache = use_cache
         self.store = BlobStore.of(self.ctx.fingerprint, use_cache)
         self._listing: dict[str, rev_mod.Entry] | None = None
         #: The entries of the files a diff names, when the whole listing is not needed.
