@@ -428,7 +428,7 @@ def run_ui(args: argparse.Namespace) -> int:
     if args.diff:
         from tui.ui.diff_app import run_diff_app
 
-        return run_diff_app(args.diff, args.repo, not args.no_cache, args.screenshot)
+        return run_diff_app(args.diff, args.repo, not args.no_cache, args.screenshot, args.theme)
     from tui.ui.launch import run_app
 
     place = _tree_place(args)

@@ -11,6 +11,12 @@ bench says so and exits 2. The repository of both revisions is made in a tempora
 borrowed, nothing copied). "Cold" empties lictree's cache (the licence-notice rule index, built once per
 version of the rule data, is built first and timed on its own); the files of both trees are read once,
 untimed, before a cold directory diff, as bench_index does.
+
+The cases: two revisions cold and warm (the diff kept by tree ids); two directories cold (their files that
+differ read from disk), indexed (a diff of them made before: the verdicts of their differing blobs kept by blob
+id, the diff itself not kept), checked (both trees indexed by ``lictree check``, never diffed: the verdicts
+from their index caches) and warm (the diff kept while neither tree changed: the floor of a directory diff,
+which lists both trees with git, ``diff-files`` stat'ing every file).
 """
 
 from __future__ import annotations
@@ -26,7 +32,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _measure import REPO, add_tree_args, compile_package, kernel_tree, median_of, run_measured, smoke_tree
 
 #: Goals as a share of spdxcheck.py's wall time on one tree in the same run.
-GOALS = {"revs cold": 0.5, "revs warm": 0.05, "dirs cold": 0.6, "dirs indexed": 0.1, "dirs warm": None}
+GOALS = {"revs cold": 0.5, "revs warm": 0.05, "dirs cold": 0.6, "dirs indexed": 0.1, "dirs checked": 0.1,
+         "dirs warm": None}
 OLD_VARIABLE = "LICTREE_KERNEL_TREE_OLD"
 
 
@@ -123,6 +130,11 @@ def measure(scratch: str, old: str, new: str, repeat: int) -> int:
                 os.remove(os.path.join(cache, "lictree", name))
         results.setdefault("dirs indexed", []).append(run_measured([*lictree, old, new], REPO, env))
         results.setdefault("dirs warm", []).append(run_measured([*lictree, old, new], REPO, env))
+        # both trees checked (``lictree check``: their index caches), never diffed: the verdicts from the caches
+        shutil.rmtree(cache, ignore_errors=True)
+        for tree in (old, new):
+            run_measured([sys.executable, "-m", "tui.cli", "check", tree], REPO, env)
+        results.setdefault("dirs checked", []).append(run_measured([*lictree, old, new], REPO, env))
         results.setdefault("floor: cat-file", []).append(
             run_measured([sys.executable, __file__, "--read-floor", repo, listing]))
     if any(run[2] != 0 for run in results["spdxcheck"]):

@@ -168,6 +168,44 @@ def test_two_directories_are_kept_while_unchanged(repo: Path, tmp_path: Path):
     assert again.by_path["drivers/net/bar.c"].same_license is False
 
 
+def test_git_directories_read_only_what_differs(repo: Path, tmp_path: Path):
+    a, b = checkout(repo, "old", tmp_path / "a"), checkout(repo, "new", tmp_path / "b")
+    (a / "LICENSES/preferred/CC0-1.0").write_text(CC0)  # (untracked: both sides judged alike, by blob id)
+    (a / "drivers/net/foo.h").write_text((b / "drivers/net/foo.h").read_text())  # edited: now as the new side's
+    old, new = diff_mod.open_sides(str(a), str(b), use_cache=False)
+    assert isinstance(old, diff_mod.DirSide) and old.by_blob and old.index is None
+    diff = diff_mod.compare(old, new)
+    kinds = by_change(diff)
+    assert set(kinds["changed"]) == set(SPELLING) | set(RELICENSED)
+    assert diff.modified_same == 0
+    assert "LICENSES/preferred/CC0-1.0" not in kinds["added"]
+    listed = len(subprocess.run(["git", "-C", str(b), "ls-files"], capture_output=True, check=True).stdout.split())
+    assert 0 < diff.files_read < listed / 2  # the files that differ, not the trees
+
+
+def test_directories_with_most_files_to_read_are_indexed_whole(repo: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(diff_mod, "INDEX_MIN", 0)
+    a, b = checkout(repo, "old", tmp_path / "a"), checkout(repo, "new", tmp_path / "b")
+    old, new = diff_mod.open_sides(str(a), str(b), use_cache=False)
+    check_expected(diff_mod.compare(old, new))  # (LICENSES/ changed: every file of both sides judged)
+    assert old.index is not None and new.index is not None
+
+
+def test_checked_directories_take_verdicts_from_their_index_caches(repo: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(diff_mod, "CACHE_LOOKUP", 1)
+    a, b = checkout(repo, "old", tmp_path / "a"), checkout(repo, "new", tmp_path / "b")
+    for tree in (a, b):
+        build_index(str(tree))  # as `lictree check` leaves them
+    diff_mod.BlobStore._open.clear()
+    diff = diff_mod.compare(*diff_mod.open_sides(str(a), str(b)))
+    check_expected(diff)
+    links = sum(1 for side in (a, b) for p in side.rglob("*") if p.is_symlink() and ".git" not in p.parts)
+    assert diff.files_read <= links  # (a symlink is read again: its verdict depends on where it points)
+
+
 def test_blob_verdicts_equal_a_scan_of_the_checkout(repo: Path, tmp_path: Path):
     """Every file of a revision, read from git's objects, gets the verdict a scan of its checkout gives."""
     where = checkout(repo, "new", tmp_path / "b")
@@ -222,7 +260,11 @@ def test_unknown_revision_is_one_line(repo: Path):
         diff_mod.open_side("no-such-rev", str(repo))
 
 
-def test_a_missing_object_is_a_revision_error(repo: Path, tmp_path: Path):
+@pytest.mark.parametrize("forked", [False, True])
+def test_a_missing_object_is_a_revision_error(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              forked: bool):
+    if forked:  # read by forked readers, as a large diff is: the same one line
+        monkeypatch.setattr(diff_mod, "FORK_THRESHOLD", 0)
     broken = tmp_path / "broken"
     subprocess.run(["git", "clone", "-q", "--no-local", str(repo), str(broken)], check=True, capture_output=True)
     oid = git(broken, "rev-parse", "new:drivers/new/mit.c").strip()
@@ -237,5 +279,7 @@ def test_a_missing_object_is_a_revision_error(repo: Path, tmp_path: Path):
         subprocess.run(["git", "-C", str(broken), "unpack-objects", "-q"], input=data, check=True)
     (broken / ".git/objects" / oid[:2] / oid[2:]).unlink()
     old, new = diff_mod.open_sides("old", "new", str(broken), use_cache=False)
-    with pytest.raises(rev_mod.RevisionError, match="missing"):
+    with pytest.raises((rev_mod.RevisionError, diff_mod.DiffError), match="missing") as caught:
         diff_mod.compare(old, new)
+    message = str(caught.value)
+    assert message.startswith(oid) and "\n" not in message and "Error" not in message

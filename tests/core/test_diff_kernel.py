@@ -114,10 +114,33 @@ def test_revisions_against_an_independent_computation(pair: Path, rev_diff: diff
 
 
 def test_directories_give_the_diff_of_the_revisions(rev_diff: diff_mod.Diff):
-    dirs = diff_mod.compare(*diff_mod.open_sides(OLD_TREE, NEW_TREE))
+    # (no cache: the blob store the revisions filled would hand their verdicts over; these are read from disk)
+    old, new = diff_mod.open_sides(OLD_TREE, NEW_TREE, use_cache=False)
+    assert isinstance(old, diff_mod.DirSide) and old.by_blob
+    dirs = diff_mod.compare(old, new)
     assert [f.as_json() for f in dirs.files] == [f.as_json() for f in rev_diff.files]
     # a directory's symlinks are compared by what they point at: a target that changed counts
     assert abs(dirs.modified_same - rev_diff.modified_same) <= 5
+    # only what differs was read: the files of the diff (both sides of each), not the trees
+    assert 0 < dirs.files_read <= 2 * (len(dirs.files) + dirs.modified_same) + 200
+    summaries = [diff.summary() for diff in (dirs, rev_diff)]
+    for summary in summaries:
+        summary["files"].pop("modified_same_verdict")  # (the symlinks: above)
+    assert summaries[0] == summaries[1]
+
+
+def test_indexed_directories_take_their_verdicts_from_the_index_cache(rev_diff: diff_mod.Diff,
+                                                                      tmp_path: Path, monkeypatch):
+    """Two trees a check indexed (their index caches), never diffed: the verdicts come from the caches."""
+    from tui.core.build import build_index
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    diff_mod.BlobStore._open.clear()
+    for tree in (OLD_TREE, NEW_TREE):
+        build_index(tree)
+    dirs = diff_mod.compare(*diff_mod.open_sides(OLD_TREE, NEW_TREE))
+    assert [f.as_json() for f in dirs.files] == [f.as_json() for f in rev_diff.files]
+    assert dirs.files_read < 200  # (symlinks whose target changed, and what the caches do not hold)
 
 
 def test_a_second_run_reads_nothing(pair: Path, rev_diff: diff_mod.Diff):

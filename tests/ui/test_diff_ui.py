@@ -81,9 +81,11 @@ async def test_only_changes_each_row_old_to_new(repo: Path):  # noqa: F811
         assert row_of(app, "sched.c").endswith("GPL-2.0-only -> GPL-2.0 (spelling only)")
         assert "from lib/demo-lib/crc.c" in row_of(app, "crc.c")
         assert "−" in row_of(app, "printk.c")
-        # the status line counts
+        # the status line: what is compared (both revisions, their commits, the repository), and the counts
         status = str(app.query_one("#summary").render())
-        assert "old -> new" in status and "2 removed" in status
+        commits = [git(repo, "rev-parse", "--short=7", f"{tag}^{{commit}}").strip() for tag in ("old", "new")]
+        assert f"old ({commits[0]}) -> new ({commits[1]})  in {repo}" in status
+        assert "2 removed" in status
 
 
 @run_async
@@ -183,6 +185,74 @@ async def test_summary_and_export_of_the_files_shown(repo: Path, tmp_path: Path)
         data = json.loads(out.read_text())
         assert [f["path"] for f in data["files"]] == ["kernel/fork.c"]
         assert app.export(str(tmp_path / "no-such-dir" / "d.md")) is not None
+
+
+@run_async
+async def test_two_directories_named_in_the_status_line(repo: Path, tmp_path: Path):  # noqa: F811
+    a, b = checkout(repo, "old", tmp_path / "a"), checkout(repo, "new", tmp_path / "b")
+    app = DiffApp(str(a), str(b))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await loaded(pilot)
+        status = str(app.query_one("#summary").render())
+        assert f"{a} -> {b}  3 added" in status
+        assert row_of(app, "fork.c") == "~ fork.c  GPL-2.0-or-later -> MIT"
+
+
+@run_async
+async def test_summary_of_the_filtered_files(repo: Path):  # noqa: F811
+    app = DiffApp("old", "new", str(repo))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await loaded(pilot)
+        assert app.set_filter("change:added")
+        await pilot.press("s")
+        await pilot.pause()
+        text = detail_text(app)
+        assert "Summary of the 3 files the filter shows" in text
+        assert "3 added, 0 removed, 0 renamed, 0 changed" in text
+        assert "old (" in text and "-> new (" in text
+
+
+@run_async
+async def test_help_lists_the_comparison_keys_and_closes(repo: Path):  # noqa: F811
+    from tui.ui.help_screen import HelpScreen
+
+    app = DiffApp("old", "new", str(repo))
+    async with app.run_test(size=(160, 60)) as pilot:
+        await loaded(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        shown = str(app.screen.query_one("#help-text").render())
+        for words in ("Everything / changes", "Summary", "Export", "change:KIND", "same:false", "spelling only",
+                      "net licence change", "Theme"):
+            assert words in shown, words
+        await pilot.press("s")  # the tree's keys do nothing over the help
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+        assert "Summary" not in detail_text(app)
+
+
+@run_async
+async def test_theme_colours_the_changes(repo: Path):  # noqa: F811
+    app = DiffApp("old", "new", str(repo), theme="light")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await loaded(pilot)
+        assert app.theme == "light"
+        light = app.change_style("added")
+        assert light == app.current_theme.success
+        app.set_theme("okabe-ito")
+        await pilot.pause()
+        assert app.change_style("added") == app.current_theme.success
+        assert app.change_style("removed") == app.current_theme.error
+
+
+def test_an_unknown_theme_is_one_line(repo: Path, capsys: pytest.CaptureFixture,  # noqa: F811
+                                      monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(repo)
+    assert main(["--diff", "old", "new", "--theme", "no-such-theme"]) == 2
+    err = capsys.readouterr().err
+    assert "no theme named 'no-such-theme'" in err and err.count("\n") == 1
 
 
 def test_filter_terms_are_checked():

@@ -18,6 +18,7 @@ import os
 import pickle
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 from collections import Counter
@@ -32,6 +33,7 @@ from tui.core import revision as rev_mod
 from tui.core.atomic import replacing
 from tui.core.catalog import Catalog
 from tui.core.evaluate import Context, Outcome, effective
+from tui.core.index import LicenseIndex
 from tui.core.notices.notice import Notice
 from tui.core.reuse.origin import REUSE_SOURCES
 from tui.core.rules import Finding
@@ -152,6 +154,10 @@ class Side:
     def listing(self) -> dict[str, str]:
         raise NotImplementedError
 
+    def known_keys(self) -> dict[str, str]:
+        """The keys a diff has worked out (those of the files it names, at least): the listing, by default."""
+        return self.listing()
+
     def outcomes(self, paths: Iterable[str], progress: ProgressFn | None = None) -> dict[str, Outcome]:
         raise NotImplementedError
 
@@ -160,38 +166,132 @@ class Side:
 
 
 class DirSide(Side):
-    """A directory: ``build_index`` (its cache included); its content keys are git blob ids where git vouches
-    for the file, else (``ensure_blob_ids``) the blob id of its bytes."""
+    """A directory. A git work tree (of a kernel tree) is compared by blob id: git's ``ls-files -s`` records of
+    both sides are compared as bytes, and only the files whose records differ, and those git does not vouch for
+    (edited, untracked, symlinks: the blob id of their bytes), are looked at; their verdicts are kept by (path,
+    blob id) in the ``BlobStore`` (shared with revisions), taken from the tree's index cache when it has one,
+    else read from disk. Any other tree (no git, a REUSE tree) is indexed whole (``build_index``, with its
+    cache) and compared by the blob id of each file's bytes: two full scans are its floor."""
 
     kind = "directory"
 
-    def __init__(self, root: str, use_cache: bool = True, started: Callable | None = None) -> None:
-        from tui.core.build import build_index
+    def __init__(self, root: str, use_cache: bool = True, started: Callable | None = None,
+                 ctx: Context | None = None) -> None:
         from tui.core.scan import start_listing
+        from tui.core.tree import check_root
 
-        self.root = os.path.abspath(root)
-        listed = (started or start_listing(self.root))()
-        self.index = build_index(self.root, use_cache=use_cache, listing=lambda: listed)
-        self.ctx = self.index.ctx
-        self.read_count = self.index.read_count
-        # (a symlink to a directory is listed, not indexed: it has no outcome on either side, and is left out)
-        self._keys = dict(zip(listed.paths, listed.keys))
-        self._unknown = {p for p, k in zip(listed.paths, listed.keys) if len(k) != 40 or k.startswith("s:")}
-        self.git_dir = rev_mod.repository_of(self.root) if listed.method == "git" else None
+        self.root = check_root(root)
+        finish = started or start_listing(self.root)
+        self.ctx = ctx if ctx is not None else Context(self.root)
+        self.listed = finish()
+        self.use_cache = use_cache
+        self.read_count = 0
+        #: The whole tree's index: for a tree compared otherwise than by blob id, or when most files must be read.
+        self.index: LicenseIndex | None = None
+        self.store: BlobStore | None = None
+        #: path -> content key of every file (``listing``), or of the files a diff names (``_plan_git_dirs``).
+        self._keys: dict[str, str] | None = None
+        #: Paths whose key is the blob id of the bytes read here (git does not vouch for them).
+        self._computed: set[str] = set()
+        if self.by_blob:
+            self.store = BlobStore.of(self.ctx.fingerprint, use_cache)
+        else:
+            self._build_index()
+
+    @property
+    def by_blob(self) -> bool:
+        """Whether the tree is compared by git's blob ids, reading only what differs."""
+        return self.listed.method == "git" and self.ctx.reuse is None
+
+    def _build_index(self) -> LicenseIndex:
+        from tui.core.build import build_index
+
+        if self.index is None:
+            listed = self.listed
+            self.index = build_index(self.root, use_cache=self.use_cache, listing=lambda: listed, context=self.ctx)
+            self.read_count += self.index.read_count
+        return self.index
+
+    @property
+    def git_objects(self) -> str | None:
+        """The object directory of the tree's repository (for rename detection), or None."""
+        if self.listed.method != "git":
+            return None
+        plain = os.path.join(self.root, ".git", "objects")
+        if os.path.isdir(plain):
+            return plain
+        common = rev_mod.git(self.root, "rev-parse", "--path-format=absolute", "--git-common-dir", check=False)
+        objects = os.path.join(common.decode("utf-8", "surrogateescape").strip(), "objects")
+        return objects if os.path.isdir(objects) else None
 
     def listing(self) -> dict[str, str]:
+        """path -> content key of every file: git's blob id where git vouches for the file, else the blob id
+        of its bytes ("" for what is no file to read: a symlink to a directory, a dangling one)."""
+        if self._keys is None or self._keys_partial:
+            listed = self.listed
+            keys = dict(zip(listed.paths, listed.keys))
+            unknown = [p for p, k in keys.items() if len(k) != 40 or k.startswith("s:") or p in listed.symlinks]
+            keys.update(self.content_keys(unknown))
+            self._keys, self._keys_partial = keys, False
         return self._keys
 
-    def unknown_keys(self, paths: Iterable[str]) -> list[str]:
-        """Of *paths*, those whose key is no blob id (untracked, edited, no git)."""
-        return [p for p in self._unknown if p in paths] if self._unknown else []
+    _keys_partial = False
 
-    def set_keys(self, keys: dict[str, str]) -> None:
-        self._keys.update(keys)
-        self._unknown.difference_update(keys)
+    def content_keys(self, paths: Iterable[str]) -> dict[str, str]:
+        """path -> the blob id of its bytes (a symlink followed); "" for what is no regular file to read."""
+        out = {}
+        for path in paths:
+            out[path] = _blob_id(os.path.join(self.root, path))
+            self._computed.add(path)
+        return out
 
-    def outcomes(self, paths: Iterable[str], progress: ProgressFn | None = None) -> dict[str, Outcome]:
-        index = self.index
+    def known_keys(self) -> dict[str, str]:
+        return self._keys if self._keys is not None else self.listing()
+
+    def use_keys(self, keys: dict[str, str]) -> None:
+        """The keys of the files a diff names (``_plan_git_dirs``): the only ones it asks outcomes of."""
+        self._keys, self._keys_partial = keys, True
+
+    def vouched(self, path: str) -> bool:
+        """Whether git vouches for the file's key (a clean regular file it tracks)."""
+        return path not in self._computed and path not in self.listed.symlinks
+
+    def plan(self, paths: Iterable[str]) -> tuple[dict[str, Outcome], list[str]]:
+        """(outcomes known without reading: from the blob store or the index, [paths to read])."""
+        if self.index is not None:
+            return self._from_index(paths), []
+        keys = self._keys if self._keys is not None else self.listing()
+        out: dict[str, Outcome] = {}
+        todo: list[str] = []
+        store = self.store
+        assert store is not None
+        links = self.listed.symlinks
+        for path in paths:
+            key = keys.get(path)
+            if key is None:
+                continue
+            got = store.get(path, key) if key and path not in links else None
+            if got is None:
+                todo.append(path)
+            else:
+                out[path] = got
+        if len(todo) > INDEX_MIN and len(todo) > INDEX_SHARE * len(self.listed.paths):
+            # Most files to read (LICENSES/ changed, or a tree unlike the other): the whole tree indexed, with its
+            # cache, as a check would index it.
+            out.update(self._from_index(todo, self._build_index()))
+            return out, []
+        if len(todo) >= CACHE_LOOKUP and self.use_cache:
+            found = self._from_index_cache(todo, keys)
+            if found:
+                out.update(found)
+                for path, outcome in found.items():
+                    store.put(path, keys[path], outcome)  # (the next diff needs no index cache)
+                todo = [p for p in todo if p not in found]
+        return out, todo
+
+    def _from_index(self, paths: Iterable[str], index: LicenseIndex | None = None) -> dict[str, Outcome]:
+        index = index if index is not None else self.index
+        assert index is not None
         origins = index.origins  # a REUSE tree: where each file's licensing comes from
         out = {}
         for path in paths:
@@ -200,6 +300,126 @@ class DirSide(Side):
                 out[path] = Outcome(index.status[i], index.exprs[i], index.lines[i], index.findings.get(path, ()),
                                     index.notices.get(path), origins.get(path) if origins else None)
         return out
+
+    def _from_index_cache(self, paths: list[str], keys: dict[str, str]) -> dict[str, Outcome]:
+        """The verdicts the tree's index cache (``lictree check``, the UI) holds for *paths* with the same key."""
+        from array import array
+
+        from tui.core.index import split_joined
+
+        if cache_mod.load_head(self.root, self.ctx.fingerprint) is None:
+            return {}
+        cached = cache_mod.load(self.root, self.ctx.fingerprint)
+        if cached is None:
+            return {}
+        where = {p: i for i, p in enumerate(split_joined(cached["paths"]))}
+        old_keys = split_joined(cached["keys"])
+        status, exprs, lines = cached["status"], cached["exprs"], array("I", cached["lines"])
+        findings, notices = cached["findings"], cached.get("notices", {})
+        out = {}
+        links = self.listed.symlinks
+        for path in paths:
+            j = where.get(path)
+            key = keys.get(path)
+            if j is not None and key and old_keys[j] == key and path not in links:
+                out[path] = Outcome(status[j], exprs[j], lines[j], findings.get(path, ()), notices.get(path))
+        return out
+
+    def outcomes(self, paths: Iterable[str], progress: ProgressFn | None = None) -> dict[str, Outcome]:
+        """The outcome of each path that is a file of the tree (see ``_read_dirs``)."""
+        return _read_dirs([(self, list(paths))], progress)[0]
+
+
+#: A side with more than this share of its files to read (and more than INDEX_MIN) is indexed whole, with its
+#: cache (``DirSide.plan``).
+INDEX_SHARE = 0.25
+INDEX_MIN = 2000
+#: From this many files to read on, a tree's index cache is looked in first.
+CACHE_LOOKUP = 500
+
+
+def _blob_id(full: str) -> str:
+    """git's blob id of the bytes of the file at *full* (a symlink followed); "" for no regular file."""
+    try:
+        with open(full, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return ""
+            data = handle.read()
+    except OSError:
+        return ""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def _init_dir_reader(contexts: list[Context], forked: bool = False) -> None:
+    if forked:
+        import gc
+
+        gc.disable()  # (as build's readers: a short-lived process with few cycles)
+    _job_state["dir_contexts"] = contexts
+
+
+def _read_dir_job(job: tuple[int, object]) -> object:
+    """Reader: one chunk of one directory side's files read and evaluated (``build._read_job``)."""
+    from tui.core import build
+
+    side, paths_job = job
+    build._init_worker(_job_state["dir_contexts"][side])
+    return build._read_job(paths_job)  # type: ignore[arg-type]
+
+
+#: Below this many files to read from disk, forked readers cost more than they save.
+DIR_FORK_THRESHOLD = 2000
+_DIR_CHUNK = 500
+
+
+def _read_dirs(wanted: list[tuple[DirSide, list[str]]], progress: ProgressFn | None = None,
+               workers: int | None = None) -> list[dict[str, Outcome]]:
+    """The outcomes of the given paths of each directory side: from its blob store (or index), the rest read
+    from disk, in a few forked readers when there are many; blob stores updated."""
+    from tui.core import build, readers
+    from tui.core.index import unpacked
+
+    results: list[dict[str, Outcome]] = []
+    jobs: list[tuple[int, object]] = []
+    for n, (side, paths) in enumerate(wanted):
+        out, todo = side.plan(paths)
+        results.append(out)
+        for i in range(0, len(todo), _DIR_CHUNK):
+            part = todo[i : i + _DIR_CHUNK]
+            keys = side._keys or {}
+            jobs.append((n, build.PathsJob(part, [keys.get(p, "") if side.vouched(p) else "" for p in part],
+                                           side.listed.symlinks)))
+    total = sum(len(job[1].paths) for job in jobs)  # type: ignore[attr-defined]
+    if not total:
+        return results
+    contexts = [side.ctx for side, _p in wanted]
+    size = workers if workers is not None else min(2, os.cpu_count() or 1)
+    if total < DIR_FORK_THRESHOLD or size <= 1 or not readers.can_fork():
+        _init_dir_reader(contexts)
+        answers = map(_read_dir_job, jobs)
+    else:
+        _preload_notices()  # (once, not in each reader)
+        answers = readers.run_forked(_read_dir_job, jobs, size, setup=partial(_init_dir_reader, contexts, True))
+    done = 0
+    try:
+        for (n, paths_job), answer in zip(jobs, answers):
+            side = wanted[n][0]
+            chunk = unpacked(answer)  # type: ignore[arg-type]
+            keys = side._keys or {}
+            store = side.store
+            links = side.listed.symlinks
+            for path, outcome in zip(chunk.paths, build._outcomes(chunk)):
+                results[n][path] = outcome
+                key = keys.get(path)
+                if store is not None and key and len(key) == 40 and path not in links:
+                    store.put(path, key, outcome)
+            side.read_count += len(paths_job.paths)  # type: ignore[attr-defined]
+            done += len(paths_job.paths)  # type: ignore[attr-defined]
+            if progress:
+                progress("read", done, total)
+    except readers.ReaderError as exc:
+        raise DiffError(_reader_message(exc)) from None
+    return results
 
 
 class RevSide(Side):
@@ -212,6 +432,7 @@ class RevSide(Side):
         self.root = revision.repo
         self.rev = revision.rev
         self.ctx = rev_mod.revision_context(revision)
+        self.use_cache = use_cache
         self.store = BlobStore.of(self.ctx.fingerprint, use_cache)
         self._listing: dict[str, rev_mod.Entry] | None = None
         #: The entries of the files a diff names, when the whole listing is not needed.
@@ -254,6 +475,23 @@ class RevSide(Side):
                 else:
                     out[path] = got
         return out, todo
+
+
+def _preload_notices() -> None:
+    """The licence-notice matcher and its rule index loaded (built if missing) before readers are forked: they
+    share it, rather than each loading it."""
+    from tui.core.notices import reading as notice_reading
+
+    if not notice_reading.available():
+        return
+    from tui.core.notices import index as notice_index
+
+    try:
+        if not notice_reading._MATCH:
+            notice_reading._matcher()
+        notice_index.get_index()
+    except OSError:  # the rule data or its index cannot be read: the readers find no notice, as a scan would
+        pass
 
 
 #: Below this many blobs to read, forked readers cost more than they save.
@@ -300,6 +538,7 @@ def _read_sides(wanted: list[tuple[RevSide, list[str]]], progress: ProgressFn | 
         _init_blob_reader(contexts, repos)
         answers = map(_read_blob_job, jobs)
     else:
+        _preload_notices()
         answers = readers.run_forked(_read_blob_job, jobs, size, setup=partial(_init_blob_reader, contexts, repos))
     done = 0
     try:
@@ -316,8 +555,14 @@ def _read_sides(wanted: list[tuple[RevSide, list[str]]], progress: ProgressFn | 
             if progress:
                 progress("read", done, total)
     except readers.ReaderError as exc:
-        raise DiffError(str(exc).strip().splitlines()[-1]) from None
+        raise DiffError(_reader_message(exc)) from None
     return results
+
+
+def _reader_message(exc: Exception) -> str:
+    """The one line a reader's failure comes to: its last line, without the exception's class name."""
+    lines = str(exc).strip().splitlines() or ["a reader process failed"]
+    return re.sub(r"^[\w.]+(?:Error|Exception): ", "", lines[-1])
 
 
 class BlobStore:
@@ -389,6 +634,8 @@ def open_side(spec: str, repo: str | None = None, use_cache: bool = True, starte
     where = repo if repo is not None else os.getcwd()
     top = rev_mod.repository_of(where)
     if top is None:
+        if os.path.exists(spec):
+            raise DiffError(f"{spec}: not a directory")
         if repo is not None:
             raise DiffError(f"{repo}: not a git repository")
         raise DiffError(f"{spec}: neither a directory nor a revision (not in a git repository: give --repo)")
@@ -582,17 +829,24 @@ class _Comparer:
 
 def compare(old: Side, new: Side, progress: ProgressFn | None = None) -> Diff:
     """The diff of two sides (``open_side``)."""
+    plan: Plan | None = None
     if isinstance(old, RevSide) and isinstance(new, RevSide) and old.revision.repo == new.revision.repo:
         plan = _plan_revisions(old, new)
-    else:
+    elif isinstance(old, DirSide) and isinstance(new, DirSide):
+        plan = _plan_git_dirs(old, new)
+    if plan is None:
         plan = _plan_listings(old, new)
     added, removed, renamed, common, modified = plan
     old_paths = [*removed, *(o for o, _n in renamed), *common]
     new_paths = [*added, *(n for _o, n in renamed), *common]
-    revs = [(side, paths) for side, paths in ((old, old_paths), (new, new_paths)) if isinstance(side, RevSide)]
-    read = iter(_read_sides(revs, progress))
-    old_out = next(read) if isinstance(old, RevSide) else old.outcomes(old_paths)
-    new_out = next(read) if isinstance(new, RevSide) else new.outcomes(new_paths)
+    wanted = ((old, old_paths), (new, new_paths))
+    revs = [(side, paths) for side, paths in wanted if isinstance(side, RevSide)]
+    dirs = [(side, paths) for side, paths in wanted if isinstance(side, DirSide)]
+    read = iter([*_read_sides(revs, progress), *_read_dirs(dirs, progress)])
+    if isinstance(new, RevSide) and not isinstance(old, RevSide):  # (the order read: revisions first)
+        new_out, old_out = next(read), next(read)
+    else:
+        old_out, new_out = next(read), next(read)
     old_copying, new_copying = old.ctx.catalog.copying_default, new.ctx.catalog.copying_default
     comparer = _Comparer(old, new)
     files: list[FileDiff] = []
@@ -648,8 +902,9 @@ def compare(old: Side, new: Side, progress: ProgressFn | None = None) -> Diff:
             diff.notes.append(f"the {name} side is a REUSE tree read from git's objects, where its REUSE.toml, "
                               ".reuse/dep5 and .license sidecars are not read: compare checkouts (directories)")
     for side in (old, new):
-        if isinstance(side, RevSide):
-            side.store.save()
+        store = getattr(side, "store", None)
+        if store is not None:
+            store.save()
     return diff
 
 
@@ -692,25 +947,71 @@ def _plan_revisions(old: RevSide, new: RevSide) -> Plan:
     return added, removed, renamed, common, modified
 
 
+def _plan_git_dirs(old: DirSide, new: DirSide) -> Plan | None:
+    """Two git work trees judged with the same context (else None: every file is compared): their ``git
+    ls-files -s`` records compared as bytes. Only the paths whose records differ, and those git does not vouch
+    for on either side (edited, untracked, symlinks: keyed by the blob id of their bytes), are looked at; a
+    path whose record is the same on both sides holds the same bytes, and so has the same verdict."""
+    if not (old.by_blob and new.by_blob) or old.ctx.fingerprint != new.ctx.fingerprint:
+        return None
+    raws = [side.listed.staged() for side in (old, new)]
+    if not (old.by_blob and new.by_blob):  # git failed when asked late: the trees were walked
+        return None
+    sets = [set(raw.split(b"\0")) for raw in raws]
+    sets[0].discard(b"")
+    sets[1].discard(b"")
+    only = [sets[0] - sets[1], sets[1] - sets[0]]
+    del sets
+    records: list[dict[str, tuple[bytes, str]]] = []  # path -> (mode, blob id) of the records that differ
+    unmerged: set[str] = set()
+    for found in only:
+        mine: dict[str, tuple[bytes, str]] = {}
+        for record in found:
+            meta, tab, raw_path = record.partition(b"\t")
+            if not tab or len(meta) < 49:
+                continue
+            path = os.fsdecode(raw_path)
+            if meta[48:] != b"0":
+                unmerged.add(path)
+            mine[path] = (meta[:6], meta[7:47].decode("ascii", "replace"))
+        records.append(mine)
+    sides = (old, new)
+    tracked_special = [{os.fsdecode(p) for p in side.listed.dirty} | (side.listed.symlinks - set(side.listed.extra))
+                       for side in sides]
+    extra = [set(side.listed.extra) for side in sides]
+    # A path special on one side whose record is the same on both: tracked on both, with that record.
+    shared = {p for n in (0, 1) for p in tracked_special[n] if p not in records[n]}
+    special = tracked_special[0] | tracked_special[1] | extra[0] | extra[1] | unmerged | shared
+    keys: list[dict[str, str]] = []
+    for n, side in enumerate(sides):
+        mine_keys: dict[str, str] = {}
+        for path, (mode, oid) in records[n].items():
+            if mode != b"160000" and path not in special:  # (a submodule is no file of the tree)
+                mine_keys[path] = oid
+        present = [p for p in special if (p in records[n] and records[n][p][0] != b"160000") or p in extra[n]
+                   or p in shared]
+        mine_keys.update(side.content_keys(present))
+        keys.append(mine_keys)
+        side.use_keys(mine_keys)
+    a, b = keys
+    removed = sorted(p for p in a if p not in b)
+    added = sorted(p for p in b if p not in a)
+    renamed = _renames(old, new, removed, added)
+    gone = {o for o, _n in renamed} | {n for _o, n in renamed}
+    added = [p for p in added if p not in gone]
+    removed = [p for p in removed if p not in gone]
+    modified = {p for p, key in a.items() if p in b and b[p] != key}
+    return added, removed, renamed, sorted(modified), modified
+
+
 def _plan_listings(old: Side, new: Side) -> Plan:
     """Any two sides: their listings compared path by path, renames found by git among what was added and
-    removed (``_renames``); files whose content key is unknown get the blob id of their bytes."""
+    removed (``_renames``)."""
     a, b = old.listing(), new.listing()
     common_all = [p for p in b if p in a]
     removed = sorted(p for p in a if p not in b)
     added = sorted(p for p in b if p not in a)
-    scratch = _Scratch()
-    try:
-        for side, paths in ((old, set(removed) | set(common_all)), (new, set(added) | set(common_all))):
-            if isinstance(side, DirSide):
-                unknown = side.unknown_keys(paths)
-                if unknown:
-                    side.set_keys(scratch.hash_files(side.root, unknown))
-        a, b = old.listing(), new.listing()
-        renamed = scratch.renames({p: a[p] for p in removed}, {p: b[p] for p in added},
-                                  [s for s in (old, new)]) if added and removed else []
-    finally:
-        scratch.close()
+    renamed = _renames(old, new, removed, added)
     gone = {o for o, _n in renamed} | {n for _o, n in renamed}
     added = [p for p in added if p not in gone]
     removed = [p for p in removed if p not in gone]
@@ -723,9 +1024,52 @@ def _plan_listings(old: Side, new: Side) -> Plan:
     return added, removed, renamed, common, modified
 
 
+def _renames(old: Side, new: Side, removed: list[str], added: list[str]) -> list[tuple[str, str]]:
+    """(old path, new path) of the files git takes for renamed among *removed* and *added* (``_Scratch``),
+    kept in the cache by the paths and blob ids asked about."""
+    if not (removed and added):
+        return []
+    a, b = old.known_keys(), new.known_keys()
+    gone = {p: a[p] for p in removed if a.get(p)}
+    came = {p: b[p] for p in added if b.get(p)}
+    if not (gone and came):
+        return []
+    use_cache = getattr(old, "use_cache", True) and getattr(new, "use_cache", True)
+    digest = hashlib.sha1(__version__.encode())
+    for files in (gone, came):
+        for path, oid in sorted(files.items()):
+            digest.update(os.fsencode(path) + b"\0" + oid.encode() + b"\0")
+        digest.update(b"\1")
+    path = os.path.join(cache_mod.cache_dir(), f"renames-{digest.hexdigest()[:20]}.pickle")
+    if use_cache:
+        try:
+            with open(path, "rb") as handle:
+                kept = pickle.load(handle)
+            if isinstance(kept, list):
+                return kept
+        except Exception:  # none kept yet, or unreadable
+            pass
+    scratch = _Scratch()
+    try:
+        for side, files in ((old, gone), (new, came)):
+            if isinstance(side, DirSide):
+                scratch.write_blobs(side.root, {p: k for p, k in files.items() if not side.vouched(p)})
+        found = scratch.renames(gone, came, [old, new])
+    finally:
+        scratch.close()
+    if use_cache and found is not None:
+        try:
+            os.makedirs(cache_mod.cache_dir(), exist_ok=True)
+            with replacing(path) as handle:
+                pickle.dump(found, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        except OSError:
+            pass
+    return found or []
+
+
 class _Scratch:
-    """A temporary bare repository: to hash files and to let git find renames among blobs of other
-    repositories (their object directories as alternates)."""
+    """A temporary bare repository to let git find renames among blobs of other repositories (their object
+    directories as alternates; the blobs of files git does not vouch for written to it)."""
 
     def __init__(self) -> None:
         self.dir: str | None = None
@@ -741,25 +1085,39 @@ class _Scratch:
             shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = None
 
-    def hash_files(self, root: str, paths: list[str]) -> dict[str, str]:
-        """path -> the blob id of its bytes (written to the scratch repository); "" when it cannot be read."""
-        readable = [p for p in paths if os.path.isfile(os.path.join(root, p))]
-        out = rev_mod.git(self.repo(), "hash-object", "-w", "--no-filters", "--stdin-paths",
-                          data=b"".join(os.fsencode(os.path.join(root, p)) + b"\n" for p in readable))
-        keys = dict(zip(readable, out.decode().split()))
-        return {p: keys.get(p, "") for p in paths}
+    def write_blobs(self, root: str, files: dict[str, str]) -> None:
+        """The bytes of each file (path -> its blob id) written as a loose object."""
+        import zlib
 
-    def renames(self, removed: dict[str, str], added: dict[str, str], sides: list[Side]) -> list[tuple[str, str]]:
-        """(old path, new path) of the files git takes for renamed (50% alike) among *removed* and *added*."""
+        for path, oid in files.items():
+            try:
+                with open(os.path.join(root, path), "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                continue
+            body = b"blob %d\0" % len(data) + data
+            if hashlib.sha1(body).hexdigest() != oid:
+                continue  # changed since it was listed
+            where = os.path.join(self.repo(), "objects", oid[:2])
+            os.makedirs(where, exist_ok=True)
+            with open(os.path.join(where, oid[2:]), "wb") as handle:
+                handle.write(zlib.compress(body, 1))
+
+    def renames(self, removed: dict[str, str], added: dict[str, str],
+                sides: list[Side]) -> list[tuple[str, str]] | None:
+        """(old path, new path) of the files git takes for renamed (50% alike) among *removed* and *added*
+        (path -> blob id); None when git could not tell."""
         repo = self.repo()
         alternates = []
         for side in sides:
-            place = side.revision.repo if isinstance(side, RevSide) else getattr(side, "git_dir", None)
-            if place:
-                common = rev_mod.git(place, "rev-parse", "--path-format=absolute", "--git-common-dir", check=False)
-                objects = os.path.join(common.decode().strip(), "objects")
-                if os.path.isdir(objects):
-                    alternates.append(objects)
+            if isinstance(side, RevSide):
+                common = rev_mod.git(side.revision.repo, "rev-parse", "--path-format=absolute", "--git-common-dir",
+                                     check=False)
+                objects: str | None = os.path.join(common.decode().strip(), "objects")
+            else:
+                objects = getattr(side, "git_objects", None)
+            if objects and os.path.isdir(objects):
+                alternates.append(objects)
         if alternates:
             os.makedirs(os.path.join(repo, "objects", "info"), exist_ok=True)
             with open(os.path.join(repo, "objects", "info", "alternates"), "w") as handle:
@@ -776,12 +1134,12 @@ class _Scratch:
                                check=True, capture_output=True)
                 tree = subprocess.run(["git", "write-tree", "--missing-ok"], env=env, check=True, capture_output=True)
             except (OSError, subprocess.CalledProcessError):
-                return []
+                return None
             trees.append(tree.stdout.decode().strip())
         try:
             changes = rev_mod.changed_paths(repo, trees[0], trees[1])
         except rev_mod.RevisionError:
-            return []
+            return None
         return [(c.old_path, c.new_path) for c in changes if c.status == "R" and c.old_path and c.new_path]
 
 
@@ -808,9 +1166,10 @@ def _licenses_dir(old: Side, new: Side, added: list[str], removed: list[str], re
 
 def _new_ids(old: Side, new: Side, files: list[FileDiff], old_out: dict[str, Outcome]) -> list[str]:
     """Ids the new side's files carry and no file of the old side did. The old side's files: all of them for a
-    directory; for a revision those the diff read, and its LICENSES/ (an id it declares counts as known)."""
+    directory indexed whole; for a revision, or a git tree compared by blob id, those the diff read, and its
+    LICENSES/ (an id it declares counts as known)."""
     seen: set[str] = set()
-    if isinstance(old, DirSide):
+    if isinstance(old, DirSide) and not old.by_blob and old.index is not None:
         exprs, _sources = old.index.effective_columns()
         for expression in set(exprs):
             seen.update(map(_fold, ids_of(expression)))
@@ -909,8 +1268,8 @@ def _kept_directories(old_spec: str, new_spec: str, progress: ProgressFn | None)
                 return kept
         except Exception:  # none kept yet, or unreadable
             pass
-    old = DirSide(roots[0], True, partial(_given, listed[0]))
-    new = DirSide(roots[1], True, partial(_given, listed[1]))
+    old = DirSide(roots[0], True, partial(_given, listed[0]), contexts[0])
+    new = DirSide(roots[1], True, partial(_given, listed[1]), contexts[1])
     diff = compare(old, new, progress)
     if path:
         try:

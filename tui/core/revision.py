@@ -27,6 +27,7 @@ from tui.core.notices import reading as notice_reading
 from tui.core.notices.candidates import HEAD_BYTES as NOTICE_HEAD_BYTES
 from tui.core.notices.candidates import needs_matching
 from tui.core.scan import BODY_SUFFIXES, HEAD_BYTES, MAX_BODY_BYTES, MAX_HEAD_BYTES, Facts, _git_env, _module_licenses
+from tui.core.scan import _fastread as _scan_fastread
 
 #: git's modes: a symlink, a submodule (never read, as a scan of a checkout skips it).
 SYMLINK_MODE, GITLINK_MODE = "120000", "160000"
@@ -294,6 +295,10 @@ def facts_of_blob(path: str, data: bytes) -> Facts:
     return Facts(extract_header(head), (), None, len(head), head)
 
 
+#: ``candidates.needs_matching``, in C where the C reader is built (the same test a scan of a checkout makes).
+_candidate = getattr(_scan_fastread, "notice_candidate", None) or needs_matching
+
+
 def evaluate_blob(ctx: Context, path: str, data: bytes | None) -> Outcome | object:
     """The outcome of a file of a revision at *path* with content *data* (None: excluded, not read), as
     ``build._evaluate_one`` gives it for a checkout; ``NOT_A_FILE`` for a symlink to a directory."""
@@ -307,7 +312,7 @@ def evaluate_blob(ctx: Context, path: str, data: bytes | None) -> Outcome | obje
     facts = facts_of_blob(path, data)
     outcome = ctx.evaluate_read(path, facts)
     header = facts.header
-    if (header is not None and not header.binary and needs_matching(facts.body, header.line is not None)
+    if (header is not None and not header.binary and _candidate(facts.body, header.line is not None)
             and notice_reading.available()):
         head = data[:NOTICE_HEAD_BYTES]
         notice, like_line = notice_reading.read_notice(head, path, ctx.catalog)

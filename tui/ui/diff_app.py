@@ -11,13 +11,15 @@ computed (``tui.core.diff.kept_or_compared``, cached) in a thread worker while t
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, Tree
 from textual.widgets.tree import TreeNode
 
@@ -25,6 +27,7 @@ from tui.core import diff as diff_mod
 from tui.core import revision as rev_mod
 from tui.core.diff import CHANGE_KINDS, Diff, FileDiff, Verdict
 from tui.core.report import printable
+from tui.ui.crash import crash_message, save_crash_report
 from tui.ui.diff_model import (
     FILTER_HELP,
     MARKS,
@@ -32,14 +35,37 @@ from tui.ui.diff_model import (
     DirNode,
     FilterError,
     build_tree,
+    compared,
     delta_text,
     file_text,
     licence_of,
     parse_filter,
     side_head,
+    side_label,
 )
+from tui.ui.themes import DEFAULT_THEME, ThemeSpec, load_themes
 
+#: The colour of each change kind: the theme's success, error, accent and warning colours (these where a theme
+#: has none).
 STYLES = {"added": "green", "removed": "red", "renamed": "cyan", "changed": "yellow", "unchanged": "dim"}
+_THEME_COLOURS = {"added": "success", "removed": "error", "renamed": "accent", "changed": "warning"}
+#: What the marks and the filter's terms mean (the help screen).
+MARK_ROWS = [(MARKS["added"], "added, with its licence"), (MARKS["removed"], "removed, with the licence it had"),
+             (MARKS["renamed"], "renamed (as git finds renames), with the path it had"),
+             (MARKS["changed"], "changed: the same path, another status, expression or licence"),
+             ("A -> B", "the old and the new licence; (spelling only): the same licence"),
+             ("", "spelled otherwise (GPL-2.0 -> GPL-2.0-only, or -> OR)"),
+             ("+2 −1", "on a directory: the net licence change of the files below it"),
+             ("[notice]", "a licence from the file's notice, not a tag ([copying]: the default)")]
+TREE_ROWS = [("↑ ↓", "move; the detail pane shows both verdicts and both heads"),
+             ("", "(▶ marks the tag line on each side)"),
+             ("Enter", "open or close a directory"),
+             ("PgUp PgDn", "a page up or down (Home, End: the first, the last row)")]
+FILTER_ROWS = [("change:KIND", "added, removed, renamed or changed"),
+               ("same:false", "a real licence change (same:true: only the spelling changed)"),
+               ("license:ID", "files with ID on either side (any spelling)"),
+               ("word", "a word of the path (or of the old path)"),
+               ("-term", "files the term does not match; terms are all to match")]
 
 
 class DiffApp(App):
@@ -62,25 +88,39 @@ class DiffApp(App):
         Binding("s", "summary", "Summary"),
         Binding("x", "export", "Export"),
         Binding("escape", "clear_filter", "Clear filter"),
+        Binding("question_mark", "help", "Help"),
+        Binding("t", "pick_theme", "Theme", show=False),
         Binding("q", "quit", "Quit"),
     ]
 
     def __init__(self, old: str, new: str, repo: str | None = None, use_cache: bool = True,
-                 screenshot: str | None = None) -> None:
+                 screenshot: str | None = None, theme: str | None = None,
+                 themes: tuple[dict[str, ThemeSpec], list[str]] | None = None) -> None:
         super().__init__()
         self.specs = (old, new, repo)
         self.use_cache = use_cache
         self.screenshot = screenshot
         self.diff: Diff | None = None
         self.error: str | None = None
+        #: What an unhandled exception left: the error and its saved report (``tui.ui.crash``).
+        self.crash_error: BaseException | None = None
+        self.crash_report: str | None = None
         #: Every file of the new side ("everything" mode), listed once asked for.
         self.new_paths: list[str] | None = None
         self.show_all = False
         self.query_filter = DiffFilter()
         self.top: DirNode | None = None
+        self.theme_specs, self.theme_errors = themes if themes is not None else load_themes()
+        for spec in self.theme_specs.values():
+            self.register_theme(spec.theme)
+        chosen = theme or DEFAULT_THEME
+        if chosen in self.available_themes:
+            self.theme = chosen
+        self.title = "lictree diff"
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("comparing…", style="dim"), id="summary")
+        old, new, _repo = self.specs
+        yield Static(Text(f"comparing {printable(old)} -> {printable(new)}…", style="dim"), id="summary")
         with Horizontal(id="panes"):
             tree: Tree = Tree("", id="difftree")
             tree.show_root = False
@@ -97,8 +137,24 @@ class DiffApp(App):
         return self.query_one("#difftree", Tree)
 
     def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        for error in self.theme_errors:
+            self.notify(error, title="Theme file not loaded", severity="warning", timeout=8, markup=False)
         self.tree.focus()
         self._compare()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("toggle_all", "filter", "summary", "export", "clear_filter") and len(self.screen_stack) > 1:
+            return False  # they act on the tree's screen, not on the help or a picker over it
+        return True
+
+    def change_style(self, kind: str) -> str:
+        """The colour of a change kind in the current theme."""
+        colour = getattr(self.current_theme, _THEME_COLOURS.get(kind, ""), None)
+        return colour if isinstance(colour, str) and colour else STYLES[kind]
+
+    def _theme_changed(self, _theme: object) -> None:
+        self.rebuild()
 
     # Computing ----------------------------------------------------------------------------------
 
@@ -190,7 +246,7 @@ class DiffApp(App):
                 if delta:
                     label.append("  ")
                     for part in _delta_parts(delta):
-                        label.append(part + " ", "green" if part.startswith("+") else "red")
+                        label.append(part + " ", self.change_style("added" if part.startswith("+") else "removed"))
             branch = node.add(label, data=child, expand=bool(child.changed))
             if child.changed:
                 self._populate(branch, child)
@@ -202,7 +258,7 @@ class DiffApp(App):
             if item is None:
                 node.add_leaf(Text(f"  {name}", STYLES["unchanged"]), data=path)
                 continue
-            style = STYLES[item.change]
+            style = self.change_style(item.change)
             label = Text.assemble((f"{MARKS[item.change]} {name}", style), "  ", (file_text(item), style))
             node.add_leaf(label, data=item)
 
@@ -217,9 +273,9 @@ class DiffApp(App):
         assert self.diff is not None
         diff = self.diff
         counts = diff.counts()
-        sides = f"{_side_name(diff.old)} -> {_side_name(diff.new)}"
         parts = ", ".join(f"{counts[k]} {k}" for k in CHANGE_KINDS)
-        text = Text.assemble((sides, "bold"), f"  {parts}; {diff.modified_same} modified with the same verdict")
+        text = Text.assemble((compared(diff.old, diff.new), "bold"),
+                             f"  {parts}; {diff.modified_same} modified with the same verdict")
         if self.query_filter:
             text.append(f"  | filter: {len(shown)} of {len(diff.files)}", "yellow")
         mode = "everything" if self.show_all else "changes only"
@@ -259,7 +315,7 @@ class DiffApp(App):
 
     def file_detail(self, item: FileDiff) -> Text:
         assert self.diff is not None
-        style = STYLES[item.change]
+        style = self.change_style(item.change)
         text = Text.assemble((item.path, "bold"), "\n", (item.change, style))
         if item.old_path:
             text.append(f" from {item.old_path}")
@@ -268,7 +324,7 @@ class DiffApp(App):
                         "green" if item.same_license else "bold red")
         text.append("\n\n")
         for title, info, verdict in (("old", self.diff.old, item.old), ("new", self.diff.new, item.new)):
-            text.append(f"{title}: {_side_name(info)}\n", "bold underline")
+            text.append(f"{title}: {side_label(info)}\n", "bold underline")
             text.append_text(_verdict_text(verdict))
         if item.findings:
             text.append("\nnew findings\n", "bold")
@@ -301,13 +357,73 @@ class DiffApp(App):
         bar.focus()
 
     def action_summary(self) -> None:
-        """The diff's summary in the detail pane (the text report's summary)."""
+        """The summary of the files shown (the text report's summary: of the filter's files, when one is set)
+        in the detail pane."""
         if self.diff is None:
             return
+        import dataclasses
+
         from tui.core import diff_report
 
-        lines = [*diff_report.summary_lines(self.diff), diff_report.summary_line(self.diff)]
-        self.query_one("#detail", Static).update(Text.assemble(("Summary\n", "bold"), "\n".join(lines)))
+        diff = dataclasses.replace(self.diff, files=self.shown_files()) if self.query_filter else self.diff
+        title = (f"Summary of the {len(diff.files)} files the filter shows\n" if self.query_filter
+                 else "Summary\n")
+        lines = [compared(diff.old, diff.new), *diff_report.summary_lines(diff), diff_report.summary_line(diff)]
+        self.query_one("#detail", Static).update(Text.assemble((title, "bold"), "\n".join(lines)))
+
+    def action_help(self) -> None:
+        from tui.ui.help_screen import HelpScreen, binding_rows, group_lines
+
+        groups = [
+            ("Comparison mode", binding_rows(self.BINDINGS)),
+            ("Tree", TREE_ROWS),
+            ("Marks", MARK_ROWS),
+            ("Filter terms (/)", FILTER_ROWS),
+            ("Everywhere", [("^p", "command palette: every action, and the themes"), ("^q", "quit")]),
+        ]
+        from textual.content import Content
+
+        self.push_screen(HelpScreen(Content("\n").join(group_lines(groups))))
+
+    def action_pick_theme(self) -> None:
+        """A picker with lictree's themes first, then Textual's."""
+        from functools import partial
+
+        ours = [(name, partial(self.set_theme, name), spec.description or "a lictree theme")
+                for name, spec in sorted(self.theme_specs.items())]
+        textual_themes = [(name, partial(self.set_theme, name), "a Textual theme")
+                          for name in sorted(self.available_themes) if name not in self.theme_specs]
+        self.search_commands([*ours, *textual_themes], placeholder="Search for themes…")
+
+    def set_theme(self, name: str) -> None:
+        self.theme = name
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        from functools import partial
+
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Everything / changes", "Show every file of the new side, or the changes only (a)",
+                            self.action_toggle_all)
+        yield SystemCommand("Filter", "change:, same:, license: and words of the path (/)", self.action_filter)
+        yield SystemCommand("Summary", "The summary of the files shown (s)", self.action_summary)
+        yield SystemCommand("Export", "Write the files shown: json, md, html, csv or text (x)", self.action_export)
+        yield SystemCommand("Help: keys and marks", "Show the help screen (?)", self.action_help)
+        for name, spec in sorted(self.theme_specs.items()):
+            yield SystemCommand(f"Theme: {name}", spec.description or "a lictree theme", partial(self.set_theme, name))
+
+    # Crashes ---------------------------------------------------------------------------------
+
+    def _fatal_error(self) -> None:
+        """An unhandled exception: save a report and leave a sentence, not a traceback, on exit."""
+        error = self._exception
+        if error is None:
+            super()._fatal_error()
+            return
+        self.crash_error = error
+        old, _new, repo = self.specs
+        self.crash_report = save_crash_report(error, repo or old, "running the comparison mode")
+        self._exit_renderables.append(Text(crash_message(error, self.crash_report)))
+        self._close_messages_no_wait()
 
     def action_export(self) -> None:
         if self.diff is None:
@@ -385,10 +501,6 @@ def _delta_parts(delta: str) -> list[str]:
     return [" ".join(words[i : i + 2]) for i in range(0, len(words), 2)]
 
 
-def _side_name(info: dict) -> str:
-    return printable(info.get("rev") or info.get("root") or "?")
-
-
 def _verdict_text(verdict: Verdict | None) -> Text:
     if verdict is None:
         return Text("  (no such file)\n", "dim")
@@ -427,9 +539,13 @@ def check_specs(old: str, new: str | None, repo: str | None) -> tuple[str, str]:
     return old, new
 
 
-def run_diff_app(specs: list[str], repo: str | None, use_cache: bool = True, screenshot: str | None = None) -> int:
-    """``lictree --diff OLD [NEW]``: exit status 0, or 2 with one line on stderr for bad arguments."""
+def run_diff_app(specs: list[str], repo: str | None, use_cache: bool = True, screenshot: str | None = None,
+                 theme: str | None = None) -> int:
+    """``lictree --diff OLD [NEW]``: exit status 0, 2 with one line on stderr for bad arguments, 1 after a crash
+    (one sentence on stderr, the report saved)."""
     import sys
+
+    from tui.ui.themes import theme_problem
 
     def fail(message: str) -> int:
         print(f"lictree: {printable(message)}", file=sys.stderr)
@@ -439,17 +555,29 @@ def run_diff_app(specs: list[str], repo: str | None, use_cache: bool = True, scr
         return fail("--diff takes OLD [NEW]: a directory or a revision each")
     if screenshot and not os.path.isdir(os.path.dirname(os.path.abspath(screenshot))):
         return fail(f"--screenshot: no such directory: {os.path.dirname(os.path.abspath(screenshot))}")
+    themes = load_themes()
+    problem = theme_problem(theme, themes)
+    if problem:
+        return fail(problem)
     try:
         old, new = check_specs(specs[0], specs[1] if len(specs) > 1 else None, repo)
     except (diff_mod.DiffError, rev_mod.RevisionError) as exc:
         return fail(str(exc))
-    app = DiffApp(old, new, repo, use_cache, screenshot)
-    if screenshot:
-        from tui.ui.launch import SCREENSHOT_SIZE
+    app = DiffApp(old, new, repo, use_cache, screenshot, theme=theme, themes=themes)
+    try:
+        if screenshot:
+            from tui.ui.launch import SCREENSHOT_SIZE
 
-        app.run(headless=True, size=SCREENSHOT_SIZE)
-    else:
-        app.run()
+            app.run(headless=True, size=SCREENSHOT_SIZE)
+        else:
+            app.run()
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # anything that escaped Textual's own handling
+        print(crash_message(exc, save_crash_report(exc, repo or old, "running the comparison mode")), file=sys.stderr)
+        return 1
+    if app.crash_error is not None:
+        return 1
     if app.error is not None:
         return fail(app.error)
     return app.return_code or 0

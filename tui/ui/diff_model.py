@@ -162,6 +162,29 @@ def file_text(item: FileDiff) -> str:
     return arrow
 
 
+def side_label(info: dict) -> str:
+    """One side as the status line names it: a directory by its path (~ for the home directory), a revision
+    as given, with its short commit."""
+    rev = info.get("rev")
+    if rev is None:
+        root = info.get("root") or "?"
+        home = os.path.expanduser("~")
+        if home not in ("", "/") and (root == home or root.startswith(home + os.sep)):
+            root = "~" + root[len(home):]
+        return printable(root)
+    commit = info.get("commit") or ""
+    return printable(f"{rev} ({commit[:7]})" if commit and not commit.startswith(rev) else rev)
+
+
+def compared(old: dict, new: dict) -> str:
+    """What is compared, for the status line: "OLD -> NEW", and the repository of the revisions."""
+    text = f"{side_label(old)} -> {side_label(new)}"
+    repos = {info["root"] for info in (old, new) if info.get("rev") is not None and info.get("root")}
+    if repos:
+        text += "  in " + ", ".join(sorted(side_label({"root": r}) for r in repos))
+    return text
+
+
 # Heads --------------------------------------------------------------------------------------------
 
 HEAD_LINES = 12

@@ -46,8 +46,8 @@ def binding_rows(bindings: list[BindingType]) -> list[tuple[str, str]]:
     return rows
 
 
-def help_content(groups: list[tuple[str, list[tuple[str, str]]]], palette: Palette) -> Content:
-    """The help text: key groups, the glyph legend and the license palette."""
+def group_lines(groups: list[tuple[str, list[tuple[str, str]]]]) -> list[Content]:
+    """Groups of (keys, description) rows under their titles, as help lines."""
     out: list[Content] = []
     for title, rows in groups:
         out.append(Content.styled(title, "bold $text-accent"))
@@ -55,6 +55,12 @@ def help_content(groups: list[tuple[str, list[tuple[str, str]]]], palette: Palet
         out.extend(Content.assemble((f"  {keys:<{width}}  ", "bold $text-primary"), description)
                    for keys, description in rows)
         out.append(Content(""))
+    return out
+
+
+def help_content(groups: list[tuple[str, list[tuple[str, str]]]], palette: Palette) -> Content:
+    """The help text: key groups, the glyph legend and the license palette."""
+    out = group_lines(groups)
     out.append(Content.styled("Glyphs (colour is never the only signal)", "bold $text-accent"))
     for glyph in GLYPHS:
         out.append(Content.assemble(("  " + glyph.char + "  ", palette.status[glyph.key]), glyph.meaning))

@@ -92,20 +92,13 @@ def listed_paths(finish) -> list[str] | None:  # noqa: ANN001 - Callable[[], Lis
 
 def _run(args: argparse.Namespace, root: str, indexing, scope: str = "") -> int:  # noqa: ANN001
     from tui.ui.app import LictreeApp
-    from tui.ui.themes import load_themes, unusable_theme
+    from tui.ui.themes import load_themes, theme_problem
 
     themes = load_themes()
     theme = getattr(args, "theme", None)
-    if theme:
-        specs, errors = themes
-        from textual.theme import BUILTIN_THEMES
-
-        if theme not in specs and theme not in BUILTIN_THEMES:
-            broken = unusable_theme(theme, errors)
-            if broken:
-                return _fail(f"theme {theme!r} cannot be used: {broken} (docs/themes.md says what a theme file holds)")
-            names = ", ".join(sorted(specs)) or "(none found)"
-            return _fail(f"no theme named {theme!r}; lictree's themes: {names} (or any Textual theme)")
+    problem = theme_problem(theme, themes)
+    if problem:
+        return _fail(problem)
     screenshot = getattr(args, "screenshot", None)
     if screenshot:
         directory = os.path.dirname(os.path.abspath(screenshot))

@@ -89,7 +89,9 @@ def diff_demo_repo(where: str) -> str:
     import subprocess
 
     env = {**os.environ, "GIT_AUTHOR_NAME": "demo", "GIT_AUTHOR_EMAIL": "demo@example.org",
-           "GIT_COMMITTER_NAME": "demo", "GIT_COMMITTER_EMAIL": "demo@example.org"}
+           "GIT_COMMITTER_NAME": "demo", "GIT_COMMITTER_EMAIL": "demo@example.org",
+           # (fixed dates: the same commits, and so the same picture, each time it is made)
+           "GIT_AUTHOR_DATE": "2025-01-01T12:00:00Z", "GIT_COMMITTER_DATE": "2025-01-01T12:00:00Z"}
     repo = os.path.join(where, "linux-demo")
     shutil.copytree(demo_tree(), repo, symlinks=True)
 
@@ -127,6 +129,8 @@ async def shoot_diff(path: str) -> None:
 
     with tempfile.TemporaryDirectory(prefix="lictree-diff-demo-") as where:
         repo = diff_demo_repo(where)
+        home = os.environ.get("HOME")
+        os.environ["HOME"] = where  # the status line names the repository ~/linux-demo, not a temporary path
         app = DiffApp("old", "new", repo)
         async with app.run_test(size=SIZE) as pilot:
             while app.diff is None and app.error is None:
@@ -138,6 +142,10 @@ async def shoot_diff(path: str) -> None:
             await pilot.pause(0.2)
             directory, name = os.path.split(os.path.abspath(path))
             app.save_screenshot(filename=name, path=directory)
+        if home is None:
+            del os.environ["HOME"]
+        else:
+            os.environ["HOME"] = home
     print(f"wrote {path}")
 
 

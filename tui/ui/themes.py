@@ -192,3 +192,19 @@ def fallback_palette(specs: dict[str, ThemeSpec], dark: bool) -> Palette:
     status = {key: ("#888888" if key in ("excluded", "pending") else "#CCCCCC" if dark else "#333333")
               for key in STATUS_KEYS}
     return Palette(status)
+
+
+def theme_problem(theme: str | None, themes: tuple[dict[str, ThemeSpec], list[str]]) -> str | None:
+    """Why ``--theme THEME`` cannot be used (one line), or None when it can (or none was asked for)."""
+    if not theme:
+        return None
+    specs, errors = themes
+    from textual.theme import BUILTIN_THEMES
+
+    if theme in specs or theme in BUILTIN_THEMES:
+        return None
+    broken = unusable_theme(theme, errors)
+    if broken:
+        return f"theme {theme!r} cannot be used: {broken} (docs/themes.md says what a theme file holds)"
+    names = ", ".join(sorted(specs)) or "(none found)"
+    return f"no theme named {theme!r}; lictree's themes: {names} (or any Textual theme)"
