@@ -34,15 +34,9 @@ def run_app(args: argparse.Namespace, root: str, scope: str = "") -> int:
     *scope*: the path given, within the tree *root* (``tree.find_tree``): the whole tree opens with
     it revealed, expanded and under the cursor.
     """
-    from tui.core.tree import TreeError, check_root
-
-    try:
-        root = check_root(root)
-    except TreeError as exc:
-        return _fail(str(exc))
-    if not (getattr(args, "path", None) or getattr(args, "demo", False)) and not looks_like_source_tree(root):
-        return _fail(f"{root} does not look like a source tree (no LICENSES/, COPYING, Makefile or .git): "
-                     "give its path, `lictree PATH`, or try `lictree --demo`")
+    root, error = checked_root(args, root)
+    if error:
+        return _fail(error)
     use_cache = not getattr(args, "no_cache", False)
     indexing = start_indexing_early(root, use_cache)
     try:
@@ -56,6 +50,39 @@ def run_app(args: argparse.Namespace, root: str, scope: str = "") -> int:
         return EXIT_ERROR
     finally:
         indexing.stop()  # the app quit before indexing ended: no need to wait for it
+
+
+def checked_root(args: argparse.Namespace, root: str) -> tuple[str, str | None]:
+    """*root* checked (``tree.check_root``) and the error to print, if any: a tree that cannot be read,
+    or, when no PATH was given, a current directory that does not look like a source tree."""
+    from tui.core.tree import TreeError, check_root
+
+    try:
+        root = check_root(root)
+    except TreeError as exc:
+        return root, str(exc)
+    if not (getattr(args, "path", None) or getattr(args, "demo", False)) and not looks_like_source_tree(root):
+        return root, (f"{root} does not look like a source tree (no LICENSES/, COPYING, Makefile or .git): "
+                      "give its path, `lictree PATH`, or try `lictree --demo`")
+    return root, None
+
+
+def theme_error(theme: str | None, themes: tuple[dict, list[str]] | None = None) -> str | None:
+    """Why ``--theme`` *theme* cannot be used (None: it can, or none was given); *themes*: ``load_themes()``."""
+    if not theme:
+        return None
+    from tui.ui.themes import load_themes, unusable_theme
+
+    specs, errors = themes if themes is not None else load_themes()
+    from textual.theme import BUILTIN_THEMES
+
+    if theme in specs or theme in BUILTIN_THEMES:
+        return None
+    broken = unusable_theme(theme, errors)
+    if broken:
+        return f"theme {theme!r} cannot be used: {broken} (docs/themes.md says what a theme file holds)"
+    names = ", ".join(sorted(specs)) or "(none found)"
+    return f"no theme named {theme!r}; lictree's themes: {names} (or any Textual theme)"
 
 
 def start_listing_early(root: str):  # noqa: ANN201 - Callable[[], Listing], imported lazily
@@ -92,20 +119,12 @@ def listed_paths(finish) -> list[str] | None:  # noqa: ANN001 - Callable[[], Lis
 
 def _run(args: argparse.Namespace, root: str, indexing, scope: str = "") -> int:  # noqa: ANN001
     from tui.ui.app import LictreeApp
-    from tui.ui.themes import load_themes, unusable_theme
+    from tui.ui.themes import load_themes
 
     themes = load_themes()
     theme = getattr(args, "theme", None)
-    if theme:
-        specs, errors = themes
-        from textual.theme import BUILTIN_THEMES
-
-        if theme not in specs and theme not in BUILTIN_THEMES:
-            broken = unusable_theme(theme, errors)
-            if broken:
-                return _fail(f"theme {theme!r} cannot be used: {broken} (docs/themes.md says what a theme file holds)")
-            names = ", ".join(sorted(specs)) or "(none found)"
-            return _fail(f"no theme named {theme!r}; lictree's themes: {names} (or any Textual theme)")
+    if theme and (error := theme_error(theme, themes)):
+        return _fail(error)
     screenshot = getattr(args, "screenshot", None)
     if screenshot:
         directory = os.path.dirname(os.path.abspath(screenshot))
