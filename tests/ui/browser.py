@@ -17,6 +17,8 @@ import os
 import re
 import shutil
 import subprocess
+import sys
+import threading
 import time
 import unicodedata
 from collections.abc import Callable
@@ -119,6 +121,7 @@ class Page:
         self.frames: list[tuple[float, bytes]] = []
         self.closed_sockets = 0
         self.texts: list[str] = []  # text frames (textual-serve's JSON messages)
+        self.events: list[tuple[str, dict]] = []  # responses and downloads
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._next = 0
         self._waiting: dict[int, asyncio.Future] = {}
@@ -144,6 +147,8 @@ class Page:
                         future.set_exception(RuntimeError(f"CDP error: {data['error']}"))
                     else:
                         future.set_result(data.get("result", {}))
+            elif data.get("method") in ("Network.responseReceived", "Page.downloadWillBegin", "Page.downloadProgress"):
+                self.events.append((data["method"], data["params"]))
             elif data.get("method") == "Network.webSocketFrameReceived":
                 response = data["params"]["response"]
                 if response.get("opcode") == 2:
@@ -166,6 +171,13 @@ class Page:
     async def navigate(self, url: str) -> None:
         await self.send("Page.navigate", url=url)
 
+    async def wait_loaded(self, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while await self.evaluate("document.readyState") != "complete":
+            if time.monotonic() > deadline:
+                raise AssertionError("the page did not load")
+            await asyncio.sleep(0.05)
+
     async def evaluate(self, expression: str) -> object:
         result = await self.send("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
         return result.get("result", {}).get("value")
@@ -185,7 +197,10 @@ class Page:
         await self.evaluate("document.querySelector('.xterm-helper-textarea').focus()")
 
     async def type(self, text: str) -> None:
-        await self.send("Input.insertText", text=text)
+        """Type *text*, a key at a time (a key down with its text, and up)."""
+        for char in text:
+            await self.send("Input.dispatchKeyEvent", type="keyDown", key=char, text=char)
+            await self.send("Input.dispatchKeyEvent", type="keyUp", key=char)
 
     async def key(self, key: str) -> None:
         """A special key: Enter, Escape, Tab."""
@@ -220,11 +235,14 @@ class Chromium:
         self.process: subprocess.Popen | None = None
         self.endpoint = ""
         self.http: aiohttp.ClientSession
+        self._browser_ws: aiohttp.ClientWebSocketResponse | None = None
 
     async def __aenter__(self) -> Chromium:
         os.makedirs(self.profile, exist_ok=True)
+        # Its HOME in the profile too: nothing (a download, a cache) lands in the user's own.
         self.process = subprocess.Popen([self.executable, *FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                        env={**os.environ, "HOME": self.profile})
         assert self.process.stderr is not None
         loop = asyncio.get_running_loop()
         deadline = time.monotonic() + 30
@@ -246,12 +264,26 @@ class Chromium:
         self.http = aiohttp.ClientSession()
         return self
 
+    async def allow_downloads(self, directory: str) -> None:
+        """Save every download into *directory*, without asking."""
+        async with self.http.get(f"{self.endpoint}/json/version") as response:
+            url = (await response.json(content_type=None))["webSocketDebuggerUrl"]
+        # The setting lasts as long as the DevTools connection that made it: kept open until the browser stops.
+        self._browser_ws = ws = await self.http.ws_connect(url)
+        await ws.send_str(json.dumps({"id": 1, "method": "Browser.setDownloadBehavior",
+                                      "params": {"behavior": "allow", "downloadPath": directory}}))
+        async for message in ws:
+            if json.loads(message.data).get("id") == 1:
+                break
+
     async def new_page(self) -> Page:
         async with self.http.put(f"{self.endpoint}/json/new?about:blank") as response:
             target = await response.json(content_type=None)
         return await Page(self, target).open()
 
     async def __aexit__(self, *exc: object) -> None:
+        if self._browser_ws is not None:
+            await self._browser_ws.close()
         await self.http.close()
         if self.process is not None:
             self.process.terminate()
@@ -260,3 +292,90 @@ class Chromium:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+# The server under test ------------------------------------------------------------------------
+
+
+class Served:
+    """``lictree serve ARGS --port 0`` in a process of its own; every process it starts carries *mark* in its
+    environment, so that what is left of them can be found (``processes``) wherever it was reparented."""
+
+    def __init__(self, args: list[str], cwd: str, env: dict[str, str] | None = None) -> None:
+        self.mark = f"LICTREE_SERVE_TEST={os.urandom(8).hex()}"
+        name, value = self.mark.split("=")
+        environment = {**os.environ, **(env or {}), name: value}
+        self.process = subprocess.Popen([sys.executable, "-m", "tui.cli", "serve", *args, "--port", "0"],
+                                        cwd=cwd, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        text=True)
+        self.lines: list[str] = []
+        self.url = ""
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line)
+            found = re.search(r"http://\S+", line)
+            if found:
+                self.url = found.group(0)
+                break
+        if not self.url:
+            self.process.wait(10)
+            raise AssertionError(f"lictree serve printed no URL: {''.join(self.lines)}{self.process.stderr.read()}")
+        self.base = self.url.split("/?", 1)[0]
+        self.token = self.url.split("token=", 1)[1]
+        self._rest = threading.Thread(target=self._read, daemon=True)
+        self._rest.start()
+        self.stderr = ""
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line)
+
+    def processes(self) -> list[int]:
+        """The live processes started by the server (its sessions' apps and their children), not the server."""
+        found = []
+        needle = self.mark.encode() + b"\0"
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit() or int(entry) == self.process.pid:
+                continue
+            try:
+                with open(f"/proc/{entry}/environ", "rb") as handle:
+                    if needle in handle.read():
+                        found.append(int(entry))
+            except OSError:
+                continue
+        return found
+
+    def apps(self) -> list[int]:
+        """The sessions' app processes: the server's children."""
+        children = []
+        for pid in self.processes():
+            try:
+                with open(f"/proc/{pid}/stat") as handle:
+                    if int(handle.read().rsplit(")", 1)[1].split()[1]) == self.process.pid:
+                        children.append(pid)
+            except (OSError, ValueError, IndexError):
+                continue
+        return children
+
+    def stop(self) -> str:
+        """SIGTERM, as Ctrl-C; returns everything it printed."""
+        if self.process.poll() is None:
+            self.process.terminate()
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._rest.join(5)
+        assert self.process.stderr is not None
+        self.stderr = self.process.stderr.read()
+        return "".join(self.lines) + self.stderr
+
+
+async def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)

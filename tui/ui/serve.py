@@ -42,6 +42,27 @@ FORBIDDEN = "403 Forbidden: this lictree server needs the token of the URL it pr
 
 log = logging.getLogger("textual-serve")
 
+#: textual-serve's page opens each download in a new window, which a browser blocks as a pop-up unless it
+#: follows a click; a link clicked by the page downloads without one.
+DOWNLOAD_SCRIPT = """
+    <script>
+      (function () {
+        const open = window.open.bind(window);
+        window.open = function (url, target, features) {
+          if (typeof url === "string" && new URL(url, window.location.href).pathname.startsWith("/download/")) {
+            const link = document.createElement("a");
+            link.href = url;
+            link.download = "";
+            document.body.appendChild(link);
+            link.click();
+            link.remove();
+            return null;
+          }
+          return open(url, target, features);
+        };
+      })();
+    </script>"""
+
 
 def is_loopback(host: str) -> bool:
     """Whether *host* is reachable from this machine only (127.0.0.0/8, ::1, localhost)."""
@@ -213,16 +234,19 @@ class LictreeServer(Server):
     async def on_startup(self, app: web.Application) -> None:
         """textual-serve prints a banner here; lictree prints its URL once it listens (``serve``)."""
 
-    @aiohttp_jinja2.template("app_index.html")
-    async def handle_index(self, request: web.Request) -> dict[str, Any]:
-        """The page, its URLs on the host the browser used (so that its cookie goes with them)."""
+    async def handle_index(self, request: web.Request) -> web.Response:
+        """textual-serve's page, its URLs on the host the browser used (so that its cookie goes with them), and
+        downloads through a link rather than the pop-up window browsers block (DOWNLOAD_SCRIPT)."""
         scheme = "wss" if request.secure else "ws"
-        return {
+        context = {
             "font_size": to_int(request.query.get("fontsize", "16"), 16),
             "app_websocket_url": f"{scheme}://{request.host}/ws",
             "config": {"static": {"url": "/static/"}},
             "application": {"name": self.title},
         }
+        page = aiohttp_jinja2.render_string("app_index.html", request, context)
+        page = page.replace("<head>", "<head>" + DOWNLOAD_SCRIPT, 1)
+        return web.Response(text=page, content_type="text/html")
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         """A browser connected: its own lictree process, for as long as the connection lasts."""
