@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unicodedata
@@ -42,8 +43,10 @@ def chromium_path() -> str | None:
 class Screen:
     """A terminal's cells, fed with what the app writes."""
 
-    _TOKEN = re.compile(r"\x1b\[([0-9;?<>=]*)[ -/]*([@-~])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[P^_][^\x1b]*\x1b\\"
-                        r"|\x1b.|[\x00-\x1f]|[^\x00-\x1f\x1b]+", re.DOTALL)
+    _ESCAPE = (r"\x1b\[([0-9;:?<>=]*)[ -/]*([@-~])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[P^_][^\x1b]*\x1b\\"
+               r"|\x1b[^\[\]P^_]")
+    _COMPLETE = re.compile(_ESCAPE, re.DOTALL)
+    _TOKEN = re.compile(_ESCAPE + r"|[\x00-\x1a\x1c-\x1f]|[^\x00-\x1f]+", re.DOTALL)
 
     def __init__(self) -> None:
         self.cells: dict[int, dict[int, str]] = {}
@@ -54,11 +57,12 @@ class Screen:
     def feed(self, data: bytes) -> None:
         text = self._pending + self._decoder.decode(data)
         self._pending = ""
-        last = 0
+        cut = text.rfind("\x1b")
+        if cut != -1 and not self._COMPLETE.match(text, cut):  # an escape sequence cut between two writes
+            text, self._pending = text[:cut], text[cut:]
         for match in self._TOKEN.finditer(text):
-            last = match.end()
             token = match.group(0)
-            if token.startswith("\x1b["):
+            if match.group(2) is not None:
                 self._csi(match.group(1), match.group(2))
             elif token == "\r":
                 self.col = 0
@@ -68,7 +72,6 @@ class Screen:
                 continue
             else:
                 self._text(token)
-        self._pending = text[last:]  # an escape sequence cut between two frames
 
     def _csi(self, params: str, final: str) -> None:
         numbers = [int(p) if p.isdigit() else 0 for p in params.lstrip("?<>=").split(";")] if params else []
@@ -236,13 +239,17 @@ class Chromium:
         self.endpoint = ""
         self.http: aiohttp.ClientSession
         self._browser_ws: aiohttp.ClientWebSocketResponse | None = None
+        self._scratch = ""
 
     async def __aenter__(self) -> Chromium:
         os.makedirs(self.profile, exist_ok=True)
-        # Its HOME in the profile too: nothing (a download, a cache) lands in the user's own.
+        # Its HOME in the profile, its TMPDIR of its own (removed on exit): nothing it leaves lands elsewhere. The
+        # TMPDIR short: Chromium puts a Unix socket there, whose path must fit in 108 bytes.
+        parent = tempfile.gettempdir()
+        self._scratch = scratch = tempfile.mkdtemp(prefix="cr-", dir=parent if len(parent) < 40 else "/tmp")
         self.process = subprocess.Popen([self.executable, *FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                        env={**os.environ, "HOME": self.profile})
+                                        env={**os.environ, "HOME": self.profile, "TMPDIR": scratch})
         assert self.process.stderr is not None
         loop = asyncio.get_running_loop()
         deadline = time.monotonic() + 30
@@ -292,6 +299,8 @@ class Chromium:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self._scratch:
+            shutil.rmtree(self._scratch, ignore_errors=True)
 
 
 # The server under test ------------------------------------------------------------------------
