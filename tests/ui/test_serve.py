@@ -108,6 +108,50 @@ def test_a_session_runs_an_app_and_the_token_is_in_no_log(served: Served):
     assert "GET /" not in output  # no access log
 
 
+CRASH_HOOK = """
+import os
+if os.environ.get("TEXTUAL_DRIVER"):  # the sessions' apps only, not the server
+    import tui.ui.app
+
+    def summary(app):
+        raise RuntimeError("a bug in the summary")
+
+    tui.ui.app.LictreeApp.action_summary = summary
+"""
+
+
+def test_a_crash_in_a_session_saves_a_report_and_says_so_on_the_server(tmp_path: Path):
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(CRASH_HOOK, encoding="utf-8")
+    state = tmp_path / "state"
+    served = Served(["--demo", "--no-watch"], cwd=str(tmp_path),
+                    env={"PYTHONPATH": str(hook), "XDG_STATE_HOME": str(state)})
+
+    async def session() -> None:
+        async with aiohttp.ClientSession() as http, http.ws_connect(f"{served.base}/ws?token={served.token}") as ws:
+            seen = b""
+            while b"Quit" not in seen:
+                message = await ws.receive(timeout=20)
+                seen += message.data if message.type == aiohttp.WSMsgType.BINARY else b""
+            await ws.send_str(json.dumps(["stdin", "s"]))
+            while (await ws.receive(timeout=20)).type not in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
+                pass
+
+    try:
+        asyncio.run(session())
+        asyncio.run(wait_until(lambda: served.processes() == [], "the crashed session's processes to end"))
+    finally:
+        output = served.stop()
+    [report] = (state / "lictree").iterdir()
+    text = report.read_text(encoding="utf-8")
+    assert "while: running the UI in a browser" in text and "RuntimeError: a bug in the summary" in text
+    said = "".join(output.split())  # wrapped at the browser's width, a long path too
+    sentence = f"lictree: internal error (RuntimeError: a bug in the summary); a report was saved to {report}."
+    assert "".join(sentence.split()) in said, output
+    assert "Traceback" not in output
+
+
 def test_sigterm_stops_the_server_and_every_session(served: Served):
     async def session() -> None:
         async with aiohttp.ClientSession() as http, http.ws_connect(f"{served.base}/ws?token={served.token}") as ws:
