@@ -1,4 +1,4 @@
-"""The `lictree` command: the UI, and the headless `check`, `export` and `rules` for CI."""
+"""The `lictree` command: the UI, the headless `check`, `export`, `rules`, `suggest` and `diff`, and `serve`."""
 
 from __future__ import annotations
 
@@ -104,7 +104,7 @@ def _port(text: str) -> int:
 
 def build_ui_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="lictree", description="Open a Linux kernel source tree, coloured by SPDX license.",
-                     epilog="Headless commands: lictree check|export|rules|suggest --help")
+                     epilog="Other commands: lictree check|export|rules|suggest|diff|serve --help")
     parser.add_argument("--version", action="version", version=f"lictree {__version__}")
     _add_tree_args(parser)
     parser.add_argument("--theme", help="colour theme (see themes/)")

@@ -18,7 +18,7 @@ import aiohttp
 import pytest
 from textual.widgets import Input
 
-from tests.ui.browser import Served, wait_until
+from tests.ui.browser import Screen, Served, wait_until
 from tests.ui.helpers import run_async, settle, workers_done
 from tui.cli import demo_tree
 from tui.ui.app import LictreeApp
@@ -292,3 +292,50 @@ def test_a_download_name_is_safe_in_a_header():
     assert download_name('a b;c"\r\n.json') == "a_b_c___.json"
     assert download_name("/tmp/x.json") is None and download_name("~/x.json") is None
     assert download_name("dir/x.json") is None
+
+
+def test_the_comparison_mode_is_served_and_its_export_downloaded_with_the_token(tmp_path: Path):
+    import shutil
+
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(demo_tree(), old)
+    shutil.copytree(demo_tree(), new)
+    (new / "lib" / "added.c").write_text("// SPDX-License-Identifier: MIT\n", encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    served = Served(["--diff", str(old), str(new)], cwd=str(work), env={"HOME": str(work)})
+
+    async def session() -> tuple[int, int, dict, bytes]:
+        async with aiohttp.ClientSession() as http, http.ws_connect(
+                f"{served.base}/ws?token={served.token}&width=120&height=30") as ws:
+            screen, keys = Screen(), []
+
+            async def read() -> None:  # all along, as the page does: the server waits on a reader that lags
+                async for message in ws:
+                    if message.type == aiohttp.WSMsgType.BINARY:
+                        screen.feed(message.data)
+                    elif message.type == aiohttp.WSMsgType.TEXT and message.data.startswith('["deliver_file_start"'):
+                        keys.append(json.loads(message.data)[1])
+
+            reader = asyncio.create_task(read())
+            await wait_until(lambda: "+ added.c  + MIT" in screen.text() and "Quit" in screen.text(), "the comparison")
+            await ws.send_str(json.dumps(["stdin", "x"]))
+            await wait_until(lambda: "downloaded by your browser" in screen.text(), "the export bar")
+            await ws.send_str(json.dumps(["stdin", "changes.json\r"]))
+            await wait_until(lambda: bool(keys), "the download's key")
+            async with http.get(f"{served.base}/download/{keys[0]}") as refused:
+                stranger = refused.status
+            async with http.get(f"{served.base}/download/{keys[0]}?token={served.token}") as response:
+                result = stranger, response.status, dict(response.headers), await response.read()
+            reader.cancel()
+            return result
+
+    try:
+        stranger, status, headers, body = asyncio.run(session())
+    finally:
+        served.stop()
+    assert stranger == 403 and status == 200
+    assert headers["Content-Disposition"] == "attachment; filename=changes.json"
+    report = json.loads(body)
+    assert [f["path"] for f in report["files"]] == ["lib/added.c"]
+    assert list(work.iterdir()) == []  # nothing written on the server

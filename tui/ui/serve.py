@@ -25,7 +25,7 @@ import shlex
 import signal
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import aiohttp_jinja2
@@ -286,7 +286,7 @@ class LictreeServer(Server):
             await websocket.close(code=WSCloseCode.GOING_AWAY, message=b"lictree serve stopped")
         await asyncio.gather(*(session.stop() for session in list(self.sessions)), return_exceptions=True)
 
-    async def run(self, announce: Any) -> int:
+    async def run(self, announce: Callable[[int], None]) -> int:
         """Listen, call *announce* with the port, serve until SIGINT or SIGTERM, then stop every session.
         An address that cannot be listened on is one line on stderr and exit status 2."""
         runner = web.AppRunner(await self._make_app(), access_log=None, handle_signals=False, shutdown_timeout=5.0)
