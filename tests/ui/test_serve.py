@@ -339,3 +339,28 @@ def test_the_comparison_mode_is_served_and_its_export_downloaded_with_the_token(
     report = json.loads(body)
     assert [f["path"] for f in report["files"]] == ["lib/added.c"]
     assert list(work.iterdir()) == []  # nothing written on the server
+
+
+def test_the_log_filter_blanks_the_token_in_messages_and_tracebacks():
+    import logging
+
+    from tui.ui.serve import _Redact
+
+    token = "Zx9-secret-token"
+    records = []
+    handler = logging.Handler()
+    handler.emit = lambda record: records.append(handler.format(record))
+    handler.addFilter(_Redact(token))
+    logger = logging.getLogger("lictree-test-redact")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("GET /?token=%s", token)
+        try:
+            raise ValueError(f"bad request line: GET /?token={token}")
+        except ValueError:
+            logger.exception("error handling a request")
+    finally:
+        logger.removeHandler(handler)
+    assert len(records) == 2 and not any(token in text for text in records)
+    assert "<token>" in records[0] and "ValueError: bad request line: GET /?token=<token>" in records[1]

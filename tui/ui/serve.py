@@ -111,6 +111,9 @@ class _Redact(logging.Filter):
         message = record.getMessage()
         if self.token in message:
             record.msg, record.args = message.replace(self.token, "<token>"), None
+        if record.exc_info:  # a traceback may quote a request line
+            record.exc_text = logging.Formatter().formatException(record.exc_info).replace(self.token, "<token>")
+            record.exc_info = None
         return True
 
 
