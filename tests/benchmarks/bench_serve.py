@@ -179,7 +179,7 @@ def main() -> int:
         try:
             asyncio.run(websocket_first_frame(server, tree))  # unmeasured
             served = [asyncio.run(websocket_first_frame(server, tree)) for _ in range(repeat)]
-            executable = chromium_path()
+            executable = None if os.environ.get("LICTREE_NO_BROWSER") else chromium_path()
             browser = (asyncio.run(browser_first_frames(server, tree, repeat + 1, executable, scratch))[1:]
                        if executable else [])
         finally:
@@ -194,7 +194,7 @@ def main() -> int:
         b = statistics.median(browser)
         print(f"  served, browser navigation to first usable    {b:6.2f} s  (+{b - t:.2f} s)")
     else:
-        print("  served, browser: no chromium on this machine, not measured")
+        print("  served, browser: no chromium on this machine (or LICTREE_NO_BROWSER), not measured")
     return 0
 
 
