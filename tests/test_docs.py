@@ -40,7 +40,8 @@ def _anchors(path: Path) -> set[str]:
 
 
 def test_the_documentation_pages_exist():
-    for page in ("ui", "query", "check", "rules", "export", "themes", "robustness", "performance", "kernel-tree"):
+    for page in ("ui", "query", "check", "rules", "export", "themes", "robustness", "performance", "kernel-tree",
+                 "serve"):
         assert (ROOT / "docs" / f"{page}.md").is_file(), page
     assert (ROOT / "CONTRIBUTING.md").is_file()
 
@@ -78,7 +79,7 @@ def _subparser(name: str):
 
 
 @pytest.mark.parametrize(("page", "command"), [("ui", None), ("check", "check"), ("export", "export"),
-                                               ("rules", "rules")])
+                                               ("rules", "rules"), ("serve", "serve")])
 def test_every_option_of_a_command_is_in_its_page(page: str, command: str | None):
     from tui.cli import build_ui_parser
 

@@ -1,4 +1,4 @@
-"""The `lictree` command: the UI, and the headless `check`, `export` and `rules` for CI."""
+"""The `lictree` command: the UI, the headless `check`, `export`, `rules`, `suggest` and `diff`, and `serve`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from importlib import resources
 
 from tui import __version__
 
-SUBCOMMANDS = ("check", "export", "rules", "suggest", "diff")
+SUBCOMMANDS = ("check", "export", "rules", "suggest", "diff", "serve")
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
@@ -78,12 +78,33 @@ def build_parser() -> argparse.ArgumentParser:
                       help="exit 1 when the diff has one (default: never)")
     diff.add_argument("-o", "--output", default="-", metavar="FILE", help="where to write (default '-': stdout)")
     diff.add_argument("--no-cache", action="store_true", help="ignore and do not write the verdict cache")
+
+    serve = sub.add_parser("serve", help="the UI in web browsers, one app a connection (docs/serve.md)")
+    _add_tree_args(serve)
+    serve.add_argument("--diff", nargs="+", metavar="REV", help="comparison mode: OLD [NEW], as `lictree --diff`")
+    serve.add_argument("--repo", metavar="PATH", help="with --diff: the repository of the revisions")
+    serve.add_argument("--theme", help="colour theme (see themes/)")
+    serve.add_argument("--no-watch", action="store_true", help="do not follow edits on disk")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="the address to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=_port, default=8000, help="the port (default 8000; 0: any free port)")
+    serve.add_argument("--token", metavar="VALUE", help="the token every request must carry (default: a random one)")
     return parser
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number (0-65535): {text!r}")
+    return port
 
 
 def build_ui_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="lictree", description="Open a Linux kernel source tree, coloured by SPDX license.",
-                     epilog="Headless commands: lictree check|export|rules|suggest --help")
+                     epilog="Other commands: lictree check|export|rules|suggest|diff|serve --help")
     parser.add_argument("--version", action="version", version=f"lictree {__version__}")
     _add_tree_args(parser)
     parser.add_argument("--theme", help="colour theme (see themes/)")
@@ -140,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if argv and argv[0] in SUBCOMMANDS:
             args = build_parser().parse_args(argv)
             return {"check": run_check, "export": run_export, "rules": run_rules,
-                    "suggest": run_suggest, "diff": run_diff}[args.command](args)
+                    "suggest": run_suggest, "diff": run_diff, "serve": run_serve}[args.command](args)
         return run_ui(build_ui_parser().parse_args(argv))
     except KeyboardInterrupt:
         print("lictree: interrupted", file=sys.stderr)
@@ -422,6 +443,50 @@ def run_diff(args: argparse.Namespace) -> int:
     from tui.core.diff_cli import run
 
     return run(args)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """`lictree serve`: the tree (or the comparison) checked as the UI would, then served until Ctrl-C."""
+    from tui.ui.themes import load_themes, theme_problem
+
+    tree_args: list[str] = []
+    if args.diff:
+        if args.path or args.demo:
+            return _fail("--diff compares OLD and NEW: give no PATH or --demo with it")
+        if len(args.diff) > 2:
+            return _fail("--diff takes OLD [NEW]: a directory or a revision each")
+        from tui.core import diff as diff_mod
+        from tui.core import revision as rev_mod
+        from tui.ui.diff_app import check_specs
+
+        try:
+            old, new = check_specs(args.diff[0], args.diff[1] if len(args.diff) > 1 else None, args.repo)
+        except (diff_mod.DiffError, rev_mod.RevisionError) as exc:
+            return _fail(str(exc))
+        specs = [os.path.abspath(spec) if os.path.isdir(spec) else spec for spec in (old, new)]
+        tree_args += ["--diff", *specs]
+        if args.repo:
+            tree_args += ["--repo", os.path.abspath(args.repo)]
+        title = f"lictree --diff {' '.join(specs)}"
+    else:
+        from tui.ui.launch import checked_root
+
+        root, error = checked_root(args, _tree_place(args).root)
+        if error:
+            return _fail(error)
+        tree_args += ["--demo"] if args.demo else [os.path.abspath(args.path or root)]
+        title = f"lictree {tree_args[-1] if not args.demo else '--demo'}"
+        if args.no_watch:
+            tree_args.append("--no-watch")
+    if args.no_cache:
+        tree_args.append("--no-cache")
+    if args.theme:
+        if error := theme_problem(args.theme, load_themes()):
+            return _fail(error)
+        tree_args += ["--theme", args.theme]
+    from tui.ui.serve import serve  # textual-serve and aiohttp: imported by `serve` only
+
+    return serve(tree_args, title, args.host, args.port, args.token)
 
 
 def run_ui(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import html
+import io
 import json
 import os
 import re
@@ -153,13 +154,9 @@ def write(index: LicenseIndex, fmt: str, output: str, keep: FindingFilter | None
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
     target = check_output(output)
-    job = _Job(index, keep or FindingFilter(), positions, query)
+    fresh: dict[str, str] = {}
+    render = _renderer(_Job(index, keep or FindingFilter(), positions, query), fmt, fresh)
     try:
-        fresh: dict[str, str] = {}
-        if fmt.startswith("spdx-"):
-            render = _spdx_renderer(job, fmt, fresh)
-        else:
-            render = partial(_RENDERERS[fmt], job)
         with atomic_output(target, newline="" if fmt == "csv" else None) as out:
             if written is None:
                 render(out)
@@ -172,6 +169,20 @@ def write(index: LicenseIndex, fmt: str, output: str, keep: FindingFilter | None
         raise  # stdout piped into `head`: the CLI stops quietly
     except OSError as exc:
         raise ExportError(f"cannot write {printable(output)}: {exc.strerror or exc}") from None
+
+
+def render(index: LicenseIndex, fmt: str, keep: FindingFilter | None = None, positions: Sequence[int] | None = None,
+           query: str | None = None) -> str:
+    """The report ``write`` would write, as a string (for the UI in a browser, which hands it to the browser)."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
+    out = io.StringIO(newline="" if fmt == "csv" else None)
+    _renderer(_Job(index, keep or FindingFilter(), positions, query), fmt, {})(out)
+    return out.getvalue()
+
+
+def _renderer(job: _Job, fmt: str, fresh: dict[str, str]) -> Callable[[TextIO], None]:
+    return _spdx_renderer(job, fmt, fresh) if fmt.startswith("spdx-") else partial(_RENDERERS[fmt], job)
 
 
 @dataclass(slots=True)

@@ -588,7 +588,7 @@ class LictreeApp(App[int]):
         files = result.count if result is not None else len(index)
         from tui.ui.export_screen import ExportScreen  # imported when first used, not at launch
 
-        screen = ExportScreen(index, files, result.query.text if result else None, self._export_format)
+        screen = ExportScreen(index, files, result.query.text if result else None, self._export_format, web=self.is_web)
         self.push_screen(screen, self._export_chosen)
 
     def _export_chosen(self, request: ExportRequest | None) -> None:
@@ -599,8 +599,41 @@ class LictreeApp(App[int]):
         result = self.filter.result
         positions = result.positions if result is not None else None
         files = len(positions) if positions is not None else len(index)
+        query = result.query.text if result is not None else None
+        if request.download:
+            self.notify(f"Making the {request.fmt} report of {files:,} files for your browser…", title="Export",
+                        timeout=3)
+            self._deliver_export(index, request, positions, query)
+            return
         self.notify(f"Writing the {request.fmt} report of {files:,} files…", title="Export", timeout=3)
-        self._write_export(index, request, positions, result.query.text if result is not None else None)
+        self._write_export(index, request, positions, query)
+
+    @work(thread=True, group="export", name="export", description="export", exit_on_error=False)
+    def _deliver_export(self, index: object, request: ExportRequest, positions: list[int] | None,
+                        query: str | None) -> None:
+        """In a browser: the report is made in memory and handed to the browser, which downloads it."""
+        import io
+
+        from tui.core import export
+        from tui.ui.export_screen import MEDIA_TYPES
+
+        files = len(positions) if positions is not None else len(index)  # type: ignore[arg-type]
+        try:
+            text = export.render(index, request.fmt, positions=positions, query=query)  # type: ignore[arg-type]
+        except Exception as exc:  # a bug: say so and keep the report, but keep the UI running
+            report = save_crash_report(exc, self.root, "exporting a report for the browser")
+            self.call_from_thread(self.notify, crash_message(exc, report), title="Export failed",
+                                  severity="error", timeout=20)
+            return
+        size = len(text.encode("utf-8"))
+
+        def deliver() -> None:
+            self.deliver_text(io.StringIO(text, newline=""), save_filename=request.path, encoding="utf-8",
+                              mime_type=MEDIA_TYPES.get(request.fmt, "text/plain"))
+            self.notify(f"Sent the {request.fmt} report of {files:,} files to your browser as "
+                        f"{printable(request.path)} ({_size(size)}).", title="Exported", timeout=8)
+
+        self.call_from_thread(deliver)
 
     @work(thread=True, group="export", name="export", description="export", exit_on_error=False)
     def _write_export(self, index: object, request: ExportRequest, positions: list[int] | None,
@@ -719,7 +752,8 @@ class LictreeApp(App[int]):
             super()._fatal_error()
             return
         self.crash_error = error
-        self.crash_report = save_crash_report(error, self.root, "running the terminal UI")
+        where = "running the UI in a browser" if self.is_web else "running the terminal UI"
+        self.crash_report = save_crash_report(error, self.root, where)
         self._exit_renderables.append(Text(crash_message(error, self.crash_report)))
         self._close_messages_no_wait()
 

@@ -429,6 +429,9 @@ class DiffApp(App):
         if self.diff is None:
             return
         bar = self.query_one("#export", Input)
+        if self.is_web:
+            bar.placeholder = ("export the files shown: a FILE name (.json .md .html .csv, else text) is downloaded by "
+                               "your browser, a /path is written on the server; Esc: cancel")
         bar.add_class("-shown")
         bar.focus()
 
@@ -451,6 +454,18 @@ class DiffApp(App):
         ext = os.path.splitext(output)[1].lower().lstrip(".")
         fmt = {"json": "json", "md": "md", "html": "html", "htm": "html", "csv": "csv"}.get(ext, "text")
         diff = dataclasses.replace(self.diff, files=self.shown_files()) if self.query_filter else self.diff
+        if self.is_web:
+            from tui.ui.export_screen import download_name
+
+            name = download_name(output)
+            if name is not None:  # a bare name, in a browser: downloaded; nothing is written on the server
+                import io
+
+                mime = {"json": "application/json", "md": "text/markdown", "html": "text/html", "csv": "text/csv"}
+                self.deliver_text(io.StringIO(diff_report.render(diff, fmt), newline=""), save_filename=name,
+                                  encoding="utf-8", mime_type=mime.get(fmt, "text/plain"))
+                self.notify(f"sent {len(diff.files)} files ({fmt}) to your browser as {name}")
+                return None
         try:
             target = check_output(output)
             with atomic_output(target, newline="" if fmt == "csv" else None) as out:

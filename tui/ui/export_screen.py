@@ -4,11 +4,15 @@ The file starts as ``default_filename()`` in the current directory, or in the ho
 when the current one is inside the scanned tree (nothing is written there unless typed). The
 path is checked here (``tui.core.export.check_output``), so a bad one is said at once and can
 be corrected; the app writes in a worker and says how it went.
+
+In a browser (``lictree serve``) the file starts as a bare name, which the browser downloads: nothing
+is written on the server unless a path with a directory is typed (docs/serve.md).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from typing import ClassVar
@@ -38,12 +42,27 @@ FORMAT_NOTES = {
 }
 
 
+#: The media type a browser is told for each format's download.
+MEDIA_TYPES = {"json": "application/json", "csv": "text/csv", "md": "text/markdown", "html": "text/html",
+               "spdx-json": "application/json", "spdx-tv": "text/plain", "sarif": "application/json"}
+
+
 @dataclass(frozen=True)
 class ExportRequest:
-    """What the dialog returns: the format and the path (absolute, ``~`` expanded)."""
+    """What the dialog returns: the format and the path (absolute, ``~`` expanded), or with *download* the
+    name under which the browser saves it."""
 
     fmt: str
     path: str
+    download: bool = False
+
+
+def download_name(typed: str) -> str | None:
+    """*typed* as the name of a download (None: it names a file on the server: it has a directory, or ``~``).
+    Characters a browser's file name or the download's header could not carry become ``_``."""
+    if os.sep in typed or typed.startswith("~") or (os.altsep and os.altsep in typed):
+        return None
+    return re.sub(r"[^A-Za-z0-9._+-]", "_", typed)
 
 
 def inside(path: str, root: str) -> bool:
@@ -91,17 +110,21 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
     }
     """
 
-    def __init__(self, index: LicenseIndex, files: int, query: str | None, fmt: str = "json") -> None:
+    def __init__(self, index: LicenseIndex, files: int, query: str | None, fmt: str = "json",
+                 web: bool = False) -> None:
         super().__init__()
         self.index = index
         self.files = files
         self.query_text = query
         self.fmt = fmt if fmt in FORMATS else "json"
-        self.directory = default_directory(index.root)
+        #: In a browser: a bare name is downloaded, a path is written on the server.
+        self.web = web
+        self.directory = "" if web else default_directory(index.root)
         self._default_path = self._path_for(self.fmt)
 
     def _path_for(self, fmt: str) -> str:
-        return os.path.join(self.directory, default_filename(self.index, fmt))
+        name = default_filename(self.index, fmt)
+        return download_name(name) or name if self.web else os.path.join(self.directory, name)
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -115,7 +138,8 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
             ), id="export-what", markup=False)
             yield OptionList(*(Option(Content.assemble((f"{fmt:<10}", "bold"), (note, "$text-muted")), id=fmt)
                                for fmt, note in FORMAT_NOTES.items()), id="export-formats")
-            yield Static("File", id="export-path-label", markup=False)
+            yield Static("File: a name is downloaded by your browser; a path (/…) is written on the server"
+                         if self.web else "File", id="export-path-label", markup=False)
             yield Input(self._default_path, id="export-path", compact=True)
             yield Static("", id="export-note", markup=False)
             with Horizontal(id="export-buttons"):
@@ -144,18 +168,28 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
     @on(Input.Submitted, "#export-path")
     @on(Button.Pressed, "#export-go")
     def action_export(self) -> None:
-        path = self._check_path()
-        if path is not None:
-            self.dismiss(ExportRequest(self.fmt, path))
+        request = self._check_path()
+        if request is not None:
+            self.dismiss(request)
 
     @on(Button.Pressed, "#export-cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-    def _check_path(self) -> str | None:
-        """The absolute path to write, or None after saying why it cannot be written."""
+    def _check_path(self) -> ExportRequest | None:
+        """What to export where (an absolute path to write, or a download's name), or None after saying why
+        it cannot be done."""
         note = self.query_one("#export-note", Static)
         typed = self.query_one("#export-path", Input).value.strip()
+        name = download_name(typed) if self.web else None
+        if name is not None:
+            if name.strip(".") == "":
+                note.update(Content("give the download a file name"))
+                note.add_class("-error")
+                return None
+            note.remove_class("-error")
+            note.update(Content(f"Enter: your browser downloads {name}; nothing is written on the server"))
+            return ExportRequest(self.fmt, name, download=True)
         try:
             if typed == "-":
                 raise ExportError("give a file name (standard output is the terminal the UI is drawn on)")
@@ -171,5 +205,7 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
             remarks.append("a file of that name exists: it will be replaced once the new report is complete")
         if inside(path, self.index.root):
             remarks.append("this is inside the scanned tree")
+        if self.web:
+            remarks.insert(0, "written on the server, not downloaded")
         note.update(Content("; ".join(remarks)))
-        return path
+        return ExportRequest(self.fmt, path)

@@ -34,15 +34,9 @@ def run_app(args: argparse.Namespace, root: str, scope: str = "") -> int:
     *scope*: the path given, within the tree *root* (``tree.find_tree``): the whole tree opens with
     it revealed, expanded and under the cursor.
     """
-    from tui.core.tree import TreeError, check_root
-
-    try:
-        root = check_root(root)
-    except TreeError as exc:
-        return _fail(str(exc))
-    if not (getattr(args, "path", None) or getattr(args, "demo", False)) and not looks_like_source_tree(root):
-        return _fail(f"{root} does not look like a source tree (no LICENSES/, COPYING, Makefile or .git): "
-                     "give its path, `lictree PATH`, or try `lictree --demo`")
+    root, error = checked_root(args, root)
+    if error:
+        return _fail(error)
     use_cache = not getattr(args, "no_cache", False)
     indexing = start_indexing_early(root, use_cache)
     try:
@@ -56,6 +50,21 @@ def run_app(args: argparse.Namespace, root: str, scope: str = "") -> int:
         return EXIT_ERROR
     finally:
         indexing.stop()  # the app quit before indexing ended: no need to wait for it
+
+
+def checked_root(args: argparse.Namespace, root: str) -> tuple[str, str | None]:
+    """*root* checked (``tree.check_root``) and the error to print, if any: a tree that cannot be read,
+    or, when no PATH was given, a current directory that does not look like a source tree."""
+    from tui.core.tree import TreeError, check_root
+
+    try:
+        root = check_root(root)
+    except TreeError as exc:
+        return root, str(exc)
+    if not (getattr(args, "path", None) or getattr(args, "demo", False)) and not looks_like_source_tree(root):
+        return root, (f"{root} does not look like a source tree (no LICENSES/, COPYING, Makefile or .git): "
+                      "give its path, `lictree PATH`, or try `lictree --demo`")
+    return root, None
 
 
 def start_listing_early(root: str):  # noqa: ANN201 - Callable[[], Listing], imported lazily
