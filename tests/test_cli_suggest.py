@@ -232,3 +232,23 @@ def test_on_a_copy_of_real_kernel_directories(tmp_path: Path, capsys):
         if found["status"] == "untagged" and path in before and printable(path) == path:
             data = (root / path).read_bytes()[:HEAD_BYTES]
             assert find_notice(data, path, catalog) is None or path in skipped, path
+
+
+@needs_git
+def test_the_patch_export_is_the_suggested_patch_of_the_files_chosen(small_tree: Path, tmp_path: Path, capsys):
+    """`lictree export --format patch` (and the UI's `x`, which a browser downloads) writes what `suggest` writes,
+    of the files a filter chooses."""
+    whole, chosen, suggested = tmp_path / "whole.patch", tmp_path / "chosen.patch", tmp_path / "suggested.patch"
+    assert main(["suggest", str(small_tree), "-o", str(suggested)]) == 0
+    assert main(["export", str(small_tree), "--format", "patch", "-o", str(whole), "--no-cache"]) == 0
+    assert whole.read_bytes() == suggested.read_bytes()
+    assert main(["export", str(small_tree), "--format", "patch", "-o", str(chosen), "--no-cache",
+                 "--filter", "path:drivers/"]) == 0
+    patch = chosen.read_bytes()
+    assert patch.count(b"diff --git ") == 1 and b"a/drivers/gpu/mit.c b/drivers/gpu/mit.c" in patch
+    before = snapshot_tree(small_tree)
+    git_apply(small_tree, whole.read_bytes(), "--check")
+    assert snapshot_tree(small_tree) == before
+    capsys.readouterr()
+    assert main(["export", str(small_tree), "--format", "patch", "-o", "-", "--filter", "status:valid"]) == 0
+    assert capsys.readouterr().out == ""  # no untagged file chosen: an empty patch

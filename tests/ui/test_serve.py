@@ -251,11 +251,11 @@ async def test_an_export_in_a_browser_is_delivered_and_a_path_is_written_on_the_
     app = LictreeApp(demo_tree())
     delivered: list[tuple[str, dict]] = []
 
-    def deliver_text(path_or_file, **options):
-        delivered.append((path_or_file.read(), options))
+    def deliver_binary(path_or_file, **options):
+        delivered.append((path_or_file.read().decode("utf-8"), options))
         return "key"
 
-    app.deliver_text = deliver_text
+    app.deliver_binary = deliver_binary
     async with app.run_test(size=(140, 44)) as pilot:
         await settle(pilot)
         await pilot.press("x")
@@ -285,6 +285,19 @@ async def test_an_export_in_a_browser_is_delivered_and_a_path_is_written_on_the_
         await pilot.pause()
         assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["summary"]["files"] == 52
         assert len(delivered) == 1
+        # The patch `lictree suggest` writes, downloaded too: the tags the demo's notices grant.
+        await pilot.press("x")
+        await pilot.press(*["down"] * 7)
+        field = app.screen.query_one("#export-path", Input)
+        assert field.value == "linux-demo-licenses.patch"
+        await pilot.press("enter")
+        await workers_done(app)
+        await pilot.pause()
+        patch, options = delivered[1]
+        assert options["save_filename"] == "linux-demo-licenses.patch" and options["mime_type"] == "text/x-diff"
+        assert "diff --git a/drivers/gpu/amd/amd_demo.c b/drivers/gpu/amd/amd_demo.c" in patch
+        assert "+// SPDX-License-Identifier: MIT" in patch
+        assert list(tmp_path.iterdir()) == [tmp_path / "report.json"]
 
 
 def test_a_download_name_is_safe_in_a_header():

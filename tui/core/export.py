@@ -61,6 +61,7 @@ FORMATS = {
     "spdx-json": ".spdx.json",
     "spdx-tv": ".spdx",
     "sarif": ".sarif",
+    "patch": ".patch",
 }
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
@@ -154,6 +155,17 @@ def write(index: LicenseIndex, fmt: str, output: str, keep: FindingFilter | None
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
     target = check_output(output)
+    if fmt == "patch":  # bytes, as the tree's files hold them (not always UTF-8)
+        from tui.core.suggest import _write as write_bytes
+
+        data = suggested_patch(index, positions)
+        try:
+            write_bytes(target, data)
+        except OSError as exc:
+            raise ExportError(f"cannot write {printable(output)}: {exc.strerror or exc}") from None
+        if written is not None:
+            written(Kept(fmt, data, {}))
+        return
     fresh: dict[str, str] = {}
     render = _renderer(_Job(index, keep or FindingFilter(), positions, query), fmt, fresh)
     try:
@@ -176,9 +188,32 @@ def render(index: LicenseIndex, fmt: str, keep: FindingFilter | None = None, pos
     """The report ``write`` would write, as a string (for the UI in a browser, which hands it to the browser)."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
+    if fmt == "patch":
+        return suggested_patch(index, positions).decode("utf-8", "replace")
     out = io.StringIO(newline="" if fmt == "csv" else None)
     _renderer(_Job(index, keep or FindingFilter(), positions, query), fmt, {})(out)
     return out.getvalue()
+
+
+def render_bytes(index: LicenseIndex, fmt: str, keep: FindingFilter | None = None,
+                 positions: Sequence[int] | None = None, query: str | None = None) -> bytes:
+    """The bytes ``write`` would write (``render`` in UTF-8; a patch as the tree's files hold their bytes)."""
+    if fmt == "patch":
+        return suggested_patch(index, positions)
+    return render(index, fmt, keep, positions, query).encode("utf-8")
+
+
+def suggested_patch(index: LicenseIndex, positions: Sequence[int] | None = None) -> bytes:
+    """The ``patch`` export: what ``lictree suggest`` writes for the untagged files (of *positions*) whose
+    notice was recognised, the tag each notice grants added (``suggest.suggest_patch``; files it skips are
+    left out). Empty when there are none."""
+    from tui.core.status import Status
+    from tui.core.suggest import suggest_patch
+
+    paths, status, notices = index.paths, index.status, index.notices
+    rows = range(len(paths)) if positions is None else positions
+    items = [(paths[i], notices[paths[i]]) for i in rows if status[i] == Status.UNTAGGED and paths[i] in notices]
+    return suggest_patch(index.root, items, catalog=index.catalog).diff
 
 
 def _renderer(job: _Job, fmt: str, fresh: dict[str, str]) -> Callable[[TextIO], None]:

@@ -619,17 +619,17 @@ class LictreeApp(App[int]):
 
         files = len(positions) if positions is not None else len(index)  # type: ignore[arg-type]
         try:
-            text = export.render(index, request.fmt, positions=positions, query=query)  # type: ignore[arg-type]
+            data = export.render_bytes(index, request.fmt, positions=positions, query=query)  # type: ignore[arg-type]
         except Exception as exc:  # a bug: say so and keep the report, but keep the UI running
             report = save_crash_report(exc, self.root, "exporting a report for the browser")
             self.call_from_thread(self.notify, crash_message(exc, report), title="Export failed",
                                   severity="error", timeout=20)
             return
-        size = len(text.encode("utf-8"))
+        size = len(data)
 
         def deliver() -> None:
-            self.deliver_text(io.StringIO(text, newline=""), save_filename=request.path, encoding="utf-8",
-                              mime_type=MEDIA_TYPES.get(request.fmt, "text/plain"))
+            self.deliver_binary(io.BytesIO(data), save_filename=request.path,
+                                mime_type=MEDIA_TYPES.get(request.fmt, "text/plain"))
             self.notify(f"Sent the {request.fmt} report of {files:,} files to your browser as "
                         f"{printable(request.path)} ({_size(size)}).", title="Exported", timeout=8)
 

@@ -39,12 +39,14 @@ FORMAT_NOTES = {
     "spdx-json": "an SPDX 2.3 document (JSON), validated; hashes every file",
     "spdx-tv": "an SPDX 2.3 document (tag-value), validated; hashes every file",
     "sarif": "SARIF 2.1.0 for code-scanning UIs: one result a finding",
+    "patch": "the tags untagged files' notices grant, as `lictree suggest` writes them",
 }
 
 
 #: The media type a browser is told for each format's download.
 MEDIA_TYPES = {"json": "application/json", "csv": "text/csv", "md": "text/markdown", "html": "text/html",
-               "spdx-json": "application/json", "spdx-tv": "text/plain", "sarif": "application/json"}
+               "spdx-json": "application/json", "spdx-tv": "text/plain", "sarif": "application/json",
+               "patch": "text/x-diff"}
 
 
 @dataclass(frozen=True)
