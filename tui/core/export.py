@@ -31,6 +31,7 @@ from urllib.parse import quote
 from tui import __version__
 from tui.core.atomic import replacing
 from tui.core.counting import FindingFilter
+from tui.core.output import ExportError, check_output, write_bytes
 from tui.core.report import (
     LIST_MARK,
     dumps_around,
@@ -72,10 +73,6 @@ SARIF_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 CSV_COLUMNS = ("path", "status", "expression", "line", "licenses", "classes", "severity", "rules", "findings",
                "effective", "source", "notice", "notice_lines", "notice_score", "notice_rule", "tree")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-class ExportError(Exception):
-    """The export cannot be written (bad format or output path, disk full): a one-line message."""
 
 
 def spellings_text(summary: dict, name: str) -> str:
@@ -156,8 +153,6 @@ def write(index: LicenseIndex, fmt: str, output: str, keep: FindingFilter | None
         raise ExportError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
     target = check_output(output)
     if fmt == "patch":  # bytes, as the tree's files hold them (not always UTF-8)
-        from tui.core.suggest import _write as write_bytes
-
         data = suggested_patch(index, positions)
         try:
             write_bytes(target, data)
@@ -270,24 +265,6 @@ def write_kept(kept: Kept, output: str) -> None:
 
 
 # Output -----------------------------------------------------------------------------------------
-
-
-def check_output(output: str) -> str | None:
-    """The real path to write (None: stdout), or ExportError when it cannot be written."""
-    if output == "-":
-        return None
-    if not output:
-        raise ExportError("the output path is empty")
-    path = os.path.realpath(output)
-    shown = printable(output)
-    if os.path.isdir(path):
-        raise ExportError(f"{shown}: is a directory")
-    parent = os.path.dirname(path)
-    if not os.path.isdir(parent):
-        raise ExportError(f"{shown}: no such directory: {printable(os.path.dirname(output) or parent)}")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise ExportError(f"{shown}: cannot create files in {printable(parent)}: permission denied")
-    return path
 
 
 def _umask() -> int:

@@ -358,8 +358,8 @@ def run(place: tuple[str, str, bool], output: str, min_score: int, *, use_cache:
     ('-': stdout); each skipped file, then a summary line, on stderr. Returns the exit status."""
     import sys
 
-    from tui.core.export import ExportError, check_output
     from tui.core.notices.data import NoticeDataMissing
+    from tui.core.output import ExportError, check_output, write_bytes
     from tui.core.report import printable
     from tui.core.tree import TreeError, check_root
 
@@ -394,7 +394,7 @@ def run(place: tuple[str, str, bool], output: str, min_score: int, *, use_cache:
         return EXIT_USAGE
     patch = suggest_patch(found.root, found.notices, min_score=min_score, catalog=found.catalog)
     try:
-        _write(target, patch.diff)
+        write_bytes(target, patch.diff)
     except OSError as exc:
         say(f"cannot write {'stdout' if target is None else output}: {exc.strerror or exc}")
         return EXIT_USAGE
@@ -409,32 +409,3 @@ def run(place: tuple[str, str, bool], output: str, min_score: int, *, use_cache:
     say(f"{summary}; {found.without_notice} untagged file{'' if found.without_notice == 1 else 's'}{where} "
         "without a recognised notice")
     return EXIT_UNREADABLE if found.unreadable else EXIT_OK
-
-
-def _write(target: str | None, data: bytes) -> None:
-    """*data* to stdout (None), or to *target*, replaced whole (a device or pipe is written in place)."""
-    import sys
-
-    if target is None:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-        return
-    try:
-        existing: os.stat_result | None = os.stat(target)
-    except FileNotFoundError:
-        existing = None
-    if existing is not None and not stat.S_ISREG(existing.st_mode):
-        with open(target, "wb") as stream:
-            stream.write(data)
-        return
-    from tui.core.atomic import replacing
-
-    if existing is not None:
-        mode = stat.S_IMODE(existing.st_mode)
-    else:
-        mask = os.umask(0)
-        os.umask(mask)
-        mode = 0o666 & ~mask
-    with replacing(target, mode=mode, durable=True) as stream:
-        stream.write(data)
