@@ -39,7 +39,7 @@ FORMAT_NOTES = {
     "spdx-json": "an SPDX 2.3 document (JSON), validated; hashes every file",
     "spdx-tv": "an SPDX 2.3 document (tag-value), validated; hashes every file",
     "sarif": "SARIF 2.1.0 for code-scanning UIs: one result a finding",
-    "patch": "the tags untagged files' notices grant, as `lictree suggest` writes them",
+    "patch": "a patch adding the tags untagged files' notices grant (suggest)",
 }
 
 
