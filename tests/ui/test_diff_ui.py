@@ -119,6 +119,8 @@ async def test_detail_shows_both_verdicts_and_heads(repo: Path):  # noqa: F811
         select(app, "kernel")
         await pilot.pause()
         assert "net licence change: +1 MIT" in detail_text(app)
+        changed = int(detail_text(app).split(" file")[0].split()[-1])
+        assert f"{changed} {'file' if changed == 1 else 'files'} changed below" in detail_text(app)
 
 
 @run_async

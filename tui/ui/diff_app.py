@@ -308,7 +308,7 @@ class DiffApp(App):
 
     def dir_detail(self, directory: DirNode) -> Text:
         assert self.diff is not None
-        text = Text.assemble((f"{directory.path or '.'}/", "bold"), f"\n{directory.changed} files changed below\n")
+        text = Text.assemble((f"{directory.path or '.'}/", "bold"), f"\n{directory.changed:,} file{'' if directory.changed == 1 else 's'} changed below\n")
         delta = delta_text(self.diff, directory.net)
         text.append(f"net licence change: {delta or 'none'}\n")
         return text
