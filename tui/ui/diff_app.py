@@ -308,7 +308,8 @@ class DiffApp(App):
 
     def dir_detail(self, directory: DirNode) -> Text:
         assert self.diff is not None
-        text = Text.assemble((f"{directory.path or '.'}/", "bold"), f"\n{directory.changed:,} file{'' if directory.changed == 1 else 's'} changed below\n")
+        files = f"{directory.changed:,} file{'' if directory.changed == 1 else 's'}"
+        text = Text.assemble((f"{directory.path or '.'}/", "bold"), f"\n{files} changed below\n")
         delta = delta_text(self.diff, directory.net)
         text.append(f"net licence change: {delta or 'none'}\n")
         return text
