@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import partial, wraps
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -34,7 +33,7 @@ from tui.core.report import printable
 from tui.core.reuse.detect import kind_name
 from tui.core.watch import WATCH_SLACK
 from tui.ui import indexing, messages
-from tui.ui.crash import crash_message, save_crash_report
+from tui.ui.crash import ReportsCrashes, crash_message, save_crash_report
 from tui.ui.data import TreeData
 from tui.ui.detail import describe_directory, describe_file
 from tui.ui.filtering import TreeFilter
@@ -86,7 +85,7 @@ def _while_shown(handler: Callable[[LictreeApp, M], None]) -> Callable[[LictreeA
     return run
 
 
-class LictreeApp(App[int]):
+class LictreeApp(ReportsCrashes, App[int]):
     """lictree's terminal UI on one source tree."""
 
     CSS_PATH = "lictree.tcss"
@@ -125,10 +124,8 @@ class LictreeApp(App[int]):
         self.data = TreeData()
         #: Timings for the benchmarks, when one attaches a Probe (tui.ui.probe); None otherwise.
         self.probe: Probe | None = None
-        self.crash_report: str | None = None
         #: ``exit`` was called: what threads report from now on is dropped.
         self.exiting = False
-        self.crash_error: BaseException | None = None
         self._paths = paths
         self.main: MainScreen
         #: The path the app was opened at (``lictree linux/drivers/net``): revealed, expanded and under
@@ -736,8 +733,8 @@ class LictreeApp(App[int]):
                 yield SystemCommand("Clear filter", "Show every file again (Esc)", self.action_clear_filter)
             yield SystemCommand("Summary", "Counts per status, class, license, expression, rule and directory of "
                                 "the files shown (s)", self.action_summary)
-            yield SystemCommand("Export", "Write a report of the files shown: json, csv, md, html, spdx, sarif (x)",
-                                self.action_export)
+            yield SystemCommand("Export", "Write a report of the files shown: json, csv, md, html, spdx, sarif, "
+                                "patch (x)", self.action_export)
         yield SystemCommand("Help: keys, glyphs and colours", "Show the help screen", self.action_help)
         yield SystemCommand("Toggle detail pane", "Hide or show the detail pane", self.action_toggle_detail)
         for name, spec in sorted(self.theme_specs.items()):
@@ -745,17 +742,8 @@ class LictreeApp(App[int]):
 
     # Crashes ---------------------------------------------------------------------------------
 
-    def _fatal_error(self) -> None:
-        """An unhandled exception: save a report and leave a sentence, not a traceback, on exit."""
-        error = self._exception
-        if error is None:
-            super()._fatal_error()
-            return
-        self.crash_error = error
-        where = "running the UI in a browser" if self.is_web else "running the terminal UI"
-        self.crash_report = save_crash_report(error, self.root, where)
-        self._exit_renderables.append(Text(crash_message(error, self.crash_report)))
-        self._close_messages_no_wait()
+    def crash_place(self) -> tuple[str | None, str]:
+        return self.root, "running the UI in a browser" if self.is_web else "running the terminal UI"
 
 
 def freeze_long_lived() -> None:

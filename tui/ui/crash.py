@@ -68,3 +68,29 @@ def crash_message(error: BaseException, report: str | None) -> str:
     if len(summary) > 200:
         summary = summary[:199] + "…"
     return f"lictree: internal error ({summary}); {where}. Please include it when reporting the problem."
+
+
+class ReportsCrashes:
+    """Mixed into a Textual App (before ``App``): an unhandled exception is saved as a crash report and leaves
+    one sentence on exit, not a traceback; ``crash_error`` and ``crash_report`` tell the launcher what
+    happened. The app says, in ``crash_place``, which tree and what was running."""
+
+    crash_error: BaseException | None = None
+    crash_report: str | None = None
+
+    def crash_place(self) -> tuple[str | None, str]:
+        """(the tree's path, what was running) for the report."""
+        raise NotImplementedError
+
+    def _fatal_error(self) -> None:
+        from rich.text import Text
+
+        error = self._exception  # type: ignore[attr-defined]
+        if error is None:
+            super()._fatal_error()  # type: ignore[misc]
+            return
+        self.crash_error = error
+        root, where = self.crash_place()
+        self.crash_report = save_crash_report(error, root, where)
+        self._exit_renderables.append(Text(crash_message(error, self.crash_report)))  # type: ignore[attr-defined]
+        self._close_messages_no_wait()  # type: ignore[attr-defined]

@@ -27,7 +27,7 @@ from tui.core import diff as diff_mod
 from tui.core import revision as rev_mod
 from tui.core.diff import CHANGE_KINDS, Diff, FileDiff, Verdict
 from tui.core.report import printable
-from tui.ui.crash import crash_message, save_crash_report
+from tui.ui.crash import ReportsCrashes, crash_message, save_crash_report
 from tui.ui.diff_model import (
     FILTER_HELP,
     MARKS,
@@ -68,7 +68,7 @@ FILTER_ROWS = [("change:KIND", "added, removed, renamed or changed"),
                ("-term", "files the term does not match; terms are all to match")]
 
 
-class DiffApp(App):
+class DiffApp(ReportsCrashes, App):
     """The licence diff of two trees or revisions, as a tree."""
 
     TITLE = "lictree diff"
@@ -102,9 +102,6 @@ class DiffApp(App):
         self.screenshot = screenshot
         self.diff: Diff | None = None
         self.error: str | None = None
-        #: What an unhandled exception left: the error and its saved report (``tui.ui.crash``).
-        self.crash_error: BaseException | None = None
-        self.crash_report: str | None = None
         #: Every file of the new side ("everything" mode), listed once asked for.
         self.new_paths: list[str] | None = None
         self.show_all = False
@@ -414,17 +411,9 @@ class DiffApp(App):
 
     # Crashes ---------------------------------------------------------------------------------
 
-    def _fatal_error(self) -> None:
-        """An unhandled exception: save a report and leave a sentence, not a traceback, on exit."""
-        error = self._exception
-        if error is None:
-            super()._fatal_error()
-            return
-        self.crash_error = error
+    def crash_place(self) -> tuple[str | None, str]:
         old, _new, repo = self.specs
-        self.crash_report = save_crash_report(error, repo or old, "running the comparison mode")
-        self._exit_renderables.append(Text(crash_message(error, self.crash_report)))
-        self._close_messages_no_wait()
+        return repo or old, "running the comparison mode"
 
     def action_export(self) -> None:
         if self.diff is None:
