@@ -994,14 +994,20 @@ def _plan_git_dirs(old: DirSide, new: DirSide) -> Plan | None:
         keys.append(mine_keys)
         side.use_keys(mine_keys)
     a, b = keys
+    added, removed, renamed = _moves(old, new, a, b)
+    modified = {p for p, key in a.items() if p in b and b[p] != key}
+    return added, removed, renamed, sorted(modified), modified
+
+
+def _moves(old: Side, new: Side, a: dict[str, str], b: dict[str, str]
+           ) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """(added, removed, renamed) between the paths of *a* (old) and *b* (new): the renames git finds among
+    what was added and removed (``_renames``) are neither."""
     removed = sorted(p for p in a if p not in b)
     added = sorted(p for p in b if p not in a)
     renamed = _renames(old, new, removed, added)
     gone = {o for o, _n in renamed} | {n for _o, n in renamed}
-    added = [p for p in added if p not in gone]
-    removed = [p for p in removed if p not in gone]
-    modified = {p for p, key in a.items() if p in b and b[p] != key}
-    return added, removed, renamed, sorted(modified), modified
+    return [p for p in added if p not in gone], [p for p in removed if p not in gone], renamed
 
 
 def _plan_listings(old: Side, new: Side) -> Plan:
@@ -1009,12 +1015,7 @@ def _plan_listings(old: Side, new: Side) -> Plan:
     removed (``_renames``)."""
     a, b = old.listing(), new.listing()
     common_all = [p for p in b if p in a]
-    removed = sorted(p for p in a if p not in b)
-    added = sorted(p for p in b if p not in a)
-    renamed = _renames(old, new, removed, added)
-    gone = {o for o, _n in renamed} | {n for _o, n in renamed}
-    added = [p for p in added if p not in gone]
-    removed = [p for p in removed if p not in gone]
+    added, removed, renamed = _moves(old, new, a, b)
     modified = {p for p in common_all if a[p] != b[p]}
     if old.ctx.fingerprint == new.ctx.fingerprint and old.ctx.reuse is None and new.ctx.reuse is None:
         common = sorted(modified)  # same bytes, same path, same context: same verdict
