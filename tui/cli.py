@@ -230,9 +230,19 @@ def run_check(args: argparse.Namespace) -> int:
     from tui.core.tree import TreeError
 
     listed = _Listed(started)
+    chunk_report = None
+    if args.format == "json" and not args.watch:  # a cold scan's readers make the report's lines as they read
+        from tui.core.report import FilesJson
+
+        chunk_report = FilesJson(keep)
+    elif args.format == "sarif" and not args.watch:
+        from tui.core.export import SarifResults
+
+        chunk_report = SarifResults(keep)
     try:
         index = build_index(root, use_cache=not args.no_cache, listing=listed if started else None, context=context,
-                            scope=scope, notice_progress=notice_progress, save_meanwhile=not args.watch)
+                            scope=scope, notice_progress=notice_progress, save_meanwhile=not args.watch,
+                            chunk_report=chunk_report)
     except TreeError as exc:
         return _fail(str(exc))
     if args.watch:
@@ -245,13 +255,11 @@ def run_check(args: argparse.Namespace) -> int:
         from tui.core.cache import save_output
         from tui.core.report import meanwhile
 
-        # JSON and SARIF are ASCII (every other character escaped): kept as bytes, written as they are (by a
+        # JSON and SARIF are ASCII bytes (every other character escaped), kept and written as they are (by a
         # child process while this one prints, for a large tree).
-        kept_text = text if args.format == "text" else text.encode("ascii")
         saving = meanwhile(functools.partial(save_output, index.root, index.ctx.fingerprint, listed.signature, key,
-                                             (kept_text, severities)), len(index.paths))
-    sys.stdout.write(text)
-    sys.stdout.flush()
+                                             (text, severities)), len(index.paths))
+    _write_kept(text)
     if saving is not None:
         saving()
     index.saved()

@@ -349,3 +349,45 @@ def test_a_report_made_from_a_walk_after_git_failed_is_not_kept(capsys, tmp_path
     monkeypatch.setattr(scan, "_git", real)
     assert run(capsys, "check", str(root)) == fresh
     assert walked != fresh or "ignored.c" not in walked[1]  # (the walk saw the ignored file, or git did not fail)
+
+
+@pytest.mark.parametrize("forked", [False, True])
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_reports_the_readers_make_while_reading_are_the_reports_made_after(tmp_path: Path, monkeypatch, fmt: str,
+                                                                           forked: bool):
+    """A cold `check --format json|sarif` has its readers make each chunk's lines (and counts) as they
+    read (``FilesJson``, ``SarifResults``): the document is byte for byte the one made from the index after,
+    for any rule selection, in forked readers or not; untracked files (sorted in after) fall back to it."""
+    from tui.core import build as build_mod
+    from tui.core.build import build_index
+    from tui.core.counting import FindingFilter
+    from tui.core.export import SarifResults, check_report
+    from tui.core.report import FilesJson
+
+    files = {f"d{i % 7}/f{i}.c": ("// SPDX-License-Identifier: MIT\n" if i % 3 else "int x;\n") for i in range(60)}
+    files.update({
+        "bad\x1b[31m.c": "/* SPDX-License-Identifier: GPL-2.0 */\n", "caf\u00e9 \u202e.c": "int c;\n",
+        "c.h": "// SPDX-License-Identifier: Nope-1.0\n", "d/sp ace%.c": "// SPDX-License-Identifier: Nope-1.0\n",
+        "m.c": "/*\n * Permission is hereby granted, free of charge, to any person obtaining a copy of this\n"
+               " * software, to deal in the Software without restriction.\n */\nint m;\n",
+    })
+    root = write_tree(tmp_path / "t", files)
+    subprocess.run(["git", "-C", str(root), "init", "-q"], check=True)
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
+    if forked:
+        monkeypatch.setattr(build_mod, "POOL_THRESHOLD", 1)
+        monkeypatch.setattr(build_mod, "CHUNK", 16)
+    maker = FilesJson if fmt == "json" else SarifResults
+    plain = build_index(str(root), use_cache=False, workers=2)
+    for keep in (FindingFilter(), FindingFilter({"LT100"}), FindingFilter(None, {"LT100"})):
+        index = build_index(str(root), use_cache=False, workers=2, chunk_report=maker(keep))
+        assert index.chunk_reports is not None and len(index.chunk_reports[1]) > (1 if forked else 0)
+        made = check_report(index, keep, fmt)[0]
+        assert made == check_report(plain, keep, fmt)[0]
+        assert made == check_report(plain, keep, fmt)[0]
+        json.loads(made)
+    (root / "untracked.c").write_text("int u;\n")
+    index = build_index(str(root), use_cache=False, workers=2, chunk_report=maker(FindingFilter()))
+    assert index.chunk_reports is None
+    assert check_report(index, FindingFilter(), fmt)[0] == check_report(
+        build_index(str(root), use_cache=False, workers=2), FindingFilter(), fmt)[0]

@@ -43,6 +43,8 @@ PARTIAL_SIGNATURE = "partial"
 ProgressFn = Callable[[list[tuple[str, Outcome]], int, int], None]
 #: notice_progress(what, done, total): while the notice rule index is built (``build_index``).
 NoticeProgressFn = Callable[[str, int, int], None]
+#: chunk_report(chunk): what a reader makes of a chunk of files it read (the chunk as an index of its own).
+ChunkReport = Callable[[LicenseIndex], object]
 
 
 def _prepare_notices(progress: NoticeProgressFn | None) -> None:
@@ -244,12 +246,15 @@ _worker_ctx: Context | None = None
 _worker_root = ""
 #: The tree's real path (symlinks must stay inside it), worked out once a worker, not once a job.
 _worker_root_real = ""
+#: What a worker makes of each chunk besides its columns (``build_index``'s *chunk_report*), or None.
+_worker_report: ChunkReport | None = None
 
 
-def _init_worker(ctx: Context, chdir: bool = False) -> None:
+def _init_worker(ctx: Context, chdir: bool = False, chunk_report: ChunkReport | None = None) -> None:
     """Set up a worker; a pool process works from inside the tree (relative paths resolve faster)."""
-    global _worker_ctx, _worker_root, _worker_root_real
+    global _worker_ctx, _worker_root, _worker_root_real, _worker_report
     _worker_ctx = ctx
+    _worker_report = chunk_report
     _worker_root = ctx.root
     _worker_root_real = os.path.realpath(ctx.root)
     if chdir:
@@ -257,12 +262,12 @@ def _init_worker(ctx: Context, chdir: bool = False) -> None:
         _worker_root = ""
 
 
-def _init_pool_worker(ctx: Context) -> None:
+def _init_pool_worker(ctx: Context, chunk_report: ChunkReport | None = None) -> None:
     """Set up a reader process (readers.run_forked leaves Ctrl-C to the main process)."""
     # No cyclic GC in a reader: it lives for one scan and makes few cycles, and a collection would walk
     # (and so copy, page by page) every object it inherited from the main process.
     gc.disable()
-    _init_worker(ctx, chdir=True)
+    _init_worker(ctx, chdir=True, chunk_report=chunk_report)
 
 
 def _entries(ctx: Context, job: Job, skipped: list[tuple[str, str]]) -> tuple[list[str], list[str], bytearray]:
@@ -383,8 +388,13 @@ def _read_job(job: Job) -> Chunk:
         kept = [i for i in range(len(paths)) if i not in gone]
         paths, keys = [paths[i] for i in kept], [keys[i] for i in kept]
         status, exprs, lines = bytearray(status[i] for i in kept), [exprs[i] for i in kept], [lines[i] for i in kept]
-    return Chunk(joined(paths), joined(keys), bytes(status), exprs, lines, findings, notices,  # type: ignore[arg-type]
-                 skipped)
+    chunk = Chunk(joined(paths), joined(keys), bytes(status), exprs, lines, findings, notices,  # type: ignore[arg-type]
+                  skipped)
+    if _worker_report is not None:  # (what `check --format json` prints of these files: made here, meanwhile)
+        view = LicenseIndex(ctx.root, ctx)
+        view.extend(chunk._replace(paths=paths, keys=keys))
+        chunk = chunk._replace(report=_worker_report(view))
+    return chunk
 
 
 def _read_reuse_job(ctx: Context, paths: list[str], keys: list[str], skipped: list[tuple[str, str]],
@@ -428,6 +438,7 @@ def build_index(
     scope: str = "",
     notice_progress: NoticeProgressFn | None = None,
     save_meanwhile: bool = False,
+    chunk_report: ChunkReport | None = None,
 ) -> LicenseIndex:
     """Index *root*: list its files, reuse cached verdicts of unchanged ones, read the rest.
 
@@ -448,6 +459,9 @@ def build_index(
     time files are read with a version of the rule data (``notices.index.ensure_built``: seconds).
     *save_meanwhile*: the cache of a large tree written by a child process while the caller goes on; the
     caller then calls ``index.saved()`` before it exits (``lictree check``).
+    *chunk_report*: called by the readers on each chunk of files they read, on a cold scan of a kernel tree:
+    its results, in order, are ``index.chunk_reports`` (``report.FilesJson``: `check --format json`'s lines,
+    made while the files are read).
     """
     root = check_root(root)
     if scope:
@@ -476,7 +490,7 @@ def build_index(
     if cached is not None:
         keys = _fill_partial(index, listing, cached, workers, progress)
     else:
-        keys = _fill_cold(index, listing, workers, progress)
+        keys = _fill_cold(index, listing, workers, progress, chunk_report if ctx.reuse is None else None)
     settle_reuse(index)
     if use_cache:
         save = partial(cache_mod.save, root, fingerprint, index.columns(keys, listing.signature))
@@ -574,8 +588,10 @@ def _merged_payload(cached: dict | None, index: LicenseIndex, keys: list[str], s
     }
 
 
-def _fill_cold(index: LicenseIndex, listing: Listing, workers: int | None, progress: ProgressFn | None) -> list[str]:
-    """Read every file; git's raw records go to the workers unparsed."""
+def _fill_cold(index: LicenseIndex, listing: Listing, workers: int | None, progress: ProgressFn | None,
+               chunk_report: ChunkReport | None = None) -> list[str]:
+    """Read every file; git's raw records go to the workers unparsed. With *chunk_report*, the readers make
+    it of each chunk as well, kept in ``index.chunk_reports`` when the index is their chunks in order."""
     raw = listing.staged() if listing.method == "git" else b""  # (git may be asked only now, and fail)
     if listing.method == "git":
         jobs: list[Job] = [GitJob(piece, listing.dirty) for piece in _git_jobs(raw)]
@@ -589,15 +605,24 @@ def _fill_cold(index: LicenseIndex, listing: Listing, workers: int | None, progr
                 for i in range(0, len(paths), CHUNK)]
         total = len(paths)
     keys_out: list[str] = []
-    for chunk in _run_jobs(index.ctx, jobs, workers, total):
+    pieces: list[object] | None = [] if chunk_report is not None else None
+    for chunk in _run_jobs(index.ctx, jobs, workers, total, chunk_report):
         chunk = index.extend(chunk)
         keys_out.extend(chunk.keys)
         index.skipped.extend(chunk.skipped)
+        if pieces is not None:
+            if chunk.report is None:  # (a chunk whose first file was dropped: its report is not the files')
+                pieces = None
+            else:
+                pieces.append(chunk.report)
         if progress:
             progress(list(zip(chunk.paths, _outcomes(chunk))), len(index.paths), total)
     if listing.extra:
         keys_out = index.sort(keys_out)
+        pieces = None  # untracked files, sorted in: not the readers' order
     index.read_count = len(index.paths)
+    if pieces is not None and chunk_report is not None:
+        index.chunk_reports = (chunk_report, pieces)
     return keys_out
 
 
@@ -697,13 +722,18 @@ def _pool_size(workers: int | None) -> int:
     return workers if workers is not None else min(2, os.cpu_count() or 1)
 
 
-def _run_jobs(ctx: Context, jobs: list[Job], workers: int | None, total: int) -> Iterator[Chunk]:
+def _run_jobs(ctx: Context, jobs: list[Job], workers: int | None, total: int,
+              chunk_report: ChunkReport | None = None) -> Iterator[Chunk]:
     """Run jobs in a few forked reader processes (results in order), or in this process when few files."""
     if not jobs:
         return
     size = _pool_size(workers)
     if total < POOL_THRESHOLD or size <= 1 or not readers.can_fork():
-        _init_worker(ctx)
-        yield from map(unpacked, map(_read_job, jobs))
+        _init_worker(ctx, chunk_report=chunk_report)
+        try:
+            yield from map(unpacked, map(_read_job, jobs))
+        finally:
+            _init_worker(ctx)
         return
-    yield from map(unpacked, readers.run_forked(_read_job, jobs, size, setup=partial(_init_pool_worker, ctx)))
+    yield from map(unpacked, readers.run_forked(_read_job, jobs, size,
+                                                setup=partial(_init_pool_worker, ctx, chunk_report)))

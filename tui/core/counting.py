@@ -205,19 +205,41 @@ def parents(path: str) -> Iterator[str]:
         end = path.find("/", end + 1)
 
 
-def summarize(index: Columns, positions: Iterable[int] | None = None,
-              keep: FindingFilter | None = None, top: int = 10) -> dict:
-    """Counts for a selection of files (None: all): per status, expression, license, class,
-    rule and severity, and the directories (by the files directly in them) with the most problems.
+class Tally:
+    """What ``summarize`` counts file by file, for a run of files: counts that add up, so that the tallies
+    of the chunks a cold scan's readers read (``report.FilesJson``) make the whole tree's (``add``)."""
 
-    Licenses and classes count each file's effective licence (``evaluate.effective``): a valid tag's,
-    an untagged file's notice's, else the COPYING default; ``sources`` says how many come from each
-    (an invalid tag counts as a tag), ``notice_expressions`` what the notices grant.
+    __slots__ = ("dirs", "files", "noticed", "pairs", "parents", "rule_files", "rules", "severities")
 
-    A license is a file of LICENSES/ with all its ids (``Catalog.name_of``), its spellings counted
-    under it in ``license_spellings``. The keys of ``lictree check --format json``'s summary hold
-    the same values for the whole tree.
-    """
+    def __init__(self) -> None:
+        self.files = 0
+        self.pairs: Counter = Counter()  # (status, expression) -> files
+        self.noticed: Counter = Counter()  # the notices' expressions of untagged files
+        self.severities: Counter = Counter({"error": 0, "warning": 0, "info": 0})
+        self.rules: Counter = Counter()
+        self.rule_files: Counter = Counter()
+        self.dirs: dict[str, list[int]] = {}  # directory -> [problem files, files with findings]
+        self.parents: Counter = Counter()  # directory -> files directly in it
+
+    def add(self, other: Tally) -> Tally:
+        """This tally with *other*'s counts added (returned)."""
+        self.files += other.files
+        self.pairs.update(other.pairs)
+        self.noticed.update(other.noticed)
+        self.severities.update(other.severities)
+        self.rules.update(other.rules)
+        self.rule_files.update(other.rule_files)
+        dirs = self.dirs
+        for directory, (problems, found) in other.dirs.items():
+            counts = dirs.setdefault(directory, [0, 0])
+            counts[0] += problems
+            counts[1] += found
+        self.parents.update(other.parents)
+        return self
+
+
+def tally(index: Columns, positions: Iterable[int] | None = None, keep: FindingFilter | None = None) -> Tally:
+    """``summarize``'s file-by-file counts of a selection of files (None: all)."""
     paths, status, exprs, findings = index.paths, index.status, index.exprs, index.findings
     rows: Sequence[int] = range(len(paths)) if positions is None else (
         positions if isinstance(positions, Sequence) else list(positions))
@@ -225,37 +247,19 @@ def summarize(index: Columns, positions: Iterable[int] | None = None,
         paths = [paths[i] for i in rows]
         status = bytes(status[i] for i in rows)
         exprs = [exprs[i] for i in rows]
-    files = len(paths)
+    counts = Tally()
+    counts.files = len(paths)
     # Counted in C: files per (status, expression), in the order of their first file.
-    pairs = Counter(zip(status, exprs))
-    status_n: Counter = Counter()
-    named: Counter = Counter()
-    invalid: Counter = Counter()
-    for (code, expression), n in pairs.items():
-        status_n[code] += n
-        if code == VALID:
-            named[expression] += n
-        elif code == INVALID:
-            invalid[expression] += n
+    counts.pairs = Counter(zip(status, exprs))
     # The effective licence of untagged files: their notice's, else the COPYING default.
-    noticed: Counter = Counter()
     notices = index.notices
-    if notices and status_n[UNTAGGED]:
+    noticed = counts.noticed
+    if notices and UNTAGGED in status:
         for path in compress(paths, map(UNTAGGED.__eq__, status)):
             notice = notices.get(path)
             if notice is not None:
                 noticed[notice.expression] += 1
-    catalog = index.catalog
-    copying = catalog.copying_default
-    defaulted = status_n[UNTAGGED] - noticed.total()
-    effective: Counter = Counter(named)
-    effective.update(noticed)
-    if copying and defaulted:
-        effective[copying] += defaulted
-    severities = Counter({"error": 0, "warning": 0, "info": 0})
-    rules: Counter = Counter()
-    rule_files: Counter = Counter()
-    dirs: dict[str, list[int]] = {}
+    severities, rules, rule_files, dirs = counts.severities, counts.rules, counts.rule_files, counts.dirs
     bad = (INVALID, UNREADABLE)
     for path, code in zip(paths, status):  # only files with findings or a bad status count further
         if code not in bad and path not in findings:
@@ -272,9 +276,45 @@ def summarize(index: Columns, positions: Iterable[int] | None = None,
                 rule_files[rule_id] += 1
         if found or problem:
             directory = path.rpartition("/")[0]
-            counts = dirs.setdefault(directory, [0, 0])
-            counts[0] += problem
-            counts[1] += bool(found)
+            dir_counts = dirs.setdefault(directory, [0, 0])
+            dir_counts[0] += problem
+            dir_counts[1] += bool(found)
+    counts.parents = Counter(map(itemgetter(0), map(str.rpartition, paths, repeat("/"))))
+    return counts
+
+
+def summarize(index: Columns, positions: Iterable[int] | None = None,
+              keep: FindingFilter | None = None, top: int = 10, counted: Tally | None = None) -> dict:
+    """Counts for a selection of files (None: all): per status, expression, license, class,
+    rule and severity, and the directories (by the files directly in them) with the most problems.
+
+    Licenses and classes count each file's effective licence (``evaluate.effective``): a valid tag's,
+    an untagged file's notice's, else the COPYING default; ``sources`` says how many come from each
+    (an invalid tag counts as a tag), ``notice_expressions`` what the notices grant.
+
+    A license is a file of LICENSES/ with all its ids (``Catalog.name_of``), its spellings counted
+    under it in ``license_spellings``. The keys of ``lictree check --format json``'s summary hold
+    the same values for the whole tree. *counted*: the selection's ``tally``, when it was made already.
+    """
+    rows = None if positions is None else positions if isinstance(positions, Sequence) else list(positions)
+    counts = counted if counted is not None else tally(index, rows, keep)
+    status_n: Counter = Counter()
+    named: Counter = Counter()
+    invalid: Counter = Counter()
+    for (code, expression), n in counts.pairs.items():
+        status_n[code] += n
+        if code == VALID:
+            named[expression] += n
+        elif code == INVALID:
+            invalid[expression] += n
+    noticed = counts.noticed
+    catalog = index.catalog
+    copying = catalog.copying_default
+    defaulted = status_n[UNTAGGED] - noticed.total()
+    effective: Counter = Counter(named)
+    effective.update(noticed)
+    if copying and defaulted:
+        effective[copying] += defaulted
     licenses: Counter = Counter()
     spelled: dict[str, Counter] = {}
     classes: Counter = Counter()
@@ -286,17 +326,17 @@ def summarize(index: Columns, positions: Iterable[int] | None = None,
             spelled.setdefault(catalog.name_of(license_id), Counter())[license_id] += n
         for cls in {catalog.class_of(i) for i in ids} - {None}:
             classes[cls] += n
-    ranked = sorted(dirs.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))[:top]
-    wanted = {d for d, _ in ranked}
-    parents_of = Counter(map(itemgetter(0), map(str.rpartition, paths, repeat("/")))) if wanted else {}
-    dir_files = {d: parents_of[d] for d in wanted if parents_of[d]}
+    ranked = sorted(counts.dirs.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))[:top]
+    parents_of = counts.parents
+    dir_files = {d: parents_of[d] for d, _ in ranked if parents_of[d]}
     return {
-        "files": files,
+        "files": counts.files,
         "statuses": {name: status_n[code] for code, name in enumerate(STATUSES)},
-        "findings": dict(severities),
-        "rules": dict(sorted(rules.items())),
+        "findings": dict(counts.severities),
+        "rules": dict(sorted(counts.rules.items())),
         "expressions": dict(named.most_common()),
-        "sources": _reuse_sources(index, paths) if index.ctx.reuse is not None else {
+        "sources": _reuse_sources(index, index.paths if rows is None else [index.paths[i] for i in rows])
+        if index.ctx.reuse is not None else {
             "tag": status_n[VALID] + status_n[INVALID], "notice": noticed.total(),
             "copying": defaulted if copying else 0},
         "notice_expressions": dict(noticed.most_common()),
@@ -307,7 +347,7 @@ def summarize(index: Columns, positions: Iterable[int] | None = None,
         "licenses": dict(licenses.most_common()),
         "license_spellings": {name: dict(spelled[name].most_common()) for name in licenses},
         "classes": {c: classes[c] for c in CLASSES if classes[c]},
-        "rule_files": dict(sorted(rule_files.items())),
+        "rule_files": dict(sorted(counts.rule_files.items())),
         "not_scanned": sum(1 for _path, why in index.skipped if not why.startswith(CANNOT_LIST)),
         "directories": [
             {"path": d, "files": dir_files.get(d, 0), "problems": p, "with_findings": f} for d, (p, f) in ranked

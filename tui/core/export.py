@@ -34,9 +34,11 @@ from tui.core.counting import FindingFilter
 from tui.core.output import ExportError, check_output, write_bytes
 from tui.core.report import (
     LIST_MARK,
+    assemble,
     dumps_around,
     iter_findings,
     json_chunks,
+    json_report,
     meanwhile,
     printable,
     severity_counts,
@@ -407,14 +409,16 @@ def artifact_uri(path: str) -> str:
 
 
 def sarif_document(index: LicenseIndex, keep: FindingFilter | None = None,
-                   positions: Sequence[int] | None = None, results: bool = True) -> dict:
+                   positions: Sequence[int] | None = None, results: bool = True,
+                   sources: dict[str, int] | None = None) -> dict:
     """SARIF 2.1.0: one rule per rule id, one result per finding with its file and line
     (``sarif_chunks`` writes the same document; *results* False leaves the results out).
 
     Each result says its file's effective licence and where it comes from (``properties``); an
     LT600 result carries the tag line to add as a ``fix`` (an insertion where the tag belongs), an
     LT601 result points at the notice's lines (``relatedLocations``). The run's ``properties`` count
-    the files whose effective licence comes from a tag, a notice and the COPYING default."""
+    the files whose effective licence comes from a tag, a notice and the COPYING default (*sources*, where
+    they were counted already)."""
     keep = keep or FindingFilter()
     found = list(_results(index, keep, positions)) if results else []
     rule_ids = _sarif_rule_ids(keep, found) if results else _sarif_rule_ids_of(index, keep, positions)
@@ -435,7 +439,8 @@ def sarif_document(index: LicenseIndex, keep: FindingFilter | None = None,
     rule_index = {rid: n for n, rid in enumerate(rule_ids)}
     root_uri = _root_uri(index.root)
     copying = index.catalog.copying_default
-    run_properties = {"treeKind": index.ctx.kind, "licenseSources": source_counts(index, positions),
+    run_properties = {"treeKind": index.ctx.kind,
+                      "licenseSources": source_counts(index, positions) if sources is None else sources,
                       "copyingDefault": None if copying is None else printable(copying)}
     return {
         "$schema": SARIF_SCHEMA,
@@ -474,6 +479,48 @@ def sarif_chunks(index: LicenseIndex, keep: FindingFilter | None = None,
     return dumps_around(doc, chain(first(), second))
 
 
+#: Between two results' lines in `check --format sarif` (as ``dumps_around`` writes its runs[0].results).
+RESULTS_SEPARATOR = ",\n    "
+
+
+class SarifResults:
+    """The SARIF results of a chunk of consecutive files, joined by RESULTS_SEPARATOR, as ASCII bytes, and
+    where the chunk's effective licences come from (``source_counts``): what the reader processes make of
+    each chunk while they read (``build_index``'s *chunk_report*; ``report.FilesJson`` for JSON), so that
+    the main process only puts them together (``sarif_report``)."""
+
+    def __init__(self, keep: FindingFilter) -> None:
+        self.keep = keep
+        #: The rules of the document as the readers number them: every rule kept (a finding of another
+        #: rule leaves its chunk without results, made by the main process then).
+        self.rule_ids = sorted(rid for rid in RULES if _rule_kept(keep, rid))
+        self._rule_index = {rid: n for n, rid in enumerate(self.rule_ids)}
+        self._templates: dict[tuple, tuple[list[str], Finding]] = {}
+
+    def __call__(self, chunk: LicenseIndex) -> tuple[bytes, dict[str, int]] | None:
+        try:
+            lines = RESULTS_SEPARATOR.join(_sarif_results(chunk, self.keep, None, self._rule_index, self._templates))
+        except KeyError:
+            return None
+        return lines.encode("ascii"), source_counts(chunk)
+
+
+def sarif_report(index: LicenseIndex, keep: FindingFilter) -> bytes:
+    """`lictree check --format sarif`'s document (``sarif_chunks``), as ASCII bytes; from the results the
+    readers made (``SarifResults``, ``index.chunk_reports``) where they made them with *keep*."""
+    made = index.chunk_reports
+    if made is None or not isinstance(made[0], SarifResults) or made[0].keep is not keep or not made[1]:
+        return "".join(sarif_chunks(index, keep)).encode("ascii")
+    parts: list = made[1]
+    sources = {key: sum(counts[key] for _lines, counts in parts) for key in parts[0][1]}
+    doc = sarif_document(index, keep, None, results=False, sources=sources)
+    run = doc["runs"][0]
+    if [rule["id"] for rule in run["tool"]["driver"]["rules"]] != made[0].rule_ids:
+        return "".join(sarif_chunks(index, keep)).encode("ascii")
+    run["results"] = LIST_MARK
+    return assemble(doc, (lines for lines, _counts in parts), RESULTS_SEPARATOR)
+
+
 def _rows_with_findings(index: LicenseIndex, positions: Sequence[int] | None) -> Sequence[int]:
     """The positions (of *positions*; None: all files) of the files with findings, in order."""
     findings = index.findings
@@ -501,10 +548,13 @@ _NOTICE_RULES = frozenset({"LT600", "LT601"})
 
 
 def _sarif_results(index: LicenseIndex, keep: FindingFilter, positions: Sequence[int] | None,
-                   rule_index: dict[str, int]) -> Iterator[str]:
+                   rule_index: dict[str, int], templates: dict[tuple, tuple[list[str], Finding]] | None = None
+                   ) -> Iterator[str]:
+    """Each result's line; *templates*: the lines of shared findings already made (kept from call to call)."""
     import json
 
-    templates: dict[tuple, tuple[list[str], Finding]] = {}
+    if templates is None:
+        templates = {}
     exprs, sources = index.effective_columns()
     for i, path, finding in _results(index, keep, positions):
         uri = path if _URI_PLAIN.fullmatch(path) else artifact_uri(path)
@@ -1070,13 +1120,14 @@ _RENDERERS: dict[str, Callable[[_Job, TextIO], None]] = {
 }
 
 
-def check_report(index: LicenseIndex, keep: FindingFilter, fmt: str) -> tuple[str, dict[str, int]]:
-    """What `lictree check --format FMT` prints, and its kept findings per severity (for --fail-on)."""
+def check_report(index: LicenseIndex, keep: FindingFilter, fmt: str) -> tuple[str | bytes, dict[str, int]]:
+    """What `lictree check --format FMT` prints, and its kept findings per severity (for --fail-on): text as
+    a str; JSON and SARIF as ASCII bytes (every other character is escaped in them)."""
     if fmt == "text":
         return text_report(index, keep)
     severities = severity_counts(iter_findings(index, keep))
     if fmt == "json":
-        return "".join(json_chunks(index, keep)), severities
+        return json_report(index, keep), severities
     if fmt == "sarif":
-        return "".join(sarif_chunks(index, keep)), severities
+        return sarif_report(index, keep), severities
     raise ValueError(f"unknown format {fmt!r}")

@@ -65,6 +65,9 @@ class LicenseIndex:
         self.scope = ""
         #: Waits for the cache being written meanwhile (``build_index(save_meanwhile=True)``).
         self.saved: Callable[[], object] = _nothing
+        #: What the readers made of each chunk of files as they read them (``build_index``'s *chunk_report*):
+        #: (that maker, its pieces in order), for as long as the index is as they left it; else None.
+        self.chunk_reports: tuple[Callable[[LicenseIndex], object], list[object]] | None = None
 
     # Reading ---------------------------------------------------------------------------------
 
@@ -203,6 +206,7 @@ class LicenseIndex:
     def append(self, path: str, outcome: Outcome) -> None:
         """Add a file at the end (building a sorted index in order)."""
         self._effective = None
+        self.chunk_reports = None
         self.paths.append(path)
         self.status.append(outcome.status)
         self.exprs.append(self._intern(outcome.expression))
@@ -221,6 +225,7 @@ class LicenseIndex:
             chunk = Chunk(*(column[1:] for column in chunk[:5]), chunk.findings, chunk.notices, chunk.skipped,
                           chunk.origins)
         self._effective = None
+        self.chunk_reports = None
         self.paths.extend(chunk.paths)
         self.status.extend(chunk.status)
         interned = self._interned
@@ -236,6 +241,7 @@ class LicenseIndex:
     def sort(self, keys: list[str]) -> list[str]:
         """Sort the columns by path (after untracked files were added last); returns keys sorted."""
         self._effective = None
+        self.chunk_reports = None
         order = sorted(range(len(self.paths)), key=self.paths.__getitem__)
         self.paths = [self.paths[i] for i in order]
         self.status = bytearray(self.status[i] for i in order)
@@ -270,6 +276,7 @@ class LicenseIndex:
         self.origins = payload.get("origins", {})
         self.skipped = payload["skipped"]
         self._effective = None
+        self.chunk_reports = None
         self._positions = None
 
     def apply(self, changes: dict[str, Outcome | None]) -> tuple[list[str], list[str]]:
@@ -281,6 +288,7 @@ class LicenseIndex:
         """
         dirs = self._dirs
         self._effective = None
+        self.chunk_reports = None
         updated: list[str] = []
         removed: list[str] = []
         added: dict[str, Outcome] = {}
@@ -420,6 +428,8 @@ class Chunk(NamedTuple):
     skipped: list[tuple[str, str]]
     #: A REUSE tree's origins (``LicenseIndex.origins``); empty in a kernel tree.
     origins: dict[str, Origin] = {}  # noqa: RUF012 - never changed in place
+    #: What build_index's *chunk_report* made of these files in the reader (None: not asked, or dropped).
+    report: object = None
 
 
 def _nothing() -> None:

@@ -10,7 +10,7 @@ from operator import add
 from typing import TYPE_CHECKING, TypeVar
 
 from tui import __version__
-from tui.core.counting import FindingFilter, summarize
+from tui.core.counting import FindingFilter, Tally, summarize, tally
 from tui.core.evaluate import Record
 from tui.core.notices.notice import Notice
 from tui.core.reuse.detect import kind_name
@@ -150,14 +150,16 @@ def fails(index: LicenseIndex, keep: FindingFilter, fail_on: str) -> bool:
     return reaches(severity_counts(iter_findings(index, keep)), fail_on)
 
 
-def summary_counts(index: LicenseIndex, keep: FindingFilter, positions: Sequence[int] | None = None) -> dict:
+def summary_counts(index: LicenseIndex, keep: FindingFilter, positions: Sequence[int] | None = None,
+                   counted: Tally | None = None) -> dict:
     """The summary of `check --format json` and of exports (of a selection, *positions*): counts per
     status, severity, rule, expression, license, class and the directories with most problems.
 
-    One implementation (``counting.summarize``) counts; here the findings of directories that could not
-    be listed are added and text from the tree is made printable.
+    One implementation (``counting.summarize``) counts (from *counted*, the files' ``Tally``, where it was
+    made already); here the findings of directories that could not be listed are added and text from the
+    tree is made printable.
     """
-    summary = summarize(index, positions, keep)
+    summary = summarize(index, positions, keep, counted=counted)
     if positions is None:
         rules = summary["rules"]
         for findings in unlisted_findings(index).values():
@@ -384,18 +386,27 @@ def outcome_keys(index: LicenseIndex, rows: Sequence[int] | None = None) -> tupl
     return paths, list(zip(status, exprs, lines, found, noticed))
 
 
-def shared_tails(keys: Sequence[tuple], rows: Sequence[int] | None, tail: Callable[[int], str]) -> list[str]:
-    """For each key of ``outcome_keys``, *tail* of one file (its position) with that key: each is made once."""
+def shared_tails(keys: Sequence[tuple], rows: Sequence[int] | None, tail: Callable[[int], str],
+                 made: dict[tuple, str] | None = None) -> list[str]:
+    """For each key of ``outcome_keys``, *tail* of one file (its position) with that key: each is made once
+    (once for all calls given the same *made*, where the tails already made are kept)."""
     some = dict(zip(keys, range(len(keys))))  # a file of each key (the last one)
-    made = {key: tail(j if rows is None else rows[j]) for key, j in some.items()}
+    if made is None:
+        made = {key: tail(j if rows is None else rows[j]) for key, j in some.items()}
+    else:
+        for key, j in some.items():
+            if key not in made:
+                made[key] = tail(j if rows is None else rows[j])
     return list(map(made.__getitem__, keys))
 
 
-def file_lines(index: LicenseIndex, keep: FindingFilter, rows: Sequence[int] | None = None) -> list[str]:
+def file_lines(index: LicenseIndex, keep: FindingFilter, rows: Sequence[int] | None = None,
+               made: dict[tuple, str] | None = None) -> list[str]:
     """``json.dumps(file_json(record, keep))`` for each file (of *rows*), in order.
 
     Files with the same status, expression, line and findings differ only in their path: the rest
     of their line is dumped once (``outcome_keys``), and the paths are encoded by the C encoder.
+    *made*: the rests already dumped, kept from call to call (``FilesJson``).
     """
     import json
 
@@ -408,7 +419,73 @@ def file_lines(index: LicenseIndex, keep: FindingFilter, rows: Sequence[int] | N
 
     paths, keys = outcome_keys(index, rows)
     names = map(add, repeat('{"path": '), json_strings(paths))
-    return list(map(add, names, shared_tails(keys, rows, tail)))
+    return list(map(add, names, shared_tails(keys, rows, tail, made)))
+
+
+#: Between two files' lines in the "files" list of `check --format json` (as ``dumps_around`` writes it).
+FILES_SEPARATOR = ",\n  "
+
+
+class FilesJson:
+    """The "files" lines of `check --format json` for a chunk of consecutive files, joined by FILES_SEPARATOR,
+    as ASCII bytes, and the chunk's counts for the summary: what the reader processes make of each chunk
+    while they read (``build_index``'s *chunk_report*), so that the main process only puts them together
+    (``json_report``). A reader dumps each distinct rest of a line (``file_lines``) once for all its chunks."""
+
+    def __init__(self, keep: FindingFilter) -> None:
+        self.keep = keep
+        self._made: dict[tuple, str] = {}
+
+    def __call__(self, chunk: LicenseIndex) -> tuple[bytes, Tally]:
+        """The chunk's lines, and its files counted for the summary (``counting.tally``)."""
+        lines = FILES_SEPARATOR.join(file_lines(chunk, self.keep, made=self._made)).encode("ascii")
+        return lines, tally(chunk, None, self.keep)
+
+
+def json_report(index: LicenseIndex, keep: FindingFilter) -> bytes:
+    """`lictree check --format json`'s document (``json_chunks``), as ASCII bytes; from the lines the
+    readers made (``FilesJson``, ``index.chunk_reports``) where they made them with *keep*."""
+    made = index.chunk_reports
+    if made is None or not isinstance(made[0], FilesJson) or made[0].keep is not keep:
+        return "".join(json_chunks(index, keep)).encode("ascii")
+    counted = Tally()
+    for _lines, part in made[1]:
+        counted.add(part)
+
+    doc = {
+        "tool": {"name": "lictree", "version": __version__},
+        "root": printable(index.root),
+        **({"scope": printable(index.scope)} if index.scope else {}),
+        "summary": summary_counts(index, keep, counted=counted),
+        "files": LIST_MARK,
+        "skipped": skipped_json(index, keep),
+    }
+    return assemble(doc, (piece for piece, _part in made[1]), FILES_SEPARATOR)
+
+
+def assemble(doc: dict, pieces: Iterable[bytes], separator: str) -> bytes:
+    """*doc* as indented JSON (as ``dumps_around`` writes it), ASCII, with the one value equal to LIST_MARK
+    replaced by the list whose items come in *pieces*: runs of items (each already JSON) joined by
+    *separator*, which must be the one ``dumps_around`` puts between items at that depth."""
+    import json
+
+    text = json.dumps(doc, indent=1)
+    mark = json.dumps(LIST_MARK)
+    at = text.index(mark)
+    line = text[text.rfind("\n", 0, at) + 1 : at]
+    indent = line[: len(line) - len(line.lstrip(" "))]
+    if ",\n" + indent + " " != separator:
+        raise AssertionError(f"the list is indented with {indent!r}, not as {separator!r} says")
+    parts = [text[:at].encode("ascii") + b"["]
+    between = ("\n" + indent + " ").encode("ascii")
+    for piece in pieces:
+        if piece:
+            parts.append(between)
+            parts.append(piece)
+            between = separator.encode("ascii")
+    parts.append((("\n" + indent) if len(parts) > 1 else "").encode("ascii") + b"]")
+    parts.append((text[at + len(mark):] + "\n").encode("ascii"))
+    return b"".join(parts)
 
 
 def json_chunks(index: LicenseIndex, keep: FindingFilter, positions: Sequence[int] | None = None,
