@@ -249,7 +249,7 @@ def run_check(args: argparse.Namespace) -> int:
         from tui.core.watch import WATCH_SLACK
 
         return watch_check(index, keep, args.fail_on, started_at - WATCH_SLACK)
-    text, severities = check_report(index, keep, args.format)
+    text, severities = check_report(index, keep, args.format, joined=False)
     saving = None
     if keeping and listed.signature:
         from tui.core.cache import save_output
@@ -266,15 +266,19 @@ def run_check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if reaches(severities, args.fail_on) else EXIT_OK
 
 
-def _write_kept(text: str | bytes) -> None:
-    """Print a kept report: text through stdout's encoding, ASCII bytes straight to its buffer."""
+def _write_kept(text: str | bytes | list[bytes]) -> None:
+    """Print a report: text through stdout's encoding, ASCII bytes (or a list of their parts) straight to its
+    buffer."""
     buffer = getattr(sys.stdout, "buffer", None)
     if isinstance(text, bytes):
+        text = [text]
+    if isinstance(text, list):
         if buffer is None:
-            text = text.decode("ascii")
+            text = b"".join(text).decode("ascii")
         else:
             sys.stdout.flush()
-            buffer.write(text)
+            for part in text:
+                buffer.write(part)
             buffer.flush()
             return
     sys.stdout.write(text)

@@ -505,18 +505,18 @@ class SarifResults:
         return lines.encode("ascii"), source_counts(chunk)
 
 
-def sarif_report(index: LicenseIndex, keep: FindingFilter) -> bytes:
-    """`lictree check --format sarif`'s document (``sarif_chunks``), as ASCII bytes; from the results the
-    readers made (``SarifResults``, ``index.chunk_reports``) where they made them with *keep*."""
+def sarif_report(index: LicenseIndex, keep: FindingFilter) -> list[bytes]:
+    """`lictree check --format sarif`'s document (``sarif_chunks``), as ASCII bytes in parts; from the
+    results the readers made (``SarifResults``, ``index.chunk_reports``) where they made them with *keep*."""
     made = index.chunk_reports
     if made is None or not isinstance(made[0], SarifResults) or made[0].keep is not keep or not made[1]:
-        return "".join(sarif_chunks(index, keep)).encode("ascii")
+        return ["".join(sarif_chunks(index, keep)).encode("ascii")]
     parts: list = made[1]
     sources = {key: sum(counts[key] for _lines, counts in parts) for key in parts[0][1]}
     doc = sarif_document(index, keep, None, results=False, sources=sources)
     run = doc["runs"][0]
     if [rule["id"] for rule in run["tool"]["driver"]["rules"]] != made[0].rule_ids:
-        return "".join(sarif_chunks(index, keep)).encode("ascii")
+        return ["".join(sarif_chunks(index, keep)).encode("ascii")]
     run["results"] = LIST_MARK
     return assemble(doc, (lines for lines, _counts in parts), RESULTS_SEPARATOR)
 
@@ -1120,14 +1120,18 @@ _RENDERERS: dict[str, Callable[[_Job, TextIO], None]] = {
 }
 
 
-def check_report(index: LicenseIndex, keep: FindingFilter, fmt: str) -> tuple[str | bytes, dict[str, int]]:
+def check_report(index: LicenseIndex, keep: FindingFilter, fmt: str,
+                 joined: bool = True) -> tuple[str | bytes | list[bytes], dict[str, int]]:
     """What `lictree check --format FMT` prints, and its kept findings per severity (for --fail-on): text as
-    a str; JSON and SARIF as ASCII bytes (every other character is escaped in them)."""
+    a str; JSON and SARIF as ASCII bytes (every other character is escaped in them), or (*joined* False)
+    as a list of parts to write one after the other (a kernel's JSON is 25 MB: not copied once more)."""
     if fmt == "text":
         return text_report(index, keep)
     severities = severity_counts(iter_findings(index, keep))
     if fmt == "json":
-        return json_report(index, keep), severities
-    if fmt == "sarif":
-        return sarif_report(index, keep), severities
-    raise ValueError(f"unknown format {fmt!r}")
+        parts = json_report(index, keep)
+    elif fmt == "sarif":
+        parts = sarif_report(index, keep)
+    else:
+        raise ValueError(f"unknown format {fmt!r}")
+    return (b"".join(parts) if joined else parts), severities

@@ -442,12 +442,13 @@ class FilesJson:
         return lines, tally(chunk, None, self.keep)
 
 
-def json_report(index: LicenseIndex, keep: FindingFilter) -> bytes:
-    """`lictree check --format json`'s document (``json_chunks``), as ASCII bytes; from the lines the
-    readers made (``FilesJson``, ``index.chunk_reports``) where they made them with *keep*."""
+def json_report(index: LicenseIndex, keep: FindingFilter) -> list[bytes]:
+    """`lictree check --format json`'s document (``json_chunks``), as ASCII bytes in parts (to be written one
+    after the other); from the lines the readers made (``FilesJson``, ``index.chunk_reports``) where they
+    made them with *keep*."""
     made = index.chunk_reports
     if made is None or not isinstance(made[0], FilesJson) or made[0].keep is not keep:
-        return "".join(json_chunks(index, keep)).encode("ascii")
+        return ["".join(json_chunks(index, keep)).encode("ascii")]
     counted = Tally()
     for _lines, part in made[1]:
         counted.add(part)
@@ -463,8 +464,8 @@ def json_report(index: LicenseIndex, keep: FindingFilter) -> bytes:
     return assemble(doc, (piece for piece, _part in made[1]), FILES_SEPARATOR)
 
 
-def assemble(doc: dict, pieces: Iterable[bytes], separator: str) -> bytes:
-    """*doc* as indented JSON (as ``dumps_around`` writes it), ASCII, with the one value equal to LIST_MARK
+def assemble(doc: dict, pieces: Iterable[bytes], separator: str) -> list[bytes]:
+    """*doc* as indented JSON (as ``dumps_around`` writes it), ASCII in parts, with the one value equal to LIST_MARK
     replaced by the list whose items come in *pieces*: runs of items (each already JSON) joined by
     *separator*, which must be the one ``dumps_around`` puts between items at that depth."""
     import json
@@ -485,7 +486,7 @@ def assemble(doc: dict, pieces: Iterable[bytes], separator: str) -> bytes:
             between = separator.encode("ascii")
     parts.append((("\n" + indent) if len(parts) > 1 else "").encode("ascii") + b"]")
     parts.append((text[at + len(mark):] + "\n").encode("ascii"))
-    return b"".join(parts)
+    return parts
 
 
 def json_chunks(index: LicenseIndex, keep: FindingFilter, positions: Sequence[int] | None = None,
