@@ -351,10 +351,11 @@ def test_a_report_made_from_a_walk_after_git_failed_is_not_kept(capsys, tmp_path
     assert walked != fresh or "ignored.c" not in walked[1]  # (the walk saw the ignored file, or git did not fail)
 
 
+@pytest.mark.parametrize("use_git", [True, False])
 @pytest.mark.parametrize("forked", [False, True])
 @pytest.mark.parametrize("fmt", ["json", "sarif"])
 def test_reports_the_readers_make_while_reading_are_the_reports_made_after(tmp_path: Path, monkeypatch, fmt: str,
-                                                                           forked: bool):
+                                                                           forked: bool, use_git: bool):
     """A cold `check --format json|sarif` has its readers make each chunk's lines (and counts) as they
     read (``FilesJson``, ``SarifResults``): the document is byte for byte the one made from the index after,
     for any rule selection, in forked readers or not; untracked files (sorted in after) fall back to it."""
@@ -372,8 +373,9 @@ def test_reports_the_readers_make_while_reading_are_the_reports_made_after(tmp_p
                " * software, to deal in the Software without restriction.\n */\nint m;\n",
     })
     root = write_tree(tmp_path / "t", files)
-    subprocess.run(["git", "-C", str(root), "init", "-q"], check=True)
-    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
+    if use_git:
+        subprocess.run(["git", "-C", str(root), "init", "-q"], check=True)
+        subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
     if forked:
         monkeypatch.setattr(build_mod, "POOL_THRESHOLD", 1)
         monkeypatch.setattr(build_mod, "CHUNK", 16)
@@ -386,6 +388,8 @@ def test_reports_the_readers_make_while_reading_are_the_reports_made_after(tmp_p
         assert made == check_report(plain, keep, fmt)[0]
         assert b"".join(check_report(index, keep, fmt, joined=False)[0]) == made
         json.loads(made)
+    if not use_git:
+        return
     (root / "untracked.c").write_text("int u;\n")
     index = build_index(str(root), use_cache=False, workers=2, chunk_report=maker(FindingFilter()))
     assert index.chunk_reports is None
