@@ -219,10 +219,15 @@ def run_check(args: argparse.Namespace) -> int:
         kept = load_output(context.root, context.fingerprint, key)
         if kept is not None:
             listing = started()
+            text, severities = kept[1]
             if listing.signature == kept[0]:
-                text, severities = kept[1]
-                _write_kept(text)
+                if kept[2] is not None:  # JSON or SARIF: its bytes go from the kept file to stdout
+                    kept[2].write_to(sys.stdout)
+                else:
+                    _write_kept(text)
                 return EXIT_FINDINGS if reaches(severities, args.fail_on) else EXIT_OK
+            if kept[2] is not None:
+                kept[2].close()
             started = functools.partial(_given, listing)
     # Not needed to print a kept report: imported only now.
     from tui.core.build import build_index
@@ -257,8 +262,9 @@ def run_check(args: argparse.Namespace) -> int:
 
         # JSON and SARIF are ASCII bytes (every other character escaped), kept and written as they are (by a
         # child process while this one prints, for a large tree).
+        parts = text if isinstance(text, list) else ()
         saving = meanwhile(functools.partial(save_output, index.root, index.ctx.fingerprint, listed.signature, key,
-                                             (text, severities)), len(index.paths))
+                                             (None if parts else text, severities), raw=parts), len(index.paths))
     _write_kept(text)
     if saving is not None:
         saving()
@@ -390,6 +396,8 @@ def run_export(args: argparse.Namespace) -> int:
         kept = load_output(context.root, context.fingerprint, key)
         if kept is not None:
             listing = started()
+            if kept[2] is not None:  # (export keeps no bytes apart)
+                kept[2].close()
             if listing.signature == kept[0]:
                 try:
                     export.write_kept(kept[1], args.output)

@@ -395,3 +395,25 @@ def test_reports_the_readers_make_while_reading_are_the_reports_made_after(tmp_p
     assert index.chunk_reports is None
     assert check_report(index, FindingFilter(), fmt)[0] == check_report(
         build_index(str(root), use_cache=False, workers=2), FindingFilter(), fmt)[0]
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_a_kept_report_goes_to_a_file_or_a_pipe_as_it_was_printed(tmp_path: Path, fmt: str):
+    """The installed command's warm run writes a kept JSON or SARIF report straight from the cache file
+    (``KeptBytes``): to a file and to a pipe, the bytes the cold run printed."""
+    root = write_tree(tmp_path / "t", {"a.c": "// SPDX-License-Identifier: MIT\n", "b\u00e9.c": "int x;\n",
+                                       "c.c": "// SPDX-License-Identifier: Nope-1\n"})
+    subprocess.run(["git", "-C", str(root), "init", "-q"], check=True)
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    command = [sys.executable, "-m", "tui.cli", "check", str(root), "--format", fmt]
+    with open(tmp_path / "cold", "wb") as out:
+        assert subprocess.run(command, stdout=out, env=env).returncode == 1
+    cold = (tmp_path / "cold").read_bytes()
+    assert any(name.startswith(tuple("0123456789abcdef")) and ".out-" in name
+               for name in os.listdir(tmp_path / "cache" / "lictree"))
+    piped = subprocess.run(command, capture_output=True, env=env)
+    assert (piped.returncode, piped.stdout, piped.stderr) == (1, cold, b"")
+    with open(tmp_path / "warm", "wb") as out:
+        subprocess.run(command, stdout=out, env=env)
+    assert (tmp_path / "warm").read_bytes() == cold and json.loads(cold)

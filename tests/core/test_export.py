@@ -687,9 +687,61 @@ def test_kept_reports_are_few_and_of_the_tree_as_it_is(tmp_path):
     for n in range(cache.OUTPUTS_KEPT + 3):
         assert cache.save_output(root, "fp", "sig-1", f"key-{n}", ("report", n))
     assert cache.load_output(root, "fp", "key-0") is None  # the oldest went
-    assert cache.load_output(root, "fp", f"key-{cache.OUTPUTS_KEPT + 2}") == ("sig-1", ("report", cache.OUTPUTS_KEPT + 2))
+    assert cache.load_output(root, "fp", f"key-{cache.OUTPUTS_KEPT + 2}") == ("sig-1", ("report", cache.OUTPUTS_KEPT + 2),
+                                                                             None)
     assert cache.load_output(root, "other-fp", f"key-{cache.OUTPUTS_KEPT + 2}") is None
     cache.save_output(root, "fp", "sig-2", "key-new", "new")
     kept = [n for n in range(cache.OUTPUTS_KEPT + 3) if cache.load_output(root, "fp", f"key-{n}") is not None]
-    assert kept == [] and cache.load_output(root, "fp", "key-new") == ("sig-2", "new")
+    assert kept == [] and cache.load_output(root, "fp", "key-new") == ("sig-2", "new", None)
     assert not cache.save_output(root, "fp", "", "key-x", "never")  # no signature: nothing to trust
+
+
+def test_bytes_kept_after_a_report_are_written_out_whole_to_any_stream(tmp_path):
+    """A kept report's bytes (``save_output(raw=...)``: `check --format json|sarif`) stay in their file and
+    are written out whole: by the kernel to a file or a pipe, read and written to a stream without a file
+    descriptor; a kept file cut short is not trusted."""
+    import io
+    import os
+    import threading
+
+    from tui.core import cache
+
+    root = str(write_tree(tmp_path / "t", {"a.c": "int a;\n"}))
+    parts = [b"{\n", b"x" * 300_000, b'"\\u00e9"\n', b"", b"}\n"]
+    whole = b"".join(parts)
+    assert cache.save_output(root, "fp", "sig", "key", (None, {"error": 1}), raw=parts)
+
+    def kept() -> cache.KeptBytes:
+        signature, report, raw = cache.load_output(root, "fp", "key")
+        assert (signature, report) == ("sig", (None, {"error": 1})) and raw.length == len(whole)
+        return raw
+
+    with open(tmp_path / "out", "w", encoding="utf-8") as handle:  # a text stream over a file: sendfile
+        handle.write("before\n")
+        kept().write_to(handle)
+        handle.write("after\n")
+    assert (tmp_path / "out").read_bytes() == b"before\n" + whole + b"after\n"
+    read_end, write_end = os.pipe()  # a pipe (`lictree check --format json | jq`), read meanwhile
+    chunks: list[bytes] = []
+
+    def drain() -> None:
+        while chunk := os.read(read_end, 1 << 16):
+            chunks.append(chunk)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    with os.fdopen(write_end, "w") as pipe_out:
+        kept().write_to(pipe_out)
+    reader.join()
+    os.close(read_end)
+    assert b"".join(chunks) == whole
+    text = io.StringIO()  # no file descriptor (as pytest's capture): read and decoded
+    kept().write_to(text)
+    assert text.getvalue() == whole.decode("ascii")
+    binary = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    kept().write_to(binary)
+    assert binary.buffer.getvalue() == whole
+    path = cache._output_path(cache.cache_path(root), "key")
+    with open(path, "r+b") as handle:
+        handle.truncate(os.path.getsize(path) - 1)
+    assert cache.load_output(root, "fp", "key") is None

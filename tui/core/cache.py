@@ -15,13 +15,13 @@ import gc
 import hashlib
 import os
 import pickle
-from collections.abc import Callable
-from typing import Any, BinaryIO
+from collections.abc import Callable, Sequence
+from typing import IO, Any, BinaryIO
 
 from tui import __version__
 from tui.core.atomic import replacing
 
-FORMAT = 8  # 8: notices are NamedTuples
+FORMAT = 9  # 8: notices are NamedTuples; 9: a kept report's bytes follow its pickles (KeptBytes)
 
 
 def cache_dir() -> str:
@@ -127,25 +127,93 @@ def _output_path(path: str, key: str) -> str:
     return f"{path[: -len('.pickle')]}.out-{name}.pickle"
 
 
-def load_output(root: str, fingerprint: str, key: str) -> tuple[str, Any] | None:
+class KeptBytes:
+    """The bytes kept after a report's pickles (``save_output(raw=...)``), left in their file (open, so that
+    a run that replaces it meanwhile does not matter) until they are written out: by ``write_to``, the
+    kernel copying them (``os.sendfile``) where it can, so a 25 MB report never enters Python's memory."""
+
+    def __init__(self, handle: BinaryIO, offset: int, length: int) -> None:
+        self.handle, self.offset, self.length = handle, offset, length
+
+    def close(self) -> None:
+        self.handle.close()
+
+    def write_to(self, stream: IO) -> None:
+        """Write the bytes to *stream* (a text stream: to its binary buffer, or decoded as ASCII), then close."""
+        import errno
+
+        try:
+            sent = 0
+            try:
+                stream.flush()
+                out = stream.fileno()
+            except (AttributeError, OSError, ValueError):
+                out = -1
+            if out >= 0:
+                try:
+                    while sent < self.length:
+                        n = os.sendfile(out, self.handle.fileno(), self.offset + sent, self.length - sent)
+                        if n == 0:
+                            break
+                        sent += n
+                except OSError as exc:
+                    if sent or exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EBADF,
+                                                 errno.EAGAIN):
+                        raise
+            if sent < self.length:  # no sendfile here (or a stream with no file descriptor: a test's capture)
+                self.handle.seek(self.offset + sent)
+                buffer = getattr(stream, "buffer", None)
+                left = self.length - sent
+                while left > 0:
+                    chunk = self.handle.read(min(left, 1 << 20))
+                    if not chunk:
+                        raise OSError(errno.EIO, "a kept report ends early")
+                    left -= len(chunk)
+                    if buffer is not None:
+                        buffer.write(chunk)
+                    else:
+                        stream.write(chunk.decode("ascii"))
+                if buffer is not None:
+                    buffer.flush()
+                stream.flush()
+        finally:
+            self.close()
+
+
+def load_output(root: str, fingerprint: str, key: str) -> tuple[str, Any, KeptBytes | None] | None:
     """A report kept for *root* under *key* (``save_output``): (the listing signature it was made
-    from, the report), or None. The caller prints it only if the tree's signature is still that one."""
+    from, the report, its bytes kept after it or None), or None. The caller prints it only if the tree's
+    signature is still that one (and closes the KeptBytes it does not write)."""
     path = cache_path(root)
     if path is None:
         return None
+    handle = None
     try:
-        with open(_output_path(path, key), "rb") as handle:
-            head = pickle.load(handle)
-            if head != (_meta(root, fingerprint), key, head[2]) or not head[2]:
-                return None
-            return head[2], pickle.load(handle)
+        handle = open(_output_path(path, key), "rb")  # kept open by KeptBytes
+        head = pickle.load(handle)
+        if head != (_meta(root, fingerprint), key, head[2]) or not head[2]:
+            handle.close()
+            return None
+        report, length = pickle.load(handle)
+        if not length:
+            handle.close()
+            return head[2], report, None
+        offset = handle.tell()
+        if os.fstat(handle.fileno()).st_size != offset + length:
+            handle.close()
+            return None
+        return head[2], report, KeptBytes(handle, offset, length)
     except Exception:  # missing, corrupt or of another version: made again
+        if handle is not None:
+            handle.close()
         return None
 
 
-def save_output(root: str, fingerprint: str, signature: str, key: str, report: Any) -> bool:
+def save_output(root: str, fingerprint: str, signature: str, key: str, report: Any,
+                raw: Sequence[bytes] = ()) -> bool:
     """Keep *report* (what a command printed or wrote, whole) for *root* under *key*, with the listing
-    *signature* of the tree it was made from; False when it could not be written.
+    *signature* of the tree it was made from; False when it could not be written. *raw*: bytes kept after
+    the report, one part after the other, that a warm run writes out without reading them (``KeptBytes``).
 
     Each report is a file of its own beside the cache (a small head, then the report), so that a
     warm run loads only the one it prints. Reports of another state of the tree are removed, and
@@ -158,7 +226,9 @@ def save_output(root: str, fingerprint: str, signature: str, key: str, report: A
 
     def write(handle: BinaryIO) -> None:
         pickle.dump(head, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        pickle.dump(report, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump((report, sum(map(len, raw))), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        for part in raw:
+            handle.write(part)
 
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
