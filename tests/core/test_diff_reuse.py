@@ -117,3 +117,52 @@ def test_a_kept_diff_of_reuse_trees_follows_a_reuse_toml_edit(capsys, tmp_path, 
     changed = {f["path"]: f["new"]["effective"] for f in json.loads(out)["files"]}
     assert changed == {"docs/CHANGES.md": {"expression": "MIT", "source": "reuse-toml"},
                        "docs/guide.md": {"expression": "MIT", "source": "reuse-toml"}}
+
+
+def _git(repo: Path, *args: str) -> None:
+    import subprocess
+
+    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t", *args], check=True,
+                   capture_output=True)
+
+
+def test_two_revisions_of_a_reuse_tree_are_judged_with_their_reuse_toml_and_sidecars(capsys, sides, tmp_path,
+                                                                                     monkeypatch):
+    """Two commits of a REUSE tree, read from git's objects (the work tree holds neither): each judged with
+    its own REUSE.toml and sidecars, the same diff as of two checkouts; nothing written in the repository's
+    work tree, and the temporary copy of each revision removed."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    old, new = sides
+    repo = tmp_path / "repo"
+    shutil.copytree(old, repo)
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "old")
+    shutil.rmtree(repo / "src")
+    shutil.copytree(new / "src", repo / "src")
+    shutil.copy(new / "REUSE.toml", repo / "REUSE.toml")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "new")
+    _git(repo, "checkout", "-q", "HEAD~1", "--", ".")  # the work tree as the old commit: neither side reads it
+    before = sorted(str(p.relative_to(repo)) for p in repo.rglob("*") if ".git" not in p.parts)
+
+    code, out, err = run(capsys, "diff", str(old), str(new), "--format", "json", "--no-cache")
+    by_dirs = json.loads(out)
+    code, out, err = run(capsys, "diff", "HEAD~1", "HEAD", "--repo", str(repo), "--format", "json")
+    assert code == 0, err
+    by_revs = json.loads(out)
+    assert (by_revs["old"]["rev"], by_revs["new"]["rev"]) == ("HEAD~1", "HEAD")
+    assert (by_revs["old"]["kind"], by_revs["new"]["kind"]) == ("reuse", "reuse")
+    assert by_revs["files"] == by_dirs["files"] and by_revs["files"]
+    assert by_revs["summary"] == by_dirs["summary"]
+    assert not any("REUSE" in note for note in by_revs["summary"]["notes"])
+    # a revision against a directory: the new side's checkout
+    code, out, err = run(capsys, "diff", "HEAD~1", str(new), "--repo", str(repo), "--format", "json", "--no-cache")
+    assert json.loads(out)["files"] == by_dirs["files"]
+    assert sorted(str(p.relative_to(repo)) for p in repo.rglob("*") if ".git" not in p.parts) == before
+    assert os.listdir(tmp_path / "tmp") == []

@@ -477,6 +477,59 @@ class RevSide(Side):
         return out, todo
 
 
+class RevCheckoutSide(DirSide):
+    """A git revision of a REUSE tree: its files written from git's objects to a temporary directory (the work
+    tree untouched) and judged there as a directory, with the revision's REUSE.toml files, .reuse/dep5 and
+    .license sidecars, as in a checkout of it. The directory is removed once the files are judged; the keys
+    are git's blob ids, so that it compares with any other side."""
+
+    kind = "revision"
+
+    def __init__(self, revision: rev_mod.Revision) -> None:
+        scratch = tempfile.mkdtemp(prefix="lictree-rev-checkout-")
+        try:
+            entries = rev_mod.write_out(revision, scratch)
+            super().__init__(scratch, use_cache=False)
+            links, listed = set(self.listed.symlinks), set(self.listed.paths)
+            # a regular file's key is its blob id; a symlink's, the blob id of what it leads to (as a
+            # directory side keys it)
+            keys = {path: entry.oid for path, entry in entries.items()
+                    if entry.mode != rev_mod.SYMLINK_MODE and path not in links}
+            keys.update({path: _blob_id(os.path.join(scratch, path)) for path in set(entries) - set(keys)
+                         if path in listed or path in links})
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        self.revision = revision
+        self.rev = revision.rev
+        self._keys, self._keys_partial = keys, False
+        self._computed = set()
+
+    @property
+    def by_blob(self) -> bool:
+        return False
+
+    def info(self) -> dict:
+        return _rev_info(self.revision)
+
+    @property
+    def git_objects(self) -> str | None:
+        common = rev_mod.git(self.revision.repo, "rev-parse", "--path-format=absolute", "--git-common-dir",
+                             check=False)
+        objects = os.path.join(common.decode("utf-8", "surrogateescape").strip(), "objects")
+        return objects if os.path.isdir(objects) else None
+
+    def listing(self) -> dict[str, str]:
+        assert self._keys is not None
+        return self._keys
+
+    def content_keys(self, paths: Iterable[str]) -> dict[str, str]:
+        keys = self.listing()
+        return {path: keys.get(path, "") for path in paths}
+
+    def vouched(self, path: str) -> bool:
+        return True  # (every key is a blob of the repository: git finds renames among them itself)
+
+
 def _preload_notices() -> None:
     """The licence-notice matcher and its rule index loaded (built if missing) before readers are forked: they
     share it, rather than each loading it."""
@@ -646,9 +699,14 @@ def open_side(spec: str, repo: str | None = None, use_cache: bool = True, starte
             raise DiffError(f"{spec}: not a directory") from None
         raise DiffError(f"{spec}: neither a directory nor a revision of {top} ({exc})") from None
     try:
-        return RevSide(revision, use_cache)
-    except rev_mod.RevisionError as exc:
+        side = RevSide(revision, use_cache)
+        if side.ctx.reuse is not None:  # REUSE.toml, dep5 and sidecars apply: judged as a checkout would be
+            return RevCheckoutSide(revision)
+        return side
+    except (rev_mod.RevisionError, TreeError) as exc:
         raise DiffError(str(exc)) from None
+    except OSError as exc:
+        raise DiffError(f"{spec}: cannot write out the revision ({exc.strerror or exc})") from None
 
 
 # The diff ------------------------------------------------------------------------------------------
@@ -897,10 +955,6 @@ def compare(old: Side, new: Side, progress: ProgressFn | None = None) -> Diff:
         which = " and ".join(s for s, side in (("old", old), ("new", new)) if not side.ctx.catalog.has_licenses_dir)
         diff.notes.append(f"the {which} side has no LICENSES/: its tags are judged without a catalog "
                           "(every id unknown)")
-    for name, side in (("old", old), ("new", new)):
-        if isinstance(side, RevSide) and side.ctx.reuse is not None:
-            diff.notes.append(f"the {name} side is a REUSE tree read from git's objects, where its REUSE.toml, "
-                              ".reuse/dep5 and .license sidecars are not read: compare checkouts (directories)")
     for side in (old, new):
         store = getattr(side, "store", None)
         if store is not None:

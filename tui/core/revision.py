@@ -32,7 +32,8 @@ from tui.core.scan import _fastread as _scan_fastread
 #: git's modes: a symlink, a submodule (never read, as a scan of a checkout skips it).
 SYMLINK_MODE, GITLINK_MODE = "120000", "160000"
 #: What a revision's context is made of (``revision_context``).
-CONTEXT_PATHS = ("LICENSES", "COPYING", "LICENSE", "LICENCE", EXCLUDE_FILE)
+#: What a revision's ``Context`` is made of (and what tells a REUSE tree: REUSE.toml, .reuse/dep5).
+CONTEXT_PATHS = ("LICENSES", "COPYING", "LICENSE", "LICENCE", EXCLUDE_FILE, "REUSE.toml", ".reuse")
 
 
 class RevisionError(Exception):
@@ -187,6 +188,30 @@ def revision_context(revision: Revision) -> Context:
         shutil.rmtree(scratch, ignore_errors=True)
     ctx.root = revision.repo
     return ctx
+
+
+def write_out(revision: Revision, directory: str) -> dict[str, Entry]:
+    """Every file of *revision* written in *directory* from git's objects (the repository's work tree and index
+    untouched; submodules left out, symlinks made as git stores them): what it wrote, path -> Entry."""
+    entries = list_tree(revision.repo, revision.tree)
+    paths = sorted(entries)
+    made: set[str] = set()
+    with BlobReader(revision.repo) as reader:
+        for path, (_request, data) in zip(paths, reader.read(entries[p].oid for p in paths)):
+            full = os.path.join(directory, path)
+            parent = os.path.dirname(full)
+            if parent not in made:
+                os.makedirs(parent, exist_ok=True)
+                made.add(parent)
+            entry = entries[path]
+            if entry.mode == SYMLINK_MODE:
+                os.symlink(os.fsdecode(data), full)
+                continue
+            with open(full, "wb") as handle:
+                handle.write(data)
+            if entry.mode == "100755":
+                os.chmod(full, 0o755)
+    return entries
 
 
 class BlobReader:
