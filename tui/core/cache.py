@@ -158,7 +158,7 @@ class KeptBytes:
                         sent += n
                 except OSError as exc:
                     if sent or exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EBADF,
-                                                 errno.EAGAIN):
+                                                 errno.EAGAIN, errno.ENOTSOCK):  # (macOS: to a socket only)
                         raise
             if sent < self.length:  # no sendfile here (or a stream with no file descriptor: a test's capture)
                 self.handle.seek(self.offset + sent)
