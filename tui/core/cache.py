@@ -149,7 +149,7 @@ class KeptBytes:
                 out = stream.fileno()
             except (AttributeError, OSError, ValueError):
                 out = -1
-            if out >= 0:
+            if out >= 0 and hasattr(os, "sendfile"):
                 try:
                     while sent < self.length:
                         n = os.sendfile(out, self.handle.fileno(), self.offset + sent, self.length - sent)
