@@ -32,6 +32,7 @@ from tui.core import cache as cache_mod
 from tui.core import revision as rev_mod
 from tui.core.atomic import replacing
 from tui.core.catalog import Catalog
+from tui.core.dirpair import IndexDiff, StartedPair, kept_dirs_path, start_pair
 from tui.core.evaluate import Context, Outcome, effective
 from tui.core.index import LicenseIndex
 from tui.core.notices.notice import Notice
@@ -615,12 +616,17 @@ class BlobStore:
             pass
 
 
-def open_sides(old: str, new: str, repo: str | None = None, use_cache: bool = True) -> tuple[Side, Side]:
-    """``open_side`` of both (two directories are listed at the same time)."""
+def open_sides(old: str, new: str, repo: str | None = None, use_cache: bool = True,
+               started: StartedPair | None = None) -> tuple[Side, Side]:
+    """``open_side`` of both (two directories are listed at the same time; *started*: their listings, started
+    early)."""
     from tui.core.scan import start_listing
 
-    started = {spec: start_listing(os.path.abspath(spec)) for spec in (old, new) if os.path.isdir(spec)}
-    return open_side(old, repo, use_cache, started.get(old)), open_side(new, repo, use_cache, started.get(new))
+    if started is not None and started.roots == (os.path.abspath(old), os.path.abspath(new)):
+        return (open_side(old, repo, use_cache, started.listings[0]),
+                open_side(new, repo, use_cache, started.listings[1]))
+    listings = {spec: start_listing(os.path.abspath(spec)) for spec in (old, new) if os.path.isdir(spec)}
+    return open_side(old, repo, use_cache, listings.get(old)), open_side(new, repo, use_cache, listings.get(new))
 
 
 def open_side(spec: str, repo: str | None = None, use_cache: bool = True, started: Callable | None = None) -> Side:
@@ -827,13 +833,14 @@ class _Comparer:
         return got
 
 
-def compare(old: Side, new: Side, progress: ProgressFn | None = None) -> Diff:
-    """The diff of two sides (``open_side``)."""
+def compare(old: Side, new: Side, progress: ProgressFn | None = None, index_diff: IndexDiff | None = None) -> Diff:
+    """The diff of two sides (``open_side``); *index_diff*: git's diff of two directories' indexes, asked while
+    they were listed (``dirpair.start_pair``)."""
     plan: Plan | None = None
     if isinstance(old, RevSide) and isinstance(new, RevSide) and old.revision.repo == new.revision.repo:
         plan = _plan_revisions(old, new)
     elif isinstance(old, DirSide) and isinstance(new, DirSide):
-        plan = _plan_git_dirs(old, new)
+        plan = _plan_git_dirs(old, new, index_diff)
     if plan is None:
         plan = _plan_listings(old, new)
     added, removed, renamed, common, modified = plan
@@ -947,34 +954,22 @@ def _plan_revisions(old: RevSide, new: RevSide) -> Plan:
     return added, removed, renamed, common, modified
 
 
-def _plan_git_dirs(old: DirSide, new: DirSide) -> Plan | None:
+def _plan_git_dirs(old: DirSide, new: DirSide, index_diff: IndexDiff | None = None) -> Plan | None:
     """Two git work trees judged with the same context (else None: every file is compared): their ``git
-    ls-files -s`` records compared as bytes. Only the paths whose records differ, and those git does not vouch
-    for on either side (edited, untracked, symlinks: keyed by the blob id of their bytes), are looked at; a
-    path whose record is the same on both sides holds the same bytes, and so has the same verdict."""
+    ls-files -s`` records compared (by git, ``dirpair.IndexDiff``, when it was asked, else here, as bytes). Only
+    the paths whose records differ, and those git does not vouch for on either side (edited, untracked,
+    symlinks: keyed by the blob id of their bytes), are looked at; a path whose record is the same on both
+    sides holds the same bytes, and so has the same verdict."""
     if not (old.by_blob and new.by_blob) or old.ctx.fingerprint != new.ctx.fingerprint:
         return None
-    raws = [side.listed.staged() for side in (old, new)]
-    if not (old.by_blob and new.by_blob):  # git failed when asked late: the trees were walked
-        return None
-    sets = [set(raw.split(b"\0")) for raw in raws]
-    sets[0].discard(b"")
-    sets[1].discard(b"")
-    only = [sets[0] - sets[1], sets[1] - sets[0]]
-    del sets
-    records: list[dict[str, tuple[bytes, str]]] = []  # path -> (mode, blob id) of the records that differ
+    found_by_git = index_diff.records() if index_diff is not None else None
     unmerged: set[str] = set()
-    for found in only:
-        mine: dict[str, tuple[bytes, str]] = {}
-        for record in found:
-            meta, tab, raw_path = record.partition(b"\t")
-            if not tab or len(meta) < 49:
-                continue
-            path = os.fsdecode(raw_path)
-            if meta[48:] != b"0":
-                unmerged.add(path)
-            mine[path] = (meta[:6], meta[7:47].decode("ascii", "replace"))
-        records.append(mine)
+    if found_by_git is not None:
+        records: list[dict[str, tuple[bytes, str]]] = list(found_by_git)
+    else:
+        records = _differing_records(old, new, unmerged)
+        if not (old.by_blob and new.by_blob):  # git failed when asked late: the trees were walked
+            return None
     sides = (old, new)
     tracked_special = [{os.fsdecode(p) for p in side.listed.dirty} | (side.listed.symlinks - set(side.listed.extra))
                        for side in sides]
@@ -997,6 +992,30 @@ def _plan_git_dirs(old: DirSide, new: DirSide) -> Plan | None:
     added, removed, renamed = _moves(old, new, a, b)
     modified = {p for p, key in a.items() if p in b and b[p] != key}
     return added, removed, renamed, sorted(modified), modified
+
+
+def _differing_records(old: DirSide, new: DirSide, unmerged: set[str]) -> list[dict[str, tuple[bytes, str]]]:
+    """[old, new]: path -> (mode, blob id) of each side's ``ls-files -s`` records the other does not hold (the
+    paths with unmerged stages added to *unmerged*)."""
+    raws = [side.listed.staged() for side in (old, new)]
+    sets = [set(raw.split(b"\0")) for raw in raws]
+    sets[0].discard(b"")
+    sets[1].discard(b"")
+    only = [sets[0] - sets[1], sets[1] - sets[0]]
+    del sets
+    records: list[dict[str, tuple[bytes, str]]] = []
+    for found in only:
+        mine: dict[str, tuple[bytes, str]] = {}
+        for record in found:
+            meta, tab, raw_path = record.partition(b"\t")
+            if not tab or len(meta) < 49:
+                continue
+            path = os.fsdecode(raw_path)
+            if meta[48:] != b"0":
+                unmerged.add(path)
+            mine[path] = (meta[:6], meta[7:47].decode("ascii", "replace"))
+        records.append(mine)
+    return records
 
 
 def _moves(old: Side, new: Side, a: dict[str, str], b: dict[str, str]
@@ -1203,11 +1222,12 @@ def _kept_path(old: rev_mod.Revision, new: rev_mod.Revision) -> str:
 
 
 def kept_or_compared(old_spec: str, new_spec: str, repo: str | None = None, use_cache: bool = True,
-                     progress: ProgressFn | None = None) -> Diff:
+                     progress: ProgressFn | None = None, started: StartedPair | None = None) -> Diff:
     """``compare`` of two sides; two revisions' diff is kept in the cache by their trees (a tree id names
-    every file, LICENSES/ included), so that asking again reads nothing at all."""
+    every file, LICENSES/ included), so that asking again reads nothing at all. *started*: two directories'
+    listings, started early (``dirpair.start_pair``)."""
     if use_cache and os.path.isdir(old_spec) and os.path.isdir(new_spec):
-        return _kept_directories(old_spec, new_spec, progress)
+        return _kept_directories(old_spec, new_spec, progress, started)
     revisions = None
     if use_cache and not os.path.isdir(old_spec) and not os.path.isdir(new_spec):
         top = rev_mod.repository_of(repo if repo is not None else os.getcwd())
@@ -1227,8 +1247,8 @@ def kept_or_compared(old_spec: str, new_spec: str, repo: str | None = None, use_
                 return kept
         except Exception:  # none kept yet, or unreadable
             pass
-    old, new = open_sides(old_spec, new_spec, repo, use_cache)
-    diff = compare(old, new, progress)
+    old, new = open_sides(old_spec, new_spec, repo, use_cache, started)
+    diff = compare(old, new, progress, started.index_diff if started is not None else None)
     if revisions is not None and isinstance(old, RevSide) and isinstance(new, RevSide):
         try:
             os.makedirs(cache_mod.cache_dir(), exist_ok=True)
@@ -1239,43 +1259,48 @@ def kept_or_compared(old_spec: str, new_spec: str, repo: str | None = None, use_
     return diff
 
 
-def _kept_directories(old_spec: str, new_spec: str, progress: ProgressFn | None) -> Diff:
-    """``compare`` of two directories, kept by both listings' signatures and contexts: while neither tree
-    changed, asking again loads neither index."""
+def _kept_directories(old_spec: str, new_spec: str, progress: ProgressFn | None,
+                      started: StartedPair | None = None) -> Diff:
+    """``compare`` of two directories, kept (one diff per pair of directories) with both listings' signatures
+    and contexts: while neither tree changed, asking again loads neither index."""
     from tui.core import rules as rules_mod
     from tui.core.notices import reading as notice_reading
-    from tui.core.scan import start_listing
     from tui.core.tree import check_root
 
     try:
         roots = [check_root(spec) for spec in (old_spec, new_spec)]
     except TreeError as exc:
+        if started is not None and started.index_diff is not None:
+            started.index_diff.close()
         raise DiffError(str(exc)) from None
-    started = [start_listing(root) for root in roots]
-    listed = [finish() for finish in started]
-    contexts = [Context(root) for root in roots]
+    path = kept_dirs_path(*roots)
+    if started is None or started.roots != tuple(roots):
+        started = start_pair(roots[0], roots[1], True, index_diff=not os.path.exists(path))
+    contexts = [Context(root) for root in roots]  # (while git lists the trees)
+    listed = started.finish()
     parts = [__version__, rules_mod.fingerprint(), notice_reading.fingerprint()]
     for root, listing, ctx in zip(roots, listed, contexts):
         parts += [os.path.realpath(root), listing.signature, ctx.fingerprint]
-    path = ""
-    if all(listing.signature for listing in listed):
-        key = hashlib.sha1("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:20]
-        path = os.path.join(cache_mod.cache_dir(), f"diff-dirs-{key}.pickle")
+    key = "\0".join(parts) if all(listing.signature for listing in listed) else ""
+    if key:
         try:
             with open(path, "rb") as handle:
-                kept = pickle.load(handle)
-            if isinstance(kept, Diff):
+                kept_key, kept = pickle.load(handle)
+            if kept_key == key and isinstance(kept, Diff):
+                if started.index_diff is not None:
+                    started.index_diff.close()
                 kept.files_read = 0
                 return kept
-        except Exception:  # none kept yet, or unreadable
+        except Exception:  # none kept yet, of another state of the trees, or unreadable
             pass
     old = DirSide(roots[0], True, partial(_given, listed[0]), contexts[0])
     new = DirSide(roots[1], True, partial(_given, listed[1]), contexts[1])
-    diff = compare(old, new, progress)
-    if path:
+    diff = compare(old, new, progress, started.index_diff)
+    if key:
         try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
             with replacing(path) as handle:
-                pickle.dump(diff, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((key, diff), handle, protocol=pickle.HIGHEST_PROTOCOL)
         except OSError:
             pass
     return diff
