@@ -578,6 +578,10 @@ class BlobStore:
         self.data: dict[str, Outcome] = {}
         self.dirty = False
         if use_cache:
+            import gc
+
+            enabled = gc.isenabled()
+            gc.disable()  # (thousands of small objects, no cycle: the collector would only slow the load)
             try:
                 with open(self.path, "rb") as handle:
                     loaded = pickle.load(handle)
@@ -585,6 +589,9 @@ class BlobStore:
                     self.data = loaded
             except Exception:  # missing or unreadable: an empty store
                 pass
+            finally:
+                if enabled:
+                    gc.enable()
 
     _open: ClassVar[dict[tuple[str, bool], BlobStore]] = {}
 
@@ -882,7 +889,15 @@ def compare(old: Side, new: Side, progress: ProgressFn | None = None, index_diff
                 files.append(FileDiff(path_old, "removed", a, None))
             continue
         files.append(FileDiff(path_new, "renamed", a, b, path_old, comparer.same(a, b), _new_findings(a, b)))
+    same_copying = old_copying == new_copying
     for path in common:
+        if same_copying:
+            x, y = old_out.get(path), new_out.get(path)
+            if (x is not None and y is not None and x.status == y.status and x.expression == y.expression
+                    and x.notice == y.notice and x.origin == y.origin):  # the same key (``Verdict.key``)
+                if path in modified:
+                    modified_same += 1
+                continue
         a, b = verdicts(path, path)
         if a is None and b is None:
             continue
@@ -1194,10 +1209,14 @@ def _new_ids(old: Side, new: Side, files: list[FileDiff], old_out: dict[str, Out
         for expression in set(exprs):
             seen.update(map(_fold, ids_of(expression)))
     else:
+        copying = old.ctx.catalog.copying_default
+        expressions = set()
         for outcome in old_out.values():
-            found = effective(outcome.status, outcome.expression, outcome.notice, old.ctx.catalog.copying_default)
+            found = effective(outcome.status, outcome.expression, outcome.notice, copying)
             if found:
-                seen.update(map(_fold, ids_of(found[0])))
+                expressions.add(found[0])
+        for expression in expressions:
+            seen.update(map(_fold, ids_of(expression)))
         for table in (old.ctx.catalog.licenses, old.ctx.catalog.exceptions):
             for entry in table.values():
                 seen.update(_fold(i) for i in entry.ids if " " not in i)
@@ -1277,6 +1296,9 @@ def _kept_directories(old_spec: str, new_spec: str, progress: ProgressFn | None,
     if started is None or started.roots != tuple(roots):
         started = start_pair(roots[0], roots[1], True, index_diff=not os.path.exists(path))
     contexts = [Context(root) for root in roots]  # (while git lists the trees)
+    if started.index_diff is not None:  # no diff of them kept: their verdicts by blob id will be wanted
+        for ctx in contexts:
+            BlobStore.of(ctx.fingerprint, True)
     listed = started.finish()
     parts = [__version__, rules_mod.fingerprint(), notice_reading.fingerprint()]
     for root, listing, ctx in zip(roots, listed, contexts):

@@ -37,6 +37,8 @@ class IndexDiff:
         self.old_root, self.new_root = old_root, new_root
         self._diff: subprocess.Popen | None = None
         self._failed = False
+        self._records: tuple[Records, Records] | None = None
+        self._done = False
         try:
             self._head = _git(old_root, "rev-parse", "--path-format=absolute", "--git-common-dir", "HEAD^{tree}")
             self._clean = _git(old_root, "diff-index", "--cached", "--quiet", "--ita-visible-in-index", "HEAD")
@@ -75,15 +77,17 @@ class IndexDiff:
     def records(self) -> tuple[Records, Records] | None:
         """(old, new): the records of each index that the other does not hold (a path's record, by mode and blob
         id, on the side that has it), or None when git could not tell."""
-        self.launch()
-        if self._failed or self._diff is None:
-            self.close()
-            return None
-        out = self._diff.communicate()[0]
-        self._clean.communicate()
-        if self._diff.returncode != 0 or self._clean.returncode != 0:
-            return None
-        return parse_raw(out)
+        if not self._done:
+            self._done = True
+            self.launch()
+            if self._failed or self._diff is None:
+                self.close()
+                return None
+            out = self._diff.communicate()[0]
+            self._clean.communicate()
+            if self._diff.returncode == 0 and self._clean.returncode == 0:
+                self._records = parse_raw(out)
+        return self._records
 
 
 def parse_raw(out: bytes) -> tuple[Records, Records] | None:
@@ -96,14 +100,17 @@ def parse_raw(out: bytes) -> tuple[Records, Records] | None:
         fields.pop()
     if len(fields) % 2:
         return None
-    for i in range(0, len(fields), 2):
-        meta = fields[i]
-        if len(meta) < 97 or meta[0:1] != b":" or meta[-1:] not in (b"A", b"D", b"M", b"T"):
+    fsdecode = os.fsdecode
+    for meta, raw_path in zip(fields[0::2], fields[1::2]):
+        if meta[0:1] != b":" or meta[-1:] not in b"ADMT" or len(meta) < 97:
             return None
-        head = meta[1:].split(b" ")
-        if len(head) != 5:
-            return None
-        path = os.fsdecode(fields[i + 1])
+        if len(meta) == 97:  # (40-digit blob ids: the fields where they always are)
+            head = [meta[1:7], meta[8:14], meta[15:55], meta[56:96]]
+        else:
+            head = meta[1:].split(b" ")
+            if len(head) != 5:
+                return None
+        path = fsdecode(raw_path)
         if head[0] != _ABSENT:
             old[path] = (head[0], head[2].decode("ascii", "replace"))
         if head[1] != _ABSENT:
@@ -127,7 +134,7 @@ class StartedPair:
         """Both listings (waiting for git); what a fresh git listing found of each index is remembered."""
         if self._listed is None:
             if self.index_diff is not None:
-                self.index_diff.launch()  # (the old tree's HEAD is known by now)
+                self.index_diff.records()  # (git compares the indexes faster than it stats the trees)
             listed = self.listings[0](), self.listings[1]()
             if self.use_cache:
                 for root, listing in zip(self.roots, listed):
