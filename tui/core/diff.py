@@ -1299,6 +1299,7 @@ def _kept_directories(old_spec: str, new_spec: str, progress: ProgressFn | None,
     if started.index_diff is not None:  # no diff of them kept: their verdicts by blob id will be wanted
         for ctx in contexts:
             BlobStore.of(ctx.fingerprint, True)
+        from tui.core import build, readers  # noqa: F401 - (what reading files needs, imported meanwhile)
     listed = started.finish()
     parts = [__version__, rules_mod.fingerprint(), notice_reading.fingerprint()]
     for root, listing, ctx in zip(roots, listed, contexts):

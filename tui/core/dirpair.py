@@ -19,7 +19,8 @@ from functools import partial
 
 from tui import __version__
 from tui.core import cache as cache_mod
-from tui.core.scan import Listing, _git, _git_env, start_listing
+from tui.core.atomic import replacing
+from tui.core.scan import Listing, _git, _git_env, index_stamp, start_listing
 
 #: One side's records that differ from the other's: path -> (git's mode, blob id).
 Records = dict[str, tuple[bytes, str]]
@@ -28,48 +29,68 @@ _ABSENT = b"000000"
 
 class IndexDiff:
     """git's records of two work trees' indexes that differ (``records``), asked while the trees are listed:
-    ``diff-index --cached`` of the new tree's index against the old tree's HEAD tree (read through the old
-    repository's objects), trusted only when ``diff-index --cached HEAD`` finds the old tree's index to hold
-    just that tree. None when git cannot tell (no HEAD, unmerged paths, an index that differs from HEAD):
-    the caller then compares the ``ls-files -s`` records itself."""
+    ``diff-index --cached`` of the new tree's index against the tree the old one's HEAD names (read through
+    the old repository's objects), trusted only when ``diff-index --cached`` finds the old tree's index to
+    hold just that tree. None when git cannot tell (no HEAD, unmerged paths, an index that differs from that
+    tree): the caller then compares the ``ls-files -s`` records itself.
 
-    def __init__(self, old_root: str, new_root: str) -> None:
+    That the old index holds that tree is remembered with the index's stamp (``scan.index_stamp``: git
+    rewrites the index whenever it changes it), so that it is asked again only once the index changed."""
+
+    def __init__(self, old_root: str, new_root: str, use_cache: bool = True) -> None:
         self.old_root, self.new_root = old_root, new_root
+        self.use_cache = use_cache
+        self._head: subprocess.Popen | None = None
+        self._clean: subprocess.Popen | None = None
         self._diff: subprocess.Popen | None = None
         self._failed = False
         self._records: tuple[Records, Records] | None = None
         self._done = False
+        self._stamp = index_stamp(old_root)
+        known = load_tree_memo(old_root) if use_cache and self._stamp else None
+        self._tree: tuple[str, str] | None = None  # (objects directory, tree id) the old index holds
         try:
-            self._head = _git(old_root, "rev-parse", "--path-format=absolute", "--git-common-dir", "HEAD^{tree}")
-            self._clean = _git(old_root, "diff-index", "--cached", "--quiet", "--ita-visible-in-index", "HEAD")
+            if known is not None and known[0] == self._stamp:
+                self._tree = known[1], known[2]
+                self._start_diff()
+            else:
+                self._head = _git(old_root, "rev-parse", "--path-format=absolute", "--git-common-dir",
+                                  "HEAD^{tree}")
         except OSError:
             self._failed = True
 
     def launch(self) -> None:
         """Start the diff of the new tree's index (waits for the old tree's HEAD: a moment). Called again,
         does nothing."""
-        if self._failed or self._diff is not None:
+        if self._failed or self._diff is not None or self._head is None:
             return
         out = self._head.communicate()[0]
         lines = out.decode("utf-8", "surrogateescape").splitlines()
         if self._head.returncode != 0 or len(lines) != 2:
             self._failed = True
             return
-        objects, tree = os.path.join(lines[0], "objects"), lines[1]
+        self._tree = os.path.join(lines[0], "objects"), lines[1]
+        try:
+            self._clean = _git(self.old_root, "diff-index", "--cached", "--quiet", "--ita-visible-in-index",
+                               self._tree[1], "--")
+            self._start_diff()
+        except OSError:
+            self._failed = True
+
+    def _start_diff(self) -> None:
+        assert self._tree is not None
+        objects, tree = self._tree
         if not os.path.isdir(objects) or any(c in objects for c in ':"\n') or len(tree) not in (40, 64):
             self._failed = True  # (a path git's list of alternates would need quoted in)
             return
         env = _git_env(self.new_root)
         env.update(GIT_ALTERNATE_OBJECT_DIRECTORIES=objects, GIT_NO_LAZY_FETCH="1")
-        try:
-            self._diff = _git(self.new_root, "diff-index", "--cached", "-r", "--raw", "--no-abbrev", "--no-renames",
-                              "--ita-visible-in-index", "-z", tree, "--", env=env)
-        except OSError:
-            self._failed = True
+        self._diff = _git(self.new_root, "diff-index", "--cached", "-r", "--raw", "--no-abbrev", "--no-renames",
+                          "--ita-visible-in-index", "-z", tree, "--", env=env)
 
     def close(self) -> None:
         """Stop and reap what still runs (a diff that does not need the records)."""
-        for proc in (getattr(self, "_head", None), getattr(self, "_clean", None), self._diff):
+        for proc in (self._head, self._clean, self._diff):
             if proc is not None and proc.returncode is None:
                 proc.kill()
                 proc.communicate()
@@ -77,17 +98,55 @@ class IndexDiff:
     def records(self) -> tuple[Records, Records] | None:
         """(old, new): the records of each index that the other does not hold (a path's record, by mode and blob
         id, on the side that has it), or None when git could not tell."""
-        if not self._done:
-            self._done = True
-            self.launch()
-            if self._failed or self._diff is None:
-                self.close()
-                return None
-            out = self._diff.communicate()[0]
+        if self._done:
+            return self._records
+        self._done = True
+        self.launch()
+        if self._failed or self._diff is None:
+            self.close()
+            return None
+        out = self._diff.communicate()[0]
+        if self._clean is not None:
             self._clean.communicate()
-            if self._diff.returncode == 0 and self._clean.returncode == 0:
-                self._records = parse_raw(out)
+            if self._clean.returncode != 0:
+                return None
+        if self._diff.returncode == 0:
+            self._records = parse_raw(out)
+        if self._records is not None and self._clean is not None and self.use_cache and self._tree is not None \
+                and index_stamp(self.old_root) == self._stamp:  # (the index checked is the one stamped)
+            save_tree_memo(self.old_root, self._stamp, *self._tree)
         return self._records
+
+
+def _memo_path(root: str) -> str | None:
+    path = cache_mod.cache_path(root)
+    return None if path is None else path[: -len(".pickle")] + ".tree"
+
+
+def save_tree_memo(root: str, stamp: str, objects: str, tree: str) -> None:
+    """Remember that *root*'s index, while its stamp is *stamp*, holds *tree* (of the objects in *objects*)."""
+    path = _memo_path(root)
+    if path is None:
+        return
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with replacing(path) as handle:
+            handle.write("\n".join([stamp, objects, tree]).encode("utf-8", "surrogateescape"))
+    except OSError:
+        pass
+
+
+def load_tree_memo(root: str) -> tuple[str, str, str] | None:
+    """(index stamp, objects directory, tree id) that ``save_tree_memo`` remembered of *root*, or None."""
+    path = _memo_path(root)
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            lines = handle.read(1 << 16).decode("utf-8", "surrogateescape").split("\n")
+    except OSError:
+        return None
+    return (lines[0], lines[1], lines[2]) if len(lines) == 3 else None
 
 
 def parse_raw(out: bytes) -> tuple[Records, Records] | None:
@@ -153,7 +212,7 @@ def start_pair(old_root: str, new_root: str, use_cache: bool = True, index_diff:
     both_git = all(os.path.exists(os.path.join(root, ".git")) for root in roots)
     if any(os.path.exists(os.path.join(root, ".git", "info", "sparse-checkout")) for root in roots):
         both_git = False  # (a sparse index may hold directories: the records are compared as listed)
-    pair = IndexDiff(old_root, new_root) if index_diff and both_git else None
+    pair = IndexDiff(old_root, new_root, use_cache) if index_diff and both_git else None
     return StartedPair(roots, listings, use_cache, pair)  # type: ignore[arg-type]
 
 
