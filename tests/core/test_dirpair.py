@@ -125,3 +125,14 @@ def test_a_kept_diff_is_one_per_pair_of_directories(repo: Path, tmp_path: Path, 
     assert files_of(diff_json(capsys, a, b))["drivers/net/bar.c"]["new"]["expression"] == "MIT"
     assert diff_json(capsys, a, b)["tool"]["files_read"] == 0
     assert len(list((private_cache / "lictree").glob("diff-dirs-*"))) == 1
+
+
+def test_a_listing_counts_its_files_before_git_lists_them(repo: Path, tmp_path: Path):  # noqa: F811
+    from tui.core.scan import start_listing
+
+    a = checkout(repo, "old", tmp_path / "a")
+    (a / "untracked.c").write_text("int u;\n")
+    full = start_listing(str(a))()
+    known = start_listing(str(a), lambda: (full.index_stamp, full.link_records))()  # the index known unchanged
+    assert known.raw is None and full.raw is not None
+    assert known.count() == full.count() == len(full.paths) == len(known.paths)

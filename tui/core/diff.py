@@ -276,7 +276,7 @@ class DirSide(Side):
                 todo.append(path)
             else:
                 out[path] = got
-        if len(todo) > INDEX_MIN and len(todo) > INDEX_SHARE * len(self.listed.paths):
+        if len(todo) > INDEX_MIN and len(todo) > INDEX_SHARE * self.listed.count():
             # Most files to read (LICENSES/ changed, or a tree unlike the other): the whole tree indexed, with its
             # cache, as a check would index it.
             out.update(self._from_index(todo, self._build_index()))
