@@ -259,8 +259,17 @@ class DirSide(Side):
 
     def plan(self, paths: Iterable[str]) -> tuple[dict[str, Outcome], list[str]]:
         """(outcomes known without reading: from the blob store or the index, [paths to read])."""
+        out, todo, lookup = self.start_plan(paths)
+        if lookup is not None:
+            todo = self.use_found(out, todo, lookup())
+        return out, todo
+
+    def start_plan(self, paths: Iterable[str]
+                   ) -> tuple[dict[str, Outcome], list[str], Callable[[], dict[str, Outcome]] | None]:
+        """``plan`` but for what looks the paths left to read up in the tree's index cache (None: nothing to
+        look up), to be called and handed to ``use_found``."""
         if self.index is not None:
-            return self._from_index(paths), []
+            return self._from_index(paths), [], None
         keys = self._keys if self._keys is not None else self.listing()
         out: dict[str, Outcome] = {}
         todo: list[str] = []
@@ -280,15 +289,22 @@ class DirSide(Side):
             # Most files to read (LICENSES/ changed, or a tree unlike the other): the whole tree indexed, with its
             # cache, as a check would index it.
             out.update(self._from_index(todo, self._build_index()))
-            return out, []
+            return out, [], None
         if len(todo) >= CACHE_LOOKUP and self.use_cache:
-            found = self._from_index_cache(todo, keys)
-            if found:
-                out.update(found)
-                for path, outcome in found.items():
-                    store.put(path, keys[path], outcome)  # (the next diff needs no index cache)
-                todo = [p for p in todo if p not in found]
-        return out, todo
+            return out, todo, partial(self._from_index_cache, todo, keys)
+        return out, todo, None
+
+    def use_found(self, out: dict[str, Outcome], todo: list[str], found: dict[str, Outcome]) -> list[str]:
+        """*found* (outcomes from the index cache) added to *out* and to the blob store: the paths still to read."""
+        if not found:
+            return todo
+        out.update(found)
+        keys = self._keys or {}
+        store = self.store
+        assert store is not None
+        for path, outcome in found.items():
+            store.put(path, keys[path], outcome)  # (the next diff needs no index cache)
+        return [p for p in todo if p not in found]
 
     def _from_index(self, paths: Iterable[str], index: LicenseIndex | None = None) -> dict[str, Outcome]:
         index = index if index is not None else self.index
@@ -305,6 +321,7 @@ class DirSide(Side):
     def _from_index_cache(self, paths: list[str], keys: dict[str, str]) -> dict[str, Outcome]:
         """The verdicts the tree's index cache (``lictree check``, the UI) holds for *paths* with the same key."""
         from array import array
+        from bisect import bisect_left
 
         from tui.core.index import split_joined
 
@@ -313,16 +330,17 @@ class DirSide(Side):
         cached = cache_mod.load(self.root, self.ctx.fingerprint)
         if cached is None:
             return {}
-        where = {p: i for i, p in enumerate(split_joined(cached["paths"]))}
+        listed = split_joined(cached["paths"])  # (in order: each path looked for by bisection)
         old_keys = split_joined(cached["keys"])
         status, exprs, lines = cached["status"], cached["exprs"], array("I", cached["lines"])
         findings, notices = cached["findings"], cached.get("notices", {})
         out = {}
         links = self.listed.symlinks
+        count = len(listed)
         for path in paths:
-            j = where.get(path)
+            j = bisect_left(listed, path)
             key = keys.get(path)
-            if j is not None and key and old_keys[j] == key and path not in links:
+            if j < count and listed[j] == path and key and old_keys[j] == key and path not in links:
                 out[path] = Outcome(status[j], exprs[j], lines[j], findings.get(path, ()), notices.get(path))
         return out
 
@@ -382,8 +400,20 @@ def _read_dirs(wanted: list[tuple[DirSide, list[str]]], progress: ProgressFn | N
 
     results: list[dict[str, Outcome]] = []
     jobs: list[tuple[int, object]] = []
-    for n, (side, paths) in enumerate(wanted):
-        out, todo = side.plan(paths)
+    started = [side.start_plan(paths) for side, paths in wanted]
+    # Both trees' index caches looked in at once: all but the last in forked children.
+    looking = [n for n, (_out, _todo, lookup) in enumerate(started) if lookup is not None]
+    pending = {n: readers.forked_call(started[n][2]) for n in looking[:-1]}  # type: ignore[arg-type]
+    found: dict[int, dict[str, Outcome]] = {n: started[n][2]() for n in looking[-1:]}  # type: ignore[misc]
+    for n in pending:
+        try:
+            found[n] = pending[n]()
+        except readers.ReaderError:  # the child failed: looked up here
+            found[n] = started[n][2]()  # type: ignore[misc]
+    for n, (side, _paths) in enumerate(wanted):
+        out, todo, _lookup = started[n]
+        if n in found:
+            todo = side.use_found(out, todo, found[n])
         results.append(out)
         for i in range(0, len(todo), _DIR_CHUNK):
             part = todo[i : i + _DIR_CHUNK]
@@ -850,9 +880,9 @@ def compare(old: Side, new: Side, progress: ProgressFn | None = None, index_diff
         plan = _plan_git_dirs(old, new, index_diff)
     if plan is None:
         plan = _plan_listings(old, new)
-    added, removed, renamed, common, modified = plan
-    old_paths = [*removed, *(o for o, _n in renamed), *common]
-    new_paths = [*added, *(n for _o, n in renamed), *common]
+    added, removed, renames, common, modified = plan
+    old_paths = [*removed, *common]  # (renamed files among them: git looks for them meanwhile)
+    new_paths = [*added, *common]
     wanted = ((old, old_paths), (new, new_paths))
     revs = [(side, paths) for side, paths in wanted if isinstance(side, RevSide)]
     dirs = [(side, paths) for side, paths in wanted if isinstance(side, DirSide)]
@@ -861,6 +891,11 @@ def compare(old: Side, new: Side, progress: ProgressFn | None = None, index_diff
         new_out, old_out = next(read), next(read)
     else:
         old_out, new_out = next(read), next(read)
+    renamed = renames()
+    if renamed:
+        gone_old, gone_new = {o for o, _n in renamed}, {n for _o, n in renamed}
+        added = [p for p in added if p not in gone_new]
+        removed = [p for p in removed if p not in gone_old]
     old_copying, new_copying = old.ctx.catalog.copying_default, new.ctx.catalog.copying_default
     comparer = _Comparer(old, new)
     files: list[FileDiff] = []
@@ -930,7 +965,9 @@ def compare(old: Side, new: Side, progress: ProgressFn | None = None, index_diff
     return diff
 
 
-Plan = tuple[list[str], list[str], list[tuple[str, str]], list[str], set[str]]
+#: (added, removed, renames, common, modified): what was added and removed, renamed files among them (``renames()``
+#: says which), the paths whose verdicts are compared, and those whose content changed.
+Plan = tuple[list[str], list[str], "Renames", list[str], set[str]]
 
 
 def _plan_revisions(old: RevSide, new: RevSide) -> Plan:
@@ -966,7 +1003,9 @@ def _plan_revisions(old: RevSide, new: RevSide) -> Plan:
         common.extend(p for p in listed_new if p in listed_old and p not in touched)
     else:
         old.partial, new.partial = old_entries, new_entries
-    return added, removed, renamed, common, modified
+    added.extend(n for _o, n in renamed)
+    removed.extend(o for o, _n in renamed)
+    return added, removed, partial(_given, renamed), common, modified  # type: ignore[return-value]
 
 
 def _plan_git_dirs(old: DirSide, new: DirSide, index_diff: IndexDiff | None = None) -> Plan | None:
@@ -1004,9 +1043,9 @@ def _plan_git_dirs(old: DirSide, new: DirSide, index_diff: IndexDiff | None = No
         keys.append(mine_keys)
         side.use_keys(mine_keys)
     a, b = keys
-    added, removed, renamed = _moves(old, new, a, b)
+    added, removed, renames = _moves(old, new, a, b)
     modified = {p for p, key in a.items() if p in b and b[p] != key}
-    return added, removed, renamed, sorted(modified), modified
+    return added, removed, renames, sorted(modified), modified
 
 
 def _differing_records(old: DirSide, new: DirSide, unmerged: set[str]) -> list[dict[str, tuple[bytes, str]]]:
@@ -1033,15 +1072,12 @@ def _differing_records(old: DirSide, new: DirSide, unmerged: set[str]) -> list[d
     return records
 
 
-def _moves(old: Side, new: Side, a: dict[str, str], b: dict[str, str]
-           ) -> tuple[list[str], list[str], list[tuple[str, str]]]:
-    """(added, removed, renamed) between the paths of *a* (old) and *b* (new): the renames git finds among
-    what was added and removed (``_renames``) are neither."""
+def _moves(old: Side, new: Side, a: dict[str, str], b: dict[str, str]) -> tuple[list[str], list[str], Renames]:
+    """(added, removed, renames) between the paths of *a* (old) and *b* (new): what gives the renames git finds
+    among what was added and removed (``_renames``), which the diff counts as neither."""
     removed = sorted(p for p in a if p not in b)
     added = sorted(p for p in b if p not in a)
-    renamed = _renames(old, new, removed, added)
-    gone = {o for o, _n in renamed} | {n for _o, n in renamed}
-    return [p for p in added if p not in gone], [p for p in removed if p not in gone], renamed
+    return added, removed, _renames(old, new, removed, added)
 
 
 def _plan_listings(old: Side, new: Side) -> Plan:
@@ -1049,26 +1085,27 @@ def _plan_listings(old: Side, new: Side) -> Plan:
     removed (``_renames``)."""
     a, b = old.listing(), new.listing()
     common_all = [p for p in b if p in a]
-    added, removed, renamed = _moves(old, new, a, b)
+    added, removed, renames = _moves(old, new, a, b)
     modified = {p for p in common_all if a[p] != b[p]}
     if old.ctx.fingerprint == new.ctx.fingerprint and old.ctx.reuse is None and new.ctx.reuse is None:
         common = sorted(modified)  # same bytes, same path, same context: same verdict
     else:
         common = common_all  # LICENSES/, COPYING or spdxexclude changed (or a REUSE tree's REUSE.toml, dep5 or
         # a sidecar, which the context does not hold): every verdict may have
-    return added, removed, renamed, common, modified
+    return added, removed, renames, common, modified
 
 
-def _renames(old: Side, new: Side, removed: list[str], added: list[str]) -> list[tuple[str, str]]:
-    """(old path, new path) of the files git takes for renamed among *removed* and *added* (``_Scratch``),
-    kept in the cache by the paths and blob ids asked about."""
+def _renames(old: Side, new: Side, removed: list[str], added: list[str]) -> Renames:
+    """What gives (old path, new path) of the files git takes for renamed among *removed* and *added*
+    (``_Scratch``), kept in the cache by the paths and blob ids asked about: when not kept, git looks for them
+    in a forked child (``readers.forked_call``) while the caller reads the files' verdicts."""
     if not (removed and added):
-        return []
+        return _no_renames
     a, b = old.known_keys(), new.known_keys()
     gone = {p: a[p] for p in removed if a.get(p)}
     came = {p: b[p] for p in added if b.get(p)}
     if not (gone and came):
-        return []
+        return _no_renames
     use_cache = getattr(old, "use_cache", True) and getattr(new, "use_cache", True)
     digest = hashlib.sha1(__version__.encode())
     for files in (gone, came):
@@ -1081,9 +1118,34 @@ def _renames(old: Side, new: Side, removed: list[str], added: list[str]) -> list
             with open(path, "rb") as handle:
                 kept = pickle.load(handle)
             if isinstance(kept, list):
-                return kept
+                return partial(_given, kept)  # type: ignore[return-value]
         except Exception:  # none kept yet, or unreadable
             pass
+    from tui.core import readers
+
+    find = partial(_find_renames, old, new, gone, came, path if use_cache else "")
+    pending = readers.forked_call(find)
+
+    def found() -> list[tuple[str, str]]:
+        try:
+            return pending()
+        except readers.ReaderError:  # the child failed: looked for here
+            return find()
+
+    return found
+
+
+#: What gives the renames a diff found (``_renames``), when they are wanted.
+Renames = Callable[[], list[tuple[str, str]]]
+
+
+def _no_renames() -> list[tuple[str, str]]:
+    return []
+
+
+def _find_renames(old: Side, new: Side, gone: dict[str, str], came: dict[str, str],
+                  path: str) -> list[tuple[str, str]]:
+    """``_renames`` looked for: by git, in a scratch repository; kept at *path* (unless "")."""
     scratch = _Scratch()
     try:
         for side, files in ((old, gone), (new, came)):
@@ -1092,7 +1154,7 @@ def _renames(old: Side, new: Side, removed: list[str], added: list[str]) -> list
         found = scratch.renames(gone, came, [old, new])
     finally:
         scratch.close()
-    if use_cache and found is not None:
+    if path and found is not None:
         try:
             os.makedirs(cache_mod.cache_dir(), exist_ok=True)
             with replacing(path) as handle:
