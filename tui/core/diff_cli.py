@@ -8,6 +8,18 @@ import sys
 
 
 def run(args: argparse.Namespace) -> int:
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()  # (a short run that makes few cycles: the collector would only cost time)
+    try:
+        return _run(args)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run(args: argparse.Namespace) -> int:
     # Two directories: git lists both (and compares their indexes) while the rest of lictree is imported.
     started = _start_listings(args)
     from tui.core import diff as diff_mod
