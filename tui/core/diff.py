@@ -644,10 +644,16 @@ class BlobStore:
     def save(self) -> None:
         if not (self.use_cache and self.dirty):
             return
+        data = self.data
+        try:  # equal outcomes made one object: pickled once, loaded once (a kernel's 11,000 blobs have ~300)
+            same: dict[Outcome, Outcome] = {}
+            data = {key: same.setdefault(outcome, outcome) for key, outcome in data.items()}
+        except TypeError:  # an outcome that does not hash: kept as it is
+            pass
         try:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
             with replacing(self.path) as handle:
-                pickle.dump(self.data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
             self.dirty = False
         except OSError:
             pass
@@ -928,8 +934,9 @@ def compare(old: Side, new: Side, progress: ProgressFn | None = None, index_diff
     for path in common:
         if same_copying:
             x, y = old_out.get(path), new_out.get(path)
-            if (x is not None and y is not None and x.status == y.status and x.expression == y.expression
-                    and x.notice == y.notice and x.origin == y.origin):  # the same key (``Verdict.key``)
+            if x is not None and y is not None and (x is y or (
+                    x.status == y.status and x.expression == y.expression and x.notice == y.notice
+                    and x.origin == y.origin)):  # the same key (``Verdict.key``)
                 if path in modified:
                     modified_same += 1
                 continue
