@@ -886,6 +886,8 @@ def compare(old: Side, new: Side, progress: ProgressFn | None = None, index_diff
         plan = _plan_git_dirs(old, new, index_diff)
     if plan is None:
         plan = _plan_listings(old, new)
+    if index_diff is not None:
+        index_diff.close()  # (git's diff of the indexes, when it was not wanted: stopped and reaped)
     added, removed, renames, common, modified = plan
     old_paths = [*removed, *common]  # (renamed files among them: git looks for them meanwhile)
     new_paths = [*added, *common]
