@@ -136,3 +136,14 @@ def test_a_listing_counts_its_files_before_git_lists_them(repo: Path, tmp_path: 
     known = start_listing(str(a), lambda: (full.index_stamp, full.link_records))()  # the index known unchanged
     assert known.raw is None and full.raw is not None
     assert known.count() == full.count() == len(full.paths) == len(known.paths)
+
+
+def test_a_remembered_tree_that_is_gone_is_asked_anew(repo: Path, tmp_path: Path):  # noqa: F811
+    a, b = checkout(repo, "old", tmp_path / "a"), checkout(repo, "new", tmp_path / "b")
+    assert dirpair.start_pair(str(a), str(b)).index_diff.records() is not None  # (remembered)
+    stamp, objects, _tree = dirpair.load_tree_memo(str(a))
+    dirpair.save_tree_memo(str(a), stamp, objects, "0" * 40)  # a tree no repository holds
+    assert dirpair.start_pair(str(a), str(b)).index_diff.records() is None
+    assert dirpair.load_tree_memo(str(a)) is None
+    again = dirpair.start_pair(str(a), str(b)).index_diff.records()
+    assert again is not None and dirpair.load_tree_memo(str(a)) is not None

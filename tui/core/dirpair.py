@@ -112,6 +112,8 @@ class IndexDiff:
                 return None
         if self._diff.returncode == 0:
             self._records = parse_raw(out)
+        elif self._clean is None:  # what was remembered did not serve (the tree pruned since?): asked anew next time
+            forget_tree_memo(self.old_root)
         if self._records is not None and self._clean is not None and self.use_cache and self._tree is not None \
                 and index_stamp(self.old_root) == self._stamp:  # (the index checked is the one stamped)
             save_tree_memo(self.old_root, self._stamp, *self._tree)
@@ -134,6 +136,15 @@ def save_tree_memo(root: str, stamp: str, objects: str, tree: str) -> None:
             handle.write("\n".join([stamp, objects, tree]).encode("utf-8", "surrogateescape"))
     except OSError:
         pass
+
+
+def forget_tree_memo(root: str) -> None:
+    path = _memo_path(root)
+    if path is not None:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
 
 
 def load_tree_memo(root: str) -> tuple[str, str, str] | None:
