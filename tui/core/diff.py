@@ -32,6 +32,7 @@ from tui.core import cache as cache_mod
 from tui.core import revision as rev_mod
 from tui.core.atomic import replacing
 from tui.core.catalog import Catalog
+from tui.core.dirpair import IndexDiff, StartedPair, kept_dirs_path, start_pair
 from tui.core.evaluate import Context, Outcome, effective
 from tui.core.index import LicenseIndex
 from tui.core.notices.notice import Notice
@@ -258,8 +259,17 @@ class DirSide(Side):
 
     def plan(self, paths: Iterable[str]) -> tuple[dict[str, Outcome], list[str]]:
         """(outcomes known without reading: from the blob store or the index, [paths to read])."""
+        out, todo, lookup = self.start_plan(paths)
+        if lookup is not None:
+            todo = self.use_found(out, todo, lookup())
+        return out, todo
+
+    def start_plan(self, paths: Iterable[str]
+                   ) -> tuple[dict[str, Outcome], list[str], Callable[[], dict[str, Outcome]] | None]:
+        """``plan`` but for what looks the paths left to read up in the tree's index cache (None: nothing to
+        look up), to be called and handed to ``use_found``."""
         if self.index is not None:
-            return self._from_index(paths), []
+            return self._from_index(paths), [], None
         keys = self._keys if self._keys is not None else self.listing()
         out: dict[str, Outcome] = {}
         todo: list[str] = []
@@ -275,19 +285,26 @@ class DirSide(Side):
                 todo.append(path)
             else:
                 out[path] = got
-        if len(todo) > INDEX_MIN and len(todo) > INDEX_SHARE * len(self.listed.paths):
+        if len(todo) > INDEX_MIN and len(todo) > INDEX_SHARE * self.listed.count():
             # Most files to read (LICENSES/ changed, or a tree unlike the other): the whole tree indexed, with its
             # cache, as a check would index it.
             out.update(self._from_index(todo, self._build_index()))
-            return out, []
+            return out, [], None
         if len(todo) >= CACHE_LOOKUP and self.use_cache:
-            found = self._from_index_cache(todo, keys)
-            if found:
-                out.update(found)
-                for path, outcome in found.items():
-                    store.put(path, keys[path], outcome)  # (the next diff needs no index cache)
-                todo = [p for p in todo if p not in found]
-        return out, todo
+            return out, todo, partial(self._from_index_cache, todo, keys)
+        return out, todo, None
+
+    def use_found(self, out: dict[str, Outcome], todo: list[str], found: dict[str, Outcome]) -> list[str]:
+        """*found* (outcomes from the index cache) added to *out* and to the blob store: the paths still to read."""
+        if not found:
+            return todo
+        out.update(found)
+        keys = self._keys or {}
+        store = self.store
+        assert store is not None
+        for path, outcome in found.items():
+            store.put(path, keys[path], outcome)  # (the next diff needs no index cache)
+        return [p for p in todo if p not in found]
 
     def _from_index(self, paths: Iterable[str], index: LicenseIndex | None = None) -> dict[str, Outcome]:
         index = index if index is not None else self.index
@@ -304,6 +321,7 @@ class DirSide(Side):
     def _from_index_cache(self, paths: list[str], keys: dict[str, str]) -> dict[str, Outcome]:
         """The verdicts the tree's index cache (``lictree check``, the UI) holds for *paths* with the same key."""
         from array import array
+        from bisect import bisect_left
 
         from tui.core.index import split_joined
 
@@ -312,16 +330,17 @@ class DirSide(Side):
         cached = cache_mod.load(self.root, self.ctx.fingerprint)
         if cached is None:
             return {}
-        where = {p: i for i, p in enumerate(split_joined(cached["paths"]))}
+        listed = split_joined(cached["paths"])  # (in order: each path looked for by bisection)
         old_keys = split_joined(cached["keys"])
         status, exprs, lines = cached["status"], cached["exprs"], array("I", cached["lines"])
         findings, notices = cached["findings"], cached.get("notices", {})
         out = {}
         links = self.listed.symlinks
+        count = len(listed)
         for path in paths:
-            j = where.get(path)
+            j = bisect_left(listed, path)
             key = keys.get(path)
-            if j is not None and key and old_keys[j] == key and path not in links:
+            if j < count and listed[j] == path and key and old_keys[j] == key and path not in links:
                 out[path] = Outcome(status[j], exprs[j], lines[j], findings.get(path, ()), notices.get(path))
         return out
 
@@ -381,8 +400,20 @@ def _read_dirs(wanted: list[tuple[DirSide, list[str]]], progress: ProgressFn | N
 
     results: list[dict[str, Outcome]] = []
     jobs: list[tuple[int, object]] = []
-    for n, (side, paths) in enumerate(wanted):
-        out, todo = side.plan(paths)
+    started = [side.start_plan(paths) for side, paths in wanted]
+    # Both trees' index caches looked in at once: all but the last in forked children.
+    looking = [n for n, (_out, _todo, lookup) in enumerate(started) if lookup is not None]
+    pending = {n: readers.forked_call(started[n][2]) for n in looking[:-1]}  # type: ignore[arg-type]
+    found: dict[int, dict[str, Outcome]] = {n: started[n][2]() for n in looking[-1:]}  # type: ignore[misc]
+    for n in pending:
+        try:
+            found[n] = pending[n]()
+        except readers.ReaderError:  # the child failed: looked up here
+            found[n] = started[n][2]()  # type: ignore[misc]
+    for n, (side, _paths) in enumerate(wanted):
+        out, todo, _lookup = started[n]
+        if n in found:
+            todo = side.use_found(out, todo, found[n])
         results.append(out)
         for i in range(0, len(todo), _DIR_CHUNK):
             part = todo[i : i + _DIR_CHUNK]
@@ -630,6 +661,10 @@ class BlobStore:
         self.data: dict[str, Outcome] = {}
         self.dirty = False
         if use_cache:
+            import gc
+
+            enabled = gc.isenabled()
+            gc.disable()  # (thousands of small objects, no cycle: the collector would only slow the load)
             try:
                 with open(self.path, "rb") as handle:
                     loaded = pickle.load(handle)
@@ -637,6 +672,9 @@ class BlobStore:
                     self.data = loaded
             except Exception:  # missing or unreadable: an empty store
                 pass
+            finally:
+                if enabled:
+                    gc.enable()
 
     _open: ClassVar[dict[tuple[str, bool], BlobStore]] = {}
 
@@ -659,21 +697,32 @@ class BlobStore:
     def save(self) -> None:
         if not (self.use_cache and self.dirty):
             return
+        data = self.data
+        try:  # equal outcomes made one object: pickled once, loaded once (a kernel's 11,000 blobs have ~300)
+            same: dict[Outcome, Outcome] = {}
+            data = {key: same.setdefault(outcome, outcome) for key, outcome in data.items()}
+        except TypeError:  # an outcome that does not hash: kept as it is
+            pass
         try:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
             with replacing(self.path) as handle:
-                pickle.dump(self.data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
             self.dirty = False
         except OSError:
             pass
 
 
-def open_sides(old: str, new: str, repo: str | None = None, use_cache: bool = True) -> tuple[Side, Side]:
-    """``open_side`` of both (two directories are listed at the same time)."""
+def open_sides(old: str, new: str, repo: str | None = None, use_cache: bool = True,
+               started: StartedPair | None = None) -> tuple[Side, Side]:
+    """``open_side`` of both (two directories are listed at the same time; *started*: their listings, started
+    early)."""
     from tui.core.scan import start_listing
 
-    started = {spec: start_listing(os.path.abspath(spec)) for spec in (old, new) if os.path.isdir(spec)}
-    return open_side(old, repo, use_cache, started.get(old)), open_side(new, repo, use_cache, started.get(new))
+    if started is not None and started.roots == (os.path.abspath(old), os.path.abspath(new)):
+        return (open_side(old, repo, use_cache, started.listings[0]),
+                open_side(new, repo, use_cache, started.listings[1]))
+    listings = {spec: start_listing(os.path.abspath(spec)) for spec in (old, new) if os.path.isdir(spec)}
+    return open_side(old, repo, use_cache, listings.get(old)), open_side(new, repo, use_cache, listings.get(new))
 
 
 def open_side(spec: str, repo: str | None = None, use_cache: bool = True, started: Callable | None = None) -> Side:
@@ -885,18 +934,21 @@ class _Comparer:
         return got
 
 
-def compare(old: Side, new: Side, progress: ProgressFn | None = None) -> Diff:
-    """The diff of two sides (``open_side``)."""
+def compare(old: Side, new: Side, progress: ProgressFn | None = None, index_diff: IndexDiff | None = None) -> Diff:
+    """The diff of two sides (``open_side``); *index_diff*: git's diff of two directories' indexes, asked while
+    they were listed (``dirpair.start_pair``)."""
     plan: Plan | None = None
     if isinstance(old, RevSide) and isinstance(new, RevSide) and old.revision.repo == new.revision.repo:
         plan = _plan_revisions(old, new)
     elif isinstance(old, DirSide) and isinstance(new, DirSide):
-        plan = _plan_git_dirs(old, new)
+        plan = _plan_git_dirs(old, new, index_diff)
     if plan is None:
         plan = _plan_listings(old, new)
-    added, removed, renamed, common, modified = plan
-    old_paths = [*removed, *(o for o, _n in renamed), *common]
-    new_paths = [*added, *(n for _o, n in renamed), *common]
+    if index_diff is not None:
+        index_diff.close()  # (git's diff of the indexes, when it was not wanted: stopped and reaped)
+    added, removed, renames, common, modified = plan
+    old_paths = [*removed, *common]  # (renamed files among them: git looks for them meanwhile)
+    new_paths = [*added, *common]
     wanted = ((old, old_paths), (new, new_paths))
     revs = [(side, paths) for side, paths in wanted if isinstance(side, RevSide)]
     dirs = [(side, paths) for side, paths in wanted if isinstance(side, DirSide)]
@@ -905,6 +957,11 @@ def compare(old: Side, new: Side, progress: ProgressFn | None = None) -> Diff:
         new_out, old_out = next(read), next(read)
     else:
         old_out, new_out = next(read), next(read)
+    renamed = renames()
+    if renamed:
+        gone_old, gone_new = {o for o, _n in renamed}, {n for _o, n in renamed}
+        added = [p for p in added if p not in gone_new]
+        removed = [p for p in removed if p not in gone_old]
     old_copying, new_copying = old.ctx.catalog.copying_default, new.ctx.catalog.copying_default
     comparer = _Comparer(old, new)
     files: list[FileDiff] = []
@@ -933,7 +990,16 @@ def compare(old: Side, new: Side, progress: ProgressFn | None = None) -> Diff:
                 files.append(FileDiff(path_old, "removed", a, None))
             continue
         files.append(FileDiff(path_new, "renamed", a, b, path_old, comparer.same(a, b), _new_findings(a, b)))
+    same_copying = old_copying == new_copying
     for path in common:
+        if same_copying:
+            x, y = old_out.get(path), new_out.get(path)
+            if x is not None and y is not None and (x is y or (
+                    x.status == y.status and x.expression == y.expression and x.notice == y.notice
+                    and x.origin == y.origin)):  # the same key (``Verdict.key``)
+                if path in modified:
+                    modified_same += 1
+                continue
         a, b = verdicts(path, path)
         if a is None and b is None:
             continue
@@ -962,7 +1028,9 @@ def compare(old: Side, new: Side, progress: ProgressFn | None = None) -> Diff:
     return diff
 
 
-Plan = tuple[list[str], list[str], list[tuple[str, str]], list[str], set[str]]
+#: (added, removed, renames, common, modified): what was added and removed, renamed files among them (``renames()``
+#: says which), the paths whose verdicts are compared, and those whose content changed.
+Plan = tuple[list[str], list[str], "Renames", list[str], set[str]]
 
 
 def _plan_revisions(old: RevSide, new: RevSide) -> Plan:
@@ -998,37 +1066,27 @@ def _plan_revisions(old: RevSide, new: RevSide) -> Plan:
         common.extend(p for p in listed_new if p in listed_old and p not in touched)
     else:
         old.partial, new.partial = old_entries, new_entries
-    return added, removed, renamed, common, modified
+    added.extend(n for _o, n in renamed)
+    removed.extend(o for o, _n in renamed)
+    return added, removed, partial(_given, renamed), common, modified  # type: ignore[return-value]
 
 
-def _plan_git_dirs(old: DirSide, new: DirSide) -> Plan | None:
+def _plan_git_dirs(old: DirSide, new: DirSide, index_diff: IndexDiff | None = None) -> Plan | None:
     """Two git work trees judged with the same context (else None: every file is compared): their ``git
-    ls-files -s`` records compared as bytes. Only the paths whose records differ, and those git does not vouch
-    for on either side (edited, untracked, symlinks: keyed by the blob id of their bytes), are looked at; a
-    path whose record is the same on both sides holds the same bytes, and so has the same verdict."""
+    ls-files -s`` records compared (by git, ``dirpair.IndexDiff``, when it was asked, else here, as bytes). Only
+    the paths whose records differ, and those git does not vouch for on either side (edited, untracked,
+    symlinks: keyed by the blob id of their bytes), are looked at; a path whose record is the same on both
+    sides holds the same bytes, and so has the same verdict."""
     if not (old.by_blob and new.by_blob) or old.ctx.fingerprint != new.ctx.fingerprint:
         return None
-    raws = [side.listed.staged() for side in (old, new)]
-    if not (old.by_blob and new.by_blob):  # git failed when asked late: the trees were walked
-        return None
-    sets = [set(raw.split(b"\0")) for raw in raws]
-    sets[0].discard(b"")
-    sets[1].discard(b"")
-    only = [sets[0] - sets[1], sets[1] - sets[0]]
-    del sets
-    records: list[dict[str, tuple[bytes, str]]] = []  # path -> (mode, blob id) of the records that differ
+    found_by_git = index_diff.records() if index_diff is not None else None
     unmerged: set[str] = set()
-    for found in only:
-        mine: dict[str, tuple[bytes, str]] = {}
-        for record in found:
-            meta, tab, raw_path = record.partition(b"\t")
-            if not tab or len(meta) < 49:
-                continue
-            path = os.fsdecode(raw_path)
-            if meta[48:] != b"0":
-                unmerged.add(path)
-            mine[path] = (meta[:6], meta[7:47].decode("ascii", "replace"))
-        records.append(mine)
+    if found_by_git is not None:
+        records: list[dict[str, tuple[bytes, str]]] = list(found_by_git)
+    else:
+        records = _differing_records(old, new, unmerged)
+        if not (old.by_blob and new.by_blob):  # git failed when asked late: the trees were walked
+            return None
     sides = (old, new)
     tracked_special = [{os.fsdecode(p) for p in side.listed.dirty} | (side.listed.symlinks - set(side.listed.extra))
                        for side in sides]
@@ -1048,20 +1106,41 @@ def _plan_git_dirs(old: DirSide, new: DirSide) -> Plan | None:
         keys.append(mine_keys)
         side.use_keys(mine_keys)
     a, b = keys
-    added, removed, renamed = _moves(old, new, a, b)
+    added, removed, renames = _moves(old, new, a, b)
     modified = {p for p, key in a.items() if p in b and b[p] != key}
-    return added, removed, renamed, sorted(modified), modified
+    return added, removed, renames, sorted(modified), modified
 
 
-def _moves(old: Side, new: Side, a: dict[str, str], b: dict[str, str]
-           ) -> tuple[list[str], list[str], list[tuple[str, str]]]:
-    """(added, removed, renamed) between the paths of *a* (old) and *b* (new): the renames git finds among
-    what was added and removed (``_renames``) are neither."""
+def _differing_records(old: DirSide, new: DirSide, unmerged: set[str]) -> list[dict[str, tuple[bytes, str]]]:
+    """[old, new]: path -> (mode, blob id) of each side's ``ls-files -s`` records the other does not hold (the
+    paths with unmerged stages added to *unmerged*)."""
+    raws = [side.listed.staged() for side in (old, new)]
+    sets = [set(raw.split(b"\0")) for raw in raws]
+    sets[0].discard(b"")
+    sets[1].discard(b"")
+    only = [sets[0] - sets[1], sets[1] - sets[0]]
+    del sets
+    records: list[dict[str, tuple[bytes, str]]] = []
+    for found in only:
+        mine: dict[str, tuple[bytes, str]] = {}
+        for record in found:
+            meta, tab, raw_path = record.partition(b"\t")
+            if not tab or len(meta) < 49:
+                continue
+            path = os.fsdecode(raw_path)
+            if meta[48:] != b"0":
+                unmerged.add(path)
+            mine[path] = (meta[:6], meta[7:47].decode("ascii", "replace"))
+        records.append(mine)
+    return records
+
+
+def _moves(old: Side, new: Side, a: dict[str, str], b: dict[str, str]) -> tuple[list[str], list[str], Renames]:
+    """(added, removed, renames) between the paths of *a* (old) and *b* (new): what gives the renames git finds
+    among what was added and removed (``_renames``), which the diff counts as neither."""
     removed = sorted(p for p in a if p not in b)
     added = sorted(p for p in b if p not in a)
-    renamed = _renames(old, new, removed, added)
-    gone = {o for o, _n in renamed} | {n for _o, n in renamed}
-    return [p for p in added if p not in gone], [p for p in removed if p not in gone], renamed
+    return added, removed, _renames(old, new, removed, added)
 
 
 def _plan_listings(old: Side, new: Side) -> Plan:
@@ -1069,26 +1148,27 @@ def _plan_listings(old: Side, new: Side) -> Plan:
     removed (``_renames``)."""
     a, b = old.listing(), new.listing()
     common_all = [p for p in b if p in a]
-    added, removed, renamed = _moves(old, new, a, b)
+    added, removed, renames = _moves(old, new, a, b)
     modified = {p for p in common_all if a[p] != b[p]}
     if old.ctx.fingerprint == new.ctx.fingerprint and old.ctx.reuse is None and new.ctx.reuse is None:
         common = sorted(modified)  # same bytes, same path, same context: same verdict
     else:
         common = common_all  # LICENSES/, COPYING or spdxexclude changed (or a REUSE tree's REUSE.toml, dep5 or
         # a sidecar, which the context does not hold): every verdict may have
-    return added, removed, renamed, common, modified
+    return added, removed, renames, common, modified
 
 
-def _renames(old: Side, new: Side, removed: list[str], added: list[str]) -> list[tuple[str, str]]:
-    """(old path, new path) of the files git takes for renamed among *removed* and *added* (``_Scratch``),
-    kept in the cache by the paths and blob ids asked about."""
+def _renames(old: Side, new: Side, removed: list[str], added: list[str]) -> Renames:
+    """What gives (old path, new path) of the files git takes for renamed among *removed* and *added*
+    (``_Scratch``), kept in the cache by the paths and blob ids asked about: when not kept, git looks for them
+    in a forked child (``readers.forked_call``) while the caller reads the files' verdicts."""
     if not (removed and added):
-        return []
+        return _no_renames
     a, b = old.known_keys(), new.known_keys()
     gone = {p: a[p] for p in removed if a.get(p)}
     came = {p: b[p] for p in added if b.get(p)}
     if not (gone and came):
-        return []
+        return _no_renames
     use_cache = getattr(old, "use_cache", True) and getattr(new, "use_cache", True)
     digest = hashlib.sha1(__version__.encode())
     for files in (gone, came):
@@ -1101,9 +1181,34 @@ def _renames(old: Side, new: Side, removed: list[str], added: list[str]) -> list
             with open(path, "rb") as handle:
                 kept = pickle.load(handle)
             if isinstance(kept, list):
-                return kept
+                return partial(_given, kept)  # type: ignore[return-value]
         except Exception:  # none kept yet, or unreadable
             pass
+    from tui.core import readers
+
+    find = partial(_find_renames, old, new, gone, came, path if use_cache else "")
+    pending = readers.forked_call(find)
+
+    def found() -> list[tuple[str, str]]:
+        try:
+            return pending()
+        except readers.ReaderError:  # the child failed: looked for here
+            return find()
+
+    return found
+
+
+#: What gives the renames a diff found (``_renames``), when they are wanted.
+Renames = Callable[[], list[tuple[str, str]]]
+
+
+def _no_renames() -> list[tuple[str, str]]:
+    return []
+
+
+def _find_renames(old: Side, new: Side, gone: dict[str, str], came: dict[str, str],
+                  path: str) -> list[tuple[str, str]]:
+    """``_renames`` looked for: by git, in a scratch repository; kept at *path* (unless "")."""
     scratch = _Scratch()
     try:
         for side, files in ((old, gone), (new, came)):
@@ -1112,7 +1217,7 @@ def _renames(old: Side, new: Side, removed: list[str], added: list[str]) -> list
         found = scratch.renames(gone, came, [old, new])
     finally:
         scratch.close()
-    if use_cache and found is not None:
+    if path and found is not None:
         try:
             os.makedirs(cache_mod.cache_dir(), exist_ok=True)
             with replacing(path) as handle:
@@ -1229,10 +1334,14 @@ def _new_ids(old: Side, new: Side, files: list[FileDiff], old_out: dict[str, Out
         for expression in set(exprs):
             seen.update(map(_fold, ids_of(expression)))
     else:
+        copying = old.ctx.catalog.copying_default
+        expressions = set()
         for outcome in old_out.values():
-            found = effective(outcome.status, outcome.expression, outcome.notice, old.ctx.catalog.copying_default)
+            found = effective(outcome.status, outcome.expression, outcome.notice, copying)
             if found:
-                seen.update(map(_fold, ids_of(found[0])))
+                expressions.add(found[0])
+        for expression in expressions:
+            seen.update(map(_fold, ids_of(expression)))
         for table in (old.ctx.catalog.licenses, old.ctx.catalog.exceptions):
             for entry in table.values():
                 seen.update(_fold(i) for i in entry.ids if " " not in i)
@@ -1257,11 +1366,12 @@ def _kept_path(old: rev_mod.Revision, new: rev_mod.Revision) -> str:
 
 
 def kept_or_compared(old_spec: str, new_spec: str, repo: str | None = None, use_cache: bool = True,
-                     progress: ProgressFn | None = None) -> Diff:
+                     progress: ProgressFn | None = None, started: StartedPair | None = None) -> Diff:
     """``compare`` of two sides; two revisions' diff is kept in the cache by their trees (a tree id names
-    every file, LICENSES/ included), so that asking again reads nothing at all."""
+    every file, LICENSES/ included), so that asking again reads nothing at all. *started*: two directories'
+    listings, started early (``dirpair.start_pair``)."""
     if use_cache and os.path.isdir(old_spec) and os.path.isdir(new_spec):
-        return _kept_directories(old_spec, new_spec, progress)
+        return _kept_directories(old_spec, new_spec, progress, started)
     revisions = None
     if use_cache and not os.path.isdir(old_spec) and not os.path.isdir(new_spec):
         top = rev_mod.repository_of(repo if repo is not None else os.getcwd())
@@ -1281,8 +1391,8 @@ def kept_or_compared(old_spec: str, new_spec: str, repo: str | None = None, use_
                 return kept
         except Exception:  # none kept yet, or unreadable
             pass
-    old, new = open_sides(old_spec, new_spec, repo, use_cache)
-    diff = compare(old, new, progress)
+    old, new = open_sides(old_spec, new_spec, repo, use_cache, started)
+    diff = compare(old, new, progress, started.index_diff if started is not None else None)
     if revisions is not None and isinstance(old, RevSide) and isinstance(new, RevSide):
         try:
             os.makedirs(cache_mod.cache_dir(), exist_ok=True)
@@ -1293,43 +1403,52 @@ def kept_or_compared(old_spec: str, new_spec: str, repo: str | None = None, use_
     return diff
 
 
-def _kept_directories(old_spec: str, new_spec: str, progress: ProgressFn | None) -> Diff:
-    """``compare`` of two directories, kept by both listings' signatures and contexts: while neither tree
-    changed, asking again loads neither index."""
+def _kept_directories(old_spec: str, new_spec: str, progress: ProgressFn | None,
+                      started: StartedPair | None = None) -> Diff:
+    """``compare`` of two directories, kept (one diff per pair of directories) with both listings' signatures
+    and contexts: while neither tree changed, asking again loads neither index."""
     from tui.core import rules as rules_mod
     from tui.core.notices import reading as notice_reading
-    from tui.core.scan import start_listing
     from tui.core.tree import check_root
 
     try:
         roots = [check_root(spec) for spec in (old_spec, new_spec)]
     except TreeError as exc:
+        if started is not None and started.index_diff is not None:
+            started.index_diff.close()
         raise DiffError(str(exc)) from None
-    started = [start_listing(root) for root in roots]
-    listed = [finish() for finish in started]
-    contexts = [Context(root) for root in roots]
+    path = kept_dirs_path(*roots)
+    if started is None or started.roots != tuple(roots):
+        started = start_pair(roots[0], roots[1], True, index_diff=not os.path.exists(path))
+    contexts = [Context(root) for root in roots]  # (while git lists the trees)
+    if started.index_diff is not None:  # no diff of them kept: their verdicts by blob id will be wanted
+        for ctx in contexts:
+            BlobStore.of(ctx.fingerprint, True)
+        from tui.core import build, readers  # noqa: F401 - (what reading files needs, imported meanwhile)
+    listed = started.finish()
     parts = [__version__, rules_mod.fingerprint(), notice_reading.fingerprint()]
     for root, listing, ctx in zip(roots, listed, contexts):
         parts += [os.path.realpath(root), listing.signature, ctx.fingerprint]
-    path = ""
-    if all(listing.signature for listing in listed):
-        key = hashlib.sha1("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:20]
-        path = os.path.join(cache_mod.cache_dir(), f"diff-dirs-{key}.pickle")
+    key = "\0".join(parts) if all(listing.signature for listing in listed) else ""
+    if key:
         try:
             with open(path, "rb") as handle:
-                kept = pickle.load(handle)
-            if isinstance(kept, Diff):
+                kept_key, kept = pickle.load(handle)
+            if kept_key == key and isinstance(kept, Diff):
+                if started.index_diff is not None:
+                    started.index_diff.close()
                 kept.files_read = 0
                 return kept
-        except Exception:  # none kept yet, or unreadable
+        except Exception:  # none kept yet, of another state of the trees, or unreadable
             pass
     old = DirSide(roots[0], True, partial(_given, listed[0]), contexts[0])
     new = DirSide(roots[1], True, partial(_given, listed[1]), contexts[1])
-    diff = compare(old, new, progress)
-    if path:
+    diff = compare(old, new, progress, started.index_diff)
+    if key:
         try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
             with replacing(path) as handle:
-                pickle.dump(diff, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((key, diff), handle, protocol=pickle.HIGHEST_PROTOCOL)
         except OSError:
             pass
     return diff

@@ -6,14 +6,30 @@ import argparse
 import os
 import sys
 
-from tui.core.report import printable
-
 
 def run(args: argparse.Namespace) -> int:
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()  # (a short run that makes few cycles: the collector would only cost time)
+    try:
+        return _run(args)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run(args: argparse.Namespace) -> int:
+    # Two directories: git lists both (and compares their indexes) while the rest of lictree is imported.
+    started = _start_listings(args)
     from tui.core import diff as diff_mod
     from tui.core import diff_report
     from tui.core.export import ExportError, atomic_output, check_output
+    from tui.core.report import printable
     from tui.core.revision import RevisionError
+
+    if started is not None and started.index_diff is not None:
+        started.index_diff.launch()
 
     def fail(message: str) -> int:
         print(f"lictree: {printable(message)}", file=sys.stderr)
@@ -23,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"{args.repo}: no such directory")
     try:
         target = check_output(args.output)
-        diff = diff_mod.kept_or_compared(args.old, args.new, args.repo, use_cache=not args.no_cache)
+        diff = diff_mod.kept_or_compared(args.old, args.new, args.repo, use_cache=not args.no_cache,
+                                         started=started)
         text = diff_report.render(diff, args.format)
         with atomic_output(target, newline="" if args.format == "csv" else None) as out:
             out.write(text)
@@ -34,3 +51,17 @@ def run(args: argparse.Namespace) -> int:
     for note in diff.notes:
         print(f"lictree: note: {printable(note)}", file=sys.stderr)
     return 1 if diff.fails(args.fail_on) else 0
+
+
+def _start_listings(args: argparse.Namespace):  # noqa: ANN202 - dirpair.StartedPair | None, imported lazily
+    """Both directories' listings started (None unless OLD and NEW are readable directories); git's diff of
+    their indexes too, unless a diff of them is kept (most likely the one to print again)."""
+    if not (os.path.isdir(args.old) and os.path.isdir(args.new)):
+        return None
+    roots = os.path.abspath(args.old), os.path.abspath(args.new)
+    if not all(os.access(root, os.R_OK | os.X_OK) for root in roots):
+        return None  # (the diff says why)
+    from tui.core.dirpair import kept_dirs_path, start_pair
+
+    kept = not args.no_cache and os.path.exists(kept_dirs_path(*roots))
+    return start_pair(roots[0], roots[1], use_cache=not args.no_cache, index_diff=not kept)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import html
-import io
 import json
 
 from tui import __version__
@@ -122,6 +119,8 @@ def markdown(diff: Diff) -> str:
 
 
 def as_html(diff: Diff) -> str:
+    import html
+
     esc = html.escape
     out = ["<!DOCTYPE html>", "<html><head><meta charset=\"utf-8\"><title>lictree diff</title>",
            "<style>body{font-family:sans-serif}td,th{padding:2px 8px;text-align:left}"
@@ -144,6 +143,9 @@ def as_html(diff: Diff) -> str:
 
 
 def as_csv(diff: Diff) -> str:
+    import csv
+    import io
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["path", "old_path", "change", "same_license", "old_status", "old_expression", "old_effective",

@@ -164,6 +164,17 @@ class Listing:
             keys = [keys[i] for i in order]
         self._paths, self._keys = paths, keys
 
+    def count(self) -> int:
+        """How many files, or about as many while git's records are not parsed (nor, when the index was known
+        unchanged, listed): one per record, or per entry of .git/index (unmerged stages and submodules count)."""
+        if self._paths is None and self.method == "git":
+            if self.raw is not None:
+                return self.raw.count(b"\0") + len(self.extra)
+            entries = _index_entries(self.root)
+            if entries is not None:
+                return entries + len(self.extra)
+        return len(self.paths)
+
     @property
     def paths(self) -> list[str]:
         if self._paths is None:
@@ -326,6 +337,16 @@ def _staged_now(listing: Listing) -> bytes:
     listing.method, listing.signature, listing.dirty, listing.extra = "scandir", "", frozenset(), []
     listing._paths, listing._keys, listing.symlinks = walked.paths, walked.keys, walked.symlinks
     return b""
+
+
+def _index_entries(root: str) -> int | None:
+    """The number of entries .git/index says it holds (its header), or None."""
+    try:
+        with open(os.path.join(root, ".git", "index"), "rb") as handle:
+            head = handle.read(12)
+    except OSError:
+        return None
+    return int.from_bytes(head[8:12], "big") if len(head) == 12 and head[:4] == b"DIRC" else None
 
 
 def _symlink_records(raw: bytes) -> list[bytes]:
