@@ -259,28 +259,41 @@ def tally(index: Columns, positions: Iterable[int] | None = None, keep: FindingF
             notice = notices.get(path)
             if notice is not None:
                 noticed[notice.expression] += 1
-    severities, rules, rule_files, dirs = counts.severities, counts.rules, counts.rule_files, counts.dirs
+    # Only files with findings or a bad status count further: those of the findings (in any order: nothing
+    # below depends on it), each distinct tuple of findings (most are shared between files) looked at once,
+    # and the files counted per directory in C.
     bad = (INVALID, UNREADABLE)
-    for path, code in zip(paths, status):  # only files with findings or a bad status count further
-        if code not in bad and path not in findings:
-            continue
-        found: tuple[Finding, ...] = findings.get(path, ())
-        if found and keep is not None:
-            found = keep.apply(found)
-        problem = code in bad or any(f.severity == "error" for f in found)
-        if found:
-            for f in found:
-                severities[f.severity] += 1
-                rules[f.rule] += 1
-            for rule_id in {f.rule for f in found}:
-                rule_files[rule_id] += 1
-        if found or problem:
-            directory = path.rpartition("/")[0]
-            dir_counts = dirs.setdefault(directory, [0, 0])
-            dir_counts[0] += problem
-            dir_counts[1] += bool(found)
-    counts.parents = Counter(map(itemgetter(0), map(str.rpartition, paths, repeat("/"))))
+    bad_paths = set(compress(paths, map(bad.__contains__, status))) if INVALID in status or UNREADABLE in status \
+        else set()
+    if positions is None:
+        items = list(findings.items())
+    else:
+        items = [(path, findings[path]) for path in paths if path in findings] if findings else []
+    seen: dict[int, tuple[tuple[Finding, ...], bool]] = {}
+    for found in {id(found): found for _path, found in items}.values():
+        kept = keep.apply(found) if keep is not None else found
+        seen[id(found)] = (kept, any(f.severity == "error" for f in kept))
+    with_kept = [(path, id(found)) for path, found in items if seen[id(found)][0]]
+    problem_paths = bad_paths.union([path for path, found in items if seen[id(found)][1]])
+    found_per_dir = Counter(_directories(map(itemgetter(0), with_kept)))
+    problems_per_dir = Counter(_directories(problem_paths))
+    counts.dirs = {directory: [problems_per_dir[directory], found_per_dir[directory]]
+                   for directory in problems_per_dir.keys() | found_per_dir.keys()}
+    severities, rules, rule_files = counts.severities, counts.rules, counts.rule_files
+    for key, n in Counter(map(itemgetter(1), with_kept)).items():
+        kept = seen[key][0]
+        for f in kept:
+            severities[f.severity] += n
+            rules[f.rule] += n
+        for rule_id in {f.rule for f in kept}:
+            rule_files[rule_id] += n
+    counts.parents = Counter(_directories(paths))
     return counts
+
+
+def _directories(paths: Iterable[str]) -> Iterator[str]:
+    """The directory of each path ("" at the top), in C."""
+    return map(itemgetter(0), map(str.rpartition, paths, repeat("/")))
 
 
 def summarize(index: Columns, positions: Iterable[int] | None = None,
