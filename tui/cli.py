@@ -215,24 +215,18 @@ def _run_check(args: argparse.Namespace) -> int:
     hint = None if args.no_cache else functools.partial(_listing_hint, root)
     started = start_listing(root, hint, scope) if os.path.isdir(root) else None
 
-    from tui.core.report import output_key, reaches
-
-    try:
-        keep = _finding_filter(args)
-    except ValueError as exc:
-        return _fail(str(exc))
+    from tui.core.kept import context_stamp, output_key, reaches
 
     # Every format's report is kept with the cache, for as long as the tree is unchanged.
     keeping = started is not None and not args.no_cache and not args.watch and not scope
-    key = output_key("check", args.format, os.path.abspath(root), keep) if keeping else ""
-    context = None
+    key = output_key("check", args.format, os.path.abspath(root), args.select, args.ignore) if keeping else ""
+    stamp = context_stamp(os.path.abspath(root)) if keeping else ""
     if keeping:
-        # The tree unchanged since this report was kept: print it, without loading the index.
+        # The tree unchanged since this report was kept, and what its Context is made of too: print it, without
+        # the Context, the rules or the index (the light modules of ``kept`` and ``cache`` alone).
         from tui.core.cache import load_output
-        from tui.core.evaluate import Context
 
-        context = Context(os.path.abspath(root))  # what build_index's check_root makes of it
-        kept = load_output(context.root, context.fingerprint, key)
+        kept = load_output(os.path.abspath(root), None, key, stamp)
         if kept is not None:
             listing = started()
             text, severities = kept[1]
@@ -245,6 +239,15 @@ def _run_check(args: argparse.Namespace) -> int:
             if kept[2] is not None:
                 kept[2].close()
             started = functools.partial(_given, listing)
+    try:
+        keep = _finding_filter(args)
+    except ValueError as exc:
+        return _fail(str(exc))
+    context = None
+    if keeping:
+        from tui.core.evaluate import Context
+
+        context = Context(os.path.abspath(root))  # what build_index's check_root makes of it
     # Not needed to print a kept report: imported only now.
     from tui.core.build import build_index
     from tui.core.export import check_report
@@ -280,7 +283,8 @@ def _run_check(args: argparse.Namespace) -> int:
         # child process while this one prints, for a large tree).
         parts = text if isinstance(text, list) else ()
         saving = meanwhile(functools.partial(save_output, index.root, index.ctx.fingerprint, listed.signature, key,
-                                             (None if parts else text, severities), raw=parts), len(index.paths))
+                                             (None if parts else text, severities), raw=parts, stamp=stamp),
+                           len(index.paths))
     _write_kept(text)
     if saving is not None:
         saving()
@@ -387,8 +391,8 @@ def run_export(args: argparse.Namespace) -> int:
     hint = None if args.no_cache else functools.partial(_listing_hint, root)
     started = start_listing(root, hint, scope) if os.path.isdir(root) else None
     from tui.core import export
+    from tui.core.kept import output_key
     from tui.core.query import QueryError, parse_query
-    from tui.core.report import output_key
 
     try:
         keep = _finding_filter(args)
@@ -401,7 +405,8 @@ def run_export(args: argparse.Namespace) -> int:
         return _fail(f"unknown export format {args.format!r} (choose from {', '.join(export.FORMATS)})")
     # Every format's report is kept with the cache, for as long as the tree is unchanged.
     keeping = started is not None and not args.no_cache and not scope
-    key = output_key("export", args.format, os.path.abspath(root), keep, args.filter) if keeping else ""
+    key = output_key("export", args.format, os.path.abspath(root), args.select, args.ignore, args.filter) \
+        if keeping else ""
     context = None
     if keeping:
         # The tree unchanged since this report was kept: write it, without loading the index.

@@ -310,7 +310,7 @@ def test_a_kept_report_is_made_anew_when_any_module_of_the_core_changes(tmp_path
     import shutil
 
     import tui.core
-    from tui.core.report import code_digest
+    from tui.core.kept import code_digest
 
     core = tmp_path / "core"
     shutil.copytree(os.path.dirname(tui.core.__file__), core, ignore=shutil.ignore_patterns("__pycache__", "*.so"))
@@ -417,3 +417,31 @@ def test_a_kept_report_goes_to_a_file_or_a_pipe_as_it_was_printed(tmp_path: Path
     with open(tmp_path / "warm", "wb") as out:
         subprocess.run(command, stdout=out, env=env)
     assert (tmp_path / "warm").read_bytes() == cold and json.loads(cold)
+
+
+def test_a_kept_report_is_printed_without_the_rules_and_trusted_only_while_the_context_is_unchanged(
+        capsys, tmp_path: Path, monkeypatch):
+    """A warm run finds its kept report by the light modules alone (no rules, catalog or counting imported),
+    and trusts it only while what the tree's Context is made of has not changed: LICENSES/, COPYING, and the
+    notice rule data outside the tree (an upgrade of it makes the report anew)."""
+    from tui.core import build as build_mod
+    from tui.core import kept
+
+    root = write_tree(tmp_path / "t", {"a.c": "// SPDX-License-Identifier: MIT\n", "b.c": "int x;\n",
+                                       "LICENSES/preferred/MIT": "Valid-License-Identifier: MIT\n"})
+    subprocess.run(["git", "-C", str(root), "init", "-q"], check=True)
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    fresh = run(capsys, "check", str(root), "--format", "json")
+    built: list[int] = []
+    real_build = build_mod.build_index
+    monkeypatch.setattr(build_mod, "build_index", lambda *a, **k: built.append(1) or real_build(*a, **k))
+    probe = ("import sys\nfrom tui.cli import main\ncode = main(['check', sys.argv[1], '--format', 'json'])\n"
+             "sys.stdout.flush()\nsys.exit(9 if 'tui.core.rules' in sys.modules else code)")
+    done = subprocess.run([sys.executable, "-c", probe, str(root)], capture_output=True, text=True,
+                          env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    assert (done.returncode, done.stdout) == fresh[:2]  # printed as kept, the rules never imported (else 9)
+    assert run(capsys, "check", str(root), "--format", "json") == fresh and built == []
+    monkeypatch.setattr(kept, "_notice_data", lambda: "another version of the rule data")
+    assert run(capsys, "check", str(root), "--format", "json") == fresh and built == [1]  # made anew
+    assert run(capsys, "check", str(root), "--format", "json") == fresh and built == [1]  # and kept so

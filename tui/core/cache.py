@@ -180,10 +180,15 @@ class KeptBytes:
             self.close()
 
 
-def load_output(root: str, fingerprint: str, key: str) -> tuple[str, Any, KeptBytes | None] | None:
+def load_output(root: str, fingerprint: str | None, key: str,
+                stamp: str = "") -> tuple[str, Any, KeptBytes | None] | None:
     """A report kept for *root* under *key* (``save_output``): (the listing signature it was made
     from, the report, its bytes kept after it or None), or None. The caller prints it only if the tree's
-    signature is still that one (and closes the KeptBytes it does not write)."""
+    signature is still that one (and closes the KeptBytes it does not write).
+
+    *fingerprint*: the tree's Context's; or None, and *stamp*, ``kept.context_stamp``: the report is then
+    trusted when it was kept with that stamp (what the Context is made of has not changed since), without
+    making the Context."""
     path = cache_path(root)
     if path is None:
         return None
@@ -191,7 +196,12 @@ def load_output(root: str, fingerprint: str, key: str) -> tuple[str, Any, KeptBy
     try:
         handle = open(_output_path(path, key), "rb")  # kept open by KeptBytes
         head = pickle.load(handle)
-        if head != (_meta(root, fingerprint), key, head[2]) or not head[2]:
+        if fingerprint is None:
+            meta = _meta(root, "")
+            trusted = bool(stamp) and head[0][:-1] == meta[:-1] and head[1] == key and head[3] == stamp
+        else:
+            trusted = head[:2] == (_meta(root, fingerprint), key)
+        if not trusted or not head[2]:
             handle.close()
             return None
         report, length = pickle.load(handle)
@@ -210,10 +220,11 @@ def load_output(root: str, fingerprint: str, key: str) -> tuple[str, Any, KeptBy
 
 
 def save_output(root: str, fingerprint: str, signature: str, key: str, report: Any,
-                raw: Sequence[bytes] = ()) -> bool:
+                raw: Sequence[bytes] = (), stamp: str = "") -> bool:
     """Keep *report* (what a command printed or wrote, whole) for *root* under *key*, with the listing
     *signature* of the tree it was made from; False when it could not be written. *raw*: bytes kept after
     the report, one part after the other, that a warm run writes out without reading them (``KeptBytes``).
+    *stamp*: ``kept.context_stamp`` of the tree taken before the report was made (``load_output``).
 
     Each report is a file of its own beside the cache (a small head, then the report), so that a
     warm run loads only the one it prints. Reports of another state of the tree are removed, and
@@ -222,7 +233,7 @@ def save_output(root: str, fingerprint: str, signature: str, key: str, report: A
     if path is None or not signature:
         return False
     target = _output_path(path, key)
-    head = (_meta(root, fingerprint), key, signature)
+    head = (_meta(root, fingerprint), key, signature, stamp)
 
     def write(handle: BinaryIO) -> None:
         pickle.dump(head, handle, protocol=pickle.HIGHEST_PROTOCOL)
@@ -256,7 +267,7 @@ def _prune_outputs(path: str, kept: str, head: tuple) -> None:
         try:
             with open(full, "rb") as handle:
                 other_head = pickle.load(handle)
-            stale = not isinstance(other_head, tuple) or len(other_head) != 3 or other_head[0] != head[0] \
+            stale = not isinstance(other_head, tuple) or len(other_head) != 4 or other_head[0] != head[0] \
                 or other_head[2] != head[2]
             if stale:
                 os.unlink(full)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 from tui import __version__
 from tui.core.counting import FindingFilter, Tally, summarize, tally
 from tui.core.evaluate import Record
+from tui.core.kept import reaches
 from tui.core.notices.notice import Notice
 from tui.core.reuse.detect import kind_name
 from tui.core.reuse.origin import Origin
@@ -24,8 +25,6 @@ T = TypeVar("T")
 if TYPE_CHECKING:  # the index is not imported to print a kept report (check's warm path)
     from tui.core.index import LicenseIndex
 
-SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
-FAIL_ON = ("error", "warning", "never")
 
 #: C0/C1 controls, line/paragraph separators, bidi controls (which reorder what a terminal shows:
 #: "Trojan Source") and lone surrogates (bytes of a name that were not UTF-8).
@@ -100,49 +99,6 @@ def text_report(index: LicenseIndex, keep: FindingFilter) -> tuple[str, dict[str
         severities[finding.severity] = severities.get(finding.severity, 0) + 1
     lines.append(_summary_of(index, severities) + "\n")
     return "".join(lines), severities
-
-
-def code_digest(directory: str) -> str:
-    """A digest of every module under *directory* (the core): what shapes a report is spread over
-    several (counting, status, the rules' messages), and reading them all costs a millisecond or two."""
-    import hashlib
-    import os
-
-    digest = hashlib.sha1(usedforsecurity=False)
-    for folder, dirnames, filenames in sorted(os.walk(directory)):
-        dirnames.sort()
-        for name in sorted(f for f in filenames if f.endswith((".py", ".c"))):
-            try:
-                with open(os.path.join(folder, name), "rb") as handle:
-                    digest.update(os.path.relpath(os.path.join(folder, name), directory).encode() + b"\0")
-                    digest.update(handle.read())
-            except OSError:
-                digest.update(name.encode())
-    return digest.hexdigest()[:16]
-
-
-def output_key(command: str, fmt: str, root: str, keep: FindingFilter, query: str | None = None) -> str:
-    """What names a kept report (``cache.save_output``): the command and format, the core's code (any
-    change to it makes reports anew), the tree's root as given (JSON and SARIF name it), the rule
-    selection and the --filter query.
-
-    The tree's state is not part of it: a kept report also carries the listing signature it was made
-    from, and is printed only when the tree's signature is still the same.
-    """
-    import os
-
-    select = ",".join(sorted(keep.select)) if keep.select is not None else "*"
-    parts = (command, fmt, code_digest(os.path.dirname(os.path.abspath(__file__))), select,
-             ",".join(sorted(keep.ignore)), "" if query is None else "q:" + query, root)
-    return "\0".join(parts)
-
-
-def reaches(severities: dict[str, int], fail_on: str) -> bool:
-    """Whether findings counted per severity reach the --fail-on level."""
-    if fail_on == "never":
-        return False
-    limit = SEVERITY_RANK[fail_on]
-    return any(n and SEVERITY_RANK.get(severity, 2) <= limit for severity, n in severities.items())
 
 
 def fails(index: LicenseIndex, keep: FindingFilter, fail_on: str) -> bool:
