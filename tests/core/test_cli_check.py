@@ -373,6 +373,8 @@ def test_reports_the_readers_make_while_reading_are_the_reports_made_after(tmp_p
                " * software, to deal in the Software without restriction.\n */\nint m;\n",
     })
     root = write_tree(tmp_path / "t", files)
+    with open(os.path.join(os.fsencode(root), b"bad-\xff.c"), "wb") as handle:  # a name that is not UTF-8
+        handle.write(b"int w;\n")
     if use_git:
         subprocess.run(["git", "-C", str(root), "init", "-q"], check=True)
         subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
