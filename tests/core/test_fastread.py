@@ -55,6 +55,21 @@ def test_the_c_search_finds_what_extract_header_finds(data: bytes):
     assert (header_from(line, number, flags, more), modules) == python_scan(data)
 
 
+@needs_c
+def test_the_c_search_finds_module_license_at_every_offset_of_a_body():
+    """The C search (SSE2, or AVX2 where the CPU has it: 16 or 32 positions at a time, then the rest) finds
+    MODULE_LICENSE at any offset, at the very end, and not in a near miss or a name cut short."""
+    text = b'MODULE_LICENSE("GPL");'
+    for size in (len(text), 31, 32, 33, 47, 63, 64, 65, 95, 96, 97, 130):
+        for at in range(0, max(1, size - len(text) + 1)):
+            body = b"x" * at + text + b"y" * max(0, size - at - len(text))
+            assert fastread.scan(body)[4] == python_scan(body)[1], (size, at)
+            near = body.replace(b"MODULE_LICENSE", b"MODULE_LICENSX")
+            assert fastread.scan(near)[4] == () == python_scan(near)[1]
+        cut = b"z" * size + b"MODULE_LICENS"
+        assert fastread.scan(cut)[4] == () == python_scan(cut)[1]
+
+
 NAMES = ["a.c", "a.h", "run.sh", "Makefile", "Kconfig.debug", "x.rst", "b.S", "t.py", "data.bin", ".c", "noext",
          "include/uapi/linux/a.h", "tools/perf/tests/shell/t.sh", "d.x/Makefile", "m.1", "k.dts"]
 
