@@ -192,18 +192,12 @@ def _given(value: object) -> object:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    import gc
+    from tui.core import collector_paused
 
     # A run of a second or two makes next to no cyclic garbage: without the collector, it never walks the
     # rule index and the kernel's index (some 60 times, ~20 ms). Not for --watch, which runs for hours.
-    paused = not args.watch and gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
+    with collector_paused(not args.watch):
         return _run_check(args)
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _run_check(args: argparse.Namespace) -> int:

@@ -11,7 +11,6 @@ unchanged, a report asked for again is written from there, without loading the i
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import pickle
@@ -19,6 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import IO, Any, BinaryIO
 
 from tui import __version__
+from tui.core import collector_paused
 from tui.core.atomic import replacing
 
 FORMAT = 9  # 8: notices are NamedTuples; 9: a kept report's bytes follow its pickles (KeptBytes)
@@ -48,16 +48,11 @@ HEAD_KEYS = frozenset({"signature", "skipped"})
 
 
 def _read(path: str) -> Any:
-    enabled = gc.isenabled()
-    gc.disable()  # 170k small objects: the collector would double the load time
     try:
-        with open(path, "rb") as handle:
+        with collector_paused(), open(path, "rb") as handle:  # 170k small objects: a collection would double it
             return pickle.load(handle)
     except Exception:  # a missing or corrupt cache is simply a cold start
         return None
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _meta(root: str, fingerprint: str) -> tuple:

@@ -29,6 +29,7 @@ from typing import ClassVar
 
 from tui import __version__
 from tui.core import cache as cache_mod
+from tui.core import collector_paused
 from tui.core import revision as rev_mod
 from tui.core.atomic import replacing
 from tui.core.catalog import Catalog
@@ -661,20 +662,13 @@ class BlobStore:
         self.data: dict[str, Outcome] = {}
         self.dirty = False
         if use_cache:
-            import gc
-
-            enabled = gc.isenabled()
-            gc.disable()  # (thousands of small objects, no cycle: the collector would only slow the load)
-            try:
-                with open(self.path, "rb") as handle:
+            try:  # (thousands of small objects, no cycle: the collector would only slow the load)
+                with collector_paused(), open(self.path, "rb") as handle:
                     loaded = pickle.load(handle)
                 if isinstance(loaded, dict):
                     self.data = loaded
             except Exception:  # missing or unreadable: an empty store
                 pass
-            finally:
-                if enabled:
-                    gc.enable()
 
     _open: ClassVar[dict[tuple[str, bool], BlobStore]] = {}
 

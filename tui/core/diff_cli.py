@@ -8,15 +8,10 @@ import sys
 
 
 def run(args: argparse.Namespace) -> int:
-    import gc
+    from tui.core import collector_paused
 
-    enabled = gc.isenabled()
-    gc.disable()  # (a short run that makes few cycles: the collector would only cost time)
-    try:
+    with collector_paused():  # (a short run that makes few cycles: the collector would only cost time)
         return _run(args)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _run(args: argparse.Namespace) -> int:

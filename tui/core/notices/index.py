@@ -20,6 +20,7 @@ from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from tui.core import collector_paused
 from tui.core.notices import data
 
 #: Length of the K-grams that seed a candidate; rules shorter than this must match exactly.
@@ -283,21 +284,15 @@ def save(index: Index, path: str) -> None:
 
 def load(path: str, version: str) -> Index | None:
     """The index saved at *path*, or None when it is missing, of another data version or unreadable."""
-    import gc
-
-    enabled = gc.isenabled()
-    gc.disable()  # a few hundred thousand small objects: the collector would double the load time
-    try:
-        with open(path, "rb") as handle:
-            fmt, state = pickle.load(handle)
-        if fmt != FORMAT or state.get("version") != version:
-            return None
-        return Index(**state)
+    try:  # a few hundred thousand small objects: the collector would double the load time
+        with collector_paused():
+            with open(path, "rb") as handle:
+                fmt, state = pickle.load(handle)
+            if fmt != FORMAT or state.get("version") != version:
+                return None
+            return Index(**state)
     except Exception:  # missing or corrupt: built again
         return None
-    finally:
-        if enabled:
-            gc.enable()
 
 
 _lock = threading.Lock()
