@@ -42,7 +42,7 @@ from tui.ui.indexing import Indexing
 from tui.ui.main_screen import MainScreen
 from tui.ui.probe import Probe, WatchTiming
 from tui.ui.rows import DIR, Row
-from tui.ui.themes import DEFAULT_THEME, Palette, ThemeSpec, fallback_palette, load_themes
+from tui.ui.themes import Palette, ThemeSpec, UsesThemes, fallback_palette
 from tui.ui.watcher import TreeWatcher
 from tui.ui.widgets.detail_pane import DetailPane
 from tui.ui.widgets.filter_bar import QUERY_HELP, FilterBar
@@ -85,8 +85,10 @@ def _while_shown(handler: Callable[[LictreeApp, M], None]) -> Callable[[LictreeA
     return run
 
 
-class LictreeApp(ReportsCrashes, App[int]):
+class LictreeApp(ReportsCrashes, UsesThemes, App[int]):
     """lictree's terminal UI on one source tree."""
+
+    textual_theme_note = "a Textual theme (license colours of dark or light)"
 
     CSS_PATH = "lictree.tcss"
     TITLE = "lictree"
@@ -149,12 +151,7 @@ class LictreeApp(ReportsCrashes, App[int]):
         #: Changes reported on disk are being read.
         self.watch_busy = False
         self._busy_timer: Timer | None = None
-        self.theme_specs, self.theme_errors = themes if themes is not None else load_themes()
-        for spec in self.theme_specs.values():
-            self.register_theme(spec.theme)
-        chosen = theme or DEFAULT_THEME
-        if chosen in self.available_themes:
-            self.theme = chosen
+        self.setup_themes(themes, theme)
         self.title = f"lictree · {self.root_name}"
 
     # Layout ----------------------------------------------------------------------------------
@@ -689,14 +686,6 @@ class LictreeApp(ReportsCrashes, App[int]):
         ]
         self.push_screen(HelpScreen(help_content(groups, self.palette)))
 
-    def action_pick_theme(self) -> None:
-        """A picker with lictree's themes (those with a license palette) first, then Textual's."""
-        ours = [(name, partial(self.set_theme, name), spec.description or "a lictree theme")
-                for name, spec in sorted(self.theme_specs.items())]
-        textual_themes = [(name, partial(self.set_theme, name), "a Textual theme (license colours of dark or light)")
-                          for name in sorted(self.available_themes) if name not in self.theme_specs]
-        self.search_commands([*ours, *textual_themes], placeholder="Search for themes…")
-
     def action_switch_pane(self) -> None:
         """Tab: between the tree and the detail pane (never into the filter bar, which has `/`)."""
         if self.tree.has_focus and self.detail.display:
@@ -711,9 +700,6 @@ class LictreeApp(ReportsCrashes, App[int]):
             self._start_detail()
         else:
             self.tree.focus()
-
-    def set_theme(self, name: str) -> None:
-        self.theme = name
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -737,8 +723,7 @@ class LictreeApp(ReportsCrashes, App[int]):
                                 "patch (x)", self.action_export)
         yield SystemCommand("Help: keys, glyphs and colours", "Show the help screen", self.action_help)
         yield SystemCommand("Toggle detail pane", "Hide or show the detail pane", self.action_toggle_detail)
-        for name, spec in sorted(self.theme_specs.items()):
-            yield SystemCommand(f"Theme: {name}", spec.description or "a lictree theme", partial(self.set_theme, name))
+        yield from self.theme_commands()
 
     # Crashes ---------------------------------------------------------------------------------
 

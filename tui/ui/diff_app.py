@@ -43,7 +43,7 @@ from tui.ui.diff_model import (
     side_head,
     side_label,
 )
-from tui.ui.themes import DEFAULT_THEME, ThemeSpec, load_themes
+from tui.ui.themes import ThemeSpec, UsesThemes, load_themes
 
 #: The colour of each change kind: the theme's success, error, accent and warning colours (these where a theme
 #: has none).
@@ -68,7 +68,7 @@ FILTER_ROWS = [("change:KIND", "added, removed, renamed or changed"),
                ("-term", "files the term does not match; terms are all to match")]
 
 
-class DiffApp(ReportsCrashes, App):
+class DiffApp(ReportsCrashes, UsesThemes, App):
     """The licence diff of two trees or revisions, as a tree."""
 
     TITLE = "lictree diff"
@@ -107,12 +107,7 @@ class DiffApp(ReportsCrashes, App):
         self.show_all = False
         self.query_filter = DiffFilter()
         self.top: DirNode | None = None
-        self.theme_specs, self.theme_errors = themes if themes is not None else load_themes()
-        for spec in self.theme_specs.values():
-            self.register_theme(spec.theme)
-        chosen = theme or DEFAULT_THEME
-        if chosen in self.available_themes:
-            self.theme = chosen
+        self.setup_themes(themes, theme)
         self.title = "lictree diff"
 
     def compose(self) -> ComposeResult:
@@ -383,22 +378,7 @@ class DiffApp(ReportsCrashes, App):
 
         self.push_screen(HelpScreen(Content("\n").join(group_lines(groups))))
 
-    def action_pick_theme(self) -> None:
-        """A picker with lictree's themes first, then Textual's."""
-        from functools import partial
-
-        ours = [(name, partial(self.set_theme, name), spec.description or "a lictree theme")
-                for name, spec in sorted(self.theme_specs.items())]
-        textual_themes = [(name, partial(self.set_theme, name), "a Textual theme")
-                          for name in sorted(self.available_themes) if name not in self.theme_specs]
-        self.search_commands([*ours, *textual_themes], placeholder="Search for themes…")
-
-    def set_theme(self, name: str) -> None:
-        self.theme = name
-
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        from functools import partial
-
         yield from super().get_system_commands(screen)
         yield SystemCommand("Everything / changes", "Show every file of the new side, or the changes only (a)",
                             self.action_toggle_all)
@@ -406,8 +386,7 @@ class DiffApp(ReportsCrashes, App):
         yield SystemCommand("Summary", "The summary of the files shown (s)", self.action_summary)
         yield SystemCommand("Export", "Write the files shown: json, md, html, csv or text (x)", self.action_export)
         yield SystemCommand("Help: keys and marks", "Show the help screen (?)", self.action_help)
-        for name, spec in sorted(self.theme_specs.items()):
-            yield SystemCommand(f"Theme: {name}", spec.description or "a lictree theme", partial(self.set_theme, name))
+        yield from self.theme_commands()
 
     # Crashes ---------------------------------------------------------------------------------
 

@@ -11,14 +11,18 @@ from __future__ import annotations
 import os
 import tomllib
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.theme import Theme
+
+if TYPE_CHECKING:
+    from textual.app import SystemCommand
 
 from tui.core.expressions import structure_lines
 from tui.core.status import STATUSES
@@ -208,3 +212,46 @@ def theme_problem(theme: str | None, themes: tuple[dict[str, ThemeSpec], list[st
         return f"theme {theme!r} cannot be used: {broken} (docs/themes.md says what a theme file holds)"
     names = ", ".join(sorted(specs)) or "(none found)"
     return f"no theme named {theme!r}; lictree's themes: {names} (or any Textual theme)"
+
+
+class UsesThemes:
+    """For an App (mixed in before it): lictree's themes loaded and registered and the one asked for chosen
+    (``setup_themes``), a picker of them before Textual's (``action_pick_theme``), and a palette command a
+    theme (``theme_commands``). One implementation for the tree and the comparison apps."""
+
+    #: How the picker describes a Textual theme (one without a license palette).
+    textual_theme_note = "a Textual theme"
+    theme_specs: dict[str, ThemeSpec]
+    theme_errors: list[str]
+
+    def setup_themes(self, themes: tuple[dict[str, ThemeSpec], list[str]] | None, theme: str | None) -> None:
+        app = self  # an App
+        app.theme_specs, app.theme_errors = themes if themes is not None else load_themes()
+        for spec in app.theme_specs.values():
+            app.register_theme(spec.theme)  # type: ignore[attr-defined]
+        chosen = theme or DEFAULT_THEME
+        if chosen in app.available_themes:  # type: ignore[attr-defined]
+            app.theme = chosen  # type: ignore[attr-defined]
+
+    def set_theme(self, name: str) -> None:
+        self.theme = name  # type: ignore[attr-defined]
+
+    def action_pick_theme(self) -> None:
+        """A picker with lictree's themes (those with a license palette) first, then Textual's."""
+        from functools import partial
+
+        ours = [(name, partial(self.set_theme, name), spec.description or "a lictree theme")
+                for name, spec in sorted(self.theme_specs.items())]
+        textual_themes = [(name, partial(self.set_theme, name), self.textual_theme_note)
+                          for name in sorted(self.available_themes)  # type: ignore[attr-defined]
+                          if name not in self.theme_specs]
+        self.search_commands([*ours, *textual_themes], placeholder="Search for themes…")  # type: ignore[attr-defined]
+
+    def theme_commands(self) -> Iterator[SystemCommand]:
+        """A command-palette entry for each of lictree's themes."""
+        from functools import partial
+
+        from textual.app import SystemCommand
+
+        for name, spec in sorted(self.theme_specs.items()):
+            yield SystemCommand(f"Theme: {name}", spec.description or "a lictree theme", partial(self.set_theme, name))
