@@ -33,6 +33,39 @@ def test_results_come_in_the_order_of_the_jobs_from_several_processes():
     assert os.getpid() not in pids and 1 <= len(pids) <= 2
 
 
+def blob(n: int) -> bytes:
+    return bytes([n % 251]) * (n * 700_001 % 3_000_017)
+
+
+def test_results_of_every_size_arrive_whole_through_the_pipes():
+    # from a few bytes to several MiB: more than a pipe holds, written in pieces and read into one buffer
+    sizes = list(range(12))
+    got = list(readers.run_forked(blob, sizes, 2))
+    assert [len(b) for b in got] == [len(blob(n)) for n in sizes]
+    assert got == [blob(n) for n in sizes]
+
+
+def test_write_all_writes_both_parts_whole_whatever_the_pipe_takes_at_a_time():
+    read_end, write_end = os.pipe()
+    got: list[bytes] = []
+
+    def drain() -> None:
+        while part := os.read(read_end, 4096):
+            got.append(part)
+
+    drainer = threading.Thread(target=drain)
+    drainer.start()
+    try:
+        data, more = b"head" * 10, bytes(range(256)) * 1000  # more than a pipe holds: written in pieces
+        readers._write_all(write_end, data, more)
+        readers._write_all(write_end, b"x")
+    finally:
+        os.close(write_end)
+        drainer.join()
+        os.close(read_end)
+    assert b"".join(got) == data + more + b"x"
+
+
 def set_up() -> None:
     os.environ["LICTREE_READER_SET_UP"] = "yes"
 
