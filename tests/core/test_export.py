@@ -745,3 +745,15 @@ def test_bytes_kept_after_a_report_are_written_out_whole_to_any_stream(tmp_path)
     with open(path, "r+b") as handle:
         handle.truncate(os.path.getsize(path) - 1)
     assert cache.load_output(root, "fp", "key") is None
+
+
+@pytest.mark.parametrize("select, ignore", [(None, None), ("LT100", None), (None, "LT100,LT600"), ("LT101,LT200", None)])
+def test_the_severities_check_fails_on_count_every_kept_finding_of_every_file(tree, select, ignore):
+    from tui.core.report import iter_findings, kept_severities, severity_counts
+    from tui.core.rules import parse_rule_ids
+
+    index = build_index(str(tree), use_cache=False)
+    keep = FindingFilter(parse_rule_ids(select), parse_rule_ids(ignore))
+    by_file = severity_counts(iter_findings(index, keep))  # one finding at a time, file by file
+    assert kept_severities(index, keep) == by_file
+    assert sum(by_file.values()) == sum(len(keep.apply(found)) for found in index.findings.values())

@@ -17,14 +17,14 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     # Two directories: git lists both (and compares their indexes) while the rest of lictree is imported.
     started = _start_listings(args)
+    if started is not None and started.index_diff is not None:
+        # (git names the old tree's HEAD in a moment: its diff with the new index then runs during the imports)
+        started.index_diff.launch()
     from tui.core import diff as diff_mod
     from tui.core import diff_report
     from tui.core.export import ExportError, atomic_output, check_output
     from tui.core.report import printable
     from tui.core.revision import RevisionError
-
-    if started is not None and started.index_diff is not None:
-        started.index_diff.launch()
 
     def fail(message: str) -> int:
         print(f"lictree: {printable(message)}", file=sys.stderr)

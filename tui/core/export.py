@@ -36,12 +36,11 @@ from tui.core.report import (
     LIST_MARK,
     assemble,
     dumps_around,
-    iter_findings,
     json_chunks,
     json_report,
+    kept_severities,
     meanwhile,
     printable,
-    severity_counts,
     source_counts,
     summary_counts,
     summary_line,
@@ -1127,7 +1126,7 @@ def check_report(index: LicenseIndex, keep: FindingFilter, fmt: str,
     as a list of parts to write one after the other (a kernel's JSON is 25 MB: not copied once more)."""
     if fmt == "text":
         return text_report(index, keep)
-    severities = severity_counts(iter_findings(index, keep))
+    severities = kept_severities(index, keep)
     if fmt == "json":
         parts = json_report(index, keep)
     elif fmt == "sarif":
