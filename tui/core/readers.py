@@ -233,13 +233,12 @@ def _write_all(fd: int, data: bytes | memoryview, more: bytes = b"") -> None:
 
 
 def _read_exactly(fd: int, size: int) -> bytes | bytearray:
-    if size <= 1 << 16:
-        first = os.read(fd, size)
-        if len(first) == size:
-            return first
-    else:
-        first = b""
-    # read into one buffer: no piece by piece allocation, and no join
+    first = os.read(fd, size)  # most often all of it (the pipe holds 1 MiB): no zeroed buffer to fill
+    if len(first) == size or not first:
+        if not first and size:
+            raise ReaderError("a reader process died")
+        return first
+    # the rest read into one buffer: no piece by piece allocation, and no join
     buffer = bytearray(size)
     view = memoryview(buffer)
     view[: len(first)] = first

@@ -19,6 +19,7 @@ import zlib
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import sub
 
 from tui.core import collector_paused
 from tui.core.notices import data
@@ -111,8 +112,8 @@ class Index:
 
     def __post_init__(self) -> None:
         offsets, seed_offsets = self.offsets, self.seed_offsets
-        self.lengths = [offsets[i + 1] - offsets[i] for i in range(len(offsets) - 1)]
-        self.n_seeds = [seed_offsets[i + 1] - seed_offsets[i] for i in range(len(seed_offsets) - 1)]
+        self.lengths = list(map(sub, offsets[1:], offsets[:-1]))  # (in C: 30,000 rules as each scan loads them)
+        self.n_seeds = list(map(sub, seed_offsets[1:], seed_offsets[:-1]))
 
     def rule_tokens(self, rule: int) -> array:
         return self.tokens[self.offsets[rule] : self.offsets[rule + 1]]
