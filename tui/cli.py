@@ -180,6 +180,14 @@ def _finding_filter(args: argparse.Namespace):  # noqa: ANN202 - FindingFilter, 
     return FindingFilter(parse_rule_ids(args.select), parse_rule_ids(args.ignore))
 
 
+def _cached(root: str) -> bool:
+    """Whether lictree's cache holds an index of *root* (a cold scan otherwise)."""
+    from tui.core.cache import cache_path
+
+    path = cache_path(os.path.abspath(root))
+    return path is not None and os.path.exists(path)
+
+
 def _listing_hint(root: str):  # noqa: ANN202 - scan.ListingHint | None, imported lazily
     """What the cache remembers of the tree's git index (called while git already runs)."""
     from tui.core.cache import load_listing_hint
@@ -207,7 +215,10 @@ def _run_check(args: argparse.Namespace) -> int:
     started_at = time.time()
     # git starts listing the tree while the rest of lictree is imported.
     hint = None if args.no_cache else functools.partial(_listing_hint, root)
-    started = start_listing(root, hint, scope) if os.path.isdir(root) else None
+    # With no cache to trust, every file is read: the readers tell the files git would find edited by the stat of
+    # each file they open, rather than git stat'ing every one (``git diff-files``) beforehand.
+    cold = not args.watch and not scope and (args.no_cache or not _cached(root))
+    started = start_listing(root, hint, scope, edits_by_readers=cold) if os.path.isdir(root) else None
 
     from tui.core.kept import context_stamp, output_key, reaches
 

@@ -136,7 +136,7 @@ def test_a_shared_outcome_is_the_one_the_file_gets_on_its_own(tmp_path_factory, 
     path.write_bytes(data)
     got = fastread.read(str(path), True)
     assert got is not None
-    codes, texts, numbers, found, pending, _marks = fastread.read_columns(str(root), [name], b"\1", ctx.shared, ctx.exempt,
+    codes, texts, numbers, found, pending, _marks, _edited = fastread.read_columns(str(root), [name], b"\1", ctx.shared, ctx.exempt,
                                                                   ctx.table)
     if pending:  # not known yet, or never shared: worked out as a scan does (and kept for the next examples)
         ((_at, share, raw),) = pending

@@ -139,7 +139,7 @@ def test_both_readers_put_a_declared_fact_in_their_keys(tmp_path: Path, registry
     root = write_tree(tmp_path, {"a/x.c": C, "b/x.c": C + "\n" * 80})
     ctx = Context(str(root))
     fastread = scan._fastread
-    *_columns, pending, _marks = fastread.read_columns(str(root), ["a/x.c", "b/x.c"], b"\1\1", {}, ctx.exempt, ctx.table)
+    *_columns, pending, _marks, _edited = fastread.read_columns(str(root), ["a/x.c", "b/x.c"], b"\1\1", {}, ctx.exempt, ctx.table)
     c_keys = [share for _i, share, _raw in pending]
     py_keys = [ctx.share_key(p, scan._read_facts(str(root / p), p, True, str(root), None)) for p in ("a/x.c", "b/x.c")]
     for keys in (c_keys, py_keys):

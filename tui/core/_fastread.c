@@ -21,6 +21,7 @@
 #include <Python.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -372,8 +373,21 @@ static int notice_candidate(reading *f, const char *buf, Py_ssize_t got, int tag
 static Py_ssize_t leading_region(const char *buf, Py_ssize_t n);
 static Py_ssize_t notice_bytes[2];
 
+/* The words index_stats gives for each index entry. */
+#define INDEX_STAT_WORDS 10
+
+static int edited_since(int fd, const uint32_t *w);
+
+#ifdef __APPLE__
+#define st_ctim st_ctimespec
+#define st_mtim st_mtimespec
+#endif
+
+/* *check*: the file's index stat data (index_stats), compared with the open file's: *edited* is set when git
+ * would find the file edited since (or it could not be opened). */
 static int
-read_into(int dirfd, const char *name, int body, int trusted, int notices, reading *f)
+read_into(int dirfd, const char *name, int body, int trusted, int notices, reading *f, const uint32_t *check,
+          int *edited)
 {
     int fd = -1, outcome = 0;
     struct stat st;
@@ -391,6 +405,8 @@ read_into(int dirfd, const char *name, int body, int trusted, int notices, readi
         if (fd < 0)
             outcome = 1;
     }
+    if (check != NULL)
+        *edited = fd < 0 || edited_since(fd, check);
     /* A C source is read whole (scan.read_facts reads min(size, 16 MiB) + 1 bytes at once): most fit
      * in a first read of 64 KiB, which ends short at the end of the file; only a longer one is sized
      * with fstat and read on. */
@@ -505,7 +521,7 @@ static PyObject *
 read_at(int dirfd, const char *name, int body, int trusted)
 {
     reading f = {0};
-    int outcome = read_into(dirfd, name, body, trusted, 0, &f);
+    int outcome = read_into(dirfd, name, body, trusted, 0, &f, NULL, NULL);
     PyObject *result = outcome < 0 ? NULL : outcome > 0 ? Py_NewRef(Py_None) : raw_tuple(&f);
     reading_free(&f);
     return result;
@@ -812,13 +828,13 @@ fastread_notice_candidate(PyObject *self, PyObject *args)
  * keys are made (see key_spec).
  * Paths are relative to *base* ("" in a worker that has chdir'ed to the root). */
 static PyObject *
-read_batch(PyObject *args, PyObject **heads)
+read_batch(PyObject *args, PyObject **heads, PyObject **edited)
 {
-    PyObject *base_obj, *paths, *shared, *exempt, *table;
-    Py_buffer flags;
+    PyObject *base_obj, *paths, *shared, *exempt, *table, *stats_obj = Py_None;
+    Py_buffer flags, stats = {0};
     key_spec spec;
-    if (!PyArg_ParseTuple(args, "O&O!y*O!O!O!", PyUnicode_FSConverter, &base_obj, &PyList_Type, &paths, &flags,
-                          &PyDict_Type, &shared, &PyDict_Type, &exempt, &PyTuple_Type, &table))
+    if (!PyArg_ParseTuple(args, "O&O!y*O!O!O!|O", PyUnicode_FSConverter, &base_obj, &PyList_Type, &paths, &flags,
+                          &PyDict_Type, &shared, &PyDict_Type, &exempt, &PyTuple_Type, &table, &stats_obj))
         return NULL;
     if (parse_spec(table, &spec) < 0) {
         PyBuffer_Release(&flags);
@@ -833,11 +849,20 @@ read_batch(PyObject *args, PyObject **heads)
         PyErr_SetString(PyExc_ValueError, "read_columns: one flag a path");
         goto done;
     }
+    if (stats_obj != Py_None) {
+        if (PyObject_GetBuffer(stats_obj, &stats, PyBUF_SIMPLE) < 0)
+            goto done;
+        if (stats.len != n * (Py_ssize_t)(INDEX_STAT_WORDS * sizeof(uint32_t))) {
+            PyErr_SetString(PyExc_ValueError, "read_columns: the index stat data of each path (index_stats)");
+            goto done;
+        }
+    }
     results = PyList_New(n);
     if (results == NULL)
         goto done;
     *heads = PyList_New(0);
-    if (*heads == NULL)
+    *edited = PyList_New(0);
+    if (*heads == NULL || *edited == NULL)
         goto fail;
     const char *base = PyBytes_AS_STRING(base_obj);
     Py_ssize_t base_len = PyBytes_GET_SIZE(base_obj);
@@ -873,7 +898,24 @@ read_batch(PyObject *args, PyObject **heads)
             memcpy(full + base_len + 1, rel, (size_t)rel_len + 1);
             path = full;
         }
-        int outcome = read_into(AT_FDCWD, path, ends_with(rel, rel_len, ".c"), flag & 1, 1, &f);
+        /* flag 4: git's index stat data to compare (an edited file is left to the Python reader) */
+        const uint32_t *check = stats.buf != NULL && (flag & 4) ? (const uint32_t *)stats.buf + i * INDEX_STAT_WORDS
+                                                                 : NULL;
+        int was_edited = 0;
+        int outcome = read_into(AT_FDCWD, path, ends_with(rel, rel_len, ".c"), flag & 1, 1, &f, check, &was_edited);
+        if (was_edited) {
+            Py_DECREF(rel_bytes);
+            PyObject *number = PyLong_FromSsize_t(i);
+            if (number == NULL || PyList_Append(*edited, number) < 0) {
+                Py_XDECREF(number);
+                goto fail;
+            }
+            Py_DECREF(number);
+            if (outcome < 0)
+                goto fail;
+            PyList_SET_ITEM(results, i, Py_NewRef(Py_None));
+            continue;
+        }
         if (outcome != 0) {
             Py_DECREF(rel_bytes);
             if (outcome < 0)
@@ -921,6 +963,8 @@ done:
     free(full);
     reading_free(&f);
     PyBuffer_Release(&flags);
+    if (stats.buf != NULL)
+        PyBuffer_Release(&stats);
     Py_DECREF(base_obj);
     return results;
 }
@@ -1028,10 +1072,11 @@ fail:
 static PyObject *
 fastread_read_columns(PyObject *self, PyObject *args)
 {
-    PyObject *heads = NULL;
-    PyObject *results = read_batch(args, &heads);  /* which checks the arguments */
+    PyObject *heads = NULL, *edited = NULL;
+    PyObject *results = read_batch(args, &heads, &edited);  /* which checks the arguments */
     if (results == NULL) {
         Py_XDECREF(heads);
+        Py_XDECREF(edited);
         return NULL;
     }
     PyObject *paths = PyTuple_GET_ITEM(args, 1);
@@ -1071,9 +1116,10 @@ fastread_read_columns(PyObject *self, PyObject *args)
     }
     Py_DECREF(results);
     Py_DECREF(zero);
-    return Py_BuildValue("(NNNNNN)", status, exprs, lines, findings, pending, heads);
+    return Py_BuildValue("(NNNNNNN)", status, exprs, lines, findings, pending, heads, edited);
 fail:
     Py_XDECREF(heads);
+    Py_XDECREF(edited);
     Py_DECREF(results);
     Py_XDECREF(status);
     Py_XDECREF(exprs);
@@ -1145,13 +1191,167 @@ fastread_configure(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* index_stats(index, staged) -> (stats, mtime_s, mtime_ns) or None: the stat data git's index (.git/index, v2 to
+ * v4, SHA-1) records for each of its entries, in its order, which is that of *staged* (``git ls-files -s -z`` of
+ * the same index: each record's mode and blob id are checked against the entry's), as INDEX_STAT_WORDS native
+ * 32-bit words an entry, and the index file's mtime as the index records none (the caller stats it). None when
+ * the readers could not judge edits as git does: an entry assumed unchanged, skip-worktree or intent-to-add, an
+ * unmerged entry, a submodule, a split or sparse index, an unknown version, or anything that does not agree. */
+
+static uint32_t be32(const unsigned char *p) {
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];
+}
+
+static int hex_of(const unsigned char *raw, const char *hex) {
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < 20; i++)
+        if (hex[2 * i] != digits[raw[i] >> 4] || hex[2 * i + 1] != digits[raw[i] & 15])
+            return 0;
+    return 1;
+}
+
+static PyObject *
+fastread_index_stats(PyObject *self, PyObject *args)
+{
+    Py_buffer index, staged;
+    if (!PyArg_ParseTuple(args, "y*y*", &index, &staged))
+        return NULL;
+    const unsigned char *p = index.buf, *end = p + index.len;
+    const char *rec = staged.buf, *rec_end = rec + staged.len;
+    PyObject *out = NULL, *result = Py_None;
+    uint32_t *words = NULL;
+    if (index.len < 12 + 20 || memcmp(p, "DIRC", 4) != 0)
+        goto unsupported;
+    uint32_t version = be32(p + 4), count = be32(p + 8);
+    if (version < 2 || version > 4 || count > (uint32_t)(index.len / 62))
+        goto unsupported;
+    words = PyMem_Malloc(((size_t)count ? count : 1) * INDEX_STAT_WORDS * sizeof(uint32_t));
+    if (words == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    const unsigned char *at = p + 12;
+    end -= 20;  /* the checksum */
+    for (uint32_t n = 0; n < count; n++) {
+        if (end - at < 62 + (version == 4 ? 2 : 1))
+            goto unsupported;
+        uint16_t flags = (uint16_t)((at[60] << 8) | at[61]);
+        if (flags & 0x8000 || flags & 0x3000)  /* assumed unchanged; a stage of an unmerged path */
+            goto unsupported;
+        Py_ssize_t fixed = 62;
+        if (flags & 0x4000) {  /* extended flags: skip-worktree, intent-to-add (v3 and later) */
+            if (version < 3)
+                goto unsupported;
+            if (((at[62] << 8) | at[63]) != 0)
+                goto unsupported;
+            fixed = 64;
+        }
+        const unsigned char *name = at + fixed;
+        const unsigned char *nul;
+        if (version == 4) {  /* a varint (bytes dropped from the previous name), then the rest of the name */
+            const unsigned char *v = name;
+            while (v < end && (*v & 0x80))
+                v++;
+            if (v >= end)
+                goto unsupported;
+            nul = memchr(v + 1, 0, (size_t)(end - v - 1));
+            if (nul == NULL)
+                goto unsupported;
+            at = nul + 1;
+        } else {
+            nul = memchr(name, 0, (size_t)(end - name));
+            if (nul == NULL)
+                goto unsupported;
+            Py_ssize_t size = (fixed + (nul - name) + 8) & ~(Py_ssize_t)7;
+            if (end - at < size)
+                goto unsupported;
+            at += size;
+        }
+        /* the record of ls-files -s for it: "<mode> <oid> <stage>\t<path>\0" */
+        const char *tab = memchr(rec, '\t', (size_t)(rec_end - rec));
+        const char *rec_nul = tab ? memchr(tab, 0, (size_t)(rec_end - tab)) : NULL;
+        if (rec_nul == NULL || tab - rec != 6 + 1 + 40 + 1 + 1)
+            goto unsupported;
+        const unsigned char *e = name - fixed;
+        uint32_t mode = be32(e + 24);
+        /* (a submodule: git looks into it, which the readers do not) */
+        const char *mode_text = mode == 0100644 ? "100644" : mode == 0100755 ? "100755" : mode == 0120000 ? "120000"
+                                                                                                        : NULL;
+        if (mode_text == NULL || memcmp(rec, mode_text, 6) != 0 || !hex_of(e + 40, rec + 7) || rec[48] != '0')
+            goto unsupported;
+        rec = rec_nul + 1;
+        uint32_t *w = words + (size_t)n * INDEX_STAT_WORDS;
+        w[0] = be32(e + 0);   /* ctime s, ns */
+        w[1] = be32(e + 4);
+        w[2] = be32(e + 8);   /* mtime s, ns */
+        w[3] = be32(e + 12);
+        w[4] = be32(e + 20);  /* ino */
+        w[5] = mode;
+        w[6] = be32(e + 28);  /* uid, gid */
+        w[7] = be32(e + 32);
+        w[8] = be32(e + 36);  /* size */
+        w[9] = (e[40] << 24) | (e[41] << 16) | (e[42] << 8) | e[43];  /* the blob id's first bytes */
+    }
+    if (rec != rec_end)
+        goto unsupported;
+    /* extensions: a split index (link) keeps entries elsewhere, a sparse one (sdir) holds directories */
+    while (end - at >= 8) {
+        if (memcmp(at, "link", 4) == 0 || memcmp(at, "sdir", 4) == 0)
+            goto unsupported;
+        uint32_t size = be32(at + 4);
+        if ((uint64_t)size > (uint64_t)(end - at - 8))
+            goto unsupported;
+        at += 8 + size;
+    }
+    if (at != end)
+        goto unsupported;
+    out = PyBytes_FromStringAndSize((const char *)words, (Py_ssize_t)count * INDEX_STAT_WORDS * sizeof(uint32_t));
+    result = out;
+    goto done;
+unsupported:
+    result = Py_None;
+done:
+    PyMem_Free(words);
+    PyBuffer_Release(&index);
+    PyBuffer_Release(&staged);
+    if (result == NULL || (result != Py_None && out == NULL))
+        return NULL;
+    if (result == Py_None)
+        Py_RETURN_NONE;
+    return out;
+}
+
+/* Whether the file open as *fd* is not what its index entry *w* (index_stats) recorded, as git's ie_match_stat
+ * judges it with core.checkStat=default, core.trustctime and core.fileMode on (nanoseconds compared too: never
+ * less edited than git finds it). An entry whose size was smudged to 0 (racy git) is edited unless empty. */
+static int
+edited_since(int fd, const uint32_t *w)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return 1;
+    if ((w[5] & 0170000) != 0100000 || ((w[5] ^ (uint32_t)st.st_mode) & 0100))
+        return 1;
+    if (w[0] != (uint32_t)st.st_ctim.tv_sec || w[1] != (uint32_t)st.st_ctim.tv_nsec ||
+        w[2] != (uint32_t)st.st_mtim.tv_sec || w[3] != (uint32_t)st.st_mtim.tv_nsec ||
+        w[4] != (uint32_t)st.st_ino || w[6] != (uint32_t)st.st_uid || w[7] != (uint32_t)st.st_gid ||
+        w[8] != (uint32_t)st.st_size)
+        return 1;
+    if (w[8] == 0 && w[9] != 0xe69de29bu)  /* smudged (the empty blob is e69de29b...) */
+        return 1;
+    return 0;
+}
+
 static PyMethodDef methods[] = {
     {"read", fastread_read, METH_VARARGS,
      "read(path, trusted) -> (data, tag line, line, flags, more tags, MODULE_LICENSE strings) or None"},
+    {"index_stats", fastread_index_stats, METH_VARARGS,
+     "index_stats(index, staged) -> stats bytes (10 words an entry) or None: what git's index recorded of each file"},
     {"parse_git", fastread_parse_git, METH_VARARGS,
      "parse_git(piece, dirty) -> (paths, keys, flags, special): ls-files -s -z records as columns"},
     {"read_columns", fastread_read_columns, METH_VARARGS,
-     "read_columns(base, paths, flags, shared, exempt, table) -> (status, exprs, lines, findings, pending, heads)"},
+     "read_columns(base, paths, flags, shared, exempt, table[, stats]) -> (status, exprs, lines, findings, pending, "
+     "heads, edited)"},
     {"configure_notices", fastread_configure_notices, METH_VARARGS,
      "configure_notices(untagged words, tagged words, untagged bytes, tagged bytes): the notice-candidate test"},
     {"notice_candidate", fastread_notice_candidate, METH_VARARGS, "notice_candidate(data, tagged) -> bool"},

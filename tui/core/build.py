@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import os
 import re
+import stat as stat_mod
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
@@ -79,10 +80,13 @@ def _preload_notices(root: str, progress: NoticeProgressFn | None) -> None:
 
 
 class GitJob(NamedTuple):
-    """A piece of git's ``ls-files -s -z`` output (cut at a record's end) and the paths git saw edited."""
+    """A piece of git's ``ls-files -s -z`` output (cut at a record's end) and the paths git saw edited; or, where
+    git was not asked (``Listing.stats``), what the index recorded of each of its files, for the reader to judge
+    which ones git would find edited."""
 
     piece: bytes
     dirty: frozenset[bytes]
+    stats: bytes | None = None
 
 
 class PathsJob(NamedTuple):
@@ -270,8 +274,11 @@ def _init_pool_worker(ctx: Context, chunk_report: ChunkReport | None = None) -> 
     _init_worker(ctx, chdir=True, chunk_report=chunk_report)
 
 
-def _entries(ctx: Context, job: Job, skipped: list[tuple[str, str]]) -> tuple[list[str], list[str], bytearray]:
-    """A job's files as columns: paths, keys and flags (1: git vouches for a clean regular file).
+def _entries(ctx: Context, job: Job, skipped: list[tuple[str, str]]
+             ) -> tuple[list[str], list[str], bytearray, bytes | None]:
+    """A job's files as columns: paths, keys and flags (1: git vouches for a clean regular file; 4: and the file's
+    stat is to be compared with the index's, in *stats*, to tell whether git would find it edited), and the index's
+    stat data of each file (``GitJob.stats``; None where git said which files are edited).
 
     Submodules and symlinks to directories go to *skipped*; symlinks, edited and untracked files get
     the stat key that stands for them in the cache.
@@ -279,6 +286,11 @@ def _entries(ctx: Context, job: Job, skipped: list[tuple[str, str]]) -> tuple[li
     root = ctx.root
     if isinstance(job, GitJob):
         paths, keys, flags, special = parse_git(job.piece, job.dirty, skipped)
+        stats = job.stats
+        if stats is not None:  # (index_stats lets no submodule through: one record, one entry)
+            for i, flag in enumerate(flags):
+                if flag & 1:
+                    flags[i] = flag | 4
         dir_links = set()
         for i, kind in special:  # few: symlinks and edited files, whose stat stands for them in the cache
             if kind == SYMLINK_RECORD and os.path.isdir(os.path.join(root, paths[i])):
@@ -289,8 +301,10 @@ def _entries(ctx: Context, job: Job, skipped: list[tuple[str, str]]) -> tuple[li
         if dir_links:
             kept = [i for i in range(len(paths)) if i not in dir_links]
             paths, keys, flags = [paths[i] for i in kept], [keys[i] for i in kept], bytearray(flags[i] for i in kept)
+            if stats is not None:
+                stats = b"".join(stats[i * _STAT_BYTES : (i + 1) * _STAT_BYTES] for i in kept)
             skipped.sort(key=lambda entry: os.fsencode(entry[0]))  # git's order, submodules too
-        return paths, keys, flags
+        return paths, keys, flags, stats
     entries = list(zip(job.paths, job.keys))
     symlinks = job.symlinks
     paths, keys, flags = [], [], bytearray()
@@ -306,7 +320,24 @@ def _entries(ctx: Context, job: Job, skipped: list[tuple[str, str]]) -> tuple[li
         paths.append(path)
         keys.append(key)
         flags.append(bool(key) and not key.startswith("s:"))
-    return paths, keys, flags
+    return paths, keys, flags, None
+
+
+#: Bytes of index stat data a file (``_fastread.index_stats``: ten 32-bit words).
+_STAT_BYTES = 40
+
+
+def _edited_by_stat(base: str, path: str, stats: bytes, i: int) -> bool:
+    """Whether git would find *path* (the *i*-th file of *stats*, a regular file in git's index) edited, by its
+    lstat (a file the C reader does not open: an excluded one)."""
+    try:
+        st = os.lstat(os.path.join(base, path) if base else path)
+    except OSError:
+        return True
+    w = array("I", stats[i * _STAT_BYTES : (i + 1) * _STAT_BYTES])
+    if not stat_mod.S_ISREG(st.st_mode) or (w[5] ^ st.st_mode) & 0o100 or (w[8] == 0 and w[9] != 0xE69DE29B):
+        return True
+    return not scan_mod._same_stat(w, st)
 
 
 def _read_job(job: Job) -> Chunk:
@@ -316,14 +347,19 @@ def _read_job(job: Job) -> Chunk:
     base = _worker_root
     root_real = _worker_root_real
     skipped: list[tuple[str, str]] = []
-    paths, keys, flags = _entries(ctx, job, skipped)
+    paths, keys, flags, stats = _entries(ctx, job, skipped)
     if ctx.reuse is not None:
         return _read_reuse_job(ctx, paths, keys, skipped, base)
     excluded = ctx.exclude.excluded_among(paths)
+    edited: list[str] = []  # (with *stats*: the files git would find edited, read again as git does not vouch)
     if any(excluded):
         for i, out in enumerate(excluded):
             if out:
                 flags[i] |= 2
+                if stats is not None and flags[i] & 4 and _edited_by_stat(base, paths[i], stats, i):
+                    flags[i] &= ~1
+                    keys[i] = stat_key(base or ctx.root, paths[i])
+                    edited.append(paths[i])
     status = bytearray()
     exprs: list[str | None] = []
     lines: list[int] = []
@@ -337,13 +373,18 @@ def _read_job(job: Job) -> Chunk:
         # straight into the columns; the rest are worked out here, and shared with the next batches.
         for start in range(0, len(paths), READ_BATCH):
             end = start + READ_BATCH
-            codes, texts, numbers, found, pending, heads = read_columns(
-                base, paths[start:end], bytes(flags[start:end]), ctx.shared, ctx.exempt, ctx.table)
+            codes, texts, numbers, found, pending, heads, changed = read_columns(
+                base, paths[start:end], bytes(flags[start:end]), ctx.shared, ctx.exempt, ctx.table,
+                None if stats is None else stats[start * _STAT_BYTES : end * _STAT_BYTES])
+            for i in changed:  # edited since git's index recorded them: read as git does not vouch for them
+                flags[start + i] &= ~1
+                keys[start + i] = stat_key(base or ctx.root, paths[start + i])
+                edited.append(paths[start + i])
             for i, share, got in pending:
                 path = paths[start + i]
                 if got is not None:
                     outcome = ctx.evaluate_shared(path, share, got)
-                else:  # excluded, or left to the Python reader (which reads the notice itself)
+                else:  # excluded, edited, or left to the Python reader (which reads the notice itself)
                     outcome = _evaluate_one(ctx, path, bool(flags[start + i] & 1), root_real, base)
                     if outcome is None:
                         gone.add(start + i)
@@ -389,7 +430,7 @@ def _read_job(job: Job) -> Chunk:
         paths, keys = [paths[i] for i in kept], [keys[i] for i in kept]
         status, exprs, lines = bytearray(status[i] for i in kept), [exprs[i] for i in kept], [lines[i] for i in kept]
     chunk = Chunk(joined(paths), joined(keys), bytes(status), exprs, lines, findings, notices,  # type: ignore[arg-type]
-                  skipped)
+                  skipped, edited=tuple(edited))
     if _worker_report is not None:  # (what `check --format json` prints of these files: made here, meanwhile)
         view = LicenseIndex(ctx.root, ctx)
         view.extend(chunk._replace(paths=paths, keys=keys))
@@ -473,6 +514,9 @@ def build_index(
     if cached is None and ctx.reuse is None:
         _preload_notices(root, notice_progress)  # while git lists the tree
     listing = finish_listing()
+    if listing.stats is not None and not (cached is None and ctx.reuse is None and ctx.shares
+                                          and scan_mod.column_reader() is not None):
+        listing.settle()  # (only the C reader of a cold scan judges edits: git is asked, as it is otherwise)
     if use_cache and listing.raw is not None and listing.index_stamp:
         cache_mod.save_listing_hint(root, listing.index_stamp, listing.link_records)
     index = LicenseIndex(root, ctx, listing)
@@ -593,8 +637,17 @@ def _fill_cold(index: LicenseIndex, listing: Listing, workers: int | None, progr
     """Read every file; git's raw records go to the workers unparsed. With *chunk_report*, the readers make
     it of each chunk as well, kept in ``index.chunk_reports`` when the index is their chunks in order."""
     raw = listing.staged() if listing.method == "git" else b""  # (git may be asked only now, and fail)
+    stats = listing.stats
     if listing.method == "git":
-        jobs: list[Job] = [GitJob(piece, listing.dirty) for piece in _git_jobs(raw)]
+        pieces_of = _git_jobs(raw)
+        if stats is None:
+            jobs: list[Job] = [GitJob(piece, listing.dirty) for piece in pieces_of]
+        else:  # the readers judge which files git would find edited: each piece with its files' index stat data
+            jobs, at = [], 0
+            for piece in pieces_of:
+                records = piece.count(b"\0") + (0 if piece.endswith(b"\0") else 1)
+                jobs.append(GitJob(piece, listing.dirty, stats[at * _STAT_BYTES : (at + records) * _STAT_BYTES]))
+                at += records
         extra = sorted(listing.extra)
         jobs += [PathsJob(extra[i : i + CHUNK], [""] * len(extra[i : i + CHUNK]), listing.symlinks)
                  for i in range(0, len(extra), CHUNK)]
@@ -605,8 +658,10 @@ def _fill_cold(index: LicenseIndex, listing: Listing, workers: int | None, progr
                 for i in range(0, len(paths), CHUNK)]
         total = len(paths)
     keys_out: list[str] = []
+    edited: list[str] = []
     pieces: list[object] | None = [] if chunk_report is not None else None
     for chunk in _run_jobs(index.ctx, jobs, workers, total, chunk_report):
+        edited.extend(chunk.edited)
         chunk = index.extend(chunk)
         keys_out.extend(chunk.keys)
         index.skipped.extend(chunk.skipped)
@@ -617,6 +672,8 @@ def _fill_cold(index: LicenseIndex, listing: Listing, workers: int | None, progr
                 pieces.append(chunk.report)
         if progress:
             progress(list(zip(chunk.paths, _outcomes(chunk))), len(index.paths), total)
+    if stats is not None:
+        listing.settle(edited)  # its dirty files and signature, from what the readers found
     if listing.extra:
         keys_out = index.sort(keys_out)
         pieces = None  # untracked files, sorted in: not the readers' order

@@ -223,7 +223,7 @@ class LicenseIndex:
         may straddle two chunks: its second appearance is dropped)."""
         if self.paths and chunk.paths and chunk.paths[0] == self.paths[-1]:
             chunk = Chunk(*(column[1:] for column in chunk[:5]), chunk.findings, chunk.notices, chunk.skipped,
-                          chunk.origins)
+                          chunk.origins, edited=chunk.edited)
         self._effective = None
         self.chunk_reports = None
         self.paths.extend(chunk.paths)
@@ -430,6 +430,8 @@ class Chunk(NamedTuple):
     origins: dict[str, Origin] = {}  # noqa: RUF012 - never changed in place
     #: What build_index's *chunk_report* made of these files in the reader (None: not asked, or dropped).
     report: object = None
+    #: The files a reader found edited since git's index recorded them (``scan.Listing.stats``), gone ones too.
+    edited: tuple[str, ...] = ()
 
 
 def _nothing() -> None:

@@ -13,7 +13,8 @@ import os
 import re
 import stat
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import NamedTuple
 
 from tui.core.headers import HEAD_SEARCH, MAX_LINES, Header, extract_header, header_from
@@ -114,6 +115,7 @@ class Listing:
     __slots__ = (
         "_keys",
         "_paths",
+        "_settle",
         "dirty",
         "extra",
         "index_stamp",
@@ -123,6 +125,7 @@ class Listing:
         "root",
         "signature",
         "skipped",
+        "stats",
         "symlinks",
     )
 
@@ -143,6 +146,20 @@ class Listing:
         #: symlinks: what a later run needs to know the index unchanged without ``git ls-files -s``.
         self.index_stamp = ""
         self.link_records: list[bytes] = []
+        #: When git was not asked which files were edited (``start_listing(edits_by_readers=True)``): what the
+        #: index recorded of each file (``_fastread.index_stats``, in the order of ``raw``), for the readers to
+        #: judge, by the stat of each file they open, what ``git diff-files`` would; ``settle`` then takes what
+        #: they found (or asks git after all). None otherwise.
+        self.stats: bytes | None = None
+        self._settle: Callable[[Iterable[str] | None], None] | None = None
+
+    def settle(self, edited: Iterable[str] | None = None) -> None:
+        """A listing whose edits the readers were to judge (``stats``) made whole: with the files they found
+        edited, or (None) with what ``git diff-files`` says, asked now. ``dirty`` and ``signature`` are known
+        after; ``paths`` and ``keys`` must not be asked before. Does nothing on any other listing."""
+        settle, self._settle, self.stats = self._settle, None, None
+        if settle is not None:
+            settle(edited)
 
     def staged(self) -> bytes:
         """git's ``ls-files -s -z`` output, unsplit (asked now when the index was known unchanged)."""
@@ -269,7 +286,7 @@ def index_stamp(root: str) -> str:
 
 
 def start_listing(root: str, hint: Callable[[], ListingHint | None] | None = None,
-                  scope: str = "") -> Callable[[], Listing]:
+                  scope: str = "", edits_by_readers: bool = False) -> Callable[[], Listing]:
     """Start listing *root* in the background (git runs while the caller does other work).
 
     *hint*: what the cache remembers of the last listing; when .git/index has not changed since,
@@ -278,8 +295,13 @@ def start_listing(root: str, hint: Callable[[], ListingHint | None] | None = Non
     listed (git is given it as a pathspec, a tree without git is walked below it alone), and the
     listing's signature stands for those alone. A scope inside a repository of its own (a git
     submodule) is listed with the whole tree, which says what the tree makes of it.
+    *edits_by_readers*: for a cold scan, which reads every file: ``git diff-files`` (an lstat of every file)
+    is not run; the readers judge by the stat of the files they open which ones git would find edited
+    (``Listing.stats``, ``Listing.settle``), where the index lets them (else git is asked after all).
     """
     procs: list[subprocess.Popen] | None = None
+    judged = edits_by_readers and not scope and _fastread is not None and os.path.isfile(os.path.join(root, ".git",
+                                                                                                       "index"))
     staged: subprocess.Popen | None = None
     stamp = ""
     known_links: list[bytes] | None = None
@@ -291,12 +313,13 @@ def start_listing(root: str, hint: Callable[[], ListingHint | None] | None = Non
             env["GIT_LITERAL_PATHSPECS"] = "1"  # a name with * or [ in it is not a pattern
         procs = []
         try:
-            for args in (("diff-files", "--name-only", "-z"), ("ls-files", "-o", "--exclude-standard", "-z")):
+            first = ("config", "-z", "--get-regexp", _JUDGE_CONFIG) if judged else ("diff-files", "--name-only", "-z")
+            for args in (first, ("ls-files", "-o", "--exclude-standard", "-z")):
                 procs.append(_git(root, *args, *spec, env=env))
             # The stamp of the index, before ls-files -s reads it: a change after it shows next time. (Not
             # for a scope: its listing is named by what it lists, and is no hint for the whole tree's.)
             stamp = "" if spec else index_stamp(root)
-            known = hint() if hint is not None and stamp else None
+            known = hint() if hint is not None and stamp and not judged else None
             if known is not None and known[0] == stamp:
                 known_links = known[1]
             else:
@@ -308,11 +331,146 @@ def start_listing(root: str, hint: Callable[[], ListingHint | None] | None = Non
             procs = None
 
     def finish() -> Listing:
-        listing = _finish_git(root, procs, staged, stamp, known_links, "git-scope:" if spec else "git:") \
-            if procs else None
+        if procs and judged:
+            listing = _finish_judged(root, procs, staged, stamp)
+        else:
+            listing = _finish_git(root, procs, staged, stamp, known_links, "git-scope:" if spec else "git:") \
+                if procs else None
         return listing or list_scandir(root, scope)
 
     return finish
+
+
+#: The settings under which git finds a file edited otherwise than by comparing its stat with the index's as
+#: ``_fastread`` does (``edited_since``); any of them set (but to its default) leaves the judging to git.
+_JUDGE_CONFIG = r"^core\.(filemode|trustctime|checkstat|ignorestat|fsmonitor|sparsecheckout)$|^extensions\."
+_JUDGE_DEFAULTS = {"core.filemode": "true", "core.trustctime": "true", "core.checkstat": "default",
+                   "core.ignorestat": "false", "core.fsmonitor": "false", "core.sparsecheckout": "false",
+                   "extensions.objectformat": "sha1"}
+_TRUE, _FALSE = {"true", "yes", "on", "1", ""}, {"false", "no", "off", "0"}
+
+
+def _default_config(out: bytes) -> bool:
+    """Whether ``git config -z --get-regexp _JUDGE_CONFIG`` found only the default of each setting."""
+    for entry in out.split(b"\0"):
+        if not entry:
+            continue
+        key, _, value = entry.decode("utf-8", "replace").partition("\n")
+        key, value = key.lower(), value.strip().lower()
+        want = _JUDGE_DEFAULTS.get(key)
+        if want is None:
+            return False  # another extension (worktreeConfig, ...): git judges
+        if want in ("true", "false"):
+            if value not in (_TRUE if want == "true" else _FALSE):
+                return False
+        elif value != want:
+            return False
+    return True
+
+
+def _finish_judged(root: str, procs: list[subprocess.Popen], staged_proc: subprocess.Popen | None,
+                   stamp: str) -> Listing | None:
+    """``_finish_git`` for a listing whose edits the readers judge: ``git config`` ran instead of ``diff-files``.
+    The index's stat data read (``_fastread.index_stats``); where the index or the settings do not let the
+    readers judge as git does (or an entry is racily clean: git would compare its content), ``diff-files`` is
+    run now and the listing is an ordinary one."""
+    from array import array
+
+    config, others = procs
+    settings = config.communicate()[0]
+    stats = None
+    staged = None
+    if staged_proc is not None:
+        staged = staged_proc.communicate()[0]
+        if staged_proc.returncode == 0 and config.returncode in (0, 1) and _default_config(settings) and stamp:
+            try:
+                with open(os.path.join(root, ".git", "index"), "rb") as handle:
+                    data = handle.read()
+                    st = os.fstat(handle.fileno())
+            except OSError:
+                data = b""
+            else:
+                if f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}" != stamp:
+                    data = b""  # (rewritten since ls-files read it)
+            stats = _fastread.index_stats(data, staged) if data else None
+            # Racily clean entries (recorded no earlier than the second the index was written): git compares
+            # their content; left to git.
+            if stats is not None and stats and max(array("I", stats)[2::10]) >= st.st_mtime_ns // 1_000_000_000:
+                stats = None
+    env = _git_env(root)
+    diff = _git(root, "diff-files", "--name-only", "-z", env=env) if stats is None else None
+    staged_now = _Done(staged, staged_proc.returncode if staged_proc is not None else 1)
+    listing = _finish_git(root, [diff if diff is not None else _Done(b"", 0), others], staged_now, stamp, None)
+    if listing is None or stats is None:
+        return listing
+    listing.stats = stats
+    listing.signature = ""  # (made by settle)
+    listing._settle = partial(_settle_judged, listing, stats)
+    return listing
+
+
+class _Done:
+    """What ``_finish_git`` asks of a git process, for output had already."""
+
+    def __init__(self, out: bytes | None, returncode: int) -> None:
+        self.out, self.returncode = out, returncode
+
+    def communicate(self) -> tuple[bytes | None, None]:
+        return self.out, None
+
+
+def _settle_judged(listing: Listing, stats: bytes, edited: Iterable[str] | None) -> None:
+    """``Listing.settle`` of a listing the readers judged: its dirty files (those they found edited, and the
+    symlinks whose stat differs from the index's), and its signature, made as ``_finish_git`` makes it."""
+    root = listing.root
+    if edited is None:
+        proc = _git(root, "diff-files", "--name-only", "-z")
+        out = proc.communicate()[0]
+        dirty = frozenset(p for p in out.split(b"\0") if p) if proc.returncode == 0 else None
+    else:
+        dirty = frozenset(map(os.fsencode, edited)) | _edited_links(listing, stats)
+    settled = _finish_git(root, [_Done(b"\0".join(sorted(dirty or ())), 0 if dirty is not None else 1),
+                                 _Done(b"\0".join(map(os.fsencode, listing.extra)), 0)],
+                          _Done(listing.raw, 0), listing.index_stamp, None)
+    if settled is None:  # git failed: no signature, so that no cache trusts this listing
+        listing.signature = ""
+        return
+    listing.dirty, listing.signature = settled.dirty, settled.signature
+
+
+def _edited_links(listing: Listing, stats: bytes) -> frozenset[bytes]:
+    """The tracked symlinks git would find edited: their lstat against what the index recorded."""
+    from array import array
+
+    modes = array("I", stats)[5::10].tobytes()
+    mark = array("I", [0o120000]).tobytes()
+    found = set()
+    at = -4
+    root = os.fsencode(listing.root)
+    for record in listing.link_records:  # (in the order of the index, as the entries of mode 120000)
+        at = modes.find(mark, at + 4)
+        while at > 0 and at % 4:  # (a match across two words)
+            at = modes.find(mark, at + 1)
+        path = record.partition(b"\t")[2]
+        if at < 0:
+            found.add(path)  # (not reached: index_stats checked each record's mode)
+            continue
+        try:
+            st = os.lstat(os.path.join(root, path))
+        except OSError:
+            found.add(path)
+            continue
+        if not (stat.S_ISLNK(st.st_mode) and _same_stat(array("I", stats[at * 10 : at * 10 + 40]), st)):
+            found.add(path)
+    return frozenset(found)
+
+
+def _same_stat(w: Sequence[int], st: os.stat_result) -> bool:
+    """``_fastread.edited_since``'s comparison, negated, of the stat fields git compares."""
+    m = 0xFFFFFFFF
+    return (w[0], w[1], w[2], w[3], w[4], w[6], w[7], w[8]) == (
+        int(st.st_ctime) & m, st.st_ctime_ns % 1_000_000_000, int(st.st_mtime) & m, st.st_mtime_ns % 1_000_000_000,
+        st.st_ino & m, st.st_uid & m, st.st_gid & m, st.st_size & m)
 
 
 def _in_nested_repository(root: str, scope: str) -> bool:
