@@ -266,6 +266,64 @@ def _git(root: str, *args: str, env: dict[str, str] | None = None) -> subprocess
     )
 
 
+class _Captured:
+    """A git process whose output goes to a file in memory (``os.memfd_create``) rather than a pipe: git writes
+    its megabytes at once, while the caller does other work, rather than a pipe's worth at a time, waiting for
+    the caller to read. ``communicate``, ``returncode``, ``kill`` and ``wait`` as a ``subprocess.Popen``'s."""
+
+    def __init__(self, argv: list[str], env: dict[str, str] | None) -> None:
+        self._fd = os.memfd_create("lictree-git", getattr(os, "MFD_CLOEXEC", 1))
+        try:
+            self._proc = subprocess.Popen(argv, stdout=self._fd, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                                          env=env)
+        except BaseException:
+            os.close(self._fd)
+            raise
+
+    @property
+    def returncode(self) -> int | None:
+        return self._proc.returncode
+
+    def kill(self) -> None:
+        self._proc.kill()
+
+    def wait(self) -> int:
+        code = self._proc.wait()
+        self._close()
+        return code
+
+    def _close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def communicate(self) -> tuple[bytes, None]:
+        self._proc.wait()
+        try:
+            size = os.fstat(self._fd).st_size
+            out = os.pread(self._fd, size, 0) if size else b""
+            while len(out) < size:  # (not seen: a file in memory is read whole)
+                more = os.pread(self._fd, size - len(out), len(out))
+                if not more:
+                    break
+                out += more
+        finally:
+            self._close()
+        return out, None
+
+
+def _git_captured(root: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen | _Captured:
+    """``_git``, its output in memory where the system can (Linux), else in a pipe."""
+    if not hasattr(os, "memfd_create"):
+        return _git(root, *args, env=env)
+    try:
+        return _Captured(["git", "-C", root, *args], env if env is not None else _git_env(root))
+    except OSError as exc:
+        if exc.filename is not None:  # (git not found: as _git says)
+            raise
+        return _git(root, *args, env=env)
+
+
 #: What the cache remembers of a git listing: the stamp of .git/index and its tracked symlinks' records.
 ListingHint = tuple[str, list[bytes]]
 
@@ -323,7 +381,7 @@ def start_listing(root: str, hint: Callable[[], ListingHint | None] | None = Non
             if known is not None and known[0] == stamp:
                 known_links = known[1]
             else:
-                staged = _git(root, "ls-files", "-s", "-z", *spec, env=env)
+                staged = _git_captured(root, "ls-files", "-s", "-z", *spec, env=env)
         except OSError:  # no git on PATH: walk the directory
             for proc in [*procs, *([staged] if staged else [])]:
                 proc.kill()
