@@ -152,13 +152,16 @@ def test_warm_runs_skip_listing_an_unchanged_git_index_and_stay_exact(capsys, tm
     git("add", "-A")
     git("commit", "-qm", "x")
     spawned: list[tuple[str, ...]] = []
-    real_git = scan._git
 
-    def spy(root_: str, *args: str, **kwargs):
-        spawned.append(args)
-        return real_git(root_, *args, **kwargs)
+    def spying(real):
+        def spy(root_: str, *args: str, **kwargs):
+            spawned.append(args)
+            return real(root_, *args, **kwargs)
 
-    monkeypatch.setattr(scan, "_git", spy)
+        return spy
+
+    monkeypatch.setattr(scan, "_git", spying(scan._git))
+    monkeypatch.setattr(scan, "_git_captured", spying(scan._git_captured))
 
     def bump(path: Path, text: str) -> None:
         path.write_text(text)
