@@ -555,10 +555,21 @@ def _sarif_results(index: LicenseIndex, keep: FindingFilter, positions: Sequence
     if templates is None:
         templates = {}
     exprs, sources = index.effective_columns()
+    notices = index.notices
     for i, path, finding in _results(index, keep, positions):
         uri = path if _URI_PLAIN.fullmatch(path) else artifact_uri(path)
         if finding.rule in _NOTICE_RULES:
-            yield json.dumps(_sarif_result(finding, rule_index, uri, _result_extras(index, i, path, finding)))
+            # A notice's result is made of the finding, the notice and the effective licence, and the tag line its
+            # message names: equal ones (files of the same notice) share it, whichever objects hold them.
+            key = ("notice", finding, notices.get(path), exprs[i], sources[i])
+            template = templates.get(key)
+            if template is None:
+                extras = _result_extras(index, i, path, finding)
+                text = json.dumps(_sarif_result(finding, rule_index, _SENTINEL_URI, extras))
+                template = (text.split(_SENTINEL_URI), finding)
+                if not extras.get("read"):  # (a tag line worked out from the file itself is its own)
+                    templates[key] = template
+            yield uri.join(template[0])
             continue
         key = (id(finding), exprs[i], sources[i])
         template = templates.get(key)
@@ -650,7 +661,20 @@ def _result_extras(index: LicenseIndex, i: int, path: str, finding: Finding) -> 
             if finding.rule == "LT600":
                 extras["endLine"] = notice.end_line
                 extras["insertion"] = _tag_insertion(index.root, path, notice.expression, finding.message)
+                extras["read"] = _insertion_in(notice.expression, finding.message) is False
     return extras
+
+
+def _insertion_in(expression: str, message: str) -> tuple[int, str] | bool | None:
+    """What ``_tag_insertion`` takes from an LT600 *message* alone: (line, tag line), None (a bare tag: no comment
+    style), or False when the message does not name the tag line (the file is read then)."""
+    found = _ADD_TAG_RE.search(message)
+    if found is None or f"SPDX-License-Identifier: {expression}" not in found.group(1):
+        return False
+    text = found.group(1)
+    if text.startswith("SPDX-License-Identifier:"):
+        return None  # a bare tag: no comment style is known for the file type
+    return int(found.group(2)), printable(text)
 
 
 #: The end of an LT600 message (``rules.notices.without_tag``): the tag line to add and its line.
@@ -665,12 +689,9 @@ def _tag_insertion(root: str, path: str, expression: str, message: str = "") -> 
     read; a message that does not end that way has the head read again."""
     from tui.core.rules.notices import suggested_tag
 
-    found = _ADD_TAG_RE.search(message)
-    if found is not None and f"SPDX-License-Identifier: {expression}" in found.group(1):
-        text = found.group(1)
-        if text.startswith("SPDX-License-Identifier:"):
-            return None  # a bare tag: no comment style is known for the file type
-        return int(found.group(2)), printable(text)
+    given = _insertion_in(expression, message)
+    if given is not False:
+        return given  # type: ignore[return-value]
     try:
         with open(os.path.join(root, path), "rb") as handle:
             head = handle.read(4096)
