@@ -389,8 +389,9 @@ def test_reports_the_readers_make_while_reading_are_the_reports_made_after(tmp_p
     for keep in (FindingFilter(), FindingFilter({"LT100"}), FindingFilter(None, {"LT100"})):
         index = build_index(str(root), use_cache=False, workers=2, chunk_report=maker(keep))
         assert index.chunk_reports is not None and len(index.chunk_reports[1]) > (1 if forked else 0)
-        made = check_report(index, keep, fmt)[0]
-        assert made == check_report(plain, keep, fmt)[0]
+        made, severities = check_report(index, keep, fmt)
+        assert (made, severities) == check_report(plain, keep, fmt)  # the counts --fail-on reads too
+        assert severities == check_report(plain, keep, "text")[1]
         assert b"".join(check_report(index, keep, fmt, joined=False)[0]) == made
         json.loads(made)
     if not use_git:

@@ -20,6 +20,7 @@ import os
 import re
 import stat
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ from tui.core.report import (
     assemble,
     dumps_around,
     json_chunks,
-    json_report,
+    json_parts,
     kept_severities,
     meanwhile,
     printable,
@@ -496,28 +497,40 @@ class SarifResults:
         self._rule_index = {rid: n for n, rid in enumerate(self.rule_ids)}
         self._templates: dict[tuple, tuple[list[str], Finding]] = {}
 
-    def __call__(self, chunk: LicenseIndex) -> tuple[bytes, dict[str, int]] | None:
+    def __call__(self, chunk: LicenseIndex) -> tuple[bytes, dict[str, int], Counter] | None:
+        """The chunk's results, where its files' effective licences come from, and its results per severity."""
+        severities: Counter = Counter()
         try:
-            lines = RESULTS_SEPARATOR.join(_sarif_results(chunk, self.keep, None, self._rule_index, self._templates))
+            lines = RESULTS_SEPARATOR.join(_sarif_results(chunk, self.keep, None, self._rule_index, self._templates,
+                                                          severities))
         except KeyError:
             return None
-        return lines.encode("ascii"), source_counts(chunk)
+        return lines.encode("ascii"), source_counts(chunk), severities
 
 
 def sarif_report(index: LicenseIndex, keep: FindingFilter) -> list[bytes]:
     """`lictree check --format sarif`'s document (``sarif_chunks``), as ASCII bytes in parts; from the
     results the readers made (``SarifResults``, ``index.chunk_reports``) where they made them with *keep*."""
+    return sarif_parts(index, keep)[0]
+
+
+def sarif_parts(index: LicenseIndex, keep: FindingFilter) -> tuple[list[bytes], Counter | None]:
+    """``sarif_report``, and its results (the kept findings of the files) per severity where the readers counted
+    them (None otherwise)."""
     made = index.chunk_reports
     if made is None or not isinstance(made[0], SarifResults) or made[0].keep is not keep or not made[1]:
-        return ["".join(sarif_chunks(index, keep)).encode("ascii")]
+        return ["".join(sarif_chunks(index, keep)).encode("ascii")], None
     parts: list = made[1]
-    sources = {key: sum(counts[key] for _lines, counts in parts) for key in parts[0][1]}
+    sources = {key: sum(counts[key] for _lines, counts, _severities in parts) for key in parts[0][1]}
     doc = sarif_document(index, keep, None, results=False, sources=sources)
     run = doc["runs"][0]
     if [rule["id"] for rule in run["tool"]["driver"]["rules"]] != made[0].rule_ids:
-        return ["".join(sarif_chunks(index, keep)).encode("ascii")]
+        return ["".join(sarif_chunks(index, keep)).encode("ascii")], None
     run["results"] = LIST_MARK
-    return assemble(doc, (lines for lines, _counts in parts), RESULTS_SEPARATOR)
+    severities: Counter = Counter()
+    for _lines, _counts, counted in parts:
+        severities.update(counted)
+    return assemble(doc, (lines for lines, _counts, _severities in parts), RESULTS_SEPARATOR), severities
 
 
 def _rows_with_findings(index: LicenseIndex, positions: Sequence[int] | None) -> Sequence[int]:
@@ -547,9 +560,10 @@ _NOTICE_RULES = frozenset({"LT600", "LT601"})
 
 
 def _sarif_results(index: LicenseIndex, keep: FindingFilter, positions: Sequence[int] | None,
-                   rule_index: dict[str, int], templates: dict[tuple, tuple[list[str], Finding]] | None = None
-                   ) -> Iterator[str]:
-    """Each result's line; *templates*: the lines of shared findings already made (kept from call to call)."""
+                   rule_index: dict[str, int], templates: dict[tuple, tuple[list[str], Finding]] | None = None,
+                   severities: Counter | None = None) -> Iterator[str]:
+    """Each result's line; *templates*: the lines of shared findings already made (kept from call to call);
+    *severities*: counts the results per severity."""
     import json
 
     if templates is None:
@@ -557,6 +571,8 @@ def _sarif_results(index: LicenseIndex, keep: FindingFilter, positions: Sequence
     exprs, sources = index.effective_columns()
     notices = index.notices
     for i, path, finding in _results(index, keep, positions):
+        if severities is not None:
+            severities[finding.severity] += 1
         uri = path if _URI_PLAIN.fullmatch(path) else artifact_uri(path)
         if finding.rule in _NOTICE_RULES:
             # A notice's result is made of the finding, the notice and the effective licence, and the tag line its
@@ -1147,11 +1163,10 @@ def check_report(index: LicenseIndex, keep: FindingFilter, fmt: str,
     as a list of parts to write one after the other (a kernel's JSON is 25 MB: not copied once more)."""
     if fmt == "text":
         return text_report(index, keep)
-    severities = kept_severities(index, keep)
     if fmt == "json":
-        parts = json_report(index, keep)
+        parts, files = json_parts(index, keep)
     elif fmt == "sarif":
-        parts = sarif_report(index, keep)
+        parts, files = sarif_parts(index, keep)
     else:
         raise ValueError(f"unknown format {fmt!r}")
-    return (b"".join(parts) if joined else parts), severities
+    return (b"".join(parts) if joined else parts), kept_severities(index, keep, files)

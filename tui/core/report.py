@@ -79,11 +79,18 @@ def severity_counts(found: Iterable[tuple[str, Finding]]) -> dict[str, int]:
     return counts
 
 
-def kept_severities(index: LicenseIndex, keep: FindingFilter) -> dict[str, int]:
+def kept_severities(index: LicenseIndex, keep: FindingFilter, files: Counter | None = None) -> dict[str, int]:
     """``severity_counts(iter_findings(index, keep))``, without sorting or going over every file's findings:
     each distinct tuple of findings (most are shared between files) is filtered once and counted as often as
-    files have it."""
+    files have it. *files*: the kept findings of the files per severity, counted already (by the readers: a
+    ``Tally``'s): only the directories that could not be listed are added."""
     unlisted = unlisted_findings(index)
+    if files is not None:
+        counts = {"error": 0, "warning": 0, "info": 0, **files}
+        for found in unlisted.values():
+            for finding in keep.apply(found):
+                counts[finding.severity] = counts.get(finding.severity, 0) + 1
+        return counts
     findings = {**index.findings, **unlisted} if unlisted else index.findings
     found = list(findings.values())
     times = Counter(map(id, found))
@@ -419,9 +426,15 @@ def json_report(index: LicenseIndex, keep: FindingFilter) -> list[bytes]:
     """`lictree check --format json`'s document (``json_chunks``), as ASCII bytes in parts (to be written one
     after the other); from the lines the readers made (``FilesJson``, ``index.chunk_reports``) where they
     made them with *keep*."""
+    return json_parts(index, keep)[0]
+
+
+def json_parts(index: LicenseIndex, keep: FindingFilter) -> tuple[list[bytes], Counter | None]:
+    """``json_report``, and the kept findings of the files per severity where the readers counted them (None
+    otherwise)."""
     made = index.chunk_reports
     if made is None or not isinstance(made[0], FilesJson) or made[0].keep is not keep:
-        return ["".join(json_chunks(index, keep)).encode("ascii")]
+        return ["".join(json_chunks(index, keep)).encode("ascii")], None
     counted = Tally()
     for _lines, part in made[1]:
         counted.add(part)
@@ -434,7 +447,7 @@ def json_report(index: LicenseIndex, keep: FindingFilter) -> list[bytes]:
         "files": LIST_MARK,
         "skipped": skipped_json(index, keep),
     }
-    return assemble(doc, (piece for piece, _part in made[1]), FILES_SEPARATOR)
+    return assemble(doc, (piece for piece, _part in made[1]), FILES_SEPARATOR), counted.severities
 
 
 def assemble(doc: dict, pieces: Iterable[bytes], separator: str) -> list[bytes]:
