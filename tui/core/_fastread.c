@@ -1191,7 +1191,7 @@ fastread_configure(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
-/* index_stats(index, staged) -> (stats, mtime_s, mtime_ns) or None: the stat data git's index (.git/index, v2 to
+/* index_stats(index, staged) -> (stats, latest mtime) or None: the stat data git's index (.git/index, v2 to
  * v4, SHA-1) records for each of its entries, in its order, which is that of *staged* (``git ls-files -s -z`` of
  * the same index: each record's mode and blob id are checked against the entry's), as INDEX_STAT_WORDS native
  * 32-bit words an entry, and the index file's mtime as the index records none (the caller stats it). None when
@@ -1306,6 +1306,13 @@ fastread_index_stats(PyObject *self, PyObject *args)
     if (at != end)
         goto unsupported;
     out = PyBytes_FromStringAndSize((const char *)words, (Py_ssize_t)count * INDEX_STAT_WORDS * sizeof(uint32_t));
+    if (out != NULL) {
+        uint32_t latest = 0;  /* the latest mtime (seconds) an entry records */
+        for (uint32_t n = 0; n < count; n++)
+            if (words[(size_t)n * INDEX_STAT_WORDS + 2] > latest)
+                latest = words[(size_t)n * INDEX_STAT_WORDS + 2];
+        out = Py_BuildValue("(NI)", out, latest);  /* (N: the pair takes the bytes' reference) */
+    }
     result = out;
     goto done;
 unsupported:
@@ -1346,7 +1353,7 @@ static PyMethodDef methods[] = {
     {"read", fastread_read, METH_VARARGS,
      "read(path, trusted) -> (data, tag line, line, flags, more tags, MODULE_LICENSE strings) or None"},
     {"index_stats", fastread_index_stats, METH_VARARGS,
-     "index_stats(index, staged) -> stats bytes (10 words an entry) or None: what git's index recorded of each file"},
+     "index_stats(index, staged) -> (stats: 10 words an entry, latest mtime) or None: what git's index recorded"},
     {"parse_git", fastread_parse_git, METH_VARARGS,
      "parse_git(piece, dirty) -> (paths, keys, flags, special): ls-files -s -z records as columns"},
     {"read_columns", fastread_read_columns, METH_VARARGS,

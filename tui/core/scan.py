@@ -432,8 +432,6 @@ def _finish_judged(root: str, procs: list[subprocess.Popen], staged_proc: subpro
     The index's stat data read (``_fastread.index_stats``); where the index or the settings do not let the
     readers judge as git does (or an entry is racily clean: git would compare its content), ``diff-files`` is
     run now and the listing is an ordinary one."""
-    from array import array
-
     config, others = procs
     settings = config.communicate()[0]
     stats = None
@@ -441,20 +439,7 @@ def _finish_judged(root: str, procs: list[subprocess.Popen], staged_proc: subpro
     if staged_proc is not None:
         staged = staged_proc.communicate()[0]
         if staged_proc.returncode == 0 and config.returncode in (0, 1) and _default_config(settings) and stamp:
-            try:
-                with open(os.path.join(root, ".git", "index"), "rb") as handle:
-                    data = handle.read()
-                    st = os.fstat(handle.fileno())
-            except OSError:
-                data = b""
-            else:
-                if f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}" != stamp:
-                    data = b""  # (rewritten since ls-files read it)
-            stats = _fastread.index_stats(data, staged) if data else None
-            # Racily clean entries (recorded no earlier than the second the index was written): git compares
-            # their content; left to git.
-            if stats is not None and stats and max(array("I", stats)[2::10]) >= st.st_mtime_ns // 1_000_000_000:
-                stats = None
+            stats = _index_stats(root, stamp, staged)
     env = _git_env(root)
     diff = _git(root, "diff-files", "--name-only", "-z", env=env) if stats is None else None
     staged_now = _Done(staged, staged_proc.returncode if staged_proc is not None else 1)
@@ -465,6 +450,27 @@ def _finish_judged(root: str, procs: list[subprocess.Popen], staged_proc: subpro
     listing.signature = ""  # (made by settle)
     listing._settle = partial(_settle_judged, listing, stats)
     return listing
+
+
+def _index_stats(root: str, stamp: str, staged: bytes) -> bytes | None:
+    """``_fastread.index_stats`` of the tree's .git/index (mapped, not copied), if it is the one *stamp* names
+    and no entry in it is racily clean (recorded no earlier than the second the index was written: git would
+    compare its content); else None."""
+    import mmap
+
+    try:
+        with open(os.path.join(root, ".git", "index"), "rb") as handle:
+            st = os.fstat(handle.fileno())
+            if f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}" != stamp or not st.st_size:
+                return None  # (rewritten since ls-files read it)
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                got = _fastread.index_stats(data, staged)
+    except (OSError, ValueError):
+        return None
+    if got is None:
+        return None
+    stats, latest = got
+    return stats if latest < st.st_mtime_ns // 1_000_000_000 else None
 
 
 class _Done:
