@@ -496,3 +496,28 @@ def test_an_unrecognised_notice_is_read_line_by_line_or_joined_alike():
     for _ in range(3000):
         comments = [(n, " ".join(rng.choice(words) for _ in range(rng.randint(0, 6)))) for n in range(1, rng.randint(1, 8))]
         assert reading._unrecognised(comments) == by_line(comments), comments
+
+
+def test_the_saved_tables_unpack_to_the_tables_built_and_scan_alike(idx):
+    """The index keeps its seed and short-rule tables packed in arrays (``Packed``): they unpack to what was
+    built (hash keys below zero, pair keys of 2**63 and more), and a scanner made from them finds what one made
+    from the dicts finds."""
+    from tui.core.notices import match
+
+    # (hash keys, signed; pair keys, unsigned: never both in one table)
+    for table in ({-5: 1, 7: (2, 3), (1 << 63) - 1: ()}, {7: (2,), 1 << 63: (4, 5), (1 << 64) - 1: 0}, {},
+                  {-(1 << 63): 9}):
+        assert notices_index.unpack(notices_index.pack(table)) == table
+    if match._fastmatch is None:
+        pytest.skip("the C matcher is not built")
+    packed = notices_index.Index(**{**notices_index._state(idx), "scanner": None})
+    dicts = notices_index.Index(**{**notices_index._state(idx), "scanner": None})
+    for name in notices_index._TABLES:
+        dicts.table(name)
+    assert isinstance(packed.seeds, notices_index.Packed) and isinstance(dicts.seeds, dict)
+    words = ("permission is hereby granted free of charge to any person obtaining a copy of this software "
+             "licensed under the gpl version 2 or later dual bsd gpl redistribution and use in source").split()
+    rng = random.Random(13)
+    for _ in range(60):
+        ids = notices_index.token_ids([rng.choice(words) for _ in range(rng.randrange(1, 120))])
+        assert match._new_scanner(packed).scan(ids, True) == match._new_scanner(dicts).scan(ids, True)

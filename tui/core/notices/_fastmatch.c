@@ -244,6 +244,62 @@ static uint32_t letter(uint64_t number) {
  * seed_offsets, k, max_postings, max_candidates, min_cov): seeds and short are the index's dicts; singles
  * the ids of the one-word short rules; pairs a list of (first id, second id, tuple of lengths); lengths and
  * n_seeds per rule; then the index's arrays; min_cov per rule. */
+/* index.Packed, read through the buffers of its arrays: keys (int64), starts (uint32, n + 1), values (uint32),
+ * lone (bytes, n) */
+typedef struct {
+    Py_buffer views[4];
+    const int64_t *keys;
+    const uint32_t *starts, *values;
+    const unsigned char *lone;
+    Py_ssize_t n, n_values;
+} Packed;
+
+static void packed_release(Packed *p) {
+    for (int i = 0; i < 4; i++)
+        if (p->views[i].obj != NULL)
+            PyBuffer_Release(&p->views[i]);
+}
+
+static int packed_get(PyObject *tuple, Packed *p) {
+    memset(p, 0, sizeof *p);
+    static const Py_ssize_t sizes[4] = {8, 4, 4, 1};
+    if (PyTuple_GET_SIZE(tuple) != 4) {
+        PyErr_SetString(PyExc_TypeError, "packed: (keys, starts, values, lone)");
+        return -1;
+    }
+    for (int i = 0; i < 4; i++) {
+        if (PyObject_GetBuffer(PyTuple_GET_ITEM(tuple, i), &p->views[i], PyBUF_SIMPLE) < 0 ||
+            p->views[i].len % sizes[i] != 0) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "packed: arrays of the wrong item size");
+            packed_release(p);
+            return -1;
+        }
+    }
+    p->keys = p->views[0].buf;
+    p->starts = p->views[1].buf;
+    p->values = p->views[2].buf;
+    p->lone = p->views[3].buf;
+    p->n = p->views[0].len / 8;
+    p->n_values = p->views[2].len / 4;
+    if (p->views[1].len / 4 != p->n + 1 || p->views[3].len != p->n || p->starts[0] != 0 ||
+        p->starts[p->n] != (uint32_t)p->n_values) {
+        PyErr_SetString(PyExc_ValueError, "packed: the arrays do not agree");
+        packed_release(p);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < p->n; i++)
+        if (p->starts[i] > p->starts[i + 1]) {
+            PyErr_SetString(PyExc_ValueError, "packed: starts out of order");
+            packed_release(p);
+            return -1;
+        }
+    return 0;
+}
+
+static int Scanner_tables(Scanner *self, PyObject *seeds, PyObject *shorts, const Packed *ps, const Packed *pt,
+                          PyObject *singles, PyObject *pairs);
+
 static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
     PyObject *seeds, *shorts, *singles, *pairs, *lengths, *n_seeds, *tokens, *offsets, *seed_keys, *seed_positions,
         *seed_offsets, *min_cov;
@@ -251,7 +307,7 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
         PyErr_SetString(PyExc_RuntimeError, "a Scanner is initialised once");
         return -1;
     }
-    if (!PyArg_ParseTuple(args, "O!O!OO!OOOOOOOnnnO", &PyDict_Type, &seeds, &PyDict_Type, &shorts, &singles,
+    if (!PyArg_ParseTuple(args, "OOOO!OOOOOOOnnnO", &seeds, &shorts, &singles,
                           &PyList_Type, &pairs, &lengths, &n_seeds, &tokens, &offsets, &seed_keys, &seed_positions,
                           &seed_offsets, &self->k, &self->max_postings, &self->max_candidates, &min_cov))
         return -1;
@@ -342,12 +398,43 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
         return -1;
     }
 
-    /* seeds: key -> rule or tuple of rules */
+    /* seeds: key -> rule or tuple of rules; a dict, or index.Packed's arrays (keys, starts, values, lone) */
+    Packed packed_seeds, packed_shorts;
+    int seeds_packed = PyTuple_Check(seeds), shorts_packed = PyTuple_Check(shorts);
+    if ((!seeds_packed && !PyDict_Check(seeds)) || (!shorts_packed && !PyDict_Check(shorts))) {
+        PyErr_SetString(PyExc_TypeError, "seeds and shorts: dicts, or packed (keys, starts, values, lone)");
+        return -1;
+    }
+    if (seeds_packed && packed_get(seeds, &packed_seeds) < 0)
+        return -1;
+    if (shorts_packed && packed_get(shorts, &packed_shorts) < 0) {
+        if (seeds_packed)
+            packed_release(&packed_seeds);
+        return -1;
+    }
+    int status = Scanner_tables(self, seeds, shorts, seeds_packed ? &packed_seeds : NULL,
+                                shorts_packed ? &packed_shorts : NULL, singles, pairs);
+    if (seeds_packed)
+        packed_release(&packed_seeds);
+    if (shorts_packed)
+        packed_release(&packed_shorts);
+    return status;
+}
+
+static int Scanner_tables(Scanner *self, PyObject *seeds, PyObject *shorts, const Packed *ps, const Packed *pt,
+                          PyObject *singles, PyObject *pairs) {
     Py_ssize_t pos = 0, total = 0;
     PyObject *key, *value;
-    while (PyDict_Next(seeds, &pos, &key, &value))
-        total += PyTuple_Check(value) ? PyTuple_GET_SIZE(value) : 1;
-    if (table_init(&self->seeds, PyDict_GET_SIZE(seeds)) < 0)
+    Py_ssize_t n_seed_keys;
+    if (ps != NULL) {
+        total = ps->n_values;
+        n_seed_keys = ps->n;
+    } else {
+        while (PyDict_Next(seeds, &pos, &key, &value))
+            total += PyTuple_Check(value) ? PyTuple_GET_SIZE(value) : 1;
+        n_seed_keys = PyDict_GET_SIZE(seeds);
+    }
+    if (table_init(&self->seeds, n_seed_keys) < 0)
         return -1;
     self->seed_filter = PyMem_Calloc((1 << SEED_FILTER_BITS) / 64, sizeof(uint64_t));
     self->pair_filter = PyMem_Calloc((1 << PAIR_FILTER_BITS) / 64, sizeof(uint64_t));
@@ -362,8 +449,21 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
         return -1;
     }
     Py_ssize_t used = 0;
+    if (ps != NULL) {
+        for (Py_ssize_t i = 0; i < ps->n; i++) {
+            uint64_t k = (uint64_t)ps->keys[i];
+            Slot *slot = table_add(&self->seeds, k);
+            filter_add(self->seed_filter, SEED_FILTER_BITS, k);
+            slot->a = (uint32_t)used;
+            for (uint32_t j = ps->starts[i]; j < ps->starts[i + 1]; j++)
+                self->postings[used++] = ps->values[j];
+            slot->b = (uint32_t)(used - slot->a);
+            if (ps->lone[i])
+                slot->b |= 0x80000000u;
+        }
+    }
     pos = 0;
-    while (PyDict_Next(seeds, &pos, &key, &value)) {
+    while (ps == NULL && PyDict_Next(seeds, &pos, &key, &value)) {
         long long k = PyLong_AsLongLong(key);
         if (k == -1 && PyErr_Occurred())
             return -1;
@@ -384,10 +484,21 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
     }
 
     /* short: key -> rule */
-    if (table_init(&self->shorts, PyDict_GET_SIZE(shorts)) < 0)
+    if (table_init(&self->shorts, pt != NULL ? pt->n : PyDict_GET_SIZE(shorts)) < 0)
         return -1;
+    if (pt != NULL) {
+        for (Py_ssize_t i = 0; i < pt->n; i++) {
+            if (!pt->lone[i] || pt->starts[i + 1] != pt->starts[i] + 1) {
+                PyErr_SetString(PyExc_ValueError, "shorts: one rule a key");
+                return -1;
+            }
+            Slot *slot = table_add(&self->shorts, (uint64_t)pt->keys[i]);
+            filter_add(self->short_filter, SHORT_FILTER_BITS, (uint64_t)pt->keys[i]);
+            slot->a = pt->values[pt->starts[i]];
+        }
+    }
     pos = 0;
-    while (PyDict_Next(shorts, &pos, &key, &value)) {
+    while (pt == NULL && PyDict_Next(shorts, &pos, &key, &value)) {
         long long k = PyLong_AsLongLong(key);
         if (k == -1 && PyErr_Occurred())
             return -1;

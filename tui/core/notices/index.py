@@ -20,6 +20,7 @@ from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import sub
+from typing import NamedTuple
 
 from tui.core import collector_paused
 from tui.core.notices import data
@@ -32,7 +33,7 @@ WINDOW = 10
 COMMON = 60
 MIN_SEEDS = 2
 SKETCH = 1 << 23
-FORMAT = 8  # bump when the selection or the index changes: the cached index is built again
+FORMAT = 9  # bump when the selection or the index changes: the cached index is built again
 
 KINDS = ("notice", "reference", "tag", "text")
 
@@ -70,6 +71,42 @@ def gram_key(ids: tuple[int, ...]) -> int:
     return hash(ids)
 
 
+class Packed(NamedTuple):
+    """An int-keyed table (``Index.seeds``, ``short``, ``short_first``) as the saved index holds it: arrays, which
+    load at once and which the C scanner reads as they are, not a dict of tens of thousands of entries to
+    unpickle (``Index.table`` makes the dict where the Python matcher wants it)."""
+
+    keys: array  # 'q' (or 'Q': ``pack``)
+    starts: array  # 'I': the values of keys[i] are values[starts[i]:starts[i + 1]]
+    values: array  # 'I'
+    lone: bytes  # 1 where keys[i]'s value is that one int, 0 where it is the tuple of them
+
+
+def pack(table: dict[int, int | tuple[int, ...]]) -> Packed:
+    """*table* in arrays: keys signed 64-bit (hashes), or unsigned where one is 2**63 or more (``pair_key``)."""
+    signed = all(-(1 << 63) <= key < 1 << 63 for key in table)
+    keys, starts, values, lone = array("q" if signed else "Q"), array("I", [0]), array("I"), bytearray()
+    for key, value in table.items():
+        keys.append(key)
+        if isinstance(value, tuple):
+            values.extend(value)
+            lone.append(0)
+        else:
+            values.append(value)
+            lone.append(1)
+        starts.append(len(values))
+    return Packed(keys, starts, values, bytes(lone))
+
+
+def unpack(packed: Packed) -> dict[int, int | tuple[int, ...]]:
+    keys, starts, values, lone = packed
+    return {key: values[starts[i]] if lone[i] else tuple(values[starts[i] : starts[i + 1]])
+            for i, key in enumerate(keys)}
+
+
+_TABLES = ("seeds", "short", "short_first")
+
+
 @dataclass(slots=True)
 class Index:
     """The loaded index (see the module docstring)."""
@@ -84,8 +121,8 @@ class Index:
     expressions: list[str]
     tokens: array  # all rules' token ids, concatenated
     offsets: array  # rule i's tokens are tokens[offsets[i]:offsets[i + 1]]
-    #: seed key -> the rule (int) or rules (tuple) it seeds
-    seeds: dict[int, int | tuple[int, ...]]
+    #: seed key -> the rule (int) or rules (tuple) it seeds (``Packed`` as loaded: see ``table``)
+    seeds: dict[int, int | tuple[int, ...]] | Packed
     #: rule i's seeds: keys seed_keys[seed_offsets[i]:seed_offsets[i + 1]], at those K-gram positions
     seed_keys: array
     seed_positions: array
@@ -94,10 +131,10 @@ class Index:
     required: array
     required_offsets: array
     #: key of a short rule's token tuple -> rule number
-    short: dict[int, int]
+    short: dict[int, int] | Packed
     #: first two token ids of a short rule (``pair_key``; a one-word rule: its id) -> the lengths of the
     #: short rules they start
-    short_first: dict[int, tuple[int, ...]]
+    short_first: dict[int, tuple[int, ...]] | Packed
 
     #: derived when loaded (not saved): each rule's length and number of seeds, as lists (fast to index)
     lengths: list[int] = field(default_factory=list)
@@ -114,6 +151,14 @@ class Index:
         offsets, seed_offsets = self.offsets, self.seed_offsets
         self.lengths = list(map(sub, offsets[1:], offsets[:-1]))  # (in C: 30,000 rules as each scan loads them)
         self.n_seeds = list(map(sub, seed_offsets[1:], seed_offsets[:-1]))
+
+    def table(self, name: str) -> dict:
+        """``seeds``, ``short`` or ``short_first`` as a dict (unpacked the first time it is asked for)."""
+        value = getattr(self, name)
+        if isinstance(value, Packed):
+            value = unpack(value)
+            setattr(self, name, value)
+        return value
 
     def rule_tokens(self, rule: int) -> array:
         return self.tokens[self.offsets[rule] : self.offsets[rule + 1]]
@@ -265,7 +310,11 @@ _DERIVED = ("lengths", "n_seeds", "letters", "rule_texts", "scanner")
 
 
 def _state(index: Index) -> dict:
-    return {name: getattr(index, name) for name in Index.__slots__ if name not in _DERIVED}
+    state = {name: getattr(index, name) for name in Index.__slots__ if name not in _DERIVED}
+    for name in _TABLES:
+        if not isinstance(state[name], Packed):
+            state[name] = pack(state[name])
+    return state
 
 
 def save(index: Index, path: str) -> None:
@@ -351,7 +400,10 @@ def _main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(_main(sys.argv[1:]))
+    # (run as the imported module, so that what it pickles names its classes there, not in __main__)
+    from tui.core.notices import index as _module
+
+    sys.exit(_module._main(sys.argv[1:]))
 
 
 def ensure_built(progress: Progress | None = None) -> bool:

@@ -256,7 +256,8 @@ def _scan_python(ids: list[int], idx: index_module.Index) -> tuple[list[Match], 
     letters (``Index.query_text``): what ``_fastmatch.Scanner.scan`` does in C."""
     n = len(ids)
     found: list[Match] = []
-    short_first, short, pair_key, gram_key = idx.short_first, idx.short, index_module.pair_key, index_module.gram_key
+    short_first, short = idx.table("short_first"), idx.table("short")
+    pair_key, gram_key = index_module.pair_key, index_module.gram_key
     for i, first in enumerate(ids):
         single = short_first.get(first)
         if single is not None and (rule := short.get(gram_key((first,)))) is not None:
@@ -272,7 +273,7 @@ def _scan_python(ids: list[int], idx: index_module.Index) -> tuple[list[Match], 
             rule = short.get(gram_key(tuple(ids[i : i + length])))
             if rule is not None:
                 found.append(Match(rule, i, i + length, length, 100))
-    k, seeds = index_module.K, idx.seeds
+    k, seeds = index_module.K, idx.table("seeds")
     counts: Counter[int] = Counter()
     where: dict[int, list[int]] = {}  # seed key -> query positions
     visited = 0
@@ -337,11 +338,20 @@ def _new_scanner(idx: index_module.Index) -> object:
     samples = [(0,), (1,), (0xFFFFFFFF,), (0xFFFFFFFF,) * k, tuple(range(k)), (3, 1 << 31), tuple(range(1, 3 * k, 3))]
     if any(_fastmatch.gram_hash(sample) != index_module.gram_key(sample) for sample in samples):
         return False
-    singles = [key for key in idx.short_first if key < 1 << 32]
-    pairs = [((key >> 32) - 1, key & 0xFFFFFFFF, lengths) for key, lengths in idx.short_first.items() if key >= 1 << 32]
-    return _fastmatch.Scanner(idx.seeds, idx.short, singles, pairs, idx.lengths, idx.n_seeds, idx.tokens,
-                              idx.offsets, idx.seed_keys, idx.seed_positions, idx.seed_offsets, k, MAX_POSTINGS,
-                              MAX_CANDIDATES, idx.min_cov)
+    first = idx.short_first
+    if isinstance(first, index_module.Packed):  # (as loaded: its few thousand entries read from the arrays)
+        keys, starts, values, _lone = first
+        singles = [key for key in keys if key < 1 << 32]
+        pairs = [((key >> 32) - 1, key & 0xFFFFFFFF, tuple(values[starts[i] : starts[i + 1]]))
+                 for i, key in enumerate(keys) if key >= 1 << 32]
+    else:
+        singles = [key for key in first if key < 1 << 32]
+        pairs = [((key >> 32) - 1, key & 0xFFFFFFFF, lengths) for key, lengths in first.items() if key >= 1 << 32]
+    seeds, short = idx.seeds, idx.short  # (dicts, or Packed arrays: the Scanner reads either)
+    return _fastmatch.Scanner(seeds if isinstance(seeds, dict) else tuple(seeds),
+                              short if isinstance(short, dict) else tuple(short), singles, pairs, idx.lengths,
+                              idx.n_seeds, idx.tokens, idx.offsets, idx.seed_keys, idx.seed_positions,
+                              idx.seed_offsets, k, MAX_POSTINGS, MAX_CANDIDATES, idx.min_cov)
 
 
 def _scored(candidates: list[tuple[int, int]], text: str, n: int, idx: index_module.Index
