@@ -398,8 +398,15 @@ def file_lines(index: LicenseIndex, keep: FindingFilter, rows: Sequence[int] | N
         return whole[len(head):]
 
     paths, keys = outcome_keys(index, rows)
+    tails = shared_tails(keys, rows, tail, made)
+    if _PLAIN_JSON.fullmatch("".join(paths)):  # (most trees: printable ASCII, no quote or backslash to escape)
+        return list(map(add, map(add, repeat('{"path": "'), paths), map(add, repeat('"'), tails)))
     names = map(add, repeat('{"path": '), json_strings(paths))
-    return list(map(add, names, shared_tails(keys, rows, tail, made)))
+    return list(map(add, names, tails))
+
+
+#: Text that ``json.dumps(printable(text))`` only puts in quotes.
+_PLAIN_JSON = re.compile(r'[ !#-\[\]-~]*')
 
 
 #: Between two files' lines in the "files" list of `check --format json` (as ``dumps_around`` writes it).
