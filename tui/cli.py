@@ -204,7 +204,7 @@ def run_check(args: argparse.Namespace) -> int:
 
     # A run of a second or two makes next to no cyclic garbage: without the collector, it never walks the
     # rule index and the kernel's index (some 60 times, ~20 ms). Not for --watch, which runs for hours.
-    with collector_paused(not args.watch):
+    with collector_paused(not args.watch):  # (where entry leaves with os._exit, it is off already: see there)
         return _run_check(args)
 
 
@@ -279,6 +279,7 @@ def _run_check(args: argparse.Namespace) -> int:
 
         return watch_check(index, keep, args.fail_on, started_at - WATCH_SLACK)
     text, severities = check_report(index, keep, args.format, joined=False)
+    _leave(index, text)
     saving = None
     if keeping and listed.signature:
         from tui.core.cache import save_output
@@ -295,6 +296,19 @@ def _run_check(args: argparse.Namespace) -> int:
         saving()
     index.saved()
     return EXIT_FINDINGS if reaches(severities, args.fail_on) else EXIT_OK
+
+
+#: What a headless command made, kept until ``entry`` leaves with ``os._exit``, which frees it at once (``_leave``).
+_LEFT_TO_EXIT: list[object] = []
+#: [True] while ``entry`` runs a command it leaves with ``os._exit`` (a test calling ``main`` frees what it made).
+_LEAVING: list[bool] = [False]
+
+
+def _leave(*made: object) -> None:
+    """Keep *made* (a kernel's index: millions of objects) for ``os._exit`` to free at once, rather than have it
+    torn down object by object as the command returns (~15 ms), where ``entry`` leaves that way."""
+    if _LEAVING[0]:
+        _LEFT_TO_EXIT.extend(made)
 
 
 def _write_kept(text: str | bytes | list[bytes]) -> None:
@@ -438,6 +452,7 @@ def run_export(args: argparse.Namespace) -> int:
     try:
         index = build_index(root, use_cache=not args.no_cache, listing=listed if started else None, context=context,
                             scope=scope, notice_progress=notice_progress)
+        _leave(index)
         positions = query.matches(index) if query else None
 
         def written(report: object) -> None:
@@ -488,7 +503,7 @@ def run_suggest(args: argparse.Namespace) -> int:
 def run_diff(args: argparse.Namespace) -> int:
     from tui.core.diff_cli import run
 
-    return run(args)
+    return run(args, _leave)
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -554,8 +569,16 @@ def entry() -> int:
     (its watcher process is stopped by the interpreter's exit handlers).
     """
     argv = sys.argv[1:]
+    leaving = bool(argv) and argv[0] in SUBCOMMANDS and not (argv[0] == "check" and "--watch" in argv)
+    _LEAVING[:] = [leaving]
+    if leaving and argv[0] in ("check", "diff"):
+        # A run of a second that makes next to no cyclic garbage: the collector stays off to the end (turned on
+        # as the command returns, it would walk the kernel's index once more, ~10 ms, just before os._exit).
+        import gc
+
+        gc.disable()
     code = main(argv)
-    if argv and argv[0] in SUBCOMMANDS and not (argv[0] == "check" and "--watch" in argv):
+    if leaving:
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()

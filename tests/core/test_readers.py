@@ -272,3 +272,13 @@ def test_forked_call_runs_in_this_process_beside_other_threads():
     finally:
         stop.set()
         thread.join()
+
+
+def test_readers_that_gave_every_result_are_not_waited_for_but_never_left_behind():
+    # A finished run returns while its readers are still being torn down (a reader of a kernel scan holds
+    # ~100 MB): they are reaped as soon as they are gone, by the next run at the latest.
+    assert list(readers.run_forked(square, list(range(50)), 2)) == [n * n for n in range(50)]
+    assert list(readers.run_forked(square, list(range(50)), 2)) == [n * n for n in range(50)]
+    assert len(readers._ENDING) <= 4  # (the last run's, at most: the earlier ones reaped by it)
+    readers._reap(wait=True)
+    assert not readers._ENDING

@@ -126,13 +126,13 @@ def change_after_listing(monkeypatch: pytest.MonkeyPatch, victim: Path, change: 
     file list is made and before any file is read."""
     real = index_mod.start_listing
 
-    def start(root: str, *hint):
+    def start(root: str, *hint, **options):
         if victim.is_dir() and not victim.is_symlink():
             shutil.rmtree(victim)
         elif victim.exists() or victim.is_symlink():
             victim.unlink()
         victim.write_bytes(MIT)
-        finish = real(root, *hint)
+        finish = real(root, *hint, **options)
 
         def finish_then_change():
             listing = finish()

@@ -5,16 +5,18 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, leave: Callable[..., None] | None = None) -> int:
+    """*leave*: given the diff made, to keep it for the process's exit to free (``cli._leave``)."""
     from tui.core import collector_paused
 
     with collector_paused():  # (a short run that makes few cycles: the collector would only cost time)
-        return _run(args)
+        return _run(args, leave)
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, leave: Callable[..., None] | None = None) -> int:
     # Two directories: git lists both (and compares their indexes) while the rest of lictree is imported.
     started = _start_listings(args)
     if started is not None and started.index_diff is not None:
@@ -36,6 +38,8 @@ def _run(args: argparse.Namespace) -> int:
         target = check_output(args.output)
         diff = diff_mod.kept_or_compared(args.old, args.new, args.repo, use_cache=not args.no_cache,
                                          started=started)
+        if leave is not None:
+            leave(diff)
         text = diff_report.render(diff, args.format)
         with atomic_output(target, newline="" if args.format == "csv" else None) as out:
             out.write(text)

@@ -32,6 +32,7 @@ import struct
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import Any
 
 _NUMBER = struct.Struct("<I")
@@ -74,7 +75,7 @@ def run_forked(run: Callable[[Any], Any], jobs: Sequence[Any], size: int,
     job_r, job_w = os.pipe()
     results: list[int] = []  # the read ends, ours
     ends: list[int] = []  # the write ends, the readers'
-    stop: Callable[[], None] | None = None
+    stop: Callable[[bool], None] | None = None
     try:
         for _ in range(count):
             res_r, res_w = os.pipe()
@@ -90,11 +91,13 @@ def run_forked(run: Callable[[Any], Any], jobs: Sequence[Any], size: int,
         raise
     finally:
         _close(job_r, *ends)
+    finished = False
     try:
         yield from _results(jobs, job_w, results)  # which closes job_w
+        finished = True
     finally:
         _close(*results)
-        stop()
+        stop(finished)
 
 
 def forked_call(run: Callable[[], Any]) -> Callable[[], Any]:
@@ -104,6 +107,7 @@ def forked_call(run: Callable[[], Any]) -> Callable[[], Any]:
     Call it once, always (the child is reaped then)."""
     if not (can_fork() and single_threaded()):
         return run
+    _reap()
     read_end, write_end = os.pipe()
     try:
         pid = os.fork()
@@ -122,6 +126,7 @@ def forked_call(run: Callable[[], Any]) -> Callable[[], Any]:
 
                 payload = pickle.dumps(_Failure(traceback.format_exc()), pickle.HIGHEST_PROTOCOL)
             _write_all(write_end, payload)
+            os.close(write_end)  # (the result is whole now: the parent need not wait for this process to end)
         except BaseException:
             status = 1
         finally:
@@ -135,10 +140,7 @@ def forked_call(run: Callable[[], Any]) -> Callable[[], Any]:
                 parts.append(part)
         finally:
             os.close(read_end)
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
+            _reap_later(pid)
         if not parts:
             raise ReaderError("a child process died")
         got = pickle.loads(b"".join(parts))
@@ -158,8 +160,8 @@ def _close(*fds: int) -> None:
 
 
 def _fork_readers(run: Callable[[Any], Any], jobs: Sequence[Any], setup: Callable[[], None] | None, job_r: int,
-                  job_w: int, results: list[int], ends: list[int]) -> Callable[[], None]:
-    """Fork the readers from this (single-threaded) process; returns what stops them."""
+                  job_w: int, results: list[int], ends: list[int]) -> Callable[[bool], None]:
+    """Fork the readers from this (single-threaded) process; returns what stops them (``_stop``)."""
     pids: list[int] = []
     try:
         for i, res_w in enumerate(ends):
@@ -170,7 +172,7 @@ def _fork_readers(run: Callable[[Any], Any], jobs: Sequence[Any], setup: Callabl
     except BaseException:
         _stop(pids)
         raise
-    return lambda: _stop(pids)
+    return partial(_stop, pids)
 
 
 def _reader(run: Callable[[Any], Any], jobs: Sequence[Any], setup: Callable[[], None] | None, job_r: int,
@@ -303,16 +305,50 @@ def _results(jobs: Sequence[Any], job_w: int, results: list[int]) -> Iterator[An
             os.close(job_w)
 
 
-def _stop(pids: list[int]) -> None:
-    """Reap the readers (children of this process); any still running (the caller stopped early) are killed first."""
+def _stop(pids: list[int], finished: bool = False) -> None:
+    """Reap the readers (children of this process); any still running (the caller stopped early) are killed first.
+    *finished*: every result came, so the readers are ending on their own: those not gone yet (a process of a
+    hundred megabytes takes milliseconds to be torn down) are reaped later, not waited for."""
     for pid in pids:
         try:
+            if finished:
+                _reap_later(pid)
+                continue
             done, _status = os.waitpid(pid, os.WNOHANG)
             if done == 0:
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
         except (ChildProcessError, ProcessLookupError):
             pass
+    if not finished:
+        _reap(wait=True)  # (a run that failed leaves no child behind, not even one of an earlier run)
+
+
+#: Children that had given all they were asked for but were still ending when last looked at (``_reap_later``).
+_ENDING: list[int] = []
+
+
+def _reap_later(pid: int) -> None:
+    """Reap *pid*, a child that is ending on its own, if it is gone; else later (``_reap``), not waiting for it."""
+    try:
+        done, _status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return
+    if done == 0:
+        _ENDING.append(pid)
+    _reap()
+
+
+def _reap(wait: bool = False) -> None:
+    """Reap the children ``_reap_later`` left that have ended since (*wait*: all of them, waiting for those still
+    ending)."""
+    for pid in list(_ENDING):
+        try:
+            done, _status = os.waitpid(pid, 0 if wait else os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            _ENDING.remove(pid)
 
 
 # The reader server ------------------------------------------------------------------------------
@@ -387,7 +423,7 @@ class _Server:
         atexit.register(sock.close)  # which ends the server
 
     def start(self, run: Callable[[Any], Any], jobs: Sequence[Any], setup: Callable[[], None] | None, job_r: int,
-              ends: list[int]) -> Callable[[], None]:
+              ends: list[int]) -> Callable[[bool], None]:
         """Have the server fork a reader for each of *ends* (result pipes); returns what stops them."""
         try:
             cwd: str | None = os.getcwd()
@@ -404,7 +440,7 @@ class _Server:
             raise ReaderError(f"the reader server died ({exc})") from None
         if isinstance(pids, str):
             raise ReaderError(f"the reader server could not start the readers: {pids}")
-        return lambda: self._stop(pids)
+        return lambda _finished=False: self._stop(pids)
 
     def _stop(self, pids: list[int]) -> None:
         payload = pickle.dumps(pids)
