@@ -9,7 +9,6 @@ from __future__ import annotations
 import gc
 import os
 import re
-import stat as stat_mod
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
@@ -327,19 +326,6 @@ def _entries(ctx: Context, job: Job, skipped: list[tuple[str, str]]
 _STAT_BYTES = 40
 
 
-def _edited_by_stat(base: str, path: str, stats: bytes, i: int) -> bool:
-    """Whether git would find *path* (the *i*-th file of *stats*, a regular file in git's index) edited, by its
-    lstat (a file the C reader does not open: an excluded one)."""
-    try:
-        st = os.lstat(os.path.join(base, path) if base else path)
-    except OSError:
-        return True
-    w = array("I", stats[i * _STAT_BYTES : (i + 1) * _STAT_BYTES])
-    if not stat_mod.S_ISREG(st.st_mode) or (w[5] ^ st.st_mode) & 0o100 or (w[8] == 0 and w[9] != 0xE69DE29B):
-        return True
-    return not scan_mod._same_stat(w, st)
-
-
 def _read_job(job: Job) -> Chunk:
     """Worker: a job's files read and evaluated, as a Chunk."""
     ctx = _worker_ctx
@@ -356,7 +342,9 @@ def _read_job(job: Job) -> Chunk:
         for i, out in enumerate(excluded):
             if out:
                 flags[i] |= 2
-                if stats is not None and flags[i] & 4 and _edited_by_stat(base, paths[i], stats, i):
+                if stats is not None and flags[i] & 4 and scan_mod.edited_by_lstat(
+                        os.path.join(base, paths[i]) if base else paths[i],
+                        array("I", stats[i * _STAT_BYTES : (i + 1) * _STAT_BYTES])):
                     flags[i] &= ~1
                     keys[i] = stat_key(base or ctx.root, paths[i])
                     edited.append(paths[i])

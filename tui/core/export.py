@@ -676,8 +676,9 @@ def _result_extras(index: LicenseIndex, i: int, path: str, finding: Finding) -> 
             extras["notice"] = notice
             if finding.rule == "LT600":
                 extras["endLine"] = notice.end_line
-                extras["insertion"] = _tag_insertion(index.root, path, notice.expression, finding.message)
-                extras["read"] = _insertion_in(notice.expression, finding.message) is False
+                given = _insertion_in(notice.expression, finding.message)
+                extras["read"] = given is False  # (the file read: the result is this file's own)
+                extras["insertion"] = _tag_insertion(index.root, path, notice.expression) if given is False else given
     return extras
 
 

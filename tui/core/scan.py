@@ -443,11 +443,11 @@ def _finish_judged(root: str, procs: list[subprocess.Popen], staged_proc: subpro
     env = _git_env(root)
     diff = _git(root, "diff-files", "--name-only", "-z", env=env) if stats is None else None
     staged_now = _Done(staged, staged_proc.returncode if staged_proc is not None else 1)
-    listing = _finish_git(root, [diff if diff is not None else _Done(b"", 0), others], staged_now, stamp, None)
+    listing = _finish_git(root, [diff if diff is not None else _Done(b"", 0), others], staged_now, stamp, None,
+                          sign=stats is None)
     if listing is None or stats is None:
         return listing
-    listing.stats = stats
-    listing.signature = ""  # (made by settle)
+    listing.stats = stats  # (its signature made by settle)
     listing._settle = partial(_settle_judged, listing, stats)
     return listing
 
@@ -490,16 +490,14 @@ def _settle_judged(listing: Listing, stats: bytes, edited: Iterable[str] | None)
     if edited is None:
         proc = _git(root, "diff-files", "--name-only", "-z")
         out = proc.communicate()[0]
-        dirty = frozenset(p for p in out.split(b"\0") if p) if proc.returncode == 0 else None
+        if proc.returncode != 0:  # git failed: no signature, so that no cache trusts this listing
+            listing.signature = ""
+            return
+        dirty = frozenset(p for p in out.split(b"\0") if p)
     else:
         dirty = frozenset(map(os.fsencode, edited)) | _edited_links(listing, stats)
-    settled = _finish_git(root, [_Done(b"\0".join(sorted(dirty or ())), 0 if dirty is not None else 1),
-                                 _Done(b"\0".join(map(os.fsencode, listing.extra)), 0)],
-                          _Done(listing.raw, 0), listing.index_stamp, None)
-    if settled is None:  # git failed: no signature, so that no cache trusts this listing
-        listing.signature = ""
-        return
-    listing.dirty, listing.signature = settled.dirty, settled.signature
+    digest = _index_digest(root, listing.index_stamp, listing.raw, listing.link_records)
+    listing.dirty, listing.signature = dirty, _signature(digest, root, dirty, listing.extra, "git:")
 
 
 def _edited_links(listing: Listing, stats: bytes) -> frozenset[bytes]:
@@ -519,20 +517,29 @@ def _edited_links(listing: Listing, stats: bytes) -> frozenset[bytes]:
         if at < 0:
             found.add(path)  # (not reached: index_stats checked each record's mode)
             continue
-        try:
-            st = os.lstat(os.path.join(root, path))
-        except OSError:
-            found.add(path)
-            continue
-        if not (stat.S_ISLNK(st.st_mode) and _same_stat(array("I", stats[at * 10 : at * 10 + 40]), st)):
+        if edited_by_lstat(os.path.join(root, path), array("I", stats[at * 10 : at * 10 + 40])):
             found.add(path)
     return frozenset(found)
 
 
-def _same_stat(w: Sequence[int], st: os.stat_result) -> bool:
-    """``_fastread.edited_since``'s comparison, negated, of the stat fields git compares."""
+def edited_by_lstat(path: str | bytes, w: Sequence[int]) -> bool:
+    """Whether git would find the file at *path* edited since its index entry *w* (``_fastread.index_stats``'s ten
+    words) was recorded, by its lstat: ``_fastread.edited_since`` for a file the C reader does not open (a
+    symlink, an excluded file). Gone, of another type, the executable bit changed, a smudged size, or any of
+    the stat fields git compares."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return True
+    if w[5] & 0o170000 == 0o120000:
+        if not stat.S_ISLNK(st.st_mode):
+            return True
+    elif not stat.S_ISREG(st.st_mode) or (w[5] ^ st.st_mode) & 0o100:
+        return True
+    if w[8] == 0 and w[9] != 0xE69DE29B:  # (smudged; the empty blob is e69de29b...)
+        return True
     m = 0xFFFFFFFF
-    return (w[0], w[1], w[2], w[3], w[4], w[6], w[7], w[8]) == (
+    return (w[0], w[1], w[2], w[3], w[4], w[6], w[7], w[8]) != (
         int(st.st_ctime) & m, st.st_ctime_ns % 1_000_000_000, int(st.st_mtime) & m, st.st_mtime_ns % 1_000_000_000,
         st.st_ino & m, st.st_uid & m, st.st_gid & m, st.st_size & m)
 
@@ -585,9 +592,10 @@ def _symlink_records(raw: bytes) -> list[bytes]:
 
 
 def _finish_git(root: str, procs: list[subprocess.Popen], staged_proc: subprocess.Popen | None, stamp: str,
-                known_links: list[bytes] | None, kind: str = "git:") -> Listing | None:
-    import hashlib
-
+                known_links: list[bytes] | None, kind: str = "git:", sign: bool = True) -> Listing | None:
+    """The listing of a git tree, from git's processes (``ls-files -s`` in *staged_proc*, unless the index was
+    known unchanged: *known_links*; ``diff-files`` and ``ls-files -o`` in *procs*), and its signature (*sign*
+    False: left "", made later by ``Listing.settle``)."""
     staged: bytes | None = None
     if staged_proc is not None:
         # git ls-files -s ends first: find its symlinks (and stat their targets) while diff-files still runs.
@@ -599,31 +607,40 @@ def _finish_git(root: str, procs: list[subprocess.Popen], staged_proc: subproces
         links = _symlink_records(staged)
     else:
         links = known_links or []
-    # The index is named by its stamp (or, with no stamp to go by, by what it lists).
-    digest = hashlib.sha1(b"index:" + stamp.encode()) if stamp else hashlib.sha1(staged or b"")
-    symlinks: set[str] = set()
-    for record in links:
-        path = os.fsdecode(record.partition(b"\t")[2])
-        symlinks.add(path)
-        digest.update(b"\3" + record + stat_key(root, path, True).encode())
+    digest = _index_digest(root, stamp, staged, links) if sign else None
     dirty_raw, others = (proc.communicate()[0] for proc in procs)
     if any(proc.returncode != 0 for proc in procs):
         return None
     dirty = frozenset(p for p in dirty_raw.split(b"\0") if p)
     extra = [os.fsdecode(p) for p in others.split(b"\0") if p]
+    symlinks = {os.fsdecode(record.partition(b"\t")[2]) for record in links}
+    symlinks.update(path for path in extra if os.path.islink(os.path.join(root, path)))
     listing = Listing(root, method="git", raw=staged, dirty=dirty, extra=extra, symlinks=symlinks)
     listing.index_stamp, listing.link_records = stamp, links
-    # Files git does not vouch for enter the signature with their stat, so any edit shows.
-    for raw in sorted(dirty):
-        path = os.fsdecode(raw)
-        digest.update(b"\1" + raw + stat_key(root, path).encode())
-    for path in extra:
-        full = os.path.join(root, path)
-        if os.path.islink(full):
-            listing.symlinks.add(path)
-        digest.update(b"\2" + os.fsencode(path) + stat_key(root, path, True).encode())
-    listing.signature = kind + digest.hexdigest()
+    if digest is not None:
+        listing.signature = _signature(digest, root, dirty, extra, kind)
     return listing
+
+
+def _index_digest(root: str, stamp: str, staged: bytes | None, links: list[bytes]):  # noqa: ANN202 - a hashlib hash
+    """The start of a git listing's signature: the index, named by its stamp (or, with no stamp to go by, by what
+    it lists), and its tracked symlinks with the stat of their targets."""
+    import hashlib
+
+    digest = hashlib.sha1(b"index:" + stamp.encode()) if stamp else hashlib.sha1(staged or b"")
+    for record in links:
+        digest.update(b"\3" + record + stat_key(root, os.fsdecode(record.partition(b"\t")[2]), True).encode())
+    return digest
+
+
+def _signature(digest, root: str, dirty: frozenset[bytes], extra: list[str], kind: str) -> str:  # noqa: ANN001
+    """A git listing's signature, from ``_index_digest``: files git does not vouch for (edited, untracked) enter
+    it with their stat, so that any edit shows."""
+    for raw in sorted(dirty):
+        digest.update(b"\1" + raw + stat_key(root, os.fsdecode(raw)).encode())
+    for path in extra:
+        digest.update(b"\2" + os.fsencode(path) + stat_key(root, path, True).encode())
+    return kind + digest.hexdigest()
 
 
 def list_scandir(root: str, scope: str = "") -> Listing:

@@ -17,7 +17,7 @@ import threading
 import time
 import zlib
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from operator import sub
 from typing import NamedTuple
@@ -98,10 +98,17 @@ def pack(table: dict[int, int | tuple[int, ...]]) -> Packed:
     return Packed(keys, starts, values, bytes(lone))
 
 
+def items(table: dict[int, int | tuple[int, ...]] | Packed) -> Iterator[tuple[int, int | tuple[int, ...]]]:
+    """(key, value) of a table, packed or not (a packed one is not made a dict for it)."""
+    if not isinstance(table, Packed):
+        return iter(table.items())
+    keys, starts, values, lone = table
+    return ((key, values[starts[i]] if lone[i] else tuple(values[starts[i] : starts[i + 1]]))
+            for i, key in enumerate(keys))
+
+
 def unpack(packed: Packed) -> dict[int, int | tuple[int, ...]]:
-    keys, starts, values, lone = packed
-    return {key: values[starts[i]] if lone[i] else tuple(values[starts[i] : starts[i + 1]])
-            for i, key in enumerate(keys)}
+    return dict(items(packed))
 
 
 _TABLES = ("seeds", "short", "short_first")

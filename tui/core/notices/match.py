@@ -338,15 +338,9 @@ def _new_scanner(idx: index_module.Index) -> object:
     samples = [(0,), (1,), (0xFFFFFFFF,), (0xFFFFFFFF,) * k, tuple(range(k)), (3, 1 << 31), tuple(range(1, 3 * k, 3))]
     if any(_fastmatch.gram_hash(sample) != index_module.gram_key(sample) for sample in samples):
         return False
-    first = idx.short_first
-    if isinstance(first, index_module.Packed):  # (as loaded: its few thousand entries read from the arrays)
-        keys, starts, values, _lone = first
-        singles = [key for key in keys if key < 1 << 32]
-        pairs = [((key >> 32) - 1, key & 0xFFFFFFFF, tuple(values[starts[i] : starts[i + 1]]))
-                 for i, key in enumerate(keys) if key >= 1 << 32]
-    else:
-        singles = [key for key in first if key < 1 << 32]
-        pairs = [((key >> 32) - 1, key & 0xFFFFFFFF, lengths) for key, lengths in first.items() if key >= 1 << 32]
+    first = list(index_module.items(idx.short_first))
+    singles = [key for key, _lengths in first if key < 1 << 32]
+    pairs = [((key >> 32) - 1, key & 0xFFFFFFFF, lengths) for key, lengths in first if key >= 1 << 32]
     seeds, short = idx.seeds, idx.short  # (dicts, or Packed arrays: the Scanner reads either)
     return _fastmatch.Scanner(seeds if isinstance(seeds, dict) else tuple(seeds),
                               short if isinstance(short, dict) else tuple(short), singles, pairs, idx.lengths,
