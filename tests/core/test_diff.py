@@ -183,6 +183,20 @@ def test_git_directories_read_only_what_differs(repo: Path, tmp_path: Path):
     assert 0 < diff.files_read < listed / 2  # the files that differ, not the trees
 
 
+def test_a_directory_diff_writes_nothing_to_either_repository(repo: Path, tmp_path: Path):
+    """Renames are looked for in a scratch repository that borrows both trees' objects: git must not touch
+    them (it "freshens" an object it would write that they hold, e.g. the tree of a directory wholly added)."""
+    a, b = checkout(repo, "old", tmp_path / "a"), checkout(repo, "new", tmp_path / "b")
+    gits = [repo / ".git", a / ".git", b / ".git"]
+    for top in gits:
+        for path in top.rglob("*"):
+            os.utime(path, (1e9, 1e9), follow_symlinks=False)
+    before = {p: p.lstat().st_mtime_ns for top in gits for p in top.rglob("*")}
+    diff = diff_mod.compare(*diff_mod.open_sides(str(a), str(b), use_cache=False))
+    assert {item.old_path: path for path, item in by_change(diff)["renamed"].items()} == RENAMED
+    assert {p: p.lstat().st_mtime_ns for top in gits for p in top.rglob("*")} == before
+
+
 def test_directories_with_most_files_to_read_are_indexed_whole(repo: Path, tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(diff_mod, "INDEX_MIN", 0)

@@ -1223,15 +1223,25 @@ def _find_renames(old: Side, new: Side, gone: dict[str, str], came: dict[str, st
 
 class _Scratch:
     """A temporary bare repository to let git find renames among blobs of other repositories (their object
-    directories as alternates; the blobs of files git does not vouch for written to it)."""
+    directories as alternates; the bytes of files git does not vouch for given to it).
+
+    Both sides' trees are made by one ``git fast-import`` (one pack, where ``update-index`` and ``write-tree``
+    would write a loose object per tree: costly on a busy disk), then compared by ``git diff-tree -M``. Nothing
+    is written through the alternates (``write-tree`` "freshens" the mtime of a scanned tree's pack when it
+    holds a tree it writes, e.g. that of a directory wholly added)."""
 
     def __init__(self) -> None:
         self.dir: str | None = None
+        self.blobs: dict[str, bytes] = {}  # blob id -> bytes, for files git does not vouch for
+        self.unread: set[str] = set()  # such files that could not be read as listed: left out
 
     def repo(self) -> str:
         if self.dir is None:
             self.dir = tempfile.mkdtemp(prefix="lictree-diff-")
-            rev_mod.git(self.dir, "init", "-q", "--bare", "--template=", ".")
+            for part in ("objects", "objects/info", "refs"):
+                os.mkdir(os.path.join(self.dir, part))
+            with open(os.path.join(self.dir, "HEAD"), "w") as handle:
+                handle.write("ref: refs/heads/main\n")
         return self.dir
 
     def close(self) -> None:
@@ -1240,22 +1250,38 @@ class _Scratch:
             self.dir = None
 
     def write_blobs(self, root: str, files: dict[str, str]) -> None:
-        """The bytes of each file (path -> its blob id) written as a loose object."""
-        import zlib
-
+        """The bytes of each file (path -> its blob id) kept to be given to git (a file that changed since it
+        was listed, or cannot be read, is left out of the search)."""
         for path, oid in files.items():
             try:
                 with open(os.path.join(root, path), "rb") as handle:
                     data = handle.read()
             except OSError:
+                self.unread.add(path)
                 continue
-            body = b"blob %d\0" % len(data) + data
-            if hashlib.sha1(body).hexdigest() != oid:
-                continue  # changed since it was listed
-            where = os.path.join(self.repo(), "objects", oid[:2])
-            os.makedirs(where, exist_ok=True)
-            with open(os.path.join(where, oid[2:]), "wb") as handle:
-                handle.write(zlib.compress(body, 1))
+            if hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest() == oid:
+                self.blobs[oid] = data
+            else:
+                self.unread.add(path)
+
+    def _stream(self, removed: dict[str, str], added: dict[str, str]) -> bytes:
+        """``git fast-import``'s input: the blobs given, a commit of each side's files, and both commits' ids
+        asked for."""
+        parts = []
+        marks = {}
+        for n, (oid, data) in enumerate(self.blobs.items(), 3):
+            marks[oid] = b":%d" % n
+            parts += [b"blob\nmark :%d\ndata %d\n" % (n, len(data)), data, b"\n"]
+        for n, files in ((1, removed), (2, added)):
+            parts.append(b"commit refs/heads/side%d\nmark :%d\ncommitter lictree <lictree> 0 +0000\ndata 0\n"
+                         % (n, n))
+            for path, oid in files.items():
+                if oid and path not in self.unread:
+                    ref = marks.get(oid) or oid.encode("ascii", "replace")
+                    parts.append(b"M 100644 " + ref + b" " + _fast_import_path(path) + b"\n")
+            parts.append(b"\n")
+        parts.append(b"get-mark :1\nget-mark :2\n")
+        return b"".join(parts)
 
     def renames(self, removed: dict[str, str], added: dict[str, str],
                 sides: list[Side]) -> list[tuple[str, str]] | None:
@@ -1273,28 +1299,28 @@ class _Scratch:
             if objects and os.path.isdir(objects):
                 alternates.append(objects)
         if alternates:
-            os.makedirs(os.path.join(repo, "objects", "info"), exist_ok=True)
             with open(os.path.join(repo, "objects", "info", "alternates"), "w") as handle:
                 handle.write("\n".join(alternates) + "\n")
-        trees = []
-        for files in (removed, added):
-            index = os.path.join(repo, "lictree-index")
-            if os.path.exists(index):
-                os.unlink(index)
-            lines = b"".join(f"100644 {oid}\t".encode() + os.fsencode(p) + b"\0" for p, oid in files.items() if oid)
-            env = {**os.environ, "GIT_INDEX_FILE": index, "GIT_DIR": repo}
-            try:
-                subprocess.run(["git", "update-index", "-z", "--add", "--index-info"], input=lines, env=env,
-                               check=True, capture_output=True)
-                tree = subprocess.run(["git", "write-tree", "--missing-ok"], env=env, check=True, capture_output=True)
-            except (OSError, subprocess.CalledProcessError):
-                return None
-            trees.append(tree.stdout.decode().strip())
+        try:  # (unpackLimit 0: one pack, however few the objects, not a loose file each)
+            commits = rev_mod.git(repo, "-c", "fastimport.unpackLimit=0", "fast-import", "--quiet",
+                                  data=self._stream(removed, added)).split()
+        except rev_mod.RevisionError:  # (a blob id none of the repositories holds)
+            return None
+        if len(commits) != 2:
+            return None
         try:
-            changes = rev_mod.changed_paths(repo, trees[0], trees[1])
+            changes = rev_mod.changed_paths(repo, commits[0].decode(), commits[1].decode())
         except rev_mod.RevisionError:
             return None
         return [(c.old_path, c.new_path) for c in changes if c.status == "R" and c.old_path and c.new_path]
+
+
+def _fast_import_path(path: str) -> bytes:
+    """*path* as ``git fast-import`` reads it: as it is, or C-quoted when it would not read back so."""
+    raw = os.fsencode(path)
+    if not raw.startswith(b'"') and all(32 <= c < 127 and c != 92 for c in raw):
+        return raw
+    return b'"' + b"".join(b"\\%03o" % c if c < 32 or c >= 127 or c in (34, 92) else bytes([c]) for c in raw) + b'"'
 
 
 def _licenses_dir(old: Side, new: Side, added: list[str], removed: list[str], renamed: list[tuple[str, str]],
