@@ -19,7 +19,6 @@ import pickle
 import re
 import shutil
 import stat
-import subprocess
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable
