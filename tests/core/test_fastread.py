@@ -280,3 +280,22 @@ def test_both_parsers_list_a_git_tree_alike(tmp_path: Path, monkeypatch: pytest.
     assert paths.count("zz-conflict.c") == 1 and "new.c" in paths and "vendor/lib" not in paths
     assert skipped == [("vendor/lib", scan.SUBMODULE)]
     assert keys[paths.index("a.c")] == "" and keys[paths.index("link.c")] == "" and len(keys[paths.index("d.sh")]) == 40
+
+
+_names = st.text(st.sampled_from(["a", "b", "/", ".", "é", "\udc80", "€", "\U0001f600", "z"]), min_size=0, max_size=6)
+
+
+@needs_c
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_names.filter(bool), unique=True, max_size=30), st.lists(_names, max_size=20))
+def test_the_c_lookup_of_a_joined_column_finds_what_bisection_finds(entries: list[str], queries: list[str]):
+    """A diff looks up paths in a tree's index cache (sorted paths joined by NUL, and their keys) in C; any
+    code point, any kind of str, and absent (or empty) paths alike."""
+    from tui.core.diff import _find_joined
+
+    entries.sort()
+    joined = "\0".join(entries)
+    keys = "\0".join(f"k{n}{e}" for n, e in enumerate(entries))
+    assert fastread.find_joined(joined, list(queries), keys) == _find_joined(joined, list(queries), keys)
+    for n, entry in enumerate(entries):
+        assert fastread.find_joined(joined, [entry], keys) == ([n], [f"k{n}{entry}"])

@@ -1349,9 +1349,152 @@ edited_since(int fd, const uint32_t *w)
     return 0;
 }
 
+/* ---- find_joined: positions of paths in a sorted, NUL-joined column (an index cache's "paths") ---- */
+
+/* The starts of the entries of *s* (entries separated by U+0000; none when *s* is empty), with one more start
+   past the end (so entry i is starts[i] .. starts[i + 1] - 1). NULL (with an exception set) on failure. */
+static Py_ssize_t *
+joined_starts(PyObject *s, Py_ssize_t *count)
+{
+    Py_ssize_t len = PyUnicode_GET_LENGTH(s), n = 0, cap = 1024, i;
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    Py_ssize_t *starts = PyMem_Malloc(cap * sizeof(Py_ssize_t));
+    if (starts == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    if (len > 0)
+        starts[n++] = 0;
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const char *base = data, *at = base, *end = base + len;
+        while (len > 0 && (at = memchr(at, 0, (size_t)(end - at))) != NULL) {
+            if (n + 1 >= cap) {
+                Py_ssize_t *grown = PyMem_Realloc(starts, 2 * cap * sizeof(Py_ssize_t));
+                if (grown == NULL) {
+                    PyMem_Free(starts);
+                    PyErr_NoMemory();
+                    return NULL;
+                }
+                starts = grown;
+                cap *= 2;
+            }
+            starts[n++] = (++at) - base;
+        }
+    } else {
+        for (i = 0; i < len; i++) {
+            if (PyUnicode_READ(kind, data, i) != 0)
+                continue;
+            if (n + 1 >= cap) {
+                Py_ssize_t *grown = PyMem_Realloc(starts, 2 * cap * sizeof(Py_ssize_t));
+                if (grown == NULL) {
+                    PyMem_Free(starts);
+                    PyErr_NoMemory();
+                    return NULL;
+                }
+                starts = grown;
+                cap *= 2;
+            }
+            starts[n++] = i + 1;
+        }
+    }
+    *count = n;
+    starts[n] = len + 1;  /* (as if a separator followed the last entry) */
+    return starts;
+}
+
+/* -1, 0 or 1 as *q* sorts before, equal to or after s[start:end], code point by code point (str's order). */
+static int
+compare_entry(PyObject *q, PyObject *s, Py_ssize_t start, Py_ssize_t end)
+{
+    Py_ssize_t qlen = PyUnicode_GET_LENGTH(q), elen = end - start, n = qlen < elen ? qlen : elen, i;
+    int qkind = PyUnicode_KIND(q), skind = PyUnicode_KIND(s);
+    const void *qdata = PyUnicode_DATA(q), *sdata = PyUnicode_DATA(s);
+    if (qkind == PyUnicode_1BYTE_KIND && skind == PyUnicode_1BYTE_KIND) {
+        int c = memcmp(qdata, (const char *)sdata + start, (size_t)n);
+        if (c != 0)
+            return c < 0 ? -1 : 1;
+    } else {
+        for (i = 0; i < n; i++) {
+            Py_UCS4 a = PyUnicode_READ(qkind, qdata, i), b = PyUnicode_READ(skind, sdata, start + i);
+            if (a != b)
+                return a < b ? -1 : 1;
+        }
+    }
+    return qlen == elen ? 0 : (qlen < elen ? -1 : 1);
+}
+
+static PyObject *
+fastread_find_joined(PyObject *self, PyObject *args)
+{
+    PyObject *joined, *queries, *keys_joined, *positions = NULL, *keys = NULL, *result = NULL;
+    Py_ssize_t count = 0, key_count = 0, q, nq;
+    Py_ssize_t *starts = NULL, *key_starts = NULL;
+    if (!PyArg_ParseTuple(args, "UO!U", &joined, &PyList_Type, &queries, &keys_joined))
+        return NULL;
+    starts = joined_starts(joined, &count);
+    if (starts == NULL)
+        return NULL;
+    key_starts = joined_starts(keys_joined, &key_count);
+    if (key_starts == NULL)
+        goto done;
+    if (key_count != count) {
+        PyErr_SetString(PyExc_ValueError, "find_joined: the two columns have different lengths");
+        goto done;
+    }
+    nq = PyList_GET_SIZE(queries);
+    positions = PyList_New(nq);
+    keys = PyList_New(nq);
+    if (positions == NULL || keys == NULL)
+        goto done;
+    for (q = 0; q < nq; q++) {
+        PyObject *query = PyList_GET_ITEM(queries, q), *pos, *key;
+        Py_ssize_t lo = 0, hi = count, found = -1;
+        if (!PyUnicode_Check(query)) {
+            PyErr_SetString(PyExc_TypeError, "find_joined: a query is not a str");
+            goto done;
+        }
+        while (lo < hi) {
+            Py_ssize_t mid = lo + (hi - lo) / 2;
+            int c = compare_entry(query, joined, starts[mid], starts[mid + 1] - 1);
+            if (c == 0) {
+                found = mid;
+                break;
+            }
+            if (c < 0)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        pos = PyLong_FromSsize_t(found);
+        if (pos == NULL)
+            goto done;
+        PyList_SET_ITEM(positions, q, pos);
+        if (found < 0) {
+            key = Py_None;
+            Py_INCREF(key);
+        } else {
+            key = PyUnicode_Substring(keys_joined, key_starts[found], key_starts[found + 1] - 1);
+            if (key == NULL)
+                goto done;
+        }
+        PyList_SET_ITEM(keys, q, key);
+    }
+    result = PyTuple_Pack(2, positions, keys);
+done:
+    PyMem_Free(starts);
+    PyMem_Free(key_starts);
+    Py_XDECREF(positions);
+    Py_XDECREF(keys);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"read", fastread_read, METH_VARARGS,
      "read(path, trusted) -> (data, tag line, line, flags, more tags, MODULE_LICENSE strings) or None"},
+    {"find_joined", fastread_find_joined, METH_VARARGS,
+     "find_joined(joined, queries, keys_joined) -> (positions, keys): each query's position among the sorted, "
+     "NUL-joined entries of joined (-1: absent) and the entry of keys_joined there (None)"},
     {"index_stats", fastread_index_stats, METH_VARARGS,
      "index_stats(index, staged) -> (stats: 10 words an entry, latest mtime) or None: what git's index recorded"},
     {"parse_git", fastread_parse_git, METH_VARARGS,

@@ -319,34 +319,58 @@ class DirSide(Side):
         return out
 
     def _from_index_cache(self, paths: list[str], keys: dict[str, str]) -> dict[str, Outcome]:
-        """The verdicts the tree's index cache (``lictree check``, the UI) holds for *paths* with the same key."""
+        """The verdicts the tree's index cache (``lictree check``, the UI) holds for *paths* with the same key
+        (most of them, without findings or notice, made one object each: a forked lookup sends each once)."""
         from array import array
-        from bisect import bisect_left
 
-        from tui.core.index import split_joined
+        from tui.core.scan import _fastread
 
         if cache_mod.load_head(self.root, self.ctx.fingerprint) is None:
             return {}
         cached = cache_mod.load(self.root, self.ctx.fingerprint)
         if cached is None:
             return {}
-        listed = split_joined(cached["paths"])  # (in order: each path looked for by bisection)
-        old_keys = split_joined(cached["keys"])
         status, exprs, lines = cached["status"], cached["exprs"], array("I", cached["lines"])
         findings, notices = cached["findings"], cached.get("notices", {})
-        out = {}
         links = self.listed.symlinks
-        count = len(listed)
-        for path in paths:
-            j = bisect_left(listed, path)
-            key = keys.get(path)
-            if j < count and listed[j] == path and key and old_keys[j] == key and path not in links:
-                out[path] = Outcome(status[j], exprs[j], lines[j], findings.get(path, ()), notices.get(path))
+        wanted = [p for p in paths if keys.get(p) and p not in links]
+        if _fastread is not None and hasattr(_fastread, "find_joined"):
+            at, old_keys = _fastread.find_joined(cached["paths"], wanted, cached["keys"])
+        else:
+            at, old_keys = _find_joined(cached["paths"], wanted, cached["keys"])
+        out: dict[str, Outcome] = {}
+        plain: dict[tuple, Outcome] = {}  # (status, expression, line) -> the outcome without findings or notice
+        for path, j, old_key in zip(wanted, at, old_keys):
+            if j < 0 or old_key != keys[path]:
+                continue
+            found, notice = findings.get(path), notices.get(path)
+            if found or notice is not None:
+                out[path] = Outcome(status[j], exprs[j], lines[j], found or (), notice)
+                continue
+            key = (status[j], exprs[j], lines[j])
+            outcome = plain.get(key)
+            if outcome is None:
+                outcome = plain[key] = Outcome(*key, (), None)
+            out[path] = outcome
         return out
 
     def outcomes(self, paths: Iterable[str], progress: ProgressFn | None = None) -> dict[str, Outcome]:
         """The outcome of each path that is a file of the tree (see ``_read_dirs``)."""
         return _read_dirs([(self, list(paths))], progress)[0]
+
+
+def _find_joined(joined: str, queries: list[str], keys_joined: str) -> tuple[list[int], list[str | None]]:
+    """``_fastread.find_joined`` in Python: each query's position among the sorted entries of *joined* (-1 when
+    absent) and the entry of *keys_joined* there."""
+    from bisect import bisect_left
+
+    from tui.core.index import split_joined
+
+    listed, listed_keys = split_joined(joined), split_joined(keys_joined)
+    count = len(listed)
+    at = [bisect_left(listed, q) for q in queries]
+    at = [j if j < count and listed[j] == q else -1 for j, q in zip(at, queries)]
+    return at, [listed_keys[j] if j >= 0 else None for j in at]
 
 
 #: A side with more than this share of its files to read (and more than INDEX_MIN) is indexed whole, with its
