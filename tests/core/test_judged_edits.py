@@ -151,3 +151,27 @@ def test_where_the_readers_cannot_judge_as_git_does_git_is_asked(tmp_path, setup
     build_index(str(root), use_cache=False, listing=lambda: listing)
     assert {os.fsdecode(p) for p in listing.dirty} == git_edited(root)
     assert listing.signature == scan.start_listing(str(root))().signature != ""
+
+
+def test_a_file_below_a_directory_now_a_symlink_is_edited_as_git_says(tmp_path):
+    """git takes a file whose leading directory became a symlink for deleted, even where the symlink leads to
+    the very file (moved with its directory: same inode, same stat); so must the readers, for each directory
+    however the paths around it share a prefix."""
+    files = {f"{d}/{n}.c": f"int {n};\n" for d in ("ab", "ab/x", "ab/x/y", "ab-c", "abc", "b", "b/ab") for n in "pq"}
+    root = tmp_path / "tree"
+    write_tree(root, files)
+    past = time.time() - 1000
+    for path in root.rglob("*"):
+        os.utime(path, (past, past), follow_symlinks=False)
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    for moved in ("ab/x", "abc"):
+        os.rename(root / moved, tmp_path / moved.replace("/", "-"))
+        os.symlink(tmp_path / moved.replace("/", "-"), root / moved)
+    expected = git_edited(root)
+    assert expected == {p for p in files if p.startswith(("ab/x/", "abc/"))}
+    listing = judged(root)
+    assert listing.stats is not None
+    build_index(str(root), use_cache=False, listing=lambda: listing)
+    assert {os.fsdecode(p) for p in listing.dirty} == expected
+    assert listing.signature == scan.start_listing(str(root))().signature

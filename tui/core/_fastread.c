@@ -21,6 +21,7 @@
 #include <Python.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <fcntl.h>
 #include <string.h>
@@ -377,6 +378,60 @@ static Py_ssize_t notice_bytes[2];
 #define INDEX_STAT_WORDS 10
 
 static int edited_since(int fd, const uint32_t *w);
+
+/* ---- leading directories: git takes a file below a symlink (or below no directory) for deleted ---- */
+
+typedef struct {
+    char ok[PATH_MAX + 1];   /* the last directory found real, its leading ones too */
+    size_t ok_len;
+    char buf[PATH_MAX + 1];
+} dir_checker;
+
+/* Whether a directory on the way to the file *path* (of *len* bytes, relative to *dirfd*; path[0 .. start) is
+ * taken as it is: the tree's top and a slash) is not a real directory (gone, or a symlink). Called for paths in
+ * sorted order, it lstats each directory once: not those of the last one found real. */
+static int
+leading_gone(dir_checker *c, int dirfd, const char *path, size_t len, size_t start)
+{
+    size_t dir_len = len;
+    while (dir_len > start && path[dir_len - 1] != '/')
+        dir_len--;
+    if (dir_len <= start)
+        return 0;  /* (a file at the top) */
+    dir_len--;  /* path[0 .. dir_len): its directory */
+    if (dir_len > PATH_MAX)
+        return 1;
+    size_t common = 0;  /* how much of it, by whole components, is the last real directory's */
+    if (c->ok_len) {
+        size_t limit = dir_len < c->ok_len ? dir_len : c->ok_len, k = 0;
+        while (k < limit && path[k] == c->ok[k])
+            k++;
+        if (k == limit && (k == dir_len || path[k] == '/') && (k == c->ok_len || c->ok[k] == '/')) {
+            common = k;  /* (one is the other, or below it) */
+        } else {
+            while (k > 0 && path[--k] != '/')
+                ;
+            common = k;  /* (the last slash both have before they differ; 0: none) */
+        }
+    }
+    for (size_t i = common >= start ? common + 1 : start; i <= dir_len; i++) {
+        if (i != dir_len && path[i] != '/')
+            continue;
+        if (i <= start)
+            continue;
+        struct stat st;
+        memcpy(c->buf, path, i);
+        c->buf[i] = 0;
+        if (fstatat(dirfd, c->buf, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode)) {
+            c->ok_len = 0;
+            return 1;
+        }
+    }
+    memcpy(c->ok, path, dir_len);
+    c->ok_len = dir_len;
+    return 0;
+}
+
 
 #ifdef __APPLE__
 #define st_ctim st_ctimespec
@@ -843,6 +898,7 @@ read_batch(PyObject *args, PyObject **heads, PyObject **edited)
     }
     PyObject *results = NULL;
     char *full = NULL;
+    dir_checker *dirs = NULL;
     reading f = {0};
     Py_ssize_t n = PyList_GET_SIZE(paths);
     if (flags.len != n) {
@@ -854,6 +910,11 @@ read_batch(PyObject *args, PyObject **heads, PyObject **edited)
             goto done;
         if (stats.len != n * (Py_ssize_t)(INDEX_STAT_WORDS * sizeof(uint32_t))) {
             PyErr_SetString(PyExc_ValueError, "read_columns: the index stat data of each path (index_stats)");
+            goto done;
+        }
+        dirs = calloc(1, sizeof(dir_checker));
+        if (dirs == NULL) {
+            PyErr_NoMemory();
             goto done;
         }
     }
@@ -901,8 +962,12 @@ read_batch(PyObject *args, PyObject **heads, PyObject **edited)
         /* flag 4: git's index stat data to compare (an edited file is left to the Python reader) */
         const uint32_t *check = stats.buf != NULL && (flag & 4) ? (const uint32_t *)stats.buf + i * INDEX_STAT_WORDS
                                                                  : NULL;
-        int was_edited = 0;
-        int outcome = read_into(AT_FDCWD, path, ends_with(rel, rel_len, ".c"), flag & 1, 1, &f, check, &was_edited);
+        int was_edited = 0, outcome = 0;
+        if (check != NULL && dirs != NULL && base_len && leading_gone(dirs, AT_FDCWD, path, (size_t)(base_len + 1 + rel_len),
+                                                      (size_t)base_len + 1))
+            was_edited = 1;  /* (below a directory that is one no more: git takes it for deleted) */
+        else
+            outcome = read_into(AT_FDCWD, path, ends_with(rel, rel_len, ".c"), flag & 1, 1, &f, check, &was_edited);
         if (was_edited) {
             Py_DECREF(rel_bytes);
             PyObject *number = PyLong_FromSsize_t(i);
@@ -961,6 +1026,7 @@ fail:
     Py_CLEAR(results);
 done:
     free(full);
+    free(dirs);
     reading_free(&f);
     PyBuffer_Release(&flags);
     if (stats.buf != NULL)
