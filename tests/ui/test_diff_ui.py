@@ -164,6 +164,8 @@ async def test_filter_change_and_same(repo: Path):  # noqa: F811
         await pilot.pause()
         assert [r.strip().split("  ")[0] for r in rows(app) if not r.strip().split("  ")[0].endswith("/")] \
             == ["− printk.c"]
+        # the detail pane follows the cursor to the first row shown, not a row the filter left out
+        assert rows(app)[0].startswith("kernel/") and detail_text(app).startswith("kernel/\n1 file changed below")
         await pilot.press("escape")
         await pilot.pause()
         assert "fork.c" in "\n".join(rows(app))

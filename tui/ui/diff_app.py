@@ -222,7 +222,12 @@ class DiffApp(ReportsCrashes, UsesThemes, App):
         self._set_status(self._status_text(shown))
         if tree.cursor_line < 0 and tree.last_line >= 0:
             tree.cursor_line = 0
-        self._show_detail(tree.cursor_node)
+        # (the tree lays out its new rows when it next refreshes: the row under the cursor is known then; the same
+        # line, now another row, is no highlight of its own)
+        self.call_after_refresh(self._show_cursor_detail)
+
+    def _show_cursor_detail(self) -> None:
+        self._show_detail(self.tree.cursor_node)
 
     def _populate(self, node: TreeNode, directory: DirNode) -> None:
         """The children of *directory* under *node*; a directory with changes below is opened at once, one
