@@ -116,6 +116,12 @@ async def test_detail_shows_both_verdicts_and_heads(repo: Path):  # noqa: F811
         marked = [line for line in text.splitlines() if line.startswith("▶")]
         assert len(marked) == 2  # the tag line on each side
         assert "GPL-2.0-or-later" in marked[0] and "MIT" in marked[1]
+        select(app, "kernel/sched.c")  # the same licence, spelled otherwise
+        await pilot.pause()
+        assert "same licence (spelling only)" in detail_text(app)
+        select(app, "lib/crc/crc.c")  # renamed, the same tag
+        await pilot.pause()
+        assert "renamed from lib/demo-lib/crc.c  same licence\n" in detail_text(app)
         select(app, "kernel")
         await pilot.pause()
         assert "net licence change: +1 MIT" in detail_text(app)

@@ -318,7 +318,9 @@ class DiffApp(ReportsCrashes, UsesThemes, App):
         if item.old_path:
             text.append(f" from {item.old_path}")
         if item.same_license is not None:
-            text.append("  same licence (spelling only)" if item.same_license else "  LICENCE CHANGED",
+            spelled = item.old is not None and item.new is not None and item.old.effective != item.new.effective
+            same = "  same licence (spelling only)" if spelled else "  same licence"
+            text.append(same if item.same_license else "  LICENCE CHANGED",
                         "green" if item.same_license else "bold red")
         text.append("\n\n")
         for title, info, verdict in (("old", self.diff.old, item.old), ("new", self.diff.new, item.new)):
