@@ -220,6 +220,30 @@ def test_checked_directories_take_verdicts_from_their_index_caches(repo: Path, t
     assert diff.files_read <= links  # (a symlink is read again: its verdict depends on where it points)
 
 
+def test_an_index_cache_whose_columns_disagree_is_read_past(repo: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch):
+    """A damaged index cache (its key column shorter than its path column) is no cache: the files are read."""
+    import pickle
+
+    from tui.core import cache as cache_mod
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(diff_mod, "CACHE_LOOKUP", 1)
+    a, b = checkout(repo, "old", tmp_path / "a"), checkout(repo, "new", tmp_path / "b")
+    for tree in (a, b):
+        build_index(str(tree))
+        columns = cache_mod._columns_path(cache_mod.cache_path(str(tree)))
+        with open(columns, "rb") as handle:
+            data = pickle.load(handle)
+        data["columns"]["keys"] = data["columns"]["keys"].rpartition("\0")[0]
+        with open(columns, "wb") as handle:
+            pickle.dump(data, handle)
+    diff_mod.BlobStore._open.clear()
+    diff = diff_mod.compare(*diff_mod.open_sides(str(a), str(b)))
+    check_expected(diff)
+    assert diff.files_read > 0
+
+
 def test_blob_verdicts_equal_a_scan_of_the_checkout(repo: Path, tmp_path: Path):
     """Every file of a revision, read from git's objects, gets the verdict a scan of its checkout gives."""
     where = checkout(repo, "new", tmp_path / "b")

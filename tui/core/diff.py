@@ -334,10 +334,13 @@ class DirSide(Side):
         findings, notices = cached["findings"], cached.get("notices", {})
         links = self.listed.symlinks
         wanted = [p for p in paths if keys.get(p) and p not in links]
-        if _fastread is not None and hasattr(_fastread, "find_joined"):
-            at, old_keys = _fastread.find_joined(cached["paths"], wanted, cached["keys"])
-        else:
-            at, old_keys = _find_joined(cached["paths"], wanted, cached["keys"])
+        try:
+            if _fastread is not None and hasattr(_fastread, "find_joined"):
+                at, old_keys = _fastread.find_joined(cached["paths"], wanted, cached["keys"])
+            else:
+                at, old_keys = _find_joined(cached["paths"], wanted, cached["keys"])
+        except (TypeError, ValueError, IndexError):  # a cache whose columns do not match: as none
+            return {}
         out: dict[str, Outcome] = {}
         plain: dict[tuple, Outcome] = {}  # (status, expression, line) -> the outcome without findings or notice
         for path, j, old_key in zip(wanted, at, old_keys):
