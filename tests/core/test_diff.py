@@ -168,6 +168,19 @@ def test_two_directories_are_kept_while_unchanged(repo: Path, tmp_path: Path):
     assert again.by_path["drivers/net/bar.c"].same_license is False
 
 
+def test_a_rename_to_a_file_git_does_not_vouch_for_is_found(repo: Path, tmp_path: Path):
+    """A file moved, edited a little and not added (untracked) in the new tree: its bytes are given to git for
+    the rename search (git's objects do not hold them), and it is found renamed."""
+    a, b = checkout(repo, "old", tmp_path / "a"), checkout(repo, "old", tmp_path / "b")
+    moved = (b / "kernel/fork.c").read_text() + "/* moved, not added */\n"
+    git(b, "rm", "-q", "kernel/fork.c")
+    (b / "kernel/spawn.c").write_text(moved)
+    diff = diff_mod.compare(*diff_mod.open_sides(str(a), str(b), use_cache=False))
+    kinds = by_change(diff)
+    assert {item.old_path: path for path, item in kinds["renamed"].items()} == {"kernel/fork.c": "kernel/spawn.c"}
+    assert not kinds["added"] and not kinds["removed"]
+
+
 def test_git_directories_read_only_what_differs(repo: Path, tmp_path: Path):
     a, b = checkout(repo, "old", tmp_path / "a"), checkout(repo, "new", tmp_path / "b")
     (a / "LICENSES/preferred/CC0-1.0").write_text(CC0)  # (untracked: both sides judged alike, by blob id)
