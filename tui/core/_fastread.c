@@ -1422,7 +1422,7 @@ edited_since(int fd, const uint32_t *w)
 static Py_ssize_t *
 joined_starts(PyObject *s, Py_ssize_t *count)
 {
-    Py_ssize_t len = PyUnicode_GET_LENGTH(s), n = 0, cap = 1024, i;
+    Py_ssize_t len = PyUnicode_GET_LENGTH(s), n = 0, cap = 1024, at = 0;
     int kind = PyUnicode_KIND(s);
     const void *data = PyUnicode_DATA(s);
     Py_ssize_t *starts = PyMem_Malloc(cap * sizeof(Py_ssize_t));
@@ -1432,37 +1432,27 @@ joined_starts(PyObject *s, Py_ssize_t *count)
     }
     if (len > 0)
         starts[n++] = 0;
-    if (kind == PyUnicode_1BYTE_KIND) {
-        const char *base = data, *at = base, *end = base + len;
-        while (len > 0 && (at = memchr(at, 0, (size_t)(end - at))) != NULL) {
-            if (n + 1 >= cap) {
-                Py_ssize_t *grown = PyMem_Realloc(starts, 2 * cap * sizeof(Py_ssize_t));
-                if (grown == NULL) {
-                    PyMem_Free(starts);
-                    PyErr_NoMemory();
-                    return NULL;
-                }
-                starts = grown;
-                cap *= 2;
-            }
-            starts[n++] = (++at) - base;
+    while (at < len) {  /* each separator: the next entry starts after it */
+        if (kind == PyUnicode_1BYTE_KIND) {
+            const char *found = memchr((const char *)data + at, 0, (size_t)(len - at));
+            if (found == NULL)
+                break;
+            at = found - (const char *)data;
+        } else if (PyUnicode_READ(kind, data, at) != 0) {
+            at++;
+            continue;
         }
-    } else {
-        for (i = 0; i < len; i++) {
-            if (PyUnicode_READ(kind, data, i) != 0)
-                continue;
-            if (n + 1 >= cap) {
-                Py_ssize_t *grown = PyMem_Realloc(starts, 2 * cap * sizeof(Py_ssize_t));
-                if (grown == NULL) {
-                    PyMem_Free(starts);
-                    PyErr_NoMemory();
-                    return NULL;
-                }
-                starts = grown;
-                cap *= 2;
+        if (n + 1 >= cap) {
+            Py_ssize_t *grown = PyMem_Realloc(starts, 2 * cap * sizeof(Py_ssize_t));
+            if (grown == NULL) {
+                PyMem_Free(starts);
+                PyErr_NoMemory();
+                return NULL;
             }
-            starts[n++] = i + 1;
+            starts = grown;
+            cap *= 2;
         }
+        starts[n++] = ++at;
     }
     *count = n;
     starts[n] = len + 1;  /* (as if a separator followed the last entry) */
