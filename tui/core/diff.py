@@ -325,9 +325,7 @@ class DirSide(Side):
 
         from tui.core.scan import _fastread
 
-        if cache_mod.load_head(self.root, self.ctx.fingerprint) is None:
-            return {}
-        cached = cache_mod.load(self.root, self.ctx.fingerprint)
+        cached = cache_mod.load(self.root, self.ctx.fingerprint)  # (None without a head: read first, alone)
         if cached is None:
             return {}
         status, exprs, lines = cached["status"], cached["exprs"], array("I", cached["lines"])

@@ -42,6 +42,7 @@ from tui.ui.diff_model import (
     parse_filter,
     side_head,
     side_label,
+    spelling_only,
 )
 from tui.ui.themes import ThemeSpec, UsesThemes, load_themes
 
@@ -318,8 +319,7 @@ class DiffApp(ReportsCrashes, UsesThemes, App):
         if item.old_path:
             text.append(f" from {item.old_path}")
         if item.same_license is not None:
-            spelled = item.old is not None and item.new is not None and item.old.effective != item.new.effective
-            same = "  same licence (spelling only)" if spelled else "  same licence"
+            same = "  same licence (spelling only)" if spelling_only(item) else "  same licence"
             text.append(same if item.same_license else "  LICENCE CHANGED",
                         "green" if item.same_license else "bold red")
         text.append("\n\n")

@@ -147,6 +147,12 @@ def licence_of(verdict: Verdict | None) -> str:
     return f"{verdict.effective}{invalid}{marked}"
 
 
+def spelling_only(item: FileDiff) -> bool:
+    """Whether the licence stayed the same, spelled otherwise."""
+    return item.same_license is True and item.old is not None and item.new is not None \
+        and item.old.effective != item.new.effective
+
+
 def file_text(item: FileDiff) -> str:
     """What a changed file's row says after its name: old -> new licence."""
     if item.change == "added":
@@ -155,7 +161,7 @@ def file_text(item: FileDiff) -> str:
         return f"− {licence_of(item.old)}"
     before, after = licence_of(item.old), licence_of(item.new)
     arrow = after if before == after else f"{before} -> {after}"
-    if item.same_license is True and item.old and item.new and item.old.effective != item.new.effective:
+    if spelling_only(item):
         arrow += " (spelling only)"
     if item.change == "renamed" and item.old_path:
         arrow += f", from {item.old_path}"
