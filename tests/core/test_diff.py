@@ -219,14 +219,21 @@ def test_directories_with_most_files_to_read_are_indexed_whole(repo: Path, tmp_p
     assert old.index is not None and new.index is not None
 
 
-def test_checked_directories_take_verdicts_from_their_index_caches(repo: Path, tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch):
+def checked_pair(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """Both sides checked out and indexed, as `lictree check` leaves them (their index caches in this test's
+    cache directory, looked in for any number of files); no blob store in memory."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(diff_mod, "CACHE_LOOKUP", 1)
     a, b = checkout(repo, "old", tmp_path / "a"), checkout(repo, "new", tmp_path / "b")
     for tree in (a, b):
-        build_index(str(tree))  # as `lictree check` leaves them
+        build_index(str(tree))
     diff_mod.BlobStore._open.clear()
+    return a, b
+
+
+def test_checked_directories_take_verdicts_from_their_index_caches(repo: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch):
+    a, b = checked_pair(repo, tmp_path, monkeypatch)
     diff = diff_mod.compare(*diff_mod.open_sides(str(a), str(b)))
     check_expected(diff)
     links = sum(1 for side in (a, b) for p in side.rglob("*") if p.is_symlink() and ".git" not in p.parts)
@@ -240,18 +247,14 @@ def test_an_index_cache_whose_columns_disagree_is_read_past(repo: Path, tmp_path
 
     from tui.core import cache as cache_mod
 
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setattr(diff_mod, "CACHE_LOOKUP", 1)
-    a, b = checkout(repo, "old", tmp_path / "a"), checkout(repo, "new", tmp_path / "b")
+    a, b = checked_pair(repo, tmp_path, monkeypatch)
     for tree in (a, b):
-        build_index(str(tree))
         columns = cache_mod._columns_path(cache_mod.cache_path(str(tree)))
         with open(columns, "rb") as handle:
             data = pickle.load(handle)
         data["columns"]["keys"] = data["columns"]["keys"].rpartition("\0")[0]
         with open(columns, "wb") as handle:
             pickle.dump(data, handle)
-    diff_mod.BlobStore._open.clear()
     diff = diff_mod.compare(*diff_mod.open_sides(str(a), str(b)))
     check_expected(diff)
     assert diff.files_read > 0
