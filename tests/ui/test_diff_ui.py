@@ -223,6 +223,22 @@ async def test_summary_of_the_filtered_files(repo: Path):  # noqa: F811
 
 
 @run_async
+async def test_a_summary_asked_for_as_the_filter_changes_stays(repo: Path):  # noqa: F811
+    # the tree's rebuild shows the cursor's row once laid out; a summary written before that is not overwritten
+    app = DiffApp("old", "new", str(repo))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await loaded(pilot)
+        assert app.set_filter("change:added")
+        app.action_summary()
+        await pilot.pause()
+        await pilot.pause()
+        assert "Summary of the 3 files the filter shows" in detail_text(app)
+        await pilot.press("down")
+        await pilot.pause()
+        assert "Summary" not in detail_text(app)
+
+
+@run_async
 async def test_help_lists_the_comparison_keys_and_closes(repo: Path):  # noqa: F811
     from tui.ui.help_screen import HelpScreen
 

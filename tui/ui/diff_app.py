@@ -106,6 +106,7 @@ class DiffApp(ReportsCrashes, UsesThemes, App):
         #: Every file of the new side ("everything" mode), listed once asked for.
         self.new_paths: list[str] | None = None
         self.show_all = False
+        self._detail_writes = 0  # writes to the detail pane: a deferred cursor detail gives way to a newer one
         self.query_filter = DiffFilter()
         self.top: DirNode | None = None
         self.setup_themes(themes, theme)
@@ -224,11 +225,17 @@ class DiffApp(ReportsCrashes, UsesThemes, App):
         if tree.cursor_line < 0 and tree.last_line >= 0:
             tree.cursor_line = 0
         # (the tree lays out its new rows when it next refreshes: the row under the cursor is known then; the same
-        # line, now another row, is no highlight of its own)
-        self.call_after_refresh(self._show_cursor_detail)
+        # line, now another row, is no highlight of its own), unless the pane was written since (a summary asked
+        # for at once)
+        self.call_after_refresh(self._show_cursor_detail, self._detail_writes)
 
-    def _show_cursor_detail(self) -> None:
-        self._show_detail(self.tree.cursor_node)
+    def _show_cursor_detail(self, writes: int) -> None:
+        if writes == self._detail_writes:
+            self._show_detail(self.tree.cursor_node)
+
+    def _write_detail(self, content: Text | str) -> None:
+        self._detail_writes += 1
+        self.query_one("#detail", Static).update(content)
 
     def _populate(self, node: TreeNode, directory: DirNode) -> None:
         """The children of *directory* under *node*; a directory with changes below is opened at once, one
@@ -290,19 +297,15 @@ class DiffApp(ReportsCrashes, UsesThemes, App):
         self._show_detail(event.node)
 
     def _show_detail(self, node: TreeNode | None) -> None:
-        detail = self.query_one("#detail", Static)
-        if node is None or self.diff is None:
-            detail.update("")
-            return
-        data = node.data
+        data = node.data if node is not None and self.diff is not None else None
         if isinstance(data, FileDiff):
-            detail.update(self.file_detail(data))
+            self._write_detail(self.file_detail(data))
         elif isinstance(data, DirNode):
-            detail.update(self.dir_detail(data))
+            self._write_detail(self.dir_detail(data))
         elif isinstance(data, str):
-            detail.update(Text.assemble((data, "bold"), "\nunchanged (the same verdict on both sides)"))
+            self._write_detail(Text.assemble((data, "bold"), "\nunchanged (the same verdict on both sides)"))
         else:
-            detail.update("")
+            self._write_detail("")
 
     def dir_detail(self, directory: DirNode) -> Text:
         assert self.diff is not None
@@ -369,7 +372,7 @@ class DiffApp(ReportsCrashes, UsesThemes, App):
         title = (f"Summary of the {len(diff.files)} files the filter shows\n" if self.query_filter
                  else "Summary\n")
         lines = [compared(diff.old, diff.new), *diff_report.summary_lines(diff), diff_report.summary_line(diff)]
-        self.query_one("#detail", Static).update(Text.assemble((title, "bold"), "\n".join(lines)))
+        self._write_detail(Text.assemble((title, "bold"), "\n".join(lines)))
 
     def action_help(self) -> None:
         from tui.ui.help_screen import HelpScreen, binding_rows, group_lines
