@@ -182,3 +182,28 @@ def test_a_cache_head_never_goes_with_columns_of_another_save(tmp_path: Path):
     shutil.copy(tmp_path / "old-columns", columns)  # the columns of the first save, with the second head
     again = build_index(str(root))
     assert again.read_count == len(again) and again.verdict("a.c") == "invalid"
+
+
+def test_a_cache_gives_findings_and_notices_back_equal_ones_loaded_once(tmp_path: Path):
+    # (a kernel's readers, forked, each send their own copies: 17,800 findings, ~1,300 distinct)
+    import copy
+
+    from tui.core import cache
+    from tui.core.evaluate import Finding
+    from tui.core.notices import Notice
+
+    root = write_tree(tmp_path / "t", {"a.c": "int a;\n"})
+    untagged = (Finding("LT100", "warning", None, "no SPDX-License-Identifier"),)
+    notice = Notice("MIT", 2, 20, 100, "mit_59.RULE", ("mit_59.RULE",), False)
+    findings = {f"d/u{n}.c": copy.deepcopy(untagged) for n in range(4)}
+    findings["d/two.c"] = (Finding("LT201", "error", 3, "bad"), Finding("LT100", "warning", None, "x"))
+    notices = {f"d/m{n}.c": copy.deepcopy(notice) for n in range(3)}
+    assert len({id(found) for found in findings.values()}) == 5
+    payload = {"signature": "s", "paths": "", "keys": "", "status": b"", "exprs": [], "lines": b"",
+               "findings": findings, "notices": notices, "skipped": [], "origins": {}}
+    assert cache.save(str(root), "fp", copy.deepcopy(payload))
+    loaded = cache.load(str(root), "fp")
+    assert loaded is not None
+    assert loaded["findings"] == findings and loaded["notices"] == notices
+    assert len({id(loaded["findings"][f"d/u{n}.c"]) for n in range(4)}) == 1
+    assert len({id(loaded["notices"][f"d/m{n}.c"]) for n in range(3)}) == 1
