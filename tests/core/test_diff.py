@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -242,7 +243,8 @@ def test_checked_directories_take_verdicts_from_their_index_caches(repo: Path, t
 
 def test_an_index_cache_whose_columns_disagree_is_read_past(repo: Path, tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch):
-    """A damaged index cache (its key column shorter than its path column) is no cache: the files are read."""
+    """A damaged index cache (cut short; a key column whose starts point past it) is no cache: the files are
+    read."""
     import pickle
 
     from tui.core import cache as cache_mod
@@ -250,11 +252,14 @@ def test_an_index_cache_whose_columns_disagree_is_read_past(repo: Path, tmp_path
     a, b = checked_pair(repo, tmp_path, monkeypatch)
     for tree in (a, b):
         columns = cache_mod._columns_path(cache_mod.cache_path(str(tree)))
-        with open(columns, "rb") as handle:
+        with open(columns, "r+b") as handle:
             data = pickle.load(handle)
-        data["columns"]["keys"] = data["columns"]["keys"].rpartition("\0")[0]
-        with open(columns, "wb") as handle:
-            pickle.dump(data, handle)
+            if tree == a:
+                handle.truncate(os.fstat(handle.fileno()).st_size - 1)
+                continue
+            (path_bytes, path_starts), _keys = data["columns"][cache_mod.RAW].values()
+            handle.seek(path_starts + path_bytes + 8, os.SEEK_CUR)  # the key column's second start
+            handle.write((1 << 40).to_bytes(8, sys.byteorder))
     diff = diff_mod.compare(*diff_mod.open_sides(str(a), str(b)))
     check_expected(diff)
     assert diff.files_read > 0

@@ -4,6 +4,7 @@ shared between files (read_columns, Context.evaluate_shared) are those each file
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -288,14 +289,36 @@ _names = st.text(st.sampled_from(["a", "b", "/", ".", "é", "\udc80", "€", "\U
 @needs_c
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_names.filter(bool), unique=True, max_size=30), st.lists(_names, max_size=20))
-def test_the_c_lookup_of_a_joined_column_finds_what_bisection_finds(entries: list[str], queries: list[str]):
-    """A diff looks up paths in a tree's index cache (sorted paths joined by NUL, and their keys) in C; any
-    code point, any kind of str, and absent (or empty) paths alike."""
-    from tui.core.diff import _find_joined
+def test_the_c_lookup_of_a_raw_column_finds_what_bisection_finds(entries: list[str], queries: list[str]):
+    """A diff looks up paths in a tree's index cache (its path and key columns as written to disk: bytes joined
+    by NUL, and their starts) in C, as the Python fallback does: any code point (a name not UTF-8 included),
+    absent or empty paths alike."""
+    from tui.core import cache
 
-    entries.sort()
-    joined = "\0".join(entries)
-    keys = "\0".join(f"k{n}{e}" for n, e in enumerate(entries))
-    assert fastread.find_joined(joined, list(queries), keys) == _find_joined(joined, list(queries), keys)
-    for n, entry in enumerate(entries):
-        assert fastread.find_joined(joined, [entry], keys) == ([n], [f"k{n}{entry}"])
+    raw = sorted(os.fsencode(e) for e in entries)
+    names = [os.fsdecode(r) for r in raw]
+    paths, path_starts = cache._raw_column("\0".join(names), len(names))
+    keys, key_starts = cache._raw_column("\0".join(f"k{n}{e}" for n, e in enumerate(names)), len(names))
+    asked = [os.fsencode(q) for q in queries]
+    columns = [memoryview(paths), memoryview(path_starts), memoryview(keys), memoryview(key_starts)]
+    found = fastread.find_sorted(*columns, asked)
+    assert found == cache._find_sorted(*columns, asked, use_c=False)
+    assert found[0] == [raw.index(q) if q in raw else -1 for q in asked]
+    for n, entry in enumerate(names):
+        assert fastread.find_sorted(*columns, [raw[n]]) == ([n], [f"k{n}{entry}"])
+
+
+@needs_c
+def test_a_damaged_raw_column_is_an_error_not_a_crash():
+    from tui.core import cache
+
+    paths, starts = cache._raw_column("a\0b\0c", 3)
+    keys, key_starts = cache._raw_column("k\0l\0m", 3)
+    assert fastread.find_sorted(paths, starts, keys, key_starts, [b"b"]) == ([1], ["l"])
+    bad = bytearray(starts)
+    bad[8:16] = (1 << 40).to_bytes(8, sys.byteorder)  # a start past the data
+    for args in [(paths, bytes(bad), keys, key_starts), (paths, starts[:-8], keys, key_starts),
+                 (paths, starts[:-3], keys, key_starts), (paths, starts, keys[:-1], key_starts),
+                 (paths, starts, *cache._raw_column("k\0l", 2))]:
+        with pytest.raises(ValueError):
+            fastread.find_sorted(*args, [b"b"])

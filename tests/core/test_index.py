@@ -207,3 +207,26 @@ def test_a_cache_gives_findings_and_notices_back_equal_ones_loaded_once(tmp_path
     assert loaded["findings"] == findings and loaded["notices"] == notices
     assert len({id(loaded["findings"][f"d/u{n}.c"]) for n in range(4)}) == 1
     assert len({id(loaded["notices"][f"d/m{n}.c"]) for n in range(3)}) == 1
+
+
+@pytest.mark.parametrize("use_git", [False, True])
+def test_a_cache_lookup_finds_what_loading_it_whole_finds(tmp_path: Path, use_git: bool):
+    """A diff looks paths up in a tree's cache without reading its path and key columns (``cache.lookup``): it
+    finds each at its place, with the key ``cache.load`` gives, and no path that is not there."""
+    from tui.core import cache
+    from tui.core.index import split_joined
+
+    files = {"a.c": "// SPDX-License-Identifier: MIT\n", "b/é.c": "int x;\n", "b/z.h": "// SPDX-License-Identifier: GPL-2.0\n",
+             "b/€/d.c": "int y;\n", "c.txt": "x\n"}
+    root = make_git_tree(tmp_path / "t", files) if use_git else write_tree(tmp_path / "t", files)
+    index = build_index(str(root))
+    whole = cache.load(str(root), index.ctx.fingerprint)
+    assert whole is not None
+    paths, keys = split_joined(whole["paths"]), split_joined(whole["keys"])
+    asked = ["c.txt", "nope.c", *reversed(paths), "b", ""]
+    found = cache.lookup(str(root), index.ctx.fingerprint, asked)
+    assert found is not None
+    assert found.positions == [paths.index(p) if p in paths else -1 for p in asked]
+    assert found.keys == [keys[paths.index(p)] if p in paths else None for p in asked]
+    assert set(found.columns) == set(whole) - {"paths", "keys", *cache.HEAD_KEYS}
+    assert cache.lookup(str(root), "another fingerprint", asked) is None

@@ -1415,104 +1415,82 @@ edited_since(int fd, const uint32_t *w)
     return 0;
 }
 
-/* ---- find_joined: positions of paths in a sorted, NUL-joined column (an index cache's "paths") ---- */
+/* ---- find_sorted: positions of paths in an index cache's raw path column (bytes, as written to disk) ---- */
 
-/* The starts of the entries of *s* (entries separated by U+0000; none when *s* is empty), with one more start
-   past the end (so entry i is starts[i] .. starts[i + 1] - 1). NULL (with an exception set) on failure. */
-static Py_ssize_t *
-joined_starts(PyObject *s, Py_ssize_t *count)
+/* Start i of a column's starts (native uint64s, read whatever their alignment). */
+static inline uint64_t
+start_at(const Py_buffer *starts, Py_ssize_t i)
 {
-    Py_ssize_t len = PyUnicode_GET_LENGTH(s), n = 0, cap = 1024, at = 0;
-    int kind = PyUnicode_KIND(s);
-    const void *data = PyUnicode_DATA(s);
-    Py_ssize_t *starts = PyMem_Malloc(cap * sizeof(Py_ssize_t));
-    if (starts == NULL) {
-        PyErr_NoMemory();
-        return NULL;
-    }
-    if (len > 0)
-        starts[n++] = 0;
-    while (at < len) {  /* each separator: the next entry starts after it */
-        if (kind == PyUnicode_1BYTE_KIND) {
-            const char *found = memchr((const char *)data + at, 0, (size_t)(len - at));
-            if (found == NULL)
-                break;
-            at = found - (const char *)data;
-        } else if (PyUnicode_READ(kind, data, at) != 0) {
-            at++;
-            continue;
-        }
-        if (n + 1 >= cap) {
-            Py_ssize_t *grown = PyMem_Realloc(starts, 2 * cap * sizeof(Py_ssize_t));
-            if (grown == NULL) {
-                PyMem_Free(starts);
-                PyErr_NoMemory();
-                return NULL;
-            }
-            starts = grown;
-            cap *= 2;
-        }
-        starts[n++] = ++at;
-    }
-    *count = n;
-    starts[n] = len + 1;  /* (as if a separator followed the last entry) */
-    return starts;
+    uint64_t value;
+    memcpy(&value, (const char *)starts->buf + 8 * i, 8);
+    return value;
 }
 
-/* -1, 0 or 1 as *q* sorts before, equal to or after s[start:end], code point by code point (str's order). */
-static int
-compare_entry(PyObject *q, PyObject *s, Py_ssize_t start, Py_ssize_t end)
+/* A column as cache.py writes it: its entries' bytes joined by NUL (*data*), and the start of each entry with
+   one more past the end (*starts*: n + 1 native uint64s; entry i is data[starts[i] : starts[i + 1] - 1]). -1
+   (ValueError set) unless every start lies in *data* and they never go back: a damaged file is no crash. */
+static Py_ssize_t
+checked_count(const Py_buffer *data, const Py_buffer *starts)
 {
-    Py_ssize_t qlen = PyUnicode_GET_LENGTH(q), elen = end - start, n = qlen < elen ? qlen : elen, i;
-    int qkind = PyUnicode_KIND(q), skind = PyUnicode_KIND(s);
-    const void *qdata = PyUnicode_DATA(q), *sdata = PyUnicode_DATA(s);
-    if (qkind == PyUnicode_1BYTE_KIND && skind == PyUnicode_1BYTE_KIND) {
-        int c = memcmp(qdata, (const char *)sdata + start, (size_t)n);
-        if (c != 0)
-            return c < 0 ? -1 : 1;
-    } else {
-        for (i = 0; i < n; i++) {
-            Py_UCS4 a = PyUnicode_READ(qkind, qdata, i), b = PyUnicode_READ(skind, sdata, start + i);
-            if (a != b)
-                return a < b ? -1 : 1;
+    Py_ssize_t n, i;
+    if (starts->len % 8 != 0 || starts->len < 8) {
+        PyErr_SetString(PyExc_ValueError, "find_sorted: a column's starts are not whole uint64s");
+        return -1;
+    }
+    n = starts->len / 8 - 1;
+    if (n > 0 ? start_at(starts, n) != (uint64_t)data->len + 1 : (data->len != 0 || start_at(starts, 0) != 0)) {
+        PyErr_SetString(PyExc_ValueError, "find_sorted: a column's starts do not end with its data");
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        if (start_at(starts, i + 1) < start_at(starts, i) + 1 || start_at(starts, i) > (uint64_t)data->len) {
+            PyErr_SetString(PyExc_ValueError, "find_sorted: a column's starts go back or past its data");
+            return -1;
         }
     }
-    return qlen == elen ? 0 : (qlen < elen ? -1 : 1);
+    return n;
 }
 
 static PyObject *
-fastread_find_joined(PyObject *self, PyObject *args)
+fastread_find_sorted(PyObject *self, PyObject *args)
 {
-    PyObject *joined, *queries, *keys_joined, *positions = NULL, *keys = NULL, *result = NULL;
-    Py_ssize_t count = 0, key_count = 0, q, nq;
-    Py_ssize_t *starts = NULL, *key_starts = NULL;
-    if (!PyArg_ParseTuple(args, "UO!U", &joined, &PyList_Type, &queries, &keys_joined))
+    Py_buffer paths = {0}, path_starts = {0}, keys = {0}, key_starts = {0};
+    PyObject *queries, *positions = NULL, *found_keys = NULL, *result = NULL;
+    Py_ssize_t count, q, nq;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*O!", &paths, &path_starts, &keys, &key_starts, &PyList_Type, &queries))
         return NULL;
-    starts = joined_starts(joined, &count);
-    if (starts == NULL)
-        return NULL;
-    key_starts = joined_starts(keys_joined, &key_count);
-    if (key_starts == NULL)
+    count = checked_count(&paths, &path_starts);
+    if (count < 0)
         goto done;
-    if (key_count != count) {
-        PyErr_SetString(PyExc_ValueError, "find_joined: the two columns have different lengths");
+    q = checked_count(&keys, &key_starts);
+    if (q < 0)
+        goto done;
+    if (q != count) {
+        PyErr_SetString(PyExc_ValueError, "find_sorted: the two columns have different lengths");
         goto done;
     }
     nq = PyList_GET_SIZE(queries);
     positions = PyList_New(nq);
-    keys = PyList_New(nq);
-    if (positions == NULL || keys == NULL)
+    found_keys = PyList_New(nq);
+    if (positions == NULL || found_keys == NULL)
         goto done;
     for (q = 0; q < nq; q++) {
         PyObject *query = PyList_GET_ITEM(queries, q), *pos, *key;
-        Py_ssize_t lo = 0, hi = count, found = -1;
-        if (!PyUnicode_Check(query)) {
-            PyErr_SetString(PyExc_TypeError, "find_joined: a query is not a str");
+        const char *qdata, *base = paths.buf;
+        Py_ssize_t qlen, lo = 0, hi = count, found = -1;
+        if (!PyBytes_Check(query)) {
+            PyErr_SetString(PyExc_TypeError, "find_sorted: a query is not bytes");
             goto done;
         }
+        qdata = PyBytes_AS_STRING(query);
+        qlen = PyBytes_GET_SIZE(query);
         while (lo < hi) {
             Py_ssize_t mid = lo + (hi - lo) / 2;
-            int c = compare_entry(query, joined, starts[mid], starts[mid + 1] - 1);
+            uint64_t start = start_at(&path_starts, mid);
+            Py_ssize_t elen = (Py_ssize_t)(start_at(&path_starts, mid + 1) - 1 - start), n = qlen < elen ? qlen : elen;
+            int c = memcmp(qdata, base + start, (size_t)n);
+            if (c == 0)
+                c = qlen == elen ? 0 : (qlen < elen ? -1 : 1);
             if (c == 0) {
                 found = mid;
                 break;
@@ -1530,27 +1508,31 @@ fastread_find_joined(PyObject *self, PyObject *args)
             key = Py_None;
             Py_INCREF(key);
         } else {
-            key = PyUnicode_Substring(keys_joined, key_starts[found], key_starts[found + 1] - 1);
+            uint64_t start = start_at(&key_starts, found);
+            key = PyUnicode_DecodeUTF8((const char *)keys.buf + start,
+                                       (Py_ssize_t)(start_at(&key_starts, found + 1) - 1 - start), "surrogateescape");
             if (key == NULL)
                 goto done;
         }
-        PyList_SET_ITEM(keys, q, key);
+        PyList_SET_ITEM(found_keys, q, key);
     }
-    result = PyTuple_Pack(2, positions, keys);
+    result = PyTuple_Pack(2, positions, found_keys);
 done:
-    PyMem_Free(starts);
-    PyMem_Free(key_starts);
+    PyBuffer_Release(&paths);
+    PyBuffer_Release(&path_starts);
+    PyBuffer_Release(&keys);
+    PyBuffer_Release(&key_starts);
     Py_XDECREF(positions);
-    Py_XDECREF(keys);
+    Py_XDECREF(found_keys);
     return result;
 }
 
 static PyMethodDef methods[] = {
     {"read", fastread_read, METH_VARARGS,
      "read(path, trusted) -> (data, tag line, line, flags, more tags, MODULE_LICENSE strings) or None"},
-    {"find_joined", fastread_find_joined, METH_VARARGS,
-     "find_joined(joined, queries, keys_joined) -> (positions, keys): each query's position among the sorted, "
-     "NUL-joined entries of joined (-1: absent) and the entry of keys_joined there (None)"},
+    {"find_sorted", fastread_find_sorted, METH_VARARGS,
+     "find_sorted(paths, path_starts, keys, key_starts, queries) -> (positions, keys): find_joined over an index "
+     "cache's raw columns (bytes joined by NUL, and uint64 starts), for queries as bytes"},
     {"index_stats", fastread_index_stats, METH_VARARGS,
      "index_stats(index, staged) -> (stats: 10 words an entry, latest mtime) or None: what git's index recorded"},
     {"parse_git", fastread_parse_git, METH_VARARGS,

@@ -272,19 +272,23 @@ class DirSide(Side):
             return self._from_index(paths), [], None
         keys = self._keys if self._keys is not None else self.listing()
         out: dict[str, Outcome] = {}
-        todo: list[str] = []
         store = self.store
         assert store is not None
-        links = self.listed.symlinks
-        for path in paths:
-            key = keys.get(path)
-            if key is None:
-                continue
-            got = store.get(path, key) if key and path not in links else None
-            if got is None:
-                todo.append(path)
-            else:
-                out[path] = got
+        if not store.data:  # (a first diff: nothing to look up)
+            todo = [path for path in paths if path in keys]
+        else:
+            todo = []
+            links = self.listed.symlinks
+            stored = store.data
+            for path in paths:
+                key = keys.get(path)
+                if key is None:
+                    continue
+                got = stored.get(f"{path}\0{key}") if key and path not in links else None
+                if got is None:
+                    todo.append(path)
+                else:
+                    out[path] = got
         if len(todo) > INDEX_MIN and len(todo) > INDEX_SHARE * self.listed.count():
             # Most files to read (LICENSES/ changed, or a tree unlike the other): the whole tree indexed, with its
             # cache, as a check would index it.
@@ -302,8 +306,7 @@ class DirSide(Side):
         keys = self._keys or {}
         store = self.store
         assert store is not None
-        for path, outcome in found.items():
-            store.put(path, keys[path], outcome)  # (the next diff needs no index cache)
+        store.put_many((path, keys[path], outcome) for path, outcome in found.items())  # (the next diff: no cache)
         return [p for p in todo if p not in found]
 
     def _from_index(self, paths: Iterable[str], index: LicenseIndex | None = None) -> dict[str, Outcome]:
@@ -323,30 +326,22 @@ class DirSide(Side):
         (most of them, without findings or notice, made one object each: a forked lookup sends each once)."""
         from array import array
 
-        from tui.core.scan import _fastread
-
-        cached = cache_mod.load(self.root, self.ctx.fingerprint)  # (None without a head: read first, alone)
-        if cached is None:
-            return {}
-        status, exprs, lines = cached["status"], cached["exprs"], array("I", cached["lines"])
-        findings, notices = cached["findings"], cached.get("notices", {})
         links = self.listed.symlinks
         wanted = [p for p in paths if keys.get(p) and p not in links]
-        try:
-            if _fastread is not None and hasattr(_fastread, "find_joined"):
-                at, old_keys = _fastread.find_joined(cached["paths"], wanted, cached["keys"])
-            else:
-                at, old_keys = _find_joined(cached["paths"], wanted, cached["keys"])
-        except (TypeError, ValueError, IndexError):  # a cache whose columns do not match: as none
+        found = cache_mod.lookup(self.root, self.ctx.fingerprint, wanted)
+        if found is None:
             return {}
+        cached = found.columns
+        status, exprs, lines = cached["status"], cached["exprs"], array("I", cached["lines"])
+        findings, notices = cached["findings"], cached.get("notices", {})
         out: dict[str, Outcome] = {}
         plain: dict[tuple, Outcome] = {}  # (status, expression, line) -> the outcome without findings or notice
-        for path, j, old_key in zip(wanted, at, old_keys):
+        for path, j, old_key in zip(wanted, found.positions, found.keys):
             if j < 0 or old_key != keys[path]:
                 continue
-            found, notice = findings.get(path), notices.get(path)
-            if found or notice is not None:
-                out[path] = Outcome(status[j], exprs[j], lines[j], found or (), notice)
+            got, notice = findings.get(path), notices.get(path)
+            if got or notice is not None:
+                out[path] = Outcome(status[j], exprs[j], lines[j], got or (), notice)
                 continue
             key = (status[j], exprs[j], lines[j])
             outcome = plain.get(key)
@@ -358,20 +353,6 @@ class DirSide(Side):
     def outcomes(self, paths: Iterable[str], progress: ProgressFn | None = None) -> dict[str, Outcome]:
         """The outcome of each path that is a file of the tree (see ``_read_dirs``)."""
         return _read_dirs([(self, list(paths))], progress)[0]
-
-
-def _find_joined(joined: str, queries: list[str], keys_joined: str) -> tuple[list[int], list[str | None]]:
-    """``_fastread.find_joined`` in Python: each query's position among the sorted entries of *joined* (-1 when
-    absent) and the entry of *keys_joined* there."""
-    from bisect import bisect_left
-
-    from tui.core.index import split_joined
-
-    listed, listed_keys = split_joined(joined), split_joined(keys_joined)
-    count = len(listed)
-    at = [bisect_left(listed, q) for q in queries]
-    at = [j if j < count and listed[j] == q else -1 for j, q in zip(at, queries)]
-    return at, [listed_keys[j] if j >= 0 else None for j in at]
 
 
 #: A side with more than this share of its files to read (and more than INDEX_MIN) is indexed whole, with its
@@ -711,6 +692,13 @@ class BlobStore:
     def put(self, path: str, oid: str, outcome: Outcome) -> None:
         self.data[f"{path}\0{oid}"] = outcome
         self.dirty = True
+
+    def put_many(self, items: Iterable[tuple[str, str, Outcome]]) -> None:
+        """``put`` of each (path, blob id, outcome)."""
+        given = {f"{path}\0{oid}": outcome for path, oid, outcome in items}
+        if given:
+            self.data.update(given)
+            self.dirty = True
 
     def save(self) -> None:
         if not (self.use_cache and self.dirty):
@@ -1380,7 +1368,7 @@ def _new_ids(old: Side, new: Side, files: list[FileDiff], old_out: dict[str, Out
     else:
         copying = old.ctx.catalog.copying_default
         expressions = set()
-        for outcome in old_out.values():
+        for outcome in {id(outcome): outcome for outcome in old_out.values()}.values():  # (most are shared)
             found = effective(outcome.status, outcome.expression, outcome.notice, copying)
             if found:
                 expressions.add(found[0])
