@@ -5,6 +5,7 @@ diff as comparing their ``ls-files -s`` records, and whatever is staged, edited 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -33,7 +34,17 @@ def forget_kept_diffs(cache: Path) -> None:
         kept.unlink()
 
 
-def test_git_finds_the_records_that_differ(repo: Path, tmp_path: Path):  # noqa: F811
+@pytest.fixture
+def by_git(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The indexes compared by git (``IndexDiff`` asks ``diff-index``), not read here (``read_indexes``)."""
+    monkeypatch.setattr(dirpair, "read_indexes", lambda old, new: None)
+
+
+@pytest.mark.parametrize("asked", ["git", "read"])
+def test_git_finds_the_records_that_differ(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+                                           asked: str):
+    if asked == "git":
+        monkeypatch.setattr(dirpair, "read_indexes", lambda old, new: None)
     a, b = checkout(repo, "old", tmp_path / "a"), checkout(repo, "new", tmp_path / "b")
     pair = dirpair.start_pair(str(a), str(b), use_cache=False)
     assert pair.index_diff is not None
@@ -45,6 +56,7 @@ def test_git_finds_the_records_that_differ(repo: Path, tmp_path: Path):  # noqa:
     check_expected(diff_mod.compare(old, new, index_diff=pair.index_diff))
 
 
+@pytest.mark.usefixtures("by_git")
 def test_git_declines_when_the_old_index_is_not_its_head(repo: Path, tmp_path: Path):  # noqa: F811
     a, b = checkout(repo, "old", tmp_path / "a"), checkout(repo, "new", tmp_path / "b")
     retag(a / "drivers/net/bar.c", "GPL-2.0-only", "MIT")
@@ -138,6 +150,7 @@ def test_a_listing_counts_its_files_before_git_lists_them(repo: Path, tmp_path: 
     assert known.count() == full.count() == len(full.paths) == len(known.paths)
 
 
+@pytest.mark.usefixtures("by_git")
 def test_a_remembered_tree_that_is_gone_is_asked_anew(repo: Path, tmp_path: Path):  # noqa: F811
     a, b = checkout(repo, "old", tmp_path / "a"), checkout(repo, "new", tmp_path / "b")
     assert dirpair.start_pair(str(a), str(b)).index_diff.records() is not None  # (remembered)
@@ -147,3 +160,91 @@ def test_a_remembered_tree_that_is_gone_is_asked_anew(repo: Path, tmp_path: Path
     assert dirpair.load_tree_memo(str(a)) is None
     again = dirpair.start_pair(str(a), str(b)).index_diff.records()
     assert again is not None and dirpair.load_tree_memo(str(a)) is not None
+
+
+def test_read_indexes_find_a_staged_change_git_would_not_vouch_for(repo: Path, tmp_path: Path):  # noqa: F811
+    """Two indexes read here are compared as they are: a change staged in the old tree (its index no longer its
+    HEAD's tree, where git's diff-index declines) is one of the records that differ."""
+    a, b = checkout(repo, "old", tmp_path / "a"), checkout(repo, "new", tmp_path / "b")
+    retag(a / "drivers/net/bar.c", "GPL-2.0-only", "MIT")
+    git(a, "add", "drivers/net/bar.c")  # staged, not committed
+    pair = dirpair.start_pair(str(a), str(b), use_cache=False)
+    assert pair.index_diff is not None
+    found = pair.index_diff.records()
+    assert found is not None and "drivers/net/bar.c" in found[0]
+    old, new = diff_mod.open_sides(str(a), str(b), use_cache=False, started=pair)
+    assert list(found) == diff_mod._differing_records(old, new, set())  # type: ignore[arg-type]
+    diff = diff_mod.compare(old, new, index_diff=pair.index_diff)
+    assert diff.by_path["drivers/net/bar.c"].same_license is False  # MIT (staged) -> GPL-2.0-only
+
+
+def ls_files_records(root: Path) -> set[bytes]:
+    out = subprocess.run(["git", "-C", str(root), "ls-files", "-s", "-z"], capture_output=True, check=True).stdout
+    return {record for record in out.split(b"\0") if record}
+
+
+def records_of(found: dict[str, tuple[bytes, str]]) -> set[bytes]:
+    """Records as ``git ls-files -s`` prints them (stage 0)."""
+    return {mode + b" " + oid.encode() + b" 0\t" + os.fsencode(path) for path, (mode, oid) in found.items()}
+
+
+@pytest.mark.parametrize("version", [2, 3, 4])
+def test_read_indexes_give_what_a_comparison_of_git_s_records_gives(tmp_path: Path, version: int):
+    """Any index version, file modes (executable, symlink, submodule), names that sort by byte (a-b, a/b, a0, é,
+    a name longer than an index entry's length field holds) and shared prefixes (v4 compresses them)."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    long = "d/" + "/".join(["x" * 200] * 21)  # (in the index only: too long a path for the file system)
+    names = {"a-b": "1", "a/b": "2", "a0": "3", "é/f.c": "4", "d/y": "5", "keep.c": "same"}
+    for root, changed in ((a, {}), (b, {"a/b": "two", "é/f.c": "four", "new/z.c": "7"})):
+        for name, text in {**{k: v for k, v in names.items() if not (root == b and k == "a0")}, **changed}.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(text)
+        git(root, "init", "-q")
+        os.symlink("keep.c", root / "link")
+        if root == b:
+            (b / "d/y").chmod(0o755)
+            os.symlink("a0-gone", b / "a0")  # a file that became a symlink
+        git(root, "add", "-A")
+        sub = "0" * 39 + ("1" if root == a else "2")
+        git(root, "update-index", "--add", "--cacheinfo", f"160000,{sub},sub")  # a submodule's commit
+        if root == b:
+            git(root, "update-index", "--add", "--cacheinfo", f"100644,{'1' * 40},{long}")
+        git(root, "update-index", "--index-version", str(version))
+    found = dirpair.read_indexes(str(a), str(b))
+    assert found is not None
+    (old, new), stamps = found
+    assert stamps == (scan_stamp(a), scan_stamp(b))
+    ra, rb = ls_files_records(a), ls_files_records(b)
+    assert records_of(old) == ra - rb and records_of(new) == rb - ra
+    assert {"a/b", "é/f.c", "a0", "d/y", "sub"} <= set(old) & set(new) and "new/z.c" in new and long in new
+
+
+def scan_stamp(root: Path) -> str:
+    from tui.core.scan import index_stamp
+
+    return index_stamp(str(root))
+
+
+@pytest.mark.parametrize("state", ["unmerged", "intent-to-add", "skip-worktree", "split index"])
+def test_read_indexes_leave_to_git_what_they_do_not_judge_as_git(repo: Path, tmp_path: Path, state: str):  # noqa: F811
+    a, b = checkout(repo, "old", tmp_path / "a"), checkout(repo, "new", tmp_path / "b")
+    if state == "unmerged":
+        git(b, "checkout", "-q", "-b", "one")
+        retag(b / "drivers/net/bar.c", "GPL-2.0-only", "MIT")
+        git(b, "commit", "-qam", "MIT")
+        git(b, "checkout", "-q", "-b", "two", "HEAD~1")
+        retag(b / "drivers/net/bar.c", "GPL-2.0-only", "BSD-3-Clause")
+        git(b, "commit", "-qam", "BSD")
+        assert subprocess.run(["git", "-C", str(b), "merge", "-q", "one"], capture_output=True,
+                              env=GIT_ENV).returncode != 0
+    elif state == "intent-to-add":
+        (b / "later.c").write_text("int later;\n")
+        git(b, "add", "-N", "later.c")
+    elif state == "skip-worktree":
+        git(b, "update-index", "--skip-worktree", "drivers/net/bar.c")
+    else:
+        git(b, "update-index", "--split-index")
+    assert dirpair.read_indexes(str(a), str(b)) is None
+    assert dirpair.read_indexes(str(b), str(a)) is None
+    check = diff_mod.kept_or_compared(str(a), str(b), use_cache=False)
+    assert check.files  # (compared all the same, as git says)

@@ -1527,9 +1527,261 @@ done:
     return result;
 }
 
+/* ---- index_diff: the records two git indexes hold differently, as ``git diff-index --cached`` gives them ---- */
+
+typedef struct {
+    const char *name;   /* into the arena (v4) or the index itself */
+    Py_ssize_t len;
+    uint32_t mode;
+    const unsigned char *oid;
+} index_entry;
+
+typedef struct {
+    index_entry *entries;
+    Py_ssize_t count;
+    char *arena;        /* v4: the names, rebuilt from their prefixes */
+} index_entries;
+
+static void
+free_entries(index_entries *e)
+{
+    PyMem_Free(e->entries);
+    PyMem_Free(e->arena);
+    e->entries = NULL;
+    e->arena = NULL;
+}
+
+/* 1 and *out* filled when *buf* is an index whose entries a merge may compare as git would (v2 to v4, SHA-1:
+   the caller checks the repository's object format); 0 for anything else: an unmerged entry, extended flags
+   (skip-worktree, intent-to-add), a directory entry or the extension of a sparse or split index, names out of
+   order, or anything malformed; -1 (MemoryError set) when out of memory. */
+static int
+parse_index(const unsigned char *p, Py_ssize_t size, index_entries *out)
+{
+    const unsigned char *at, *end;
+    uint32_t version, count, n;
+    Py_ssize_t arena_len = 0, arena_cap = 0, prev_len = 0;
+    const char *prev = NULL;
+    out->entries = NULL;
+    out->arena = NULL;
+    out->count = 0;
+    if (size < 12 + 20 || memcmp(p, "DIRC", 4) != 0)
+        return 0;
+    version = be32(p + 4);
+    count = be32(p + 8);
+    if (version < 2 || version > 4 || count > (uint32_t)(size / 62))
+        return 0;
+    out->entries = PyMem_Malloc(((size_t)count ? count : 1) * sizeof(index_entry));
+    if (out->entries == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (version == 4) {
+        arena_cap = size;  /* (no name is longer than what follows it, rebuilt or not: grown when needed) */
+        out->arena = PyMem_Malloc((size_t)arena_cap);
+        if (out->arena == NULL) {
+            free_entries(out);
+            PyErr_NoMemory();
+            return -1;
+        }
+    }
+    at = p + 12;
+    end = p + size - 20;
+    for (n = 0; n < count; n++) {
+        uint16_t flags;
+        Py_ssize_t fixed = 62, len;
+        const unsigned char *name, *nul;
+        index_entry *e = &out->entries[n];
+        if (end - at < 62 + (version == 4 ? 2 : 1))
+            goto unsupported;
+        flags = (uint16_t)((at[60] << 8) | at[61]);
+        if (flags & 0x3000)  /* a stage of an unmerged path */
+            goto unsupported;
+        if (flags & 0x4000) {  /* extended flags (v3 and later): skip-worktree, intent-to-add */
+            if (version < 3 || ((at[62] << 8) | at[63]) != 0)
+                goto unsupported;
+            fixed = 64;
+        }
+        e->mode = be32(at + 24);
+        e->oid = at + 40;
+        if ((e->mode & 0170000) != 0100000 && (e->mode & 0170000) != 0120000 && (e->mode & 0170000) != 0160000)
+            goto unsupported;  /* (a sparse index's directory, or anything else no file) */
+        name = at + fixed;
+        if (version == 4) {  /* git's varint: how many bytes of the previous name to drop; then the rest, NUL-ended */
+            const unsigned char *v = name;
+            uint64_t drop;
+            if (v >= end)
+                goto unsupported;
+            drop = *v & 127;
+            while (*v & 128) {
+                if (++v >= end || drop > ((uint64_t)1 << 40))
+                    goto unsupported;
+                drop = ((drop + 1) << 7) | (*v & 127);
+            }
+            v++;
+            if (v >= end || drop > (uint64_t)prev_len)
+                goto unsupported;
+            nul = memchr(v, 0, (size_t)(end - v));
+            if (nul == NULL)
+                goto unsupported;
+            len = prev_len - (Py_ssize_t)drop + (nul - v);
+            if (arena_len + len > arena_cap) {
+                /* names keep pointing into the arena: rebase them after growing it */
+                Py_ssize_t cap = 2 * (arena_cap + len);
+                char *grown = PyMem_Realloc(out->arena, (size_t)cap), *old = out->arena;
+                uint32_t k;
+                if (grown == NULL) {
+                    free_entries(out);
+                    PyErr_NoMemory();
+                    return -1;
+                }
+                for (k = 0; k < n; k++)
+                    out->entries[k].name = grown + (out->entries[k].name - old);
+                if (prev != NULL)
+                    prev = grown + (prev - old);
+                out->arena = grown;
+                arena_cap = cap;
+            }
+            {
+                char *dest = out->arena + arena_len;
+                Py_ssize_t kept = prev_len - (Py_ssize_t)drop;
+                if (kept > 0)
+                    memcpy(dest, prev, (size_t)kept);
+                memcpy(dest + kept, v, (size_t)(nul - v));
+                e->name = dest;
+                arena_len += len;
+            }
+            at = nul + 1;
+        } else {
+            nul = memchr(name, 0, (size_t)(end - name));
+            if (nul == NULL)
+                goto unsupported;
+            len = nul - name;
+            e->name = (const char *)name;
+            at += (fixed + len + 8) & ~(Py_ssize_t)7;  /* NUL-padded to a multiple of 8 */
+            if (at > end)
+                goto unsupported;
+        }
+        e->len = len;
+        if (len == 0)
+            goto unsupported;
+        if (prev != NULL) {  /* strictly ascending (one stage of each path: the order the merge relies on) */
+            Py_ssize_t m = prev_len < len ? prev_len : len;
+            int c = memcmp(prev, e->name, (size_t)m);
+            if (c > 0 || (c == 0 && prev_len >= len))
+                goto unsupported;
+        }
+        prev = e->name;
+        prev_len = len;
+    }
+    while (at < end) {  /* the extensions: none that says some entries are elsewhere */
+        uint32_t ext_size;
+        if (end - at < 8)
+            goto unsupported;
+        if (memcmp(at, "link", 4) == 0 || memcmp(at, "sdir", 4) == 0)
+            goto unsupported;
+        ext_size = be32(at + 4);
+        if ((uint64_t)ext_size > (uint64_t)(end - at - 8))
+            goto unsupported;
+        at += 8 + ext_size;
+    }
+    out->count = count;
+    return 1;
+unsupported:
+    free_entries(out);
+    return 0;
+}
+
+/* Adds path -> (mode, blob id) of *e* to *records* (mode as git prints it: b"100644"; the blob id in hex). */
+static int
+add_record(PyObject *records, const index_entry *e)
+{
+    static const char digits[] = "0123456789abcdef";
+    char hex[40], mode[16];
+    int i, ok;
+    PyObject *path, *value;
+    for (i = 0; i < 20; i++) {
+        hex[2 * i] = digits[e->oid[i] >> 4];
+        hex[2 * i + 1] = digits[e->oid[i] & 15];
+    }
+    snprintf(mode, sizeof mode, "%06o", (unsigned)e->mode);
+    path = PyUnicode_DecodeUTF8(e->name, e->len, "surrogateescape");
+    if (path == NULL)
+        return -1;
+    value = Py_BuildValue("(y#s#)", mode, (Py_ssize_t)strlen(mode), hex, (Py_ssize_t)40);
+    if (value == NULL) {
+        Py_DECREF(path);
+        return -1;
+    }
+    ok = PyDict_SetItem(records, path, value);
+    Py_DECREF(path);
+    Py_DECREF(value);
+    return ok;
+}
+
+static PyObject *
+fastread_index_diff(PyObject *self, PyObject *args)
+{
+    Py_buffer old_index, new_index;
+    index_entries a = {0}, b = {0};
+    PyObject *old_only = NULL, *new_only = NULL, *result = NULL;
+    Py_ssize_t i = 0, j = 0;
+    int ok;
+    if (!PyArg_ParseTuple(args, "y*y*", &old_index, &new_index))
+        return NULL;
+    ok = parse_index(old_index.buf, old_index.len, &a);
+    if (ok == 1)
+        ok = parse_index(new_index.buf, new_index.len, &b);
+    if (ok <= 0) {
+        result = ok < 0 ? NULL : Py_NewRef(Py_None);
+        goto done;
+    }
+    old_only = PyDict_New();
+    new_only = PyDict_New();
+    if (old_only == NULL || new_only == NULL)
+        goto done;
+    while (i < a.count || j < b.count) {
+        int c;
+        if (i == a.count)
+            c = 1;
+        else if (j == b.count)
+            c = -1;
+        else {
+            const index_entry *x = &a.entries[i], *y = &b.entries[j];
+            Py_ssize_t m = x->len < y->len ? x->len : y->len;
+            c = memcmp(x->name, y->name, (size_t)m);
+            if (c == 0)
+                c = x->len == y->len ? 0 : (x->len < y->len ? -1 : 1);
+        }
+        if (c == 0) {
+            const index_entry *x = &a.entries[i++], *y = &b.entries[j++];
+            if (x->mode != y->mode || memcmp(x->oid, y->oid, 20) != 0) {
+                if (add_record(old_only, x) < 0 || add_record(new_only, y) < 0)
+                    goto done;
+            }
+        } else if (c < 0) {
+            if (add_record(old_only, &a.entries[i++]) < 0)
+                goto done;
+        } else if (add_record(new_only, &b.entries[j++]) < 0)
+            goto done;
+    }
+    result = PyTuple_Pack(2, old_only, new_only);
+done:
+    free_entries(&a);
+    free_entries(&b);
+    Py_XDECREF(old_only);
+    Py_XDECREF(new_only);
+    PyBuffer_Release(&old_index);
+    PyBuffer_Release(&new_index);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"read", fastread_read, METH_VARARGS,
      "read(path, trusted) -> (data, tag line, line, flags, more tags, MODULE_LICENSE strings) or None"},
+    {"index_diff", fastread_index_diff, METH_VARARGS,
+     "index_diff(old_index, new_index) -> (old records, new records) or None: path -> (mode, blob id) of the "
+     "entries of two git indexes (SHA-1) that the other does not hold, or None where git should judge"},
     {"find_sorted", fastread_find_sorted, METH_VARARGS,
      "find_sorted(paths, path_starts, keys, key_starts, queries) -> (positions, keys): find_joined over an index "
      "cache's raw columns (bytes joined by NUL, and uint64 starts), for queries as bytes"},

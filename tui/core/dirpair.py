@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import subprocess
 from collections.abc import Callable
 from functools import partial
@@ -20,7 +21,7 @@ from functools import partial
 from tui import __version__
 from tui.core import cache as cache_mod
 from tui.core.atomic import replacing
-from tui.core.scan import Listing, _git, _git_env, index_stamp, start_listing
+from tui.core.scan import Listing, _fastread, _git, _git_env, index_stamp, start_listing
 
 #: One side's records that differ from the other's: path -> (git's mode, blob id).
 Records = dict[str, tuple[bytes, str]]
@@ -46,6 +47,13 @@ class IndexDiff:
         self._failed = False
         self._records: tuple[Records, Records] | None = None
         self._done = False
+        #: The stamps of the two indexes compared here, when they were (``read_indexes``), else None.
+        self.stamps: tuple[str, str] | None = None
+        direct = read_indexes(old_root, new_root)
+        if direct is not None:
+            self._records, self.stamps = direct
+            self._done = True
+            return
         self._stamp = index_stamp(old_root)
         known = load_tree_memo(old_root) if use_cache and self._stamp else None
         self._tree: tuple[str, str] | None = None  # (objects directory, tree id) the old index holds
@@ -118,6 +126,49 @@ class IndexDiff:
                 and index_stamp(self.old_root) == self._stamp:  # (the index checked is the one stamped)
             save_tree_memo(self.old_root, self._stamp, *self._tree)
         return self._records
+
+
+def read_indexes(old_root: str, new_root: str) -> tuple[tuple[Records, Records], tuple[str, str]] | None:
+    """What ``IndexDiff.records`` gives, read from the two trees' .git/index files themselves (in C,
+    ``_fastread.index_diff``: a kernel's two indexes in ~10 ms, where git's three processes take ~50 ms of CPU
+    while both trees are stat'ed), and the stamps of the files read; None where git should say: no C reader,
+    an index that is not a plain file of a .git directory, a repository of SHA-256 objects, or an index that
+    holds what the merge does not judge as git would (unmerged paths, skip-worktree or intent-to-add entries, a
+    sparse or split index)."""
+    import mmap
+
+    if _fastread is None or not hasattr(_fastread, "index_diff"):
+        return None
+    stamps: list[str] = []
+    try:
+        with open(os.path.join(old_root, ".git", "index"), "rb") as old, \
+                open(os.path.join(new_root, ".git", "index"), "rb") as new:
+            mapped = []
+            for root, handle in ((old_root, old), (new_root, new)):
+                st = os.fstat(handle.fileno())
+                if not stat.S_ISREG(st.st_mode) or not st.st_size or _object_format(root) != "sha1":
+                    return None
+                stamps.append(f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}")  # (scan.index_stamp)
+                mapped.append(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
+            try:
+                records = _fastread.index_diff(*mapped)
+            finally:
+                for one in mapped:
+                    one.close()
+    except (OSError, ValueError):
+        return None
+    return (records, (stamps[0], stamps[1])) if records is not None else None
+
+
+def _object_format(root: str) -> str:
+    """The object format of *root*'s repository as its .git/config names it (``extensions.objectFormat``):
+    "sha1" when it names none; "" when the config cannot be read."""
+    try:
+        with open(os.path.join(root, ".git", "config"), "rb") as handle:
+            config = handle.read(1 << 20).lower()
+    except OSError:
+        return ""
+    return "sha1" if b"objectformat" not in config else ""
 
 
 def _memo_path(root: str) -> str | None:
@@ -206,6 +257,9 @@ class StartedPair:
             if self.index_diff is not None:
                 self.index_diff.records()  # (git compares the indexes faster than it stats the trees)
             listed = self.listings[0](), self.listings[1]()
+            stamps = self.index_diff.stamps if self.index_diff is not None else None
+            if stamps is not None and stamps != (listed[0].index_stamp, listed[1].index_stamp):
+                self.index_diff = None  # (an index rewritten meanwhile: the records are compared as listed)
             if self.use_cache:
                 for root, listing in zip(self.roots, listed):
                     if listing.method == "git" and listing.raw is not None and listing.index_stamp:
