@@ -303,6 +303,8 @@ def test_the_c_lookup_of_a_raw_column_finds_what_bisection_finds(entries: list[s
     columns = [memoryview(paths), memoryview(path_starts), memoryview(keys), memoryview(key_starts)]
     found = fastread.find_sorted(*columns, asked)
     assert found == cache._find_sorted(*columns, asked, use_c=False)
+    assert fastread.find_sorted(*columns, list(queries)) == found  # (a str as os.fsencode encodes it)
+    assert cache._find_sorted(*columns, list(queries), use_c=False) == found
     assert found[0] == [raw.index(q) if q in raw else -1 for q in asked]
     for n, entry in enumerate(names):
         assert fastread.find_sorted(*columns, [raw[n]]) == ([n], [f"k{n}{entry}"])

@@ -1475,15 +1475,25 @@ fastread_find_sorted(PyObject *self, PyObject *args)
     if (positions == NULL || found_keys == NULL)
         goto done;
     for (q = 0; q < nq; q++) {
-        PyObject *query = PyList_GET_ITEM(queries, q), *pos, *key;
+        PyObject *query = PyList_GET_ITEM(queries, q), *pos, *key, *encoded = NULL;
         const char *qdata, *base = paths.buf;
         Py_ssize_t qlen, lo = 0, hi = count, found = -1;
-        if (!PyBytes_Check(query)) {
-            PyErr_SetString(PyExc_TypeError, "find_sorted: a query is not bytes");
+        if (PyUnicode_Check(query) && PyUnicode_IS_ASCII(query)) {  /* (a path's bytes as they are) */
+            qdata = (const char *)PyUnicode_1BYTE_DATA(query);
+            qlen = PyUnicode_GET_LENGTH(query);
+        } else if (PyUnicode_Check(query)) {  /* os.fsencode's bytes */
+            encoded = PyUnicode_AsEncodedString(query, "utf-8", "surrogateescape");
+            if (encoded == NULL)
+                goto done;
+            qdata = PyBytes_AS_STRING(encoded);
+            qlen = PyBytes_GET_SIZE(encoded);
+        } else if (PyBytes_Check(query)) {
+            qdata = PyBytes_AS_STRING(query);
+            qlen = PyBytes_GET_SIZE(query);
+        } else {
+            PyErr_SetString(PyExc_TypeError, "find_sorted: a query is neither str nor bytes");
             goto done;
         }
-        qdata = PyBytes_AS_STRING(query);
-        qlen = PyBytes_GET_SIZE(query);
         while (lo < hi) {
             Py_ssize_t mid = lo + (hi - lo) / 2;
             uint64_t start = start_at(&path_starts, mid);
@@ -1500,6 +1510,7 @@ fastread_find_sorted(PyObject *self, PyObject *args)
             else
                 lo = mid + 1;
         }
+        Py_XDECREF(encoded);
         pos = PyLong_FromSsize_t(found);
         if (pos == NULL)
             goto done;
@@ -1783,8 +1794,9 @@ static PyMethodDef methods[] = {
      "index_diff(old_index, new_index) -> (old records, new records) or None: path -> (mode, blob id) of the "
      "entries of two git indexes (SHA-1) that the other does not hold, or None where git should judge"},
     {"find_sorted", fastread_find_sorted, METH_VARARGS,
-     "find_sorted(paths, path_starts, keys, key_starts, queries) -> (positions, keys): find_joined over an index "
-     "cache's raw columns (bytes joined by NUL, and uint64 starts), for queries as bytes"},
+     "find_sorted(paths, path_starts, keys, key_starts, queries) -> (positions, keys): each query's (str, as "
+     "os.fsencode encodes it, or bytes) position in an index cache's raw path column (bytes joined by NUL, and "
+     "uint64 starts; -1: absent) and the entry of its key column there (None)"},
     {"index_stats", fastread_index_stats, METH_VARARGS,
      "index_stats(index, staged) -> (stats: 10 words an entry, latest mtime) or None: what git's index recorded"},
     {"parse_git", fastread_parse_git, METH_VARARGS,

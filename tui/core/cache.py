@@ -152,7 +152,7 @@ def lookup(root: str, fingerprint: str, paths: list[str]) -> Lookup | None:
                             return None
                         parts += [view[offset + starts_size : end], view[offset : offset + starts_size]]
                         offset = end
-                    found = _find_sorted(*parts, [os.fsencode(p) for p in paths])
+                    found = _find_sorted(*parts, paths)
                 finally:
                     del parts
                     view.release()
@@ -162,7 +162,7 @@ def lookup(root: str, fingerprint: str, paths: list[str]) -> Lookup | None:
 
 
 def _find_sorted(paths: memoryview, path_starts: memoryview, keys: memoryview, key_starts: memoryview,
-                 queries: list[bytes], use_c: bool = True) -> tuple[list[int], list[str | None]]:
+                 queries: list[str] | list[bytes], use_c: bool = True) -> tuple[list[int], list[str | None]]:
     """``_fastread.find_sorted``, or the same in Python (without the C reader). (Paths are sorted as str, searched
     as bytes: the same order but where a name that is not UTF-8 sorts beside one that is; such a path may be
     missed, and is then read again, never taken for another.)"""
@@ -179,8 +179,9 @@ def _find_sorted(paths: memoryview, path_starts: memoryview, keys: memoryview, k
     listed_keys = bytes(keys).split(b"\0") if len(key_starts) > 8 else []
     if len(listed) != len(listed_keys):
         raise ValueError("the two columns have different lengths")
-    at = [bisect_left(listed, q) for q in queries]
-    at = [j if j < len(listed) and listed[j] == q else -1 for j, q in zip(at, queries)]
+    asked = [os.fsencode(q) for q in queries]
+    at = [bisect_left(listed, q) for q in asked]
+    at = [j if j < len(listed) and listed[j] == q else -1 for j, q in zip(at, asked)]
     return at, [listed_keys[j].decode("utf-8", "surrogateescape") if j >= 0 else None for j in at]
 
 

@@ -335,18 +335,17 @@ class DirSide(Side):
         status, exprs, lines = cached["status"], cached["exprs"], array("I", cached["lines"])
         findings, notices = cached["findings"], cached.get("notices", {})
         out: dict[str, Outcome] = {}
-        plain: dict[tuple, Outcome] = {}  # (status, expression, line) -> the outcome without findings or notice
+        # Equal outcomes made one object: (status, expression, line, findings, notice) -> it, findings and
+        # notices by identity (the cache holds one object for equal ones, ``cache._shared``).
+        same: dict[tuple, Outcome] = {}
         for path, j, old_key in zip(wanted, found.positions, found.keys):
             if j < 0 or old_key != keys[path]:
                 continue
-            got, notice = findings.get(path), notices.get(path)
-            if got or notice is not None:
-                out[path] = Outcome(status[j], exprs[j], lines[j], got or (), notice)
-                continue
-            key = (status[j], exprs[j], lines[j])
-            outcome = plain.get(key)
+            got, notice = findings.get(path, ()), notices.get(path)
+            key = (status[j], exprs[j], lines[j], id(got), id(notice))
+            outcome = same.get(key)
             if outcome is None:
-                outcome = plain[key] = Outcome(*key, (), None)
+                outcome = same[key] = Outcome(status[j], exprs[j], lines[j], got, notice)
             out[path] = outcome
         return out
 
@@ -706,7 +705,10 @@ class BlobStore:
         data = self.data
         try:  # equal outcomes made one object: pickled once, loaded once (a kernel's 11,000 blobs have ~300)
             same: dict[Outcome, Outcome] = {}
-            data = {key: same.setdefault(outcome, outcome) for key, outcome in data.items()}
+            # (each object compared once: most are shared already, and an outcome's hash is not kept)
+            by_id = {id(outcome): outcome for outcome in data.values()}
+            one = {ident: same.setdefault(outcome, outcome) for ident, outcome in by_id.items()}
+            data = {key: one[id(outcome)] for key, outcome in data.items()}
         except TypeError:  # an outcome that does not hash: kept as it is
             pass
         try:
