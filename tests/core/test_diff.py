@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEMO
+from tests.conftest import DEMO, READERS, use_reader
 from tui.core import diff as diff_mod
+from tui.core import dirpair
 from tui.core import revision as rev_mod
 from tui.core.build import build_index
 from tui.core.catalog import Catalog
@@ -232,10 +233,16 @@ def checked_pair(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     return a, b
 
 
+@pytest.mark.parametrize("reader", READERS)
 def test_checked_directories_take_verdicts_from_their_index_caches(repo: Path, tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch):
+                                                                  monkeypatch: pytest.MonkeyPatch, reader: str):
+    """With the C reader (the cache's columns searched where they lie, the two indexes merged in C) or without
+    (searched in Python, the indexes compared by git)."""
+    use_reader(monkeypatch, reader)
     a, b = checked_pair(repo, tmp_path, monkeypatch)
-    diff = diff_mod.compare(*diff_mod.open_sides(str(a), str(b)))
+    pair = dirpair.start_pair(str(a), str(b))
+    assert pair.index_diff is not None and (pair.index_diff.stamps is not None) == (reader == "c")
+    diff = diff_mod.compare(*diff_mod.open_sides(str(a), str(b), started=pair), index_diff=pair.index_diff)
     check_expected(diff)
     links = sum(1 for side in (a, b) for p in side.rglob("*") if p.is_symlink() and ".git" not in p.parts)
     assert diff.files_read <= links  # (a symlink is read again: its verdict depends on where it points)

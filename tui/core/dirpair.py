@@ -21,7 +21,7 @@ from functools import partial
 from tui import __version__
 from tui.core import cache as cache_mod
 from tui.core.atomic import replacing
-from tui.core.scan import Listing, _fastread, _git, _git_env, index_stamp, start_listing
+from tui.core.scan import Listing, _git, _git_env, index_stamp, start_listing
 
 #: One side's records that differ from the other's: path -> (git's mode, blob id).
 Records = dict[str, tuple[bytes, str]]
@@ -137,7 +137,10 @@ def read_indexes(old_root: str, new_root: str) -> tuple[tuple[Records, Records],
     sparse or split index)."""
     import mmap
 
-    if _fastread is None or not hasattr(_fastread, "index_diff"):
+    from tui.core import scan
+
+    fast = scan._fastread  # (None: built without its C part)
+    if fast is None or not hasattr(fast, "index_diff"):
         return None
     stamps: list[str] = []
     try:
@@ -151,7 +154,7 @@ def read_indexes(old_root: str, new_root: str) -> tuple[tuple[Records, Records],
                 stamps.append(f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}")  # (scan.index_stamp)
                 mapped.append(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
             try:
-                records = _fastread.index_diff(*mapped)
+                records = fast.index_diff(*mapped)
             finally:
                 for one in mapped:
                     one.close()
