@@ -226,8 +226,8 @@ def save(root: str, fingerprint: str, payload: dict[str, Any]) -> bool:
     token = os.urandom(8).hex()
     head = {key: payload[key] for key in HEAD_KEYS}
     columns = _shared({key: value for key, value in payload.items() if key not in HEAD_KEYS and key not in RAW_COLUMNS})
-    count = len(payload["status"])
     try:
+        count = len(payload["status"])
         raw = [_raw_column(payload[name], count) for name in RAW_COLUMNS]
     except (KeyError, TypeError, ValueError):  # (a payload of another shape)
         return False

@@ -1,10 +1,11 @@
 """Two directories a diff compares, listed at the same time, as early as can be (``start_pair``).
 
 Each is listed as ``scan.start_listing`` lists a tree (``git ls-files -s`` skipped while .git/index is the one
-the cache last saw: ``cache.load_listing_hint``). For two git work trees, git is also asked what their indexes
-hold differently (``IndexDiff``), while they are listed: ``git diff-index --cached`` of the new tree's index
-against the tree the old one's HEAD names, when the old tree's index holds that very tree. That is the records
-of ``git ls-files -s`` of both that differ, without splitting and comparing 87,000 records of each.
+the cache last saw: ``cache.load_listing_hint``). For two git work trees, what their indexes hold differently
+is found while they are listed (``IndexDiff``): both .git/index files merged in C (``read_indexes``), or, where
+they hold what that merge leaves to git, ``git diff-index --cached`` of the new tree's index against the tree
+the old one's HEAD names, when the old tree's index holds that very tree. That is the records of ``git
+ls-files -s`` of both that differ, without splitting and comparing 87,000 records of each.
 
 Kept light (no verdict, rule or index module): ``lictree diff`` starts git with it before importing the rest.
 """
@@ -16,6 +17,7 @@ import os
 import stat
 import subprocess
 from collections.abc import Callable
+from contextlib import ExitStack
 from functools import partial
 
 from tui import __version__
@@ -144,20 +146,16 @@ def read_indexes(old_root: str, new_root: str) -> tuple[tuple[Records, Records],
         return None
     stamps: list[str] = []
     try:
-        with open(os.path.join(old_root, ".git", "index"), "rb") as old, \
-                open(os.path.join(new_root, ".git", "index"), "rb") as new:
+        with ExitStack() as stack:
             mapped = []
-            for root, handle in ((old_root, old), (new_root, new)):
+            for root in (old_root, new_root):
+                handle = stack.enter_context(open(os.path.join(root, ".git", "index"), "rb"))
                 st = os.fstat(handle.fileno())
                 if not stat.S_ISREG(st.st_mode) or not st.st_size or _object_format(root) != "sha1":
                     return None
                 stamps.append(f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}")  # (scan.index_stamp)
-                mapped.append(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
-            try:
-                records = fast.index_diff(*mapped)
-            finally:
-                for one in mapped:
-                    one.close()
+                mapped.append(stack.enter_context(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)))
+            records = fast.index_diff(*mapped)
     except (OSError, ValueError):
         return None
     return (records, (stamps[0], stamps[1])) if records is not None else None
