@@ -236,8 +236,7 @@ def checked_pair(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 @pytest.mark.parametrize("reader", READERS)
 def test_checked_directories_take_verdicts_from_their_index_caches(repo: Path, tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch, reader: str):
-    """With the C reader (the cache's columns searched where they lie, the two indexes merged in C) or without
-    (searched in Python, the indexes compared by git)."""
+    """With the C reader (the two indexes merged in C) or without (the indexes compared by git)."""
     use_reader(monkeypatch, reader)
     a, b = checked_pair(repo, tmp_path, monkeypatch)
     pair = dirpair.start_pair(str(a), str(b))

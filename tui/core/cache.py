@@ -166,10 +166,13 @@ def _find_sorted(paths: memoryview, path_starts: memoryview, keys: memoryview, k
     """``_fastread.find_sorted``, or the same in Python (without the C reader). (Paths are sorted as str, searched
     as bytes: the same order but where a name that is not UTF-8 sorts beside one that is; such a path may be
     missed, and is then read again, never taken for another.)"""
-    from tui.core import scan
-
-    if use_c and scan._fastread is not None:  # (None: built without its C part)
-        return scan._fastread.find_sorted(paths, path_starts, keys, key_starts, queries)
+    if use_c:
+        try:
+            from tui.core import _fastread
+        except ImportError:  # (built without its C part)
+            pass
+        else:
+            return _fastread.find_sorted(paths, path_starts, keys, key_starts, queries)
     from bisect import bisect_left
 
     listed = bytes(paths).split(b"\0") if len(path_starts) > 8 else []
