@@ -248,3 +248,29 @@ def test_read_indexes_leave_to_git_what_they_do_not_judge_as_git(repo: Path, tmp
     assert dirpair.read_indexes(str(b), str(a)) is None
     check = diff_mod.kept_or_compared(str(a), str(b), use_cache=False)
     assert check.files  # (compared all the same, as git says)
+
+
+@pytest.mark.parametrize("use_cache", [True, False])
+def test_indexes_read_other_than_the_ones_listed_are_not_used(repo: Path, tmp_path: Path,  # noqa: F811
+                                                              monkeypatch: pytest.MonkeyPatch, use_cache: bool):
+    """The indexes are read while the trees are listed: records of an index rewritten in between (its stamp
+    not the listing's) are not taken, the listings' records are compared instead."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    a, b = checkout(repo, "new", tmp_path / "a"), checkout(repo, "new", tmp_path / "b")
+    retag(b / "drivers/net/bar.c", "GPL-2.0-only", "MIT")
+    git(b, "commit", "-qam", "MIT")  # (committed: not an edit diff-files would name)
+    real = dirpair.read_indexes
+
+    def rewritten(old: str, new: str):  # what reading two other indexes, that hold the same, would give
+        found = real(old, new)
+        assert found is not None and "drivers/net/bar.c" in found[0][1]
+        return ({}, {}), ("0:0:0:0", found[1][1])
+
+    monkeypatch.setattr(dirpair, "read_indexes", rewritten)
+    pair = dirpair.start_pair(str(a), str(b), use_cache=use_cache)
+    assert pair.index_diff is not None and pair.index_diff.stamps is not None
+    diffs = [diff_mod.compare(*diff_mod.open_sides(str(a), str(b), use_cache=use_cache, started=pair),
+                              index_diff=pair.index_diff),
+             diff_mod.kept_or_compared(str(a), str(b), use_cache=use_cache)]
+    for diff in diffs:
+        assert [(f.path, f.change, f.same_license) for f in diff.files] == [("drivers/net/bar.c", "changed", False)]

@@ -1061,6 +1061,8 @@ def _plan_git_dirs(old: DirSide, new: DirSide, index_diff: IndexDiff | None = No
     if not (old.by_blob and new.by_blob) or old.ctx.fingerprint != new.ctx.fingerprint:
         return None
     found_by_git = index_diff.records() if index_diff is not None else None
+    if index_diff is not None and index_diff.stamps not in (None, (old.listed.index_stamp, new.listed.index_stamp)):
+        found_by_git = None  # (the indexes read were not the ones listed: one rewritten meanwhile)
     unmerged: set[str] = set()
     if found_by_git is not None:
         records: list[dict[str, tuple[bytes, str]]] = list(found_by_git)

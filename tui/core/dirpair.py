@@ -258,9 +258,6 @@ class StartedPair:
             if self.index_diff is not None:
                 self.index_diff.records()  # (git compares the indexes faster than it stats the trees)
             listed = self.listings[0](), self.listings[1]()
-            stamps = self.index_diff.stamps if self.index_diff is not None else None
-            if stamps is not None and stamps != (listed[0].index_stamp, listed[1].index_stamp):
-                self.index_diff = None  # (an index rewritten meanwhile: the records are compared as listed)
             if self.use_cache:
                 for root, listing in zip(self.roots, listed):
                     if listing.method == "git" and listing.raw is not None and listing.index_stamp:
