@@ -235,3 +235,34 @@ def test_a_synthetic_big_change(pair: Path):
     deltas = diff.summary()["licenses"]
     assert deltas["BSD-2-Clause"]["added"] == 500
     assert deltas["MIT"]["added"] == 500 + len(relicensed)
+
+
+def test_the_kernel_indexes_merged_in_c_give_git_s_records_in_every_index_version(tmp_path: Path):
+    """Both trees' .git/index files, as they are (v2) and rewritten as v4 (names prefix-compressed) in copies
+    outside the trees: the records that differ are those of git's ``ls-files -s`` of each, whichever versions."""
+    from tui.core import dirpair
+
+    records: dict[str, set[bytes]] = {}
+    copies: dict[str, Path] = {}
+    for name, tree in (("old", OLD_TREE), ("new", NEW_TREE)):
+        assert tree is not None
+        out = git(tree, "ls-files", "-s", "-z")
+        records[name] = {record for record in out.split(b"\0") if record}
+        root = tmp_path / name
+        (root / ".git").mkdir(parents=True)
+        for part in ("index", "config"):
+            (root / ".git" / part).write_bytes((Path(tree) / ".git" / part).read_bytes())
+        copies[name] = root
+    found = dirpair.read_indexes(str(copies["old"]), str(copies["new"]))
+    assert found is not None
+    for name, root in copies.items():  # (GIT_INDEX_FILE: the copy rewritten, never the tree's own index)
+        git(OLD_TREE if name == "old" else NEW_TREE, "update-index", "--index-version", "4",
+            env={**GIT_ENV, "GIT_INDEX_FILE": str(root / ".git" / "index"), "GIT_OPTIONAL_LOCKS": "0"})
+        assert (root / ".git" / "index").read_bytes()[4:8] == b"\0\0\0\4"
+    v4 = dirpair.read_indexes(str(copies["old"]), str(copies["new"]))
+    assert v4 is not None and v4[0] == found[0]
+    old, new = found[0]
+    as_listed = [{mode + b" " + oid.encode() + b" 0\t" + os.fsencode(path) for path, (mode, oid) in side.items()}
+                 for side in (old, new)]
+    assert as_listed == [records["old"] - records["new"], records["new"] - records["old"]]
+    assert len(old) > 5000 and len(new) > 5000

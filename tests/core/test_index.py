@@ -217,7 +217,7 @@ def test_a_cache_lookup_finds_what_loading_it_whole_finds(tmp_path: Path, use_gi
     from tui.core.index import split_joined
 
     files = {"a.c": "// SPDX-License-Identifier: MIT\n", "b/é.c": "int x;\n", "b/z.h": "// SPDX-License-Identifier: GPL-2.0\n",
-             "b/€/d.c": "int y;\n", "c.txt": "x\n"}
+             "b/€/d.c": "int y;\n", "c.txt": "x\n", os.fsdecode(b"b/\xff-not-utf8.c"): "int z;\n"}
     root = make_git_tree(tmp_path / "t", files) if use_git else write_tree(tmp_path / "t", files)
     index = build_index(str(root))
     whole = cache.load(str(root), index.ctx.fingerprint)
