@@ -69,17 +69,21 @@ def test_git_declines_when_the_old_index_is_not_its_head(repo: Path, tmp_path: P
     assert diff.by_path["drivers/net/bar.c"].same_license is False  # MIT (staged) -> GPL-2.0-only
 
 
+def merge_in_conflict(tree: Path) -> int:
+    """Two branches retag drivers/net/bar.c differently and are merged: git's exit status (a conflict)."""
+    git(tree, "checkout", "-q", "-b", "one")
+    retag(tree / "drivers/net/bar.c", "GPL-2.0-only", "MIT")
+    git(tree, "commit", "-qam", "MIT")
+    git(tree, "checkout", "-q", "-b", "two", "HEAD~1")
+    retag(tree / "drivers/net/bar.c", "GPL-2.0-only", "BSD-3-Clause")
+    git(tree, "commit", "-qam", "BSD")
+    return subprocess.run(["git", "-C", str(tree), "merge", "-q", "one"], capture_output=True,
+                          env=GIT_ENV).returncode
+
+
 def test_unmerged_paths_are_compared_as_listed(repo: Path, tmp_path: Path):  # noqa: F811
     a, b = checkout(repo, "old", tmp_path / "a"), checkout(repo, "new", tmp_path / "b")
-    git(b, "checkout", "-q", "-b", "one")
-    retag(b / "drivers/net/bar.c", "GPL-2.0-only", "MIT")
-    git(b, "commit", "-qam", "MIT")
-    git(b, "checkout", "-q", "-b", "two", "HEAD~1")
-    retag(b / "drivers/net/bar.c", "GPL-2.0-only", "BSD-3-Clause")
-    git(b, "commit", "-qam", "BSD")
-    merged = subprocess.run(["git", "-C", str(b), "merge", "-q", "one"], capture_output=True,
-                                          env=GIT_ENV)
-    assert merged.returncode != 0  # a conflict: bar.c has three stages in the new tree's index
+    assert merge_in_conflict(b) != 0  # a conflict: bar.c has three stages in the new tree's index
     pair = dirpair.start_pair(str(a), str(b), use_cache=False)
     assert pair.index_diff is not None and pair.index_diff.records() is None
     diff = diff_mod.kept_or_compared(str(a), str(b))
@@ -229,14 +233,7 @@ def scan_stamp(root: Path) -> str:
 def test_read_indexes_leave_to_git_what_they_do_not_judge_as_git(repo: Path, tmp_path: Path, state: str):  # noqa: F811
     a, b = checkout(repo, "old", tmp_path / "a"), checkout(repo, "new", tmp_path / "b")
     if state == "unmerged":
-        git(b, "checkout", "-q", "-b", "one")
-        retag(b / "drivers/net/bar.c", "GPL-2.0-only", "MIT")
-        git(b, "commit", "-qam", "MIT")
-        git(b, "checkout", "-q", "-b", "two", "HEAD~1")
-        retag(b / "drivers/net/bar.c", "GPL-2.0-only", "BSD-3-Clause")
-        git(b, "commit", "-qam", "BSD")
-        assert subprocess.run(["git", "-C", str(b), "merge", "-q", "one"], capture_output=True,
-                              env=GIT_ENV).returncode != 0
+        assert merge_in_conflict(b) != 0
     elif state == "intent-to-add":
         (b / "later.c").write_text("int later;\n")
         git(b, "add", "-N", "later.c")

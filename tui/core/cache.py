@@ -14,7 +14,8 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import IO, Any, BinaryIO, NamedTuple
 
 from tui import __version__
@@ -75,15 +76,11 @@ def load_head(root: str, fingerprint: str) -> dict[str, Any] | None:
 
 def load(root: str, fingerprint: str) -> dict[str, Any] | None:
     """The cached index payload of *root*, or None when absent, stale or unreadable."""
-    head = load_head(root, fingerprint)
-    path = cache_path(root)
-    if head is None or path is None:
-        return None
     try:
-        with collector_paused(), open(_columns_path(path), "rb") as handle:
-            columns = _columns_of(handle, head["token"])
-            if columns is None:
+        with _columns_file(root, fingerprint) as opened:
+            if opened is None:
                 return None
+            head, handle, columns = opened
             for name, (data_size, starts_size) in columns.pop(RAW).items():
                 handle.seek(starts_size, os.SEEK_CUR)
                 data = handle.read(data_size)
@@ -92,8 +89,21 @@ def load(root: str, fingerprint: str) -> dict[str, Any] | None:
                 columns[name] = data.decode("utf-8", "surrogateescape")
     except Exception:  # a missing or corrupt cache is simply a cold start
         return None
-    del head["token"]
     return {**head, **columns}
+
+
+@contextmanager
+def _columns_file(root: str, fingerprint: str) -> Iterator[tuple[dict[str, Any], BinaryIO, dict[str, Any]] | None]:
+    """(the head, the open columns file left at its first raw column, the pickled columns) of *root*'s cache
+    of *fingerprint*, or None when there is none of the same save (the collector paused meanwhile)."""
+    head = load_head(root, fingerprint)
+    path = cache_path(root)
+    if head is None or path is None:
+        yield None
+        return
+    with collector_paused(), open(_columns_path(path), "rb") as handle:
+        columns = _columns_of(handle, head.pop("token"))
+        yield None if columns is None else (head, handle, columns)
 
 
 #: The columns written raw after the pickle of the others (``save``), each as its entries' bytes joined by NUL
@@ -131,15 +141,11 @@ def lookup(root: str, fingerprint: str, paths: list[str]) -> Lookup | None:
     a quarter of ``load``."""
     import mmap
 
-    head = load_head(root, fingerprint)
-    path = cache_path(root)
-    if head is None or path is None:
-        return None
     try:
-        with collector_paused(), open(_columns_path(path), "rb") as handle:
-            columns = _columns_of(handle, head["token"])
-            if columns is None:
+        with _columns_file(root, fingerprint) as opened:
+            if opened is None:
                 return None
+            _head, handle, columns = opened
             sizes = columns.pop(RAW)
             offset = handle.tell()
             with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
